@@ -1,0 +1,14 @@
+//! The Alliance framework's rules, pure: tours of duty, their objectives and
+//! history, and who may do what.
+//!
+//! Nothing here touches sled, the network, tokio or the wall clock: the
+//! current time is always an argument, so every rule can be tested with plain
+//! values. Surfaces and the store call into this module; it calls nothing.
+
+pub mod people;
+pub mod tour;
+
+pub use people::{TeamId, UserId};
+pub use tour::{
+    Event, HistoryEntry, Objective, Role, Side, Status, Term, Tour, TourError, TourId, TourKind,
+};

@@ -1,0 +1,88 @@
+//! The in-memory twin of the sled backend, for unit tests: the same trait,
+//! the same contract suite, one lock for serializable transactions.
+
+use super::{Backend, StoreError, TreeName, Tx, TxFail, TxOutcome};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+type Tree = BTreeMap<Vec<u8>, Vec<u8>>;
+
+#[derive(Default)]
+pub struct MemoryBackend {
+    trees: Mutex<[Tree; TreeName::ALL.len()]>,
+}
+
+/// Writes buffered until the closure succeeds; reads see them first.
+struct MemoryTx<'a> {
+    trees: &'a [Tree; TreeName::ALL.len()],
+    pending: RefCell<Vec<(TreeName, Vec<u8>, Option<Vec<u8>>)>>,
+}
+
+impl Tx for MemoryTx<'_> {
+    fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail> {
+        let pending = self.pending.borrow();
+        if let Some((_, _, v)) = pending.iter().rev().find(|(t, k, _)| *t == tree && k == key) {
+            return Ok(v.clone());
+        }
+        Ok(self.trees[tree.index()].get(key).cloned())
+    }
+
+    fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
+        self.pending.borrow_mut().push((tree, key.to_vec(), Some(value.to_vec())));
+        Ok(())
+    }
+
+    fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail> {
+        self.pending.borrow_mut().push((tree, key.to_vec(), None));
+        Ok(())
+    }
+}
+
+impl MemoryBackend {
+    fn lock(&self) -> std::sync::MutexGuard<'_, [Tree; TreeName::ALL.len()]> {
+        // A panic while holding the lock cannot leave a half-applied write
+        // (writes are applied after the closure), so the data is still whole.
+        self.trees.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Backend for MemoryBackend {
+    fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.lock()[tree.index()].get(key).cloned())
+    }
+
+    fn scan_prefix(&self, tree: TreeName, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+        Ok(self.lock()[tree.index()]
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
+    fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome> {
+        let mut trees = self.lock();
+        let pending = {
+            let tx = MemoryTx { trees: &trees, pending: RefCell::new(Vec::new()) };
+            match f(&tx) {
+                Ok(()) => tx.pending.into_inner(),
+                Err(TxFail::Abort) => return Err(TxOutcome::Aborted),
+                // Nothing conflicts under one lock; a closure that says so anyway failed.
+                Err(TxFail::Conflict) => return Err(TxOutcome::Failed(StoreError::Engine("conflict".into()))),
+                Err(TxFail::Engine(e)) => return Err(TxOutcome::Failed(StoreError::Engine(e))),
+            }
+        };
+        for (tree, key, value) in pending {
+            match value {
+                Some(v) => trees[tree.index()].insert(key, v),
+                None => trees[tree.index()].remove(&key),
+            };
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

@@ -1,0 +1,301 @@
+//! Durable state: tours, their history and the indexes that find them.
+//!
+//! Two layers. [`Backend`] is the small trait an embedded engine must offer
+//! (point reads, prefix scans, and all-or-nothing transactions over named
+//! trees); [`sled`](sled_backend) implements it for production and
+//! [`memory`] for unit tests, and one contract suite runs against both.
+//! [`Store`] holds everything Alliance knows about keys, indexes and
+//! versioned values, written once on top of the trait — so moving off sled
+//! touches one file.
+//!
+//! Guarantees:
+//! - Every command's change is one transaction across all the trees it
+//!   touches (the tour, its history entry, the party index, the id counter),
+//!   flushed to disk before the call returns: an acknowledged command survives
+//!   `kill -9`.
+//! - Every value starts with a schema-version byte; [`Store::open`] refuses
+//!   data written by a newer Alliance and migrates older data.
+//! - Keys start with the workspace id and use big-endian numbers, so a
+//!   workspace, a person's tours or a tour's history are each one range scan.
+
+pub mod keys;
+pub mod memory;
+pub mod sled_backend;
+
+use crate::domain::{HistoryEntry, Role, TeamId, Tour, TourError, TourId, UserId};
+use serde::{Serialize, de::DeserializeOwned};
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::Arc;
+
+/// The trees Alliance keeps. Adding one means adding it here only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeName {
+    /// `team ∅ tour-id` → the tour.
+    Tours,
+    /// `team ∅ tour-id history-no` → one history entry.
+    History,
+    /// `team ∅ user ∅ tour-id` → the user's role in that tour.
+    Parties,
+    /// Counters and the schema version.
+    Meta,
+}
+
+impl TreeName {
+    pub const ALL: [TreeName; 4] = [TreeName::Tours, TreeName::History, TreeName::Parties, TreeName::Meta];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TreeName::Tours => "tours",
+            TreeName::History => "history",
+            TreeName::Parties => "parties",
+            TreeName::Meta => "meta",
+        }
+    }
+}
+
+/// What can go wrong below the rules. Never shown to a user as is.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage engine error: {0}")]
+    Engine(String),
+    #[error("the data directory is in use by another Alliance process ({0})")]
+    Locked(String),
+    #[error("stored value in tree {tree} is unreadable: {detail}")]
+    Corrupt { tree: &'static str, detail: String },
+    #[error("the store was written by a newer Alliance (schema {found}, this build knows {known}); upgrade Alliance")]
+    TooNew { found: u8, known: u8 },
+}
+
+/// Why a transaction closure stopped: the engine wants a retry, the engine
+/// failed, or the caller's rule said no (its reason travels out of band).
+#[derive(Debug)]
+pub enum TxFail {
+    Conflict,
+    Engine(String),
+    Abort,
+}
+
+/// The view of the trees inside one transaction.
+pub trait Tx {
+    fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail>;
+    fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail>;
+    fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail>;
+}
+
+/// The embedded engine. Transactions may run their closure more than once,
+/// so closures must have no side effects beyond the `Tx`.
+pub trait Backend: Send + Sync {
+    fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Entries whose key starts with `prefix`, in key order, at most `limit`.
+    fn scan_prefix(&self, tree: TreeName, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    /// Runs `f` atomically and makes the result durable before returning.
+    fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome>;
+    fn flush(&self) -> Result<(), StoreError>;
+}
+
+/// How a transaction ended when it did not commit.
+#[derive(Debug)]
+pub enum TxOutcome {
+    Aborted,
+    Failed(StoreError),
+}
+
+/// The schema this build writes. Bump it with a migration in [`Store::open`].
+pub const SCHEMA_VERSION: u8 = 1;
+const SCHEMA_KEY: &[u8] = b"schema";
+
+/// Encodes a value as `[schema version] ++ JSON`.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    out.push(SCHEMA_VERSION);
+    // Our own types serialize infallibly (no maps with non-string keys).
+    serde_json::to_writer(&mut out, value).expect("domain types serialize");
+    out
+}
+
+pub fn decode<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&SCHEMA_VERSION, json)) => serde_json::from_slice(json)
+            .map_err(|e| StoreError::Corrupt { tree: tree.name(), detail: e.to_string() }),
+        Some((v, _)) => Err(StoreError::Corrupt { tree: tree.name(), detail: format!("unknown value version {v}") }),
+        None => Err(StoreError::Corrupt { tree: tree.name(), detail: "empty value".into() }),
+    }
+}
+
+/// Tours and their indexes, on any [`Backend`].
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+}
+
+impl Store {
+    /// Opens (or creates) the sled store in `dir` and brings its schema up to date.
+    pub fn open(dir: &Path, cache_capacity_bytes: u64) -> Result<Store, StoreError> {
+        Store::with_backend(Arc::new(sled_backend::SledBackend::open(dir, cache_capacity_bytes)?))
+    }
+
+    /// A store that lives in memory only: for tests and benchmarks.
+    pub fn in_memory() -> Store {
+        Store::with_backend(Arc::new(memory::MemoryBackend::default())).expect("an empty memory store opens")
+    }
+
+    pub fn with_backend(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
+        let store = Store { backend };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Records the schema version on a new store and refuses a newer one.
+    /// Version 1 is the first; later versions add their steps here.
+    fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend.get(TreeName::Meta, SCHEMA_KEY)?.as_deref() {
+            Some([v]) if *v > SCHEMA_VERSION => Err(StoreError::TooNew { found: *v, known: SCHEMA_VERSION }),
+            Some([_]) => Ok(()),
+            Some(_) => Err(StoreError::Corrupt { tree: "meta", detail: "bad schema marker".into() }),
+            None => self
+                .backend
+                .transact(&|tx| tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION]))
+                .map_err(outcome_to_error),
+        }
+    }
+
+    /// Answers whether the engine can still read (for `/healthz`).
+    pub fn healthy(&self) -> bool {
+        self.backend.get(TreeName::Meta, SCHEMA_KEY).is_ok_and(|v| v.is_some())
+    }
+
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.backend.flush()
+    }
+
+    pub fn tour(&self, team: &TeamId, id: TourId) -> Result<Option<Tour>, StoreError> {
+        self.backend
+            .get(TreeName::Tours, &keys::tour(team, id))?
+            .map(|v| decode(TreeName::Tours, &v))
+            .transpose()
+    }
+
+    pub fn history(&self, team: &TeamId, id: TourId) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.backend
+            .scan_prefix(TreeName::History, &keys::tour(team, id), usize::MAX)?
+            .iter()
+            .map(|(_, v)| decode(TreeName::History, v))
+            .collect()
+    }
+
+    /// The tours a person is a party to, newest first, with their role.
+    pub fn tours_of(&self, team: &TeamId, user: &UserId) -> Result<Vec<(Role, Tour)>, StoreError> {
+        let entries = self.backend.scan_prefix(TreeName::Parties, &keys::party_prefix(team, user), usize::MAX)?;
+        let mut out = Vec::with_capacity(entries.len());
+        for (key, role) in entries.iter().rev() {
+            let id = keys::tour_id_at_end(key).ok_or_else(|| StoreError::Corrupt {
+                tree: "parties",
+                detail: "short key".into(),
+            })?;
+            let role: Role = decode(TreeName::Parties, role)?;
+            if let Some(tour) = self.tour(team, id)? {
+                out.push((role, tour));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` tours of a workspace, newest first would need a reverse
+    /// scan of the whole workspace; oldest first is one bounded scan.
+    pub fn tours_in_team(&self, team: &TeamId, limit: usize) -> Result<Vec<Tour>, StoreError> {
+        self.backend
+            .scan_prefix(TreeName::Tours, &keys::team_prefix(team), limit)?
+            .iter()
+            .map(|(_, v)| decode(TreeName::Tours, v))
+            .collect()
+    }
+
+    /// Creates a tour with the workspace's next id, its history entry and its
+    /// party index, in one durable transaction.
+    pub fn create_tour(
+        &self,
+        team: &TeamId,
+        build: impl Fn(TourId) -> Result<(Tour, HistoryEntry), TourError>,
+    ) -> Result<Result<Tour, TourError>, StoreError> {
+        self.write(|tx| {
+            let counter = keys::tour_counter(team);
+            let next = match tx.get(TreeName::Meta, &counter)? {
+                Some(bytes) => u64::from_be_bytes(bytes.as_slice().try_into().map_err(|_| TxFail::Engine("bad tour counter".into()))?),
+                None => 1,
+            };
+            tx.insert(TreeName::Meta, &counter, &(next + 1).to_be_bytes())?;
+            let built = build(TourId(next));
+            if let Ok((tour, entry)) = &built {
+                for (user, role) in [(&tour.manager, Role::Manager), (&tour.member, Role::Member)] {
+                    tx.insert(TreeName::Parties, &keys::party(team, user, tour.id), &encode(&role))?;
+                }
+                put_tour(tx, team, tour, entry)?;
+            }
+            Ok(built.map(|(tour, _)| tour))
+        })
+    }
+
+    /// Applies a rule to a stored tour and records its history entry, in one
+    /// durable transaction. A missing tour is [`TourError::NotFound`].
+    pub fn update_tour(
+        &self,
+        team: &TeamId,
+        id: TourId,
+        rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
+    ) -> Result<Result<Tour, TourError>, StoreError> {
+        self.write(|tx| {
+            let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(team, id))? else {
+                return Ok(Err(TourError::NotFound(id)));
+            };
+            let current: Tour = decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
+            let changed = rule(&current);
+            if let Ok((tour, entry)) = &changed {
+                put_tour(tx, team, tour, entry)?;
+            }
+            Ok(changed.map(|(tour, _)| tour))
+        })
+    }
+
+    /// Runs a write whose rule may refuse: a refusal aborts the transaction
+    /// (nothing is written, not even the id counter) and is handed back as
+    /// the inner `Err`.
+    fn write(
+        &self,
+        f: impl Fn(&dyn Tx) -> Result<Result<Tour, TourError>, TxFail>,
+    ) -> Result<Result<Tour, TourError>, StoreError> {
+        let result = RefCell::new(None);
+        let outcome = self.backend.transact(&|tx| {
+            let changed = f(tx)?;
+            let refused = changed.is_err();
+            *result.borrow_mut() = Some(changed);
+            if refused { Err(TxFail::Abort) } else { Ok(()) }
+        });
+        match outcome {
+            Ok(()) | Err(TxOutcome::Aborted) => result
+                .into_inner()
+                .ok_or_else(|| StoreError::Engine("transaction ended without a result".into())),
+            Err(TxOutcome::Failed(e)) => Err(e),
+        }
+    }
+}
+
+fn put_tour(tx: &dyn Tx, team: &TeamId, tour: &Tour, entry: &HistoryEntry) -> Result<(), TxFail> {
+    tx.insert(TreeName::Tours, &keys::tour(team, tour.id), &encode(tour))?;
+    let number = tour.history_len.saturating_sub(1);
+    tx.insert(TreeName::History, &keys::history(team, tour.id, number), &encode(entry))
+}
+
+fn outcome_to_error(outcome: TxOutcome) -> StoreError {
+    match outcome {
+        TxOutcome::Failed(e) => e,
+        TxOutcome::Aborted => StoreError::Engine("transaction aborted".into()),
+    }
+}
+
+#[cfg(test)]
+mod contract;
