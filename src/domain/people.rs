@@ -70,7 +70,16 @@ mod tests {
         for ok in ["U123", "W0ABC", "U02AB3CDEF"] {
             assert!(UserId::parse(ok).is_some(), "{ok}");
         }
-        for bad in ["", "U", "u123", "T123", "U12-3", "U 12", "@U123", "U12345678901234567890123456789012345"] {
+        for bad in [
+            "",
+            "U",
+            "u123",
+            "T123",
+            "U12-3",
+            "U 12",
+            "@U123",
+            "U12345678901234567890123456789012345",
+        ] {
             assert!(UserId::parse(bad).is_none(), "{bad}");
         }
         assert!(TeamId::parse("T0001").is_some());

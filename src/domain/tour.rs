@@ -90,7 +90,9 @@ impl Term {
             (_, Term::Months(m)) if m == 0 || m > MAX_MONTHS => Err(TourError::BadLength),
             (_, Term::Dates { from, to }) if to <= from => Err(TourError::DatesBackwards),
             (_, Term::Dates { from, to })
-                if from.checked_add_months(Months::new(MAX_MONTHS)).is_none_or(|max| to > max) =>
+                if from
+                    .checked_add_months(Months::new(MAX_MONTHS))
+                    .is_none_or(|max| to > max) =>
             {
                 Err(TourError::BadLength)
             }
@@ -212,11 +214,26 @@ pub struct HistoryEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Event {
-    Proposed { kind: TourKind, term: Term, mission: String },
-    ObjectiveAdded { number: u32, side: Side, text: String },
-    ObjectiveDone { number: u32 },
-    Accepted { starts_on: NaiveDate, ends_on: Option<NaiveDate> },
-    Declined { reason: Option<String> },
+    Proposed {
+        kind: TourKind,
+        term: Term,
+        mission: String,
+    },
+    ObjectiveAdded {
+        number: u32,
+        side: Side,
+        text: String,
+    },
+    ObjectiveDone {
+        number: u32,
+    },
+    Accepted {
+        starts_on: NaiveDate,
+        ends_on: Option<NaiveDate>,
+    },
+    Declined {
+        reason: Option<String>,
+    },
     Withdrawn,
 }
 
@@ -227,9 +244,17 @@ pub enum TourError {
     #[error("There is no tour {0} that you can see.")]
     NotFound(TourId),
     #[error("Only {who} can {action} tour {id}.")]
-    NotYourCall { id: TourId, who: String, action: &'static str },
+    NotYourCall {
+        id: TourId,
+        who: String,
+        action: &'static str,
+    },
     #[error("Tour {id} is {status}, so it can't be {action}.")]
-    WrongStatus { id: TourId, status: &'static str, action: &'static str },
+    WrongStatus {
+        id: TourId,
+        status: &'static str,
+        action: &'static str,
+    },
     #[error("You can't propose a tour to yourself: a tour has a manager and a member.")]
     SelfProposal,
     #[error("A tour's mission can't be empty: say what the tour is for.")]
@@ -302,7 +327,15 @@ impl Tour {
             proposed_at: now,
             history_len: 0,
         };
-        let entry = HistoryEntry { at: now, by: manager.clone(), event: Event::Proposed { kind, term, mission } };
+        let entry = HistoryEntry {
+            at: now,
+            by: manager.clone(),
+            event: Event::Proposed {
+                kind,
+                term,
+                mission,
+            },
+        };
         Ok(tour.record(entry))
     }
 
@@ -322,7 +355,11 @@ impl Tour {
     }
 
     /// The member agrees to the term sheet; dates are fixed now.
-    pub fn accept(&self, by: &UserId, now: DateTime<Utc>) -> Result<(Tour, HistoryEntry), TourError> {
+    pub fn accept(
+        &self,
+        by: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require(by, Role::Member, "accept")?;
         self.require_status(Status::Proposed, "accepted")?;
         let today = now.date_naive();
@@ -335,7 +372,11 @@ impl Tour {
         tour.status = Status::Active;
         tour.starts_on = Some(starts_on);
         tour.ends_on = ends_on;
-        Ok(tour.record(HistoryEntry { at: now, by: by.clone(), event: Event::Accepted { starts_on, ends_on } }))
+        Ok(tour.record(HistoryEntry {
+            at: now,
+            by: by.clone(),
+            event: Event::Accepted { starts_on, ends_on },
+        }))
     }
 
     pub fn decline(
@@ -346,18 +387,33 @@ impl Tour {
     ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require(by, Role::Member, "decline")?;
         self.require_status(Status::Proposed, "declined")?;
-        let reason = reason.map(|r| check_text(r, MAX_REASON)).transpose()?.filter(|r| !r.is_empty());
+        let reason = reason
+            .map(|r| check_text(r, MAX_REASON))
+            .transpose()?
+            .filter(|r| !r.is_empty());
         let mut tour = self.clone();
         tour.status = Status::Declined;
-        Ok(tour.record(HistoryEntry { at: now, by: by.clone(), event: Event::Declined { reason } }))
+        Ok(tour.record(HistoryEntry {
+            at: now,
+            by: by.clone(),
+            event: Event::Declined { reason },
+        }))
     }
 
-    pub fn withdraw(&self, by: &UserId, now: DateTime<Utc>) -> Result<(Tour, HistoryEntry), TourError> {
+    pub fn withdraw(
+        &self,
+        by: &UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require(by, Role::Manager, "withdraw")?;
         self.require_status(Status::Proposed, "withdrawn")?;
         let mut tour = self.clone();
         tour.status = Status::Withdrawn;
-        Ok(tour.record(HistoryEntry { at: now, by: by.clone(), event: Event::Withdrawn }))
+        Ok(tour.record(HistoryEntry {
+            at: now,
+            by: by.clone(),
+            event: Event::Withdrawn,
+        }))
     }
 
     pub fn add_objective(
@@ -374,9 +430,17 @@ impl Tour {
             return Err(TourError::EmptyObjective);
         }
         let mut tour = self.clone();
-        tour.objectives.push(Objective { side, text: text.clone(), done_at: None });
+        tour.objectives.push(Objective {
+            side,
+            text: text.clone(),
+            done_at: None,
+        });
         let number = tour.objectives.len() as u32;
-        Ok(tour.record(HistoryEntry { at: now, by: by.clone(), event: Event::ObjectiveAdded { number, side, text } }))
+        Ok(tour.record(HistoryEntry {
+            at: now,
+            by: by.clone(),
+            event: Event::ObjectiveAdded { number, side, text },
+        }))
     }
 
     pub fn complete_objective(
@@ -391,12 +455,22 @@ impl Tour {
         let objective = number
             .checked_sub(1)
             .and_then(|i| tour.objectives.get_mut(i as usize))
-            .ok_or(TourError::NoSuchObjective { id: self.id, number })?;
+            .ok_or(TourError::NoSuchObjective {
+                id: self.id,
+                number,
+            })?;
         if objective.done_at.is_some() {
-            return Err(TourError::AlreadyDone { id: self.id, number });
+            return Err(TourError::AlreadyDone {
+                id: self.id,
+                number,
+            });
         }
         objective.done_at = Some(now);
-        Ok(tour.record(HistoryEntry { at: now, by: by.clone(), event: Event::ObjectiveDone { number } }))
+        Ok(tour.record(HistoryEntry {
+            at: now,
+            by: by.clone(),
+            event: Event::ObjectiveDone { number },
+        }))
     }
 
     fn record(mut self, entry: HistoryEntry) -> (Tour, HistoryEntry) {
@@ -412,28 +486,44 @@ impl Tour {
             Role::Manager => self.manager.mention(),
             Role::Member => self.member.mention(),
         };
-        Err(TourError::NotYourCall { id: self.id, who: format!("{who} (the {})", role_name(role)), action })
+        Err(TourError::NotYourCall {
+            id: self.id,
+            who: format!("{who} (the {})", role_name(role)),
+            action,
+        })
     }
 
     fn require_party(&self, by: &UserId, action: &'static str) -> Result<(), TourError> {
         if self.role_of(by).is_some() {
             return Ok(());
         }
-        Err(TourError::NotYourCall { id: self.id, who: "the manager or the member".to_string(), action })
+        Err(TourError::NotYourCall {
+            id: self.id,
+            who: "the manager or the member".to_string(),
+            action,
+        })
     }
 
     fn require_status(&self, status: Status, action: &'static str) -> Result<(), TourError> {
         if self.status == status {
             return Ok(());
         }
-        Err(TourError::WrongStatus { id: self.id, status: self.status.name(), action })
+        Err(TourError::WrongStatus {
+            id: self.id,
+            status: self.status.name(),
+            action,
+        })
     }
 
     fn require_open(&self, action: &'static str) -> Result<(), TourError> {
         if self.status.is_open() {
             return Ok(());
         }
-        Err(TourError::WrongStatus { id: self.id, status: self.status.name(), action })
+        Err(TourError::WrongStatus {
+            id: self.id,
+            status: self.status.name(),
+            action,
+        })
     }
 }
 

@@ -18,7 +18,15 @@ fn now() -> chrono::DateTime<Utc> {
 fn propose(store: &Store, team: &TeamId, manager: &str, member: &str) -> Tour {
     store
         .create_tour(team, |id| {
-            Tour::propose(id, &user(manager), &user(member), TourKind::Rotational, Term::Months(12), "Run the on-call rotation", now())
+            Tour::propose(
+                id,
+                &user(manager),
+                &user(member),
+                TourKind::Rotational,
+                Term::Months(12),
+                "Run the on-call rotation",
+                now(),
+            )
         })
         .unwrap()
         .unwrap()
@@ -29,13 +37,31 @@ fn ids_count_up_per_workspace(store: Store) {
     let b = propose(&store, &team(), "UM", "UB");
     let other = propose(&store, &TeamId::parse("T2").unwrap(), "UM", "UA");
     assert_eq!((a.id, b.id, other.id), (TourId(1), TourId(2), TourId(1)));
-    assert_eq!(store.tour(&team(), TourId(2)).unwrap().unwrap().member, user("UB"));
-    assert_eq!(store.tour(&TeamId::parse("T2").unwrap(), TourId(2)).unwrap(), None);
+    assert_eq!(
+        store.tour(&team(), TourId(2)).unwrap().unwrap().member,
+        user("UB")
+    );
+    assert_eq!(
+        store
+            .tour(&TeamId::parse("T2").unwrap(), TourId(2))
+            .unwrap(),
+        None
+    );
 }
 
 fn a_refused_rule_writes_nothing(store: Store) {
     let refused = store
-        .create_tour(&team(), |id| Tour::propose(id, &user("UM"), &user("UM"), TourKind::Rotational, Term::Months(12), "x", now()))
+        .create_tour(&team(), |id| {
+            Tour::propose(
+                id,
+                &user("UM"),
+                &user("UM"),
+                TourKind::Rotational,
+                Term::Months(12),
+                "x",
+                now(),
+            )
+        })
         .unwrap();
     assert_eq!(refused, Err(TourError::SelfProposal));
     // The counter did not move and no index entry was left behind.
@@ -43,7 +69,9 @@ fn a_refused_rule_writes_nothing(store: Store) {
     assert_eq!(store.tours_of(&team(), &user("UM")).unwrap().len(), 1);
 
     let before = store.tour(&team(), TourId(1)).unwrap();
-    let refused = store.update_tour(&team(), TourId(1), |t| t.withdraw(&user("UA"), now())).unwrap();
+    let refused = store
+        .update_tour(&team(), TourId(1), |t| t.withdraw(&user("UA"), now()))
+        .unwrap();
     assert!(matches!(refused, Err(TourError::NotYourCall { .. })));
     assert_eq!(store.tour(&team(), TourId(1)).unwrap(), before);
     assert_eq!(store.history(&team(), TourId(1)).unwrap().len(), 1);
@@ -52,23 +80,43 @@ fn a_refused_rule_writes_nothing(store: Store) {
 fn updates_append_history_in_order(store: Store) {
     let t = propose(&store, &team(), "UM", "UA");
     for text in ["Ship v2", "Mentor two juniors"] {
-        store.update_tour(&team(), t.id, |t| t.add_objective(&user("UM"), Side::Company, text, now())).unwrap().unwrap();
+        store
+            .update_tour(&team(), t.id, |t| {
+                t.add_objective(&user("UM"), Side::Company, text, now())
+            })
+            .unwrap()
+            .unwrap();
     }
-    let accepted = store.update_tour(&team(), t.id, |t| t.accept(&user("UA"), now())).unwrap().unwrap();
+    let accepted = store
+        .update_tour(&team(), t.id, |t| t.accept(&user("UA"), now()))
+        .unwrap()
+        .unwrap();
     assert_eq!(accepted.status, Status::Active);
     let history = store.history(&team(), t.id).unwrap();
     assert_eq!(history.len(), 4);
     assert!(matches!(history[0].event, Event::Proposed { .. }));
-    assert!(matches!(&history[2].event, Event::ObjectiveAdded { number: 2, text, .. } if text == "Mentor two juniors"));
+    assert!(
+        matches!(&history[2].event, Event::ObjectiveAdded { number: 2, text, .. } if text == "Mentor two juniors")
+    );
     assert!(matches!(history[3].event, Event::Accepted { .. }));
-    assert_eq!(store.update_tour(&team(), TourId(99), |t| t.accept(&user("UA"), now())).unwrap(), Err(TourError::NotFound(TourId(99))));
+    assert_eq!(
+        store
+            .update_tour(&team(), TourId(99), |t| t.accept(&user("UA"), now()))
+            .unwrap(),
+        Err(TourError::NotFound(TourId(99)))
+    );
 }
 
 fn party_index_finds_both_sides(store: Store) {
     propose(&store, &team(), "UM", "UA");
     propose(&store, &team(), "UA", "UB");
     propose(&store, &team(), "UM", "UB");
-    let of_a: Vec<_> = store.tours_of(&team(), &user("UA")).unwrap().into_iter().map(|(r, t)| (r, t.id.0)).collect();
+    let of_a: Vec<_> = store
+        .tours_of(&team(), &user("UA"))
+        .unwrap()
+        .into_iter()
+        .map(|(r, t)| (r, t.id.0))
+        .collect();
     assert_eq!(of_a, vec![(Role::Manager, 2), (Role::Member, 1)]);
     assert_eq!(store.tours_of(&team(), &user("UZ")).unwrap().len(), 0);
     assert_eq!(store.tours_in_team(&team(), 2).unwrap().len(), 2);
@@ -77,8 +125,13 @@ fn party_index_finds_both_sides(store: Store) {
 
 fn newer_schema_is_refused(store: Store) {
     let backend = store.backend.clone();
-    backend.transact(&|tx| tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION + 1])).unwrap();
-    assert!(matches!(Store::with_backend(backend), Err(StoreError::TooNew { .. })));
+    backend
+        .transact(&|tx| tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION + 1]))
+        .unwrap();
+    assert!(matches!(
+        Store::with_backend(backend),
+        Err(StoreError::TooNew { .. })
+    ));
 }
 
 macro_rules! contract {
@@ -95,17 +148,33 @@ macro_rules! contract {
     };
 }
 
-contract!(ids_count_up_per_workspace, a_refused_rule_writes_nothing, updates_append_history_in_order, party_index_finds_both_sides, newer_schema_is_refused);
+contract!(
+    ids_count_up_per_workspace,
+    a_refused_rule_writes_nothing,
+    updates_append_history_in_order,
+    party_index_finds_both_sides,
+    newer_schema_is_refused
+);
 
 #[test]
 fn sled_data_survives_reopen_and_a_second_opener_is_told_why() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), 8 << 20).unwrap();
     propose(&store, &team(), "UM", "UA");
-    let second = Store::open(dir.path(), 8 << 20).err().map(|e| e.to_string());
-    assert!(second.as_deref().is_some_and(|e| e.contains("in use by another")), "{second:?}");
+    let second = Store::open(dir.path(), 8 << 20)
+        .err()
+        .map(|e| e.to_string());
+    assert!(
+        second
+            .as_deref()
+            .is_some_and(|e| e.contains("in use by another")),
+        "{second:?}"
+    );
     drop(store);
     let store = Store::open(dir.path(), 8 << 20).unwrap();
-    assert_eq!(store.tour(&team(), TourId(1)).unwrap().unwrap().mission, "Run the on-call rotation");
+    assert_eq!(
+        store.tour(&team(), TourId(1)).unwrap().unwrap().mission,
+        "Run the on-call rotation"
+    );
     assert!(store.healthy());
 }

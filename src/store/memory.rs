@@ -1,7 +1,7 @@
 //! The in-memory twin of the sled backend, for unit tests: the same trait,
 //! the same contract suite, one lock for serializable transactions.
 
-use super::{Backend, StoreError, TreeName, Tx, TxFail, TxOutcome};
+use super::{Backend, Entries, StoreError, TreeName, Tx, TxFail, TxOutcome};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -13,23 +13,32 @@ pub struct MemoryBackend {
     trees: Mutex<[Tree; TreeName::ALL.len()]>,
 }
 
+/// One buffered write: `None` removes the key.
+type Write = (TreeName, Vec<u8>, Option<Vec<u8>>);
+
 /// Writes buffered until the closure succeeds; reads see them first.
 struct MemoryTx<'a> {
     trees: &'a [Tree; TreeName::ALL.len()],
-    pending: RefCell<Vec<(TreeName, Vec<u8>, Option<Vec<u8>>)>>,
+    pending: RefCell<Vec<Write>>,
 }
 
 impl Tx for MemoryTx<'_> {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail> {
         let pending = self.pending.borrow();
-        if let Some((_, _, v)) = pending.iter().rev().find(|(t, k, _)| *t == tree && k == key) {
+        if let Some((_, _, v)) = pending
+            .iter()
+            .rev()
+            .find(|(t, k, _)| *t == tree && k == key)
+        {
             return Ok(v.clone());
         }
         Ok(self.trees[tree.index()].get(key).cloned())
     }
 
     fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
-        self.pending.borrow_mut().push((tree, key.to_vec(), Some(value.to_vec())));
+        self.pending
+            .borrow_mut()
+            .push((tree, key.to_vec(), Some(value.to_vec())));
         Ok(())
     }
 
@@ -43,7 +52,9 @@ impl MemoryBackend {
     fn lock(&self) -> std::sync::MutexGuard<'_, [Tree; TreeName::ALL.len()]> {
         // A panic while holding the lock cannot leave a half-applied write
         // (writes are applied after the closure), so the data is still whole.
-        self.trees.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.trees
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -52,7 +63,12 @@ impl Backend for MemoryBackend {
         Ok(self.lock()[tree.index()].get(key).cloned())
     }
 
-    fn scan_prefix(&self, tree: TreeName, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(
+        &self,
+        tree: TreeName,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
         Ok(self.lock()[tree.index()]
             .range(prefix.to_vec()..)
             .take_while(|(k, _)| k.starts_with(prefix))
@@ -64,12 +80,17 @@ impl Backend for MemoryBackend {
     fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome> {
         let mut trees = self.lock();
         let pending = {
-            let tx = MemoryTx { trees: &trees, pending: RefCell::new(Vec::new()) };
+            let tx = MemoryTx {
+                trees: &trees,
+                pending: RefCell::new(Vec::new()),
+            };
             match f(&tx) {
                 Ok(()) => tx.pending.into_inner(),
                 Err(TxFail::Abort) => return Err(TxOutcome::Aborted),
                 // Nothing conflicts under one lock; a closure that says so anyway failed.
-                Err(TxFail::Conflict) => return Err(TxOutcome::Failed(StoreError::Engine("conflict".into()))),
+                Err(TxFail::Conflict) => {
+                    return Err(TxOutcome::Failed(StoreError::Engine("conflict".into())));
+                }
                 Err(TxFail::Engine(e)) => return Err(TxOutcome::Failed(StoreError::Engine(e))),
             }
         };

@@ -42,7 +42,12 @@ pub enum TreeName {
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 4] = [TreeName::Tours, TreeName::History, TreeName::Parties, TreeName::Meta];
+    pub const ALL: [TreeName; 4] = [
+        TreeName::Tours,
+        TreeName::History,
+        TreeName::Parties,
+        TreeName::Meta,
+    ];
 
     pub fn index(self) -> usize {
         self as usize
@@ -67,7 +72,9 @@ pub enum StoreError {
     Locked(String),
     #[error("stored value in tree {tree} is unreadable: {detail}")]
     Corrupt { tree: &'static str, detail: String },
-    #[error("the store was written by a newer Alliance (schema {found}, this build knows {known}); upgrade Alliance")]
+    #[error(
+        "the store was written by a newer Alliance (schema {found}, this build knows {known}); upgrade Alliance"
+    )]
     TooNew { found: u8, known: u8 },
 }
 
@@ -87,12 +94,20 @@ pub trait Tx {
     fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail>;
 }
 
+/// Key–value pairs as a scan returns them.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// The embedded engine. Transactions may run their closure more than once,
 /// so closures must have no side effects beyond the `Tx`.
 pub trait Backend: Send + Sync {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Entries whose key starts with `prefix`, in key order, at most `limit`.
-    fn scan_prefix(&self, tree: TreeName, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError>;
+    fn scan_prefix(
+        &self,
+        tree: TreeName,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError>;
     /// Runs `f` atomically and makes the result durable before returning.
     fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome>;
     fn flush(&self) -> Result<(), StoreError>;
@@ -120,10 +135,20 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 pub fn decode<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, StoreError> {
     match bytes.split_first() {
-        Some((&SCHEMA_VERSION, json)) => serde_json::from_slice(json)
-            .map_err(|e| StoreError::Corrupt { tree: tree.name(), detail: e.to_string() }),
-        Some((v, _)) => Err(StoreError::Corrupt { tree: tree.name(), detail: format!("unknown value version {v}") }),
-        None => Err(StoreError::Corrupt { tree: tree.name(), detail: "empty value".into() }),
+        Some((&SCHEMA_VERSION, json)) => {
+            serde_json::from_slice(json).map_err(|e| StoreError::Corrupt {
+                tree: tree.name(),
+                detail: e.to_string(),
+            })
+        }
+        Some((v, _)) => Err(StoreError::Corrupt {
+            tree: tree.name(),
+            detail: format!("unknown value version {v}"),
+        }),
+        None => Err(StoreError::Corrupt {
+            tree: tree.name(),
+            detail: "empty value".into(),
+        }),
     }
 }
 
@@ -136,12 +161,16 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the sled store in `dir` and brings its schema up to date.
     pub fn open(dir: &Path, cache_capacity_bytes: u64) -> Result<Store, StoreError> {
-        Store::with_backend(Arc::new(sled_backend::SledBackend::open(dir, cache_capacity_bytes)?))
+        Store::with_backend(Arc::new(sled_backend::SledBackend::open(
+            dir,
+            cache_capacity_bytes,
+        )?))
     }
 
     /// A store that lives in memory only: for tests and benchmarks.
     pub fn in_memory() -> Store {
-        Store::with_backend(Arc::new(memory::MemoryBackend::default())).expect("an empty memory store opens")
+        Store::with_backend(Arc::new(memory::MemoryBackend::default()))
+            .expect("an empty memory store opens")
     }
 
     pub fn with_backend(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
@@ -154,9 +183,15 @@ impl Store {
     /// Version 1 is the first; later versions add their steps here.
     fn migrate(&self) -> Result<(), StoreError> {
         match self.backend.get(TreeName::Meta, SCHEMA_KEY)?.as_deref() {
-            Some([v]) if *v > SCHEMA_VERSION => Err(StoreError::TooNew { found: *v, known: SCHEMA_VERSION }),
+            Some([v]) if *v > SCHEMA_VERSION => Err(StoreError::TooNew {
+                found: *v,
+                known: SCHEMA_VERSION,
+            }),
             Some([_]) => Ok(()),
-            Some(_) => Err(StoreError::Corrupt { tree: "meta", detail: "bad schema marker".into() }),
+            Some(_) => Err(StoreError::Corrupt {
+                tree: "meta",
+                detail: "bad schema marker".into(),
+            }),
             None => self
                 .backend
                 .transact(&|tx| tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION]))
@@ -166,7 +201,9 @@ impl Store {
 
     /// Answers whether the engine can still read (for `/healthz`).
     pub fn healthy(&self) -> bool {
-        self.backend.get(TreeName::Meta, SCHEMA_KEY).is_ok_and(|v| v.is_some())
+        self.backend
+            .get(TreeName::Meta, SCHEMA_KEY)
+            .is_ok_and(|v| v.is_some())
     }
 
     pub fn flush(&self) -> Result<(), StoreError> {
@@ -190,7 +227,11 @@ impl Store {
 
     /// The tours a person is a party to, newest first, with their role.
     pub fn tours_of(&self, team: &TeamId, user: &UserId) -> Result<Vec<(Role, Tour)>, StoreError> {
-        let entries = self.backend.scan_prefix(TreeName::Parties, &keys::party_prefix(team, user), usize::MAX)?;
+        let entries = self.backend.scan_prefix(
+            TreeName::Parties,
+            &keys::party_prefix(team, user),
+            usize::MAX,
+        )?;
         let mut out = Vec::with_capacity(entries.len());
         for (key, role) in entries.iter().rev() {
             let id = keys::tour_id_at_end(key).ok_or_else(|| StoreError::Corrupt {
@@ -225,14 +266,23 @@ impl Store {
         self.write(|tx| {
             let counter = keys::tour_counter(team);
             let next = match tx.get(TreeName::Meta, &counter)? {
-                Some(bytes) => u64::from_be_bytes(bytes.as_slice().try_into().map_err(|_| TxFail::Engine("bad tour counter".into()))?),
+                Some(bytes) => u64::from_be_bytes(
+                    bytes
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| TxFail::Engine("bad tour counter".into()))?,
+                ),
                 None => 1,
             };
             tx.insert(TreeName::Meta, &counter, &(next + 1).to_be_bytes())?;
             let built = build(TourId(next));
             if let Ok((tour, entry)) = &built {
                 for (user, role) in [(&tour.manager, Role::Manager), (&tour.member, Role::Member)] {
-                    tx.insert(TreeName::Parties, &keys::party(team, user, tour.id), &encode(&role))?;
+                    tx.insert(
+                        TreeName::Parties,
+                        &keys::party(team, user, tour.id),
+                        &encode(&role),
+                    )?;
                 }
                 put_tour(tx, team, tour, entry)?;
             }
@@ -252,7 +302,8 @@ impl Store {
             let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(team, id))? else {
                 return Ok(Err(TourError::NotFound(id)));
             };
-            let current: Tour = decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
+            let current: Tour =
+                decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
             let changed = rule(&current);
             if let Ok((tour, entry)) = &changed {
                 put_tour(tx, team, tour, entry)?;
@@ -287,7 +338,11 @@ impl Store {
 fn put_tour(tx: &dyn Tx, team: &TeamId, tour: &Tour, entry: &HistoryEntry) -> Result<(), TxFail> {
     tx.insert(TreeName::Tours, &keys::tour(team, tour.id), &encode(tour))?;
     let number = tour.history_len.saturating_sub(1);
-    tx.insert(TreeName::History, &keys::history(team, tour.id, number), &encode(entry))
+    tx.insert(
+        TreeName::History,
+        &keys::history(team, tour.id, number),
+        &encode(entry),
+    )
 }
 
 fn outcome_to_error(outcome: TxOutcome) -> StoreError {

@@ -5,9 +5,11 @@
 //! (`TransactionalTree::flush`), which is what lets a command be
 //! acknowledged only once it is on disk.
 
-use super::{Backend, StoreError, TreeName, Tx, TxFail, TxOutcome};
+use super::{Backend, Entries, StoreError, TreeName, Tx, TxFail, TxOutcome};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError};
+use sled::transaction::{
+    ConflictableTransactionError, TransactionError, TransactionalTree, UnabortableTransactionError,
+};
 use std::path::Path;
 
 pub struct SledBackend {
@@ -55,24 +57,41 @@ struct SledTx<'a>(&'a [TransactionalTree]);
 
 impl Tx for SledTx<'_> {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail> {
-        self.0[tree.index()].get(key).map(|v| v.map(|v| v.to_vec())).map_err(unabortable)
+        self.0[tree.index()]
+            .get(key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(unabortable)
     }
 
     fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
-        self.0[tree.index()].insert(key, value).map(|_| ()).map_err(unabortable)
+        self.0[tree.index()]
+            .insert(key, value)
+            .map(|_| ())
+            .map_err(unabortable)
     }
 
     fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail> {
-        self.0[tree.index()].remove(key).map(|_| ()).map_err(unabortable)
+        self.0[tree.index()]
+            .remove(key)
+            .map(|_| ())
+            .map_err(unabortable)
     }
 }
 
 impl Backend for SledBackend {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
-        self.trees[tree.index()].get(key).map(|v| v.map(|v| v.to_vec())).map_err(engine)
+        self.trees[tree.index()]
+            .get(key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(engine)
     }
 
-    fn scan_prefix(&self, tree: TreeName, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StoreError> {
+    fn scan_prefix(
+        &self,
+        tree: TreeName,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
         self.trees[tree.index()]
             .scan_prefix(prefix)
             .take(limit)
@@ -81,18 +100,21 @@ impl Backend for SledBackend {
     }
 
     fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome> {
-        let result = self.trees.as_slice().transaction(|views: &Vec<TransactionalTree>| {
-            match f(&SledTx(views)) {
-                Ok(()) => {
-                    // Durable before the caller acknowledges anything.
-                    views[0].flush();
-                    Ok(())
+        let result = self
+            .trees
+            .as_slice()
+            .transaction(|views: &Vec<TransactionalTree>| {
+                match f(&SledTx(views)) {
+                    Ok(()) => {
+                        // Durable before the caller acknowledges anything.
+                        views[0].flush();
+                        Ok(())
+                    }
+                    Err(TxFail::Conflict) => Err(ConflictableTransactionError::Conflict),
+                    Err(TxFail::Abort) => Err(ConflictableTransactionError::Abort(None)),
+                    Err(TxFail::Engine(e)) => Err(ConflictableTransactionError::Abort(Some(e))),
                 }
-                Err(TxFail::Conflict) => Err(ConflictableTransactionError::Conflict),
-                Err(TxFail::Abort) => Err(ConflictableTransactionError::Abort(None)),
-                Err(TxFail::Engine(e)) => Err(ConflictableTransactionError::Abort(Some(e))),
-            }
-        });
+            });
         match result {
             Ok(()) => Ok(()),
             Err(TransactionError::Abort(None)) => Err(TxOutcome::Aborted),

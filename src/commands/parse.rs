@@ -1,0 +1,482 @@
+//! The `/tour` grammar, parsed from Slack's command text into [`TourCommand`].
+//!
+//! ```text
+//! help
+//! propose @member <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
+//! objective <id> add company|member <text…>
+//! objective <id> done <n>
+//! accept <id>            decline <id> [reason…]        withdraw <id>
+//! list [team|all|@user]  show <id>                      history <id>
+//! ```
+//!
+//! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
+//!   `should_escape`); a plain `@name` gets a hint instead of a guess.
+//! - Slack encodes `&`, `<`, `>` in free text as entities; free text is
+//!   decoded here, and encoded again when rendered (`slack::blocks::escape`).
+//! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`.
+//! - Kind and foundational tours: foundational takes no length (open-ended).
+//! - `/1on1 …` and `/alumni …` are reachable as `/tour 1on1 …` and
+//!   `/tour alumni …`; commands of later releases answer "coming soon".
+//!
+//! The parser is pure and knows nothing of the store: whether tour 17 exists
+//! or the caller may touch it is decided later.
+
+use crate::domain::{Side, Term, TourId, TourKind, UserId};
+use crate::slack::blocks::{escape, truncate};
+use chrono::NaiveDate;
+
+pub const USAGE_HELP: &str = "/tour help";
+pub const USAGE_PROPOSE: &str = "/tour propose @member <rotational|transformational|foundational> <length|from YYYY-MM-DD to YYYY-MM-DD> <mission…>";
+pub const USAGE_OBJECTIVE: &str =
+    "/tour objective <id> add company|member <text…>   or   /tour objective <id> done <n>";
+pub const USAGE_ACCEPT: &str = "/tour accept <id>";
+pub const USAGE_DECLINE: &str = "/tour decline <id> [reason…]";
+pub const USAGE_WITHDRAW: &str = "/tour withdraw <id>";
+pub const USAGE_LIST: &str = "/tour list [team|all|@user]";
+pub const USAGE_SHOW: &str = "/tour show <id>";
+pub const USAGE_HISTORY: &str = "/tour history <id>";
+
+/// Every usage line, in the order `/tour help` shows them.
+pub const ALL_USAGES: [&str; 9] = [
+    USAGE_PROPOSE,
+    USAGE_OBJECTIVE,
+    USAGE_ACCEPT,
+    USAGE_DECLINE,
+    USAGE_WITHDRAW,
+    USAGE_LIST,
+    USAGE_SHOW,
+    USAGE_HISTORY,
+    USAGE_HELP,
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TourCommand {
+    Help,
+    Propose {
+        member: UserId,
+        kind: TourKind,
+        term: Term,
+        mission: String,
+    },
+    ObjectiveAdd {
+        tour: TourId,
+        side: Side,
+        text: String,
+    },
+    ObjectiveDone {
+        tour: TourId,
+        number: u32,
+    },
+    Accept {
+        tour: TourId,
+    },
+    Decline {
+        tour: TourId,
+        reason: Option<String>,
+    },
+    Withdraw {
+        tour: TourId,
+    },
+    List(ListScope),
+    Show {
+        tour: TourId,
+    },
+    History {
+        tour: TourId,
+    },
+    /// A command of the grammar that a later release brings (`checkin`, …),
+    /// or a whole family (`1on1`, `alumni`).
+    ComingSoon {
+        what: &'static str,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListScope {
+    /// Every tour I am a party to.
+    Mine,
+    /// Tours where I am the manager.
+    Team,
+    /// Every tour in the workspace (admins).
+    All,
+    /// Tours of that person that I may see.
+    Of(UserId),
+}
+
+/// What went wrong, for a person: the problem and the line that shows how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub problem: String,
+    pub usage: &'static str,
+}
+
+fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
+    Usage {
+        problem: problem.into(),
+        usage,
+    }
+}
+
+/// Subcommands of the grammar that later releases bring.
+const LATER: [&str; 8] = [
+    "checkin",
+    "extend",
+    "complete",
+    "next",
+    "leave",
+    "talk",
+    "forget-me",
+    "1on1",
+];
+
+pub fn parse(text: &str) -> Result<TourCommand, Usage> {
+    let mut words = Words::new(text);
+    let Some(sub) = words.next() else {
+        return Ok(TourCommand::Help);
+    };
+    match sub.to_ascii_lowercase().as_str() {
+        "help" | "?" => Ok(TourCommand::Help),
+        "propose" => parse_propose(&mut words),
+        "objective" | "objectives" => parse_objective(&mut words),
+        "accept" => Ok(TourCommand::Accept {
+            tour: only_id(&mut words, USAGE_ACCEPT)?,
+        }),
+        "decline" => {
+            let tour = tour_id(&mut words, USAGE_DECLINE)?;
+            let reason = Some(decode_entities(words.rest())).filter(|r| !r.is_empty());
+            Ok(TourCommand::Decline { tour, reason })
+        }
+        "withdraw" => Ok(TourCommand::Withdraw {
+            tour: only_id(&mut words, USAGE_WITHDRAW)?,
+        }),
+        "list" => parse_list(&mut words),
+        "show" => Ok(TourCommand::Show {
+            tour: only_id(&mut words, USAGE_SHOW)?,
+        }),
+        "history" => Ok(TourCommand::History {
+            tour: only_id(&mut words, USAGE_HISTORY)?,
+        }),
+        "alumni" => Ok(TourCommand::ComingSoon { what: "alumni" }),
+        other => match LATER.iter().find(|l| **l == other) {
+            Some(what) => Ok(TourCommand::ComingSoon { what }),
+            None => Err(usage(
+                format!("I don't know `{}`. Here is what `/tour` can do:", clip(sub)),
+                USAGE_HELP,
+            )),
+        },
+    }
+}
+
+fn parse_propose(words: &mut Words) -> Result<TourCommand, Usage> {
+    let member = match words.next() {
+        Some(w) => mention(w, USAGE_PROPOSE)?,
+        None => {
+            return Err(usage(
+                "Who is the tour for? Mention them after `propose`.",
+                USAGE_PROPOSE,
+            ));
+        }
+    };
+    let kind = match words.next() {
+        Some(w) => TourKind::parse(w).ok_or_else(|| {
+            usage(
+                format!(
+                    "`{}` isn't a kind of tour: use rotational, transformational or foundational.",
+                    clip(w)
+                ),
+                USAGE_PROPOSE,
+            )
+        })?,
+        None => {
+            return Err(usage(
+                "Which kind of tour: rotational, transformational or foundational?",
+                USAGE_PROPOSE,
+            ));
+        }
+    };
+    let term = parse_term(words, kind)?;
+    let mission = strip_quotes(&decode_entities(words.rest()));
+    if mission.is_empty() {
+        return Err(usage(
+            "What is the tour's mission? Add it at the end, in a sentence.",
+            USAGE_PROPOSE,
+        ));
+    }
+    Ok(TourCommand::Propose {
+        member,
+        kind,
+        term,
+        mission,
+    })
+}
+
+fn parse_term(words: &mut Words, kind: TourKind) -> Result<Term, Usage> {
+    let Some(first) = words.peek() else {
+        return Err(usage(missing_length(kind), USAGE_PROPOSE));
+    };
+    if first.eq_ignore_ascii_case("from") {
+        words.next();
+        let from = date(words.next(), USAGE_PROPOSE)?;
+        if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("to")) {
+            return Err(usage(
+                "Give both dates: `from YYYY-MM-DD to YYYY-MM-DD`.",
+                USAGE_PROPOSE,
+            ));
+        }
+        let to = date(words.next(), USAGE_PROPOSE)?;
+        return Ok(Term::Dates { from, to });
+    }
+    if let Some(months) = length(words) {
+        return Ok(Term::Months(months));
+    }
+    if first.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(usage(
+            format!(
+                "`{}` isn't a length: use something like 18m, 2y, 6 months or 1 year.",
+                clip(first)
+            ),
+            USAGE_PROPOSE,
+        ));
+    }
+    match kind {
+        TourKind::Foundational => Ok(Term::OpenEnded),
+        _ => Err(usage(missing_length(kind), USAGE_PROPOSE)),
+    }
+}
+
+fn missing_length(kind: TourKind) -> String {
+    match kind {
+        TourKind::Foundational => {
+            "What is the tour's mission? Add it at the end, in a sentence.".into()
+        }
+        _ => format!(
+            "How long is the {} tour? Give a length like 18m or 2y, or `from YYYY-MM-DD to YYYY-MM-DD`.",
+            kind.name()
+        ),
+    }
+}
+
+/// Reads a length of one or two words (`18m`, `6 months`), or leaves the
+/// words untouched.
+fn length(words: &mut Words) -> Option<u32> {
+    let mut look = *words;
+    let first = look.next()?.to_ascii_lowercase();
+    let digits = first.chars().take_while(|c| c.is_ascii_digit()).count();
+    let number: u32 = first.get(..digits)?.parse().ok()?;
+    let unit = match &first[digits..] {
+        "" => look.next()?.to_ascii_lowercase(),
+        unit => unit.to_string(),
+    };
+    let months = match unit.as_str() {
+        "m" | "mo" | "mos" | "month" | "months" => number,
+        "y" | "yr" | "yrs" | "year" | "years" => number.checked_mul(12)?,
+        _ => return None,
+    };
+    *words = look;
+    Some(months)
+}
+
+fn parse_objective(words: &mut Words) -> Result<TourCommand, Usage> {
+    let tour = tour_id(words, USAGE_OBJECTIVE)?;
+    match words.next().map(|w| w.to_ascii_lowercase()).as_deref() {
+        Some("add") => {
+            let side = match words.next() {
+                Some(w) => Side::parse(w).ok_or_else(|| {
+                    usage(
+                        format!("`{}` isn't a side: say `company` (what the company gets) or `member` (what the member gets).", clip(w)),
+                        USAGE_OBJECTIVE,
+                    )
+                })?,
+                None => return Err(usage("Whose objective is it: `company` or `member`?", USAGE_OBJECTIVE)),
+            };
+            let text = strip_quotes(&decode_entities(words.rest()));
+            if text.is_empty() {
+                return Err(usage(
+                    "What is the objective? Add it after the side.",
+                    USAGE_OBJECTIVE,
+                ));
+            }
+            Ok(TourCommand::ObjectiveAdd { tour, side, text })
+        }
+        Some("done") => {
+            let number = words
+                .next()
+                .and_then(|w| w.trim_start_matches('#').parse::<u32>().ok())
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    usage(
+                        "Which objective is done? Give its number, as `/tour show` lists it.",
+                        USAGE_OBJECTIVE,
+                    )
+                })?;
+            no_more(words, USAGE_OBJECTIVE)?;
+            Ok(TourCommand::ObjectiveDone { tour, number })
+        }
+        _ => Err(usage(
+            "Say `add` or `done` after the tour id.",
+            USAGE_OBJECTIVE,
+        )),
+    }
+}
+
+fn parse_list(words: &mut Words) -> Result<TourCommand, Usage> {
+    let scope = match words.next() {
+        None => ListScope::Mine,
+        Some(w) if w.eq_ignore_ascii_case("team") => ListScope::Team,
+        Some(w) if w.eq_ignore_ascii_case("all") => ListScope::All,
+        Some(w) if w.starts_with('<') || w.starts_with('@') => {
+            ListScope::Of(mention(w, USAGE_LIST)?)
+        }
+        Some(w) => {
+            return Err(usage(
+                format!("`{}` isn't something I can list.", clip(w)),
+                USAGE_LIST,
+            ));
+        }
+    };
+    no_more(words, USAGE_LIST)?;
+    Ok(TourCommand::List(scope))
+}
+
+fn only_id(words: &mut Words, usage_line: &'static str) -> Result<TourId, Usage> {
+    let id = tour_id(words, usage_line)?;
+    no_more(words, usage_line)?;
+    Ok(id)
+}
+
+fn tour_id(words: &mut Words, usage_line: &'static str) -> Result<TourId, Usage> {
+    let Some(w) = words.next() else {
+        return Err(usage(
+            "Which tour? Give its number, as `/tour list` shows it.",
+            usage_line,
+        ));
+    };
+    match w.trim_start_matches('#').parse::<u64>() {
+        Ok(n) if n > 0 => Ok(TourId(n)),
+        _ => Err(usage(
+            format!(
+                "`{}` isn't a tour number: tours are numbered like 17 or #17.",
+                clip(w)
+            ),
+            usage_line,
+        )),
+    }
+}
+
+fn no_more(words: &mut Words, usage_line: &'static str) -> Result<(), Usage> {
+    match words.next() {
+        None => Ok(()),
+        Some(extra) => Err(usage(
+            format!("I didn't expect `{}` there.", clip(extra)),
+            usage_line,
+        )),
+    }
+}
+
+fn date(word: Option<&str>, usage_line: &'static str) -> Result<NaiveDate, Usage> {
+    let w =
+        word.ok_or_else(|| usage("A date is missing: write dates as YYYY-MM-DD.", usage_line))?;
+    NaiveDate::parse_from_str(w, "%Y-%m-%d").map_err(|_| {
+        usage(
+            format!("`{}` isn't a date: write dates as YYYY-MM-DD.", clip(w)),
+            usage_line,
+        )
+    })
+}
+
+/// A Slack user mention, `<@U123>` or `<@U123|name>`.
+pub fn mention(word: &str, usage_line: &'static str) -> Result<UserId, Usage> {
+    if let Some(inner) = word.strip_prefix("<@").and_then(|w| w.strip_suffix('>')) {
+        let id = inner.split('|').next().unwrap_or_default();
+        if let Some(user) = UserId::parse(id) {
+            return Ok(user);
+        }
+    }
+    let shown = clip(word);
+    if word.starts_with('@') {
+        return Err(usage(
+            format!(
+                "`{shown}` is plain text, not a mention: pick the person from the list Slack shows as you type @, so I get who they are."
+            ),
+            usage_line,
+        ));
+    }
+    Err(usage(
+        format!("`{shown}` isn't a person: mention them with @, picked from Slack's list."),
+        usage_line,
+    ))
+}
+
+/// Decodes the three entities Slack encodes in message text.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+fn strip_quotes(s: &str) -> String {
+    let t = s.trim();
+    for (open, close) in [('"', '"'), ('“', '”'), ('\'', '\''), ('‘', '’')] {
+        if let Some(inner) = t.strip_prefix(open).and_then(|r| r.strip_suffix(close)) {
+            return inner.trim().to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// Echoes a word of raw Slack text back safely: short, without formatting
+/// characters, and escaped for mrkdwn.
+fn clip(raw: &str) -> String {
+    let decoded = decode_entities(raw);
+    let cleaned: String = decoded
+        .chars()
+        .filter(|c| !matches!(c, '`' | '*' | '_' | '~'))
+        .collect();
+    escape(&truncate(&cleaned, 40))
+}
+
+/// A cursor over the words of a command; `<…>` (a Slack control sequence,
+/// which may hold spaces in its label) counts as one word.
+#[derive(Clone, Copy)]
+struct Words<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Words<'a> {
+    fn new(text: &'a str) -> Self {
+        Words { rest: text }
+    }
+
+    fn peek(&self) -> Option<&'a str> {
+        let mut look = *self;
+        look.next()
+    }
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest.trim_start();
+        if s.is_empty() {
+            self.rest = s;
+            return None;
+        }
+        let end = if s.starts_with('<') {
+            s.find('>')
+                .map(|i| i + 1)
+                .unwrap_or_else(|| s.find(char::is_whitespace).unwrap_or(s.len()))
+        } else {
+            s.find(char::is_whitespace).unwrap_or(s.len())
+        };
+        let (word, rest) = s.split_at(end);
+        self.rest = rest;
+        Some(word)
+    }
+
+    fn rest(&self) -> &'a str {
+        self.rest.trim()
+    }
+}
+
+#[cfg(test)]
+mod tests;

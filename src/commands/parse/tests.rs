@@ -1,0 +1,308 @@
+//! The grammar as data: inputs that parse, and inputs that are refused with
+//! the right usage line.
+
+use super::*;
+use chrono::NaiveDate;
+
+fn u(s: &str) -> UserId {
+    UserId::parse(s).unwrap()
+}
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+fn propose(member: &str, kind: TourKind, term: Term, mission: &str) -> TourCommand {
+    TourCommand::Propose {
+        member: u(member),
+        kind,
+        term,
+        mission: mission.into(),
+    }
+}
+
+#[test]
+fn accepted_inputs() {
+    use TourKind::*;
+    let cases: Vec<(&str, TourCommand)> = vec![
+        ("", TourCommand::Help),
+        ("   ", TourCommand::Help),
+        ("help", TourCommand::Help),
+        ("HELP", TourCommand::Help),
+        (
+            r#"propose <@U2ANA> transformational 2y "Lead the payments platform rewrite""#,
+            propose(
+                "U2ANA",
+                Transformational,
+                Term::Months(24),
+                "Lead the payments platform rewrite",
+            ),
+        ),
+        (
+            "propose <@U2ANA|ana> rotational 18m Run support",
+            propose("U2ANA", Rotational, Term::Months(18), "Run support"),
+        ),
+        (
+            "propose <@U2ANA|Ana Lopez> rotational 18m Run support",
+            propose("U2ANA", Rotational, Term::Months(18), "Run support"),
+        ),
+        (
+            "propose <@W9X> Rotational 6 months On-call lead",
+            propose("W9X", Rotational, Term::Months(6), "On-call lead"),
+        ),
+        (
+            "propose <@U1> rotational 1 year Ship it",
+            propose("U1", Rotational, Term::Months(12), "Ship it"),
+        ),
+        (
+            "propose <@U1> rotational 18mo Ship it",
+            propose("U1", Rotational, Term::Months(18), "Ship it"),
+        ),
+        (
+            "propose <@U1> rotational 3 yrs Ship it",
+            propose("U1", Rotational, Term::Months(36), "Ship it"),
+        ),
+        (
+            "propose <@U1> transformational from 2027-01-01 to 2029-06-30 Build the data team",
+            propose(
+                "U1",
+                Transformational,
+                Term::Dates {
+                    from: d("2027-01-01"),
+                    to: d("2029-06-30"),
+                },
+                "Build the data team",
+            ),
+        ),
+        (
+            "propose <@U1> foundational Keep the lights on, forever",
+            propose(
+                "U1",
+                Foundational,
+                Term::OpenEnded,
+                "Keep the lights on, forever",
+            ),
+        ),
+        // A length on a foundational tour is passed on for the rules to refuse with a reason.
+        (
+            "propose <@U1> foundational 2y Stay",
+            propose("U1", Foundational, Term::Months(24), "Stay"),
+        ),
+        // Slack's entities are decoded in free text.
+        (
+            "propose <@U1> rotational 1y R&amp;D &lt;core&gt; team",
+            propose("U1", Rotational, Term::Months(12), "R&D <core> team"),
+        ),
+        (
+            "propose <@U1> rotational 1y “Smart quotes”",
+            propose("U1", Rotational, Term::Months(12), "Smart quotes"),
+        ),
+        (
+            "objective 17 add company Ship v2 by Q3",
+            TourCommand::ObjectiveAdd {
+                tour: TourId(17),
+                side: Side::Company,
+                text: "Ship v2 by Q3".into(),
+            },
+        ),
+        (
+            "objective #17 add member A conference talk &amp; a course",
+            TourCommand::ObjectiveAdd {
+                tour: TourId(17),
+                side: Side::Member,
+                text: "A conference talk & a course".into(),
+            },
+        ),
+        (
+            "objective 3 done 2",
+            TourCommand::ObjectiveDone {
+                tour: TourId(3),
+                number: 2,
+            },
+        ),
+        ("accept 4", TourCommand::Accept { tour: TourId(4) }),
+        ("accept #4", TourCommand::Accept { tour: TourId(4) }),
+        (
+            "decline 4",
+            TourCommand::Decline {
+                tour: TourId(4),
+                reason: None,
+            },
+        ),
+        (
+            "decline 4 Not now &gt; maybe later",
+            TourCommand::Decline {
+                tour: TourId(4),
+                reason: Some("Not now > maybe later".into()),
+            },
+        ),
+        ("withdraw 4", TourCommand::Withdraw { tour: TourId(4) }),
+        ("list", TourCommand::List(ListScope::Mine)),
+        ("list team", TourCommand::List(ListScope::Team)),
+        ("list ALL", TourCommand::List(ListScope::All)),
+        ("list <@U7|bo>", TourCommand::List(ListScope::Of(u("U7")))),
+        ("show 9", TourCommand::Show { tour: TourId(9) }),
+        ("history 9", TourCommand::History { tour: TourId(9) }),
+        (
+            "checkin 9 all good",
+            TourCommand::ComingSoon { what: "checkin" },
+        ),
+        ("1on1 list", TourCommand::ComingSoon { what: "1on1" }),
+        ("alumni list", TourCommand::ComingSoon { what: "alumni" }),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(parse(input), Ok(expected), "input: {input:?}");
+    }
+}
+
+#[test]
+fn rejected_inputs() {
+    let cases: Vec<(&str, &str, &str)> = vec![
+        // (input, words the problem must contain, usage line)
+        ("frobnicate", "don't know `frobnicate`", USAGE_HELP),
+        ("propose", "Who is the tour for", USAGE_PROPOSE),
+        (
+            "propose @ana rotational 1y Do it",
+            "plain text, not a mention",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose ana rotational 1y Do it",
+            "isn't a person",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@C123|general> rotational 1y Do it",
+            "isn't a person",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <#C123|general> rotational 1y Do it",
+            "isn't a person",
+            USAGE_PROPOSE,
+        ),
+        ("propose <@U1>", "Which kind", USAGE_PROPOSE),
+        (
+            "propose <@U1> sabbatical 1y Rest",
+            "`sabbatical` isn't a kind",
+            USAGE_PROPOSE,
+        ),
+        ("propose <@U1> rotational", "How long", USAGE_PROPOSE),
+        (
+            "propose <@U1> rotational Do the thing",
+            "How long",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@U1> rotational 18x Do it",
+            "`18x` isn't a length",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@U1> rotational 2 fortnights Do it",
+            "`2` isn't a length",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@U1> rotational 99999999999y Do it",
+            "isn't a length",
+            USAGE_PROPOSE,
+        ),
+        ("propose <@U1> rotational 1y", "mission", USAGE_PROPOSE),
+        ("propose <@U1> rotational 1y \"\"", "mission", USAGE_PROPOSE),
+        ("propose <@U1> foundational", "mission", USAGE_PROPOSE),
+        (
+            "propose <@U1> rotational from 2027-01-01 2028-01-01 x",
+            "both dates",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@U1> rotational from 2027-13-01 to 2028-01-01 x",
+            "isn't a date",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@U1> rotational from 2027-01-01 to x",
+            "isn't a date",
+            USAGE_PROPOSE,
+        ),
+        (
+            "propose <@U1> rotational from",
+            "date is missing",
+            USAGE_PROPOSE,
+        ),
+        ("objective", "Which tour", USAGE_OBJECTIVE),
+        (
+            "objective x add company y",
+            "isn't a tour number",
+            USAGE_OBJECTIVE,
+        ),
+        ("objective 1 remove 2", "`add` or `done`", USAGE_OBJECTIVE),
+        (
+            "objective 1 add boss Do it",
+            "isn't a side",
+            USAGE_OBJECTIVE,
+        ),
+        ("objective 1 add", "company` or `member", USAGE_OBJECTIVE),
+        (
+            "objective 1 add company",
+            "What is the objective",
+            USAGE_OBJECTIVE,
+        ),
+        ("objective 1 done", "Which objective", USAGE_OBJECTIVE),
+        ("objective 1 done 0", "Which objective", USAGE_OBJECTIVE),
+        ("objective 1 done two", "Which objective", USAGE_OBJECTIVE),
+        ("objective 1 done 2 3", "didn't expect `3`", USAGE_OBJECTIVE),
+        ("accept", "Which tour", USAGE_ACCEPT),
+        ("accept 0", "isn't a tour number", USAGE_ACCEPT),
+        ("accept -3", "isn't a tour number", USAGE_ACCEPT),
+        ("accept 4 now", "didn't expect `now`", USAGE_ACCEPT),
+        ("decline", "Which tour", USAGE_DECLINE),
+        ("withdraw abc", "isn't a tour number", USAGE_WITHDRAW),
+        ("list everyone", "isn't something I can list", USAGE_LIST),
+        ("list @bo", "plain text, not a mention", USAGE_LIST),
+        ("list team extra", "didn't expect", USAGE_LIST),
+        ("show", "Which tour", USAGE_SHOW),
+        (
+            "history 99999999999999999999999",
+            "isn't a tour number",
+            USAGE_HISTORY,
+        ),
+    ];
+    for (input, needle, usage_line) in cases {
+        match parse(input) {
+            Err(Usage { problem, usage }) => {
+                assert!(
+                    problem.contains(needle),
+                    "input {input:?}: problem {problem:?} lacks {needle:?}"
+                );
+                assert_eq!(usage, usage_line, "input {input:?}");
+            }
+            Ok(cmd) => panic!("input {input:?} parsed as {cmd:?}"),
+        }
+    }
+}
+
+#[test]
+fn echoed_input_is_clipped_and_unformatted() {
+    let long = format!("propose <@U1> {} 1y x", "*bold*".repeat(30));
+    let err = parse(&long).unwrap_err();
+    assert!(err.problem.len() < 200, "{}", err.problem);
+    assert!(!err.problem.contains('*'));
+}
+
+#[test]
+fn echoed_input_cannot_inject_mrkdwn_controls() {
+    let err = parse("propose <@U1> &lt;!channel&gt; 1y x").unwrap_err();
+    assert!(
+        err.problem.contains("`&lt;!channel&gt;` isn't a kind"),
+        "{}",
+        err.problem
+    );
+    let err = parse("frobnicate<!here>").unwrap_err();
+    assert!(!err.problem.contains("<!here>"), "{}", err.problem);
+}
+
+#[test]
+fn an_unclosed_control_sequence_is_one_word() {
+    assert!(parse("propose <@U1 rotational 1y x").is_err());
+    assert!(parse("list <@U1").is_err());
+}

@@ -1,0 +1,221 @@
+//! `/tour`: parse, check who may do it, change the store in one transaction,
+//! and say what happened.
+
+use super::parse::{self, ListScope, TourCommand, Usage};
+use super::{Engine, Failure, Request, render};
+use crate::domain::{HistoryEntry, Role, Tour, TourError, TourId};
+use crate::slack::blocks::{self, Message, escape};
+use chrono::{DateTime, Utc};
+
+pub(super) fn handle(
+    engine: &Engine,
+    req: &Request,
+    now: DateTime<Utc>,
+) -> Result<Message, Failure> {
+    let command = parse::parse(&req.text)
+        .map_err(|Usage { problem, usage }| Failure::User(blocks::problem(&problem, usage)))?;
+    let me = &req.user;
+    let store = engine.store();
+    match command {
+        TourCommand::Help => Ok(render::help()),
+        TourCommand::ComingSoon { what } => Ok(render::coming_soon(what)),
+        TourCommand::Propose {
+            member,
+            kind,
+            term,
+            mission,
+        } => {
+            let tour = store
+                .create_tour(&req.team, |id| {
+                    Tour::propose(id, me, &member, kind, term, &mission, now)
+                })?
+                .map_err(refusal(parse::USAGE_PROPOSE))?;
+            let id = tour.id.0;
+            Ok(Message::new(&format!("Proposed tour {} to {}", tour.id, tour.member.mention()))
+                .section(&format!(
+                    "Proposed tour *{}* to {}: {} tour, {}.\n>{}",
+                    tour.id,
+                    tour.member.mention(),
+                    tour.kind.name(),
+                    render::span(&tour),
+                    escape(&tour.mission)
+                ))
+                .context(&format!(
+                    "{} can accept with `/tour accept {id}` or decline with `/tour decline {id} [reason]`. \
+                     Add objectives for both sides with `/tour objective {id} add company|member &lt;text&gt;`.",
+                    tour.member.mention()
+                )))
+        }
+        TourCommand::ObjectiveAdd { tour, side, text } => {
+            let tour = change(engine, req, tour, parse::USAGE_OBJECTIVE, |t| {
+                t.add_objective(me, side, &text, now)
+            })?;
+            let number = tour.objectives.len();
+            Ok(Message::text(&format!(
+                "Added objective {number} to tour *{}* ({}): {}",
+                tour.id,
+                render::side_title(side, &tour, false),
+                escape(&text)
+            )))
+        }
+        TourCommand::ObjectiveDone { tour, number } => {
+            let tour = change(engine, req, tour, parse::USAGE_OBJECTIVE, |t| {
+                t.complete_objective(me, number, now)
+            })?;
+            let text = tour
+                .objectives
+                .get(number as usize - 1)
+                .map(|o| escape(&o.text))
+                .unwrap_or_default();
+            Ok(Message::text(&format!(
+                "Marked objective {number} of tour *{}* done: {text}",
+                tour.id
+            )))
+        }
+        TourCommand::Accept { tour } => {
+            let tour = change(engine, req, tour, parse::USAGE_ACCEPT, |t| {
+                t.accept(me, now)
+            })?;
+            Ok(Message::text(&format!(
+                "You accepted tour *{}* with {}. It runs {}.",
+                tour.id,
+                tour.manager.mention(),
+                render::span(&tour)
+            )))
+        }
+        TourCommand::Decline { tour, reason } => {
+            let tour = change(engine, req, tour, parse::USAGE_DECLINE, |t| {
+                t.decline(me, reason.as_deref(), now)
+            })?;
+            Ok(Message::text(&format!(
+                "You declined tour *{}*. {} can read {} in its history.",
+                tour.id,
+                tour.manager.mention(),
+                if reason.is_some() {
+                    "your reason"
+                } else {
+                    "that"
+                }
+            )))
+        }
+        TourCommand::Withdraw { tour } => {
+            let tour = change(engine, req, tour, parse::USAGE_WITHDRAW, |t| {
+                t.withdraw(me, now)
+            })?;
+            Ok(Message::text(&format!(
+                "You withdrew the proposal of tour *{}* to {}.",
+                tour.id,
+                tour.member.mention()
+            )))
+        }
+        TourCommand::Show { tour } => {
+            let tour = visible(engine, req, tour, parse::USAGE_SHOW)?;
+            Ok(render::card(&tour, me))
+        }
+        TourCommand::History { tour } => {
+            let tour = visible(engine, req, tour, parse::USAGE_HISTORY)?;
+            let entries = store.history(&req.team, tour.id)?;
+            Ok(render::history(&tour, &entries))
+        }
+        TourCommand::List(scope) => list(engine, req, scope),
+    }
+}
+
+fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Failure> {
+    let me = &req.user;
+    let store = engine.store();
+    match scope {
+        ListScope::Mine => {
+            let tours = store.tours_of(&req.team, me)?;
+            let tours: Vec<&Tour> = tours.iter().map(|(_, t)| t).collect();
+            Ok(render::list(
+                "Your tours",
+                &tours,
+                "You have no tours yet. A manager starts one with `/tour propose`.",
+                None,
+            ))
+        }
+        ListScope::Team => {
+            let tours = store.tours_of(&req.team, me)?;
+            let tours: Vec<&Tour> = tours
+                .iter()
+                .filter(|(r, _)| *r == Role::Manager)
+                .map(|(_, t)| t)
+                .collect();
+            Ok(render::list(
+                "Your team's tours",
+                &tours,
+                "You haven't proposed any tours. Start one with `/tour propose @member …`.",
+                None,
+            ))
+        }
+        ListScope::All if !engine.is_admin(me) => Err(Failure::User(blocks::problem(
+            "Only Alliance admins can list every tour. You can list your own or your team's.",
+            parse::USAGE_LIST,
+        ))),
+        ListScope::All => {
+            let tours = store.tours_in_team(&req.team, render::MAX_ROWS + 1)?;
+            let tours: Vec<&Tour> = tours.iter().take(render::MAX_ROWS).collect();
+            let more = (tours.len() == render::MAX_ROWS)
+                .then_some("There may be more: this shows the oldest first. Use `/tour list @user` to narrow it.");
+            Ok(render::list(
+                "All tours in this workspace",
+                &tours,
+                "No tours in this workspace yet.",
+                more,
+            ))
+        }
+        ListScope::Of(user) => {
+            let admin = engine.is_admin(me);
+            let tours = store.tours_of(&req.team, &user)?;
+            let tours: Vec<&Tour> = tours
+                .iter()
+                .map(|(_, t)| t)
+                .filter(|t| t.visible_to(me, admin))
+                .collect();
+            Ok(render::list(
+                &format!("Tours of {}", user.mention()),
+                &tours,
+                &format!("There are no tours of {} that you can see.", user.mention()),
+                None,
+            ))
+        }
+    }
+}
+
+/// Reads a tour the caller may see; to anyone else it does not exist.
+fn visible(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    usage: &'static str,
+) -> Result<Tour, Failure> {
+    match engine.store().tour(&req.team, id)? {
+        Some(tour) if tour.visible_to(&req.user, engine.is_admin(&req.user)) => Ok(tour),
+        _ => Err(refusal(usage)(TourError::NotFound(id))),
+    }
+}
+
+/// Applies a rule to a tour the caller may see, durably.
+fn change(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    usage: &'static str,
+    rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
+) -> Result<Tour, Failure> {
+    let admin = engine.is_admin(&req.user);
+    engine
+        .store()
+        .update_tour(&req.team, id, |tour| {
+            if !tour.visible_to(&req.user, admin) {
+                return Err(TourError::NotFound(id));
+            }
+            rule(tour)
+        })?
+        .map_err(refusal(usage))
+}
+
+fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
+    move |e| Failure::User(blocks::problem(&e.to_string(), usage))
+}

@@ -1,0 +1,128 @@
+//! `alliance shell`: try Alliance without Slack, like Hubot's shell adapter.
+//! Type the same slash commands as a chosen person and read the replies as
+//! text; the engine and the store are the ones `serve` uses.
+//!
+//! People are Slack-style ids. Where Slack would turn `@ana` into a mention,
+//! the shell does the same for ids: `@UBOB` becomes `<@UBOB>`. A name that is
+//! not an id stays plain text and gets the same hint Slack users get.
+//!
+//! Shell commands: `/as UBOB` switches who you are, `/whoami`, `/quit`.
+
+use crate::commands::{Engine, Request};
+use crate::domain::{TeamId, UserId};
+use chrono::{DateTime, Utc};
+use std::io::{self, BufRead, Write};
+
+pub const BANNER: &str =
+    "Alliance shell. Type /tour help to start, /as UBOB to become someone else, /quit to leave.";
+
+pub fn run(
+    engine: &Engine,
+    team: &TeamId,
+    mut user: UserId,
+    input: impl BufRead,
+    mut out: impl Write,
+    now: impl Fn() -> DateTime<Utc>,
+) -> io::Result<()> {
+    writeln!(out, "{BANNER}")?;
+    write!(out, "{user}> ")?;
+    out.flush()?;
+    for line in input.lines() {
+        let line = line?;
+        let line = line.trim();
+        let (command, text) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        match command {
+            "" => {}
+            "/quit" | "/exit" => break,
+            "/whoami" => writeln!(out, "You are {user} in workspace {team}.")?,
+            "/as" => match UserId::parse(text.trim()) {
+                Some(next) => {
+                    user = next;
+                    writeln!(out, "You are now {user}.")?;
+                }
+                None => writeln!(
+                    out,
+                    "Usage: /as U123 (a Slack-style user id: U or W, then capitals and digits)"
+                )?,
+            },
+            _ if command.starts_with('/') => {
+                let request = Request {
+                    team: team.clone(),
+                    user: user.clone(),
+                    command: command.to_string(),
+                    text: escape_like_slack(text),
+                };
+                write!(out, "{}", engine.handle(&request, now()).to_terminal())?;
+            }
+            _ => writeln!(out, "Commands start with a slash, like /tour help.")?,
+        }
+        write!(out, "{user}> ")?;
+        out.flush()?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
+/// What Slack does to typed text with `should_escape`: `&`, `<`, `>` become
+/// entities and `@id` becomes a mention.
+fn escape_like_slack(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    escaped
+        .split(' ')
+        .map(
+            |word| match word.strip_prefix('@').and_then(UserId::parse) {
+                Some(id) => id.mention(),
+                None => word.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_session_proposes_switches_user_and_accepts() {
+        let engine = Engine::new(Store::in_memory(), Default::default());
+        let input = "/tour propose @UBOB rotational 1y Run support &amp; on-call\n/as UBOB\n/tour accept 1\n/tour propose @bob rotational 1y x\n/as nobody\n/quit\n/tour list\n";
+        let mut out = Vec::new();
+        let now = || Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        run(
+            &engine,
+            &TeamId::parse("TLOCAL").unwrap(),
+            UserId::parse("UALICE").unwrap(),
+            input.as_bytes(),
+            &mut out,
+            now,
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains("Proposed tour *#1* to @UBOB"), "{out}");
+        assert!(
+            out.contains("add company|member <text>"),
+            "usage placeholders survive: {out}"
+        );
+        assert!(
+            out.contains("Run support &amp; on-call"),
+            "typed text is kept literally: {out}"
+        );
+        assert!(out.contains("You are now UBOB."));
+        assert!(
+            out.contains("You accepted tour *#1* with @UALICE. It runs 2026-11-24 → 2027-11-24."),
+            "{out}"
+        );
+        assert!(out.contains("`@bob` is plain text, not a mention"), "{out}");
+        assert!(out.contains("Usage: /as U123"));
+        assert!(
+            !out.contains("Your tours"),
+            "nothing runs after /quit: {out}"
+        );
+    }
+}

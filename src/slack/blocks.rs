@@ -1,0 +1,307 @@
+//! Block Kit, the subset Alliance sends, and the one [`Message`] type every
+//! surface receives.
+//!
+//! Slack's limits are enforced when a message is built, not discovered as
+//! `invalid_blocks` later: header text ≤ 150 chars, section text ≤ 3000,
+//! context text ≤ 2000, ≤ 50 blocks per message (extra blocks are replaced by
+//! a note saying what was left out), fallback text ≤ 3000.
+//!
+//! Surfaces that cannot show blocks (the local shell, later Mattermost) use
+//! [`Message::to_terminal`], which renders the same blocks as plain text.
+
+use serde::Serialize;
+
+pub const MAX_BLOCKS: usize = 50;
+pub const MAX_HEADER: usize = 150;
+pub const MAX_SECTION: usize = 3000;
+pub const MAX_CONTEXT: usize = 2000;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Block {
+    Header { text: Text },
+    Section { text: Text },
+    Divider,
+    Context { elements: Vec<Text> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum Text {
+    #[serde(rename = "mrkdwn")]
+    Markdown { text: String },
+    #[serde(rename = "plain_text")]
+    Plain { text: String },
+}
+
+/// A reply or a DM: a notification/fallback text and its blocks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Message {
+    pub text: String,
+    pub blocks: Vec<Block>,
+    /// How many blocks did not fit; reported in the last block.
+    #[serde(skip)]
+    left_out: usize,
+}
+
+impl Message {
+    /// An empty message whose notification text is `fallback` (mrkdwn).
+    pub fn new(fallback: &str) -> Message {
+        Message {
+            text: truncate(fallback, MAX_SECTION),
+            blocks: Vec::new(),
+            left_out: 0,
+        }
+    }
+
+    /// A message of one section of mrkdwn.
+    pub fn text(md: &str) -> Message {
+        Message::new(md).section(md)
+    }
+
+    pub fn header(self, plain: &str) -> Message {
+        self.push(Block::Header {
+            text: Text::Plain {
+                text: truncate(plain, MAX_HEADER),
+            },
+        })
+    }
+
+    pub fn section(self, md: &str) -> Message {
+        self.push(Block::Section {
+            text: Text::Markdown {
+                text: truncate(md, MAX_SECTION),
+            },
+        })
+    }
+
+    pub fn context(self, md: &str) -> Message {
+        self.push(Block::Context {
+            elements: vec![Text::Markdown {
+                text: truncate(md, MAX_CONTEXT),
+            }],
+        })
+    }
+
+    pub fn divider(self) -> Message {
+        self.push(Block::Divider)
+    }
+
+    /// Whether another block still fits (one slot stays free for the
+    /// "left out" note).
+    pub fn has_room(&self) -> bool {
+        self.blocks.len() < MAX_BLOCKS - 1
+    }
+
+    fn push(mut self, block: Block) -> Message {
+        if self.has_room() {
+            self.blocks.push(block);
+        } else {
+            self.left_out += 1;
+            let note = format!("…and {} more not shown here.", self.left_out);
+            let note = Block::Context {
+                elements: vec![Text::Markdown { text: note }],
+            };
+            if self.left_out == 1 {
+                self.blocks.push(note);
+            } else if let Some(last) = self.blocks.last_mut() {
+                *last = note;
+            }
+        }
+        self
+    }
+
+    /// The body of an immediate answer to a slash command: only the person
+    /// who typed it sees it.
+    pub fn to_ephemeral_json(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Ephemeral<'a> {
+            response_type: &'static str,
+            #[serde(flatten)]
+            message: &'a Message,
+        }
+        serde_json::to_vec(&Ephemeral {
+            response_type: "ephemeral",
+            message: self,
+        })
+        .expect("blocks serialize")
+    }
+
+    /// The same message as plain text for a terminal.
+    pub fn to_terminal(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            match block {
+                Block::Header { text } => out.push_str(&format!("== {} ==\n", plain(text))),
+                Block::Section { text } => out.push_str(&format!("{}\n", plain(text))),
+                Block::Divider => out.push_str("----\n"),
+                Block::Context { elements } => {
+                    for e in elements {
+                        out.push_str(&format!("  {}\n", plain(e)));
+                    }
+                }
+            }
+        }
+        if self.blocks.is_empty() {
+            out.push_str(&unslack(&self.text));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn plain(text: &Text) -> String {
+    match text {
+        Text::Markdown { text } => unslack(text),
+        Text::Plain { text } => text.clone(),
+    }
+}
+
+/// Turns Slack mrkdwn control sequences back into what a person would read.
+fn unslack(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut rest = md;
+    while let Some(start) = rest.find('<') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('>') {
+            Some(end) => {
+                let inner = &after[..end];
+                let (target, label) = inner.split_once('|').unwrap_or((inner, ""));
+                match target.strip_prefix('@') {
+                    Some(id) => {
+                        out.push_str(&format!("@{}", if label.is_empty() { id } else { label }))
+                    }
+                    None => out.push_str(if label.is_empty() { target } else { label }),
+                }
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    crate::commands::parse::decode_entities(&out)
+}
+
+/// A person's mistake: what went wrong, and the line that shows how.
+pub fn problem(problem: &str, usage: &str) -> Message {
+    Message::new(problem)
+        .section(problem)
+        .context(&format!("Usage: `{}`", escape(usage)))
+}
+
+/// Escapes free text for mrkdwn (`&`, `<`, `>`), keeping user mentions
+/// (`<@U123>`) working.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(i) = rest.find(['&', '<', '>']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(len) = mention_len(tail) {
+            out.push_str(&tail[..len]);
+            rest = &tail[len..];
+            continue;
+        }
+        out.push_str(match tail.as_bytes()[0] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        });
+        rest = &tail[1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of a `<@U123>` mention at the start of `s`, if there is one.
+fn mention_len(s: &str) -> Option<usize> {
+    let inner = s.strip_prefix("<@")?;
+    let end = inner.find('>')?;
+    crate::domain::UserId::parse(&inner[..end])?;
+    Some(end + 3)
+}
+
+/// Cuts text to at most `max` characters, marking the cut.
+pub fn truncate(text: &str, max: usize) -> String {
+    // Bytes bound characters from above: most text needs no counting.
+    if text.len() <= max || text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_keeps_mentions_and_encodes_the_rest() {
+        assert_eq!(
+            escape("R&D <core> with <@U123> & <@nope>"),
+            "R&amp;D &lt;core&gt; with <@U123> &amp; &lt;@nope&gt;"
+        );
+        assert_eq!(escape("plain"), "plain");
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(truncate("héllo", 5), "héllo");
+        assert_eq!(truncate("héllo wörld", 5), "héll…");
+        assert_eq!(
+            truncate(&"é".repeat(4000), MAX_SECTION).chars().count(),
+            MAX_SECTION
+        );
+    }
+
+    #[test]
+    fn messages_never_exceed_slacks_block_limit() {
+        let mut m = Message::new("many");
+        for i in 0..80 {
+            m = m.section(&format!("row {i}"));
+        }
+        assert_eq!(m.blocks.len(), MAX_BLOCKS);
+        assert!(m.to_terminal().contains("…and 31 more not shown here."));
+        let long = Message::new("x")
+            .header(&"h".repeat(500))
+            .section(&"s".repeat(9000));
+        let json: serde_json::Value = serde_json::from_slice(&long.to_ephemeral_json()).unwrap();
+        assert_eq!(json["response_type"], "ephemeral");
+        assert_eq!(
+            json["blocks"][0]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            MAX_HEADER
+        );
+        assert_eq!(
+            json["blocks"][1]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            MAX_SECTION
+        );
+        assert_eq!(json["blocks"][1]["text"]["type"], "mrkdwn");
+    }
+
+    #[test]
+    fn terminal_rendering_reads_like_slack() {
+        let m = Message::new("x")
+            .header("Tour #1")
+            .section("<@U1> &amp; <@U2|bo> &lt;3")
+            .divider()
+            .context("see <https://x.io|docs>");
+        assert_eq!(
+            m.to_terminal(),
+            "== Tour #1 ==\n@U1 & @bo <3\n----\n  see docs\n"
+        );
+    }
+}

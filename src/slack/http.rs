@@ -1,0 +1,169 @@
+//! The HTTP receiver: `POST /slack/events` takes everything Slack sends (as
+//! Bolt does), `GET /healthz` answers while the store is open.
+//!
+//! Order of work for every Slack request: cap the body (64 KiB → 413),
+//! verify the signature over the raw bytes (→ 401), parse (→ 400), then
+//! dispatch. A command's change is committed and flushed before its answer
+//! is sent. No Slack Web API call happens on this path.
+//!
+//! What is logged: the route, status, workspace, user and command name.
+//! Never a signature, token, `response_url`, command text or raw body.
+
+use super::inbound::{self, Inbound};
+use super::verify::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::commands::{Engine, Request};
+use crate::config::Secret;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The largest body Slack has reason to send us.
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub struct AppState {
+    pub engine: Engine,
+    pub signing_secret: Secret,
+}
+
+pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
+    Router::new()
+        .route("/slack/events", post(events))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then flushes the store.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    request_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.engine.store().clone();
+    axum::serve(listener, router(state, request_timeout))
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    tokio::task::spawn_blocking(move || store.flush())
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(std::io::Error::other)
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> StatusCode {
+    if state.engine.store().healthy() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+}
+
+async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let now = Utc::now();
+    // sled and its fsync are blocking work; keep them off the async workers.
+    match tokio::task::spawn_blocking(move || respond(&state, &headers, &body, now)).await {
+        Ok(answer) => answer.into_response(),
+        Err(_) => {
+            tracing::error!("request handler panicked");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// What the receiver answers, before it becomes an HTTP response.
+#[derive(Debug, PartialEq)]
+pub enum Answer {
+    /// A message for the person (JSON, `application/json`).
+    Json(Vec<u8>),
+    /// `url_verification`'s challenge, as `text/plain`.
+    Challenge(String),
+    /// An acknowledgement with nothing to say.
+    Ack,
+    Refused(StatusCode, &'static str),
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        match self {
+            Answer::Json(body) => {
+                ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }
+            Answer::Challenge(c) => ([(header::CONTENT_TYPE, "text/plain")], c).into_response(),
+            Answer::Ack => StatusCode::OK.into_response(),
+            Answer::Refused(status, why) => (status, why).into_response(),
+        }
+    }
+}
+
+/// The whole request path, synchronous and clock-free: verify, parse,
+/// dispatch, render. Public so the benchmark measures exactly this.
+pub fn respond(state: &AppState, headers: &HeaderMap, body: &[u8], now: DateTime<Utc>) -> Answer {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Err(why) = verify::verify(
+        state.signing_secret.expose().as_bytes(),
+        text(TIMESTAMP_HEADER),
+        text(SIGNATURE_HEADER),
+        body,
+        now.timestamp(),
+    ) {
+        if inbound::is_ssl_check(body) {
+            return Answer::Ack;
+        }
+        tracing::warn!(reason = %why, "refused a request that is not signed by Slack");
+        return Answer::Refused(StatusCode::UNAUTHORIZED, "invalid request signature");
+    }
+    let inbound = match inbound::parse(text(header::CONTENT_TYPE.as_str()), body) {
+        Ok(inbound) => inbound,
+        Err(why) => {
+            tracing::warn!(reason = %why, "refused a malformed request");
+            return Answer::Refused(StatusCode::BAD_REQUEST, "malformed request");
+        }
+    };
+    match inbound {
+        Inbound::SslCheck => Answer::Ack,
+        Inbound::UrlVerification { challenge } => Answer::Challenge(challenge),
+        Inbound::SlashCommand(cmd) => {
+            tracing::info!(team = %cmd.team, user = %cmd.user, command = %cmd.command, "slash command");
+            let request = Request {
+                team: cmd.team,
+                user: cmd.user,
+                command: cmd.command,
+                text: cmd.text,
+            };
+            Answer::Json(state.engine.handle(&request, now).to_ephemeral_json())
+        }
+        Inbound::Interaction(i) => {
+            // Buttons and modals arrive with the delivery work; acknowledge
+            // so Slack shows no error.
+            tracing::info!(team = %i.team, user = %i.user, kind = %i.kind, "interaction acknowledged");
+            Answer::Ack
+        }
+        Inbound::Event {
+            event_id,
+            team,
+            kind,
+        } => {
+            tracing::info!(%team, %event_id, %kind, "event acknowledged");
+            Answer::Ack
+        }
+        Inbound::Ignored { kind } => {
+            tracing::info!(%kind, "envelope ignored");
+            Answer::Ack
+        }
+    }
+}

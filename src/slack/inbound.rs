@@ -1,0 +1,306 @@
+//! The shapes of what Slack posts to `/slack/events`, turned into one
+//! [`Inbound`] value. Called only after the signature has been verified.
+//!
+//! - Slash commands: `application/x-www-form-urlencoded` with `command`.
+//! - Interactivity: the same form type with a single `payload` field of JSON.
+//! - Events API: `application/json` (`url_verification`, `event_callback`, …).
+//! - `ssl_check=1`: Slack's certificate check.
+//!
+//! `response_url`s are credentials: they are kept in [`Secret`]s so they can
+//! never reach a log through `Debug`.
+
+use crate::config::Secret;
+use crate::domain::{TeamId, UserId};
+use serde::Deserialize;
+
+#[derive(Debug)]
+pub enum Inbound {
+    SslCheck,
+    SlashCommand(SlashCommand),
+    Interaction(Interaction),
+    UrlVerification {
+        challenge: String,
+    },
+    /// An Events API callback; handlers arrive with the conversations work.
+    Event {
+        event_id: String,
+        team: TeamId,
+        kind: String,
+    },
+    /// A well-formed envelope of a type we do not handle (e.g. `app_rate_limited`).
+    Ignored {
+        kind: String,
+    },
+}
+
+#[derive(Debug)]
+pub struct SlashCommand {
+    pub team: TeamId,
+    pub user: UserId,
+    pub command: String,
+    pub text: String,
+    pub trigger_id: Option<String>,
+    pub response_url: Option<Secret>,
+}
+
+#[derive(Debug)]
+pub struct Interaction {
+    /// `block_actions`, `view_submission`, …
+    pub kind: String,
+    pub team: TeamId,
+    pub user: UserId,
+    pub action_ids: Vec<String>,
+}
+
+/// Why a verified body still could not be read: answered with 400.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BadRequest {
+    #[error("body is not valid form data")]
+    Form,
+    #[error("body is not valid JSON")]
+    Json,
+    #[error("interaction payload is not valid JSON")]
+    Payload,
+    #[error("missing or invalid field `{0}`")]
+    Field(&'static str),
+    #[error("unrecognised request")]
+    Unrecognised,
+}
+
+#[derive(Deserialize)]
+struct CommandForm {
+    team_id: Option<String>,
+    user_id: Option<String>,
+    command: Option<String>,
+    #[serde(default)]
+    text: String,
+    trigger_id: Option<String>,
+    response_url: Option<String>,
+    payload: Option<String>,
+    ssl_check: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct InteractionJson {
+    #[serde(rename = "type")]
+    kind: String,
+    team: Option<IdOnly>,
+    user: Option<IdOnly>,
+    #[serde(default)]
+    actions: Vec<ActionJson>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct ActionJson {
+    action_id: String,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeJson {
+    #[serde(rename = "type")]
+    kind: String,
+    challenge: Option<String>,
+    event_id: Option<String>,
+    team_id: Option<String>,
+    event: Option<EventJson>,
+}
+
+#[derive(Deserialize)]
+struct EventJson {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// Reads a verified body. `content_type` is the request's header value.
+pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Inbound, BadRequest> {
+    let is_json = content_type.is_some_and(|c| c.trim_start().starts_with("application/json"));
+    if is_json {
+        parse_json(body)
+    } else {
+        parse_form(body)
+    }
+}
+
+/// True for Slack's certificate check (`ssl_check=1`), which Slack may send
+/// unsigned. It carries nothing we act on, so answering it 200 unverified is
+/// safe (Bolt does the same).
+pub fn is_ssl_check(body: &[u8]) -> bool {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .is_ok_and(|fields| fields.iter().any(|(k, v)| k == "ssl_check" && v == "1"))
+}
+
+fn parse_form(body: &[u8]) -> Result<Inbound, BadRequest> {
+    let form: CommandForm = serde_urlencoded::from_bytes(body).map_err(|_| BadRequest::Form)?;
+    if form.ssl_check.as_deref() == Some("1") {
+        return Ok(Inbound::SslCheck);
+    }
+    if let Some(payload) = form.payload {
+        return parse_interaction(&payload);
+    }
+    let Some(command) = form.command else {
+        return Err(BadRequest::Unrecognised);
+    };
+    if !command.starts_with('/') || command.len() > 32 {
+        return Err(BadRequest::Field("command"));
+    }
+    Ok(Inbound::SlashCommand(SlashCommand {
+        team: form
+            .team_id
+            .as_deref()
+            .and_then(TeamId::parse)
+            .ok_or(BadRequest::Field("team_id"))?,
+        user: form
+            .user_id
+            .as_deref()
+            .and_then(UserId::parse)
+            .ok_or(BadRequest::Field("user_id"))?,
+        command,
+        text: form.text,
+        trigger_id: form.trigger_id,
+        response_url: form.response_url.map(Secret::new),
+    }))
+}
+
+fn parse_interaction(payload: &str) -> Result<Inbound, BadRequest> {
+    let json: InteractionJson = serde_json::from_str(payload).map_err(|_| BadRequest::Payload)?;
+    Ok(Inbound::Interaction(Interaction {
+        kind: json.kind,
+        team: json
+            .team
+            .and_then(|t| TeamId::parse(&t.id))
+            .ok_or(BadRequest::Field("team.id"))?,
+        user: json
+            .user
+            .and_then(|u| UserId::parse(&u.id))
+            .ok_or(BadRequest::Field("user.id"))?,
+        action_ids: json.actions.into_iter().map(|a| a.action_id).collect(),
+    }))
+}
+
+fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
+    let json: EnvelopeJson = serde_json::from_slice(body).map_err(|_| BadRequest::Json)?;
+    match json.kind.as_str() {
+        "url_verification" => Ok(Inbound::UrlVerification {
+            challenge: json.challenge.ok_or(BadRequest::Field("challenge"))?,
+        }),
+        "event_callback" => Ok(Inbound::Event {
+            event_id: json.event_id.ok_or(BadRequest::Field("event_id"))?,
+            team: json
+                .team_id
+                .as_deref()
+                .and_then(TeamId::parse)
+                .ok_or(BadRequest::Field("team_id"))?,
+            kind: json.event.ok_or(BadRequest::Field("event"))?.kind,
+        }),
+        _ => Ok(Inbound::Ignored { kind: json.kind }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slash_command_form_is_read_and_its_response_url_hidden() {
+        let body = b"token=x&team_id=T1&user_id=U2&command=%2Ftour&text=list+team&trigger_id=1.2.a&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1%2F1%2Fsecret";
+        let Ok(Inbound::SlashCommand(c)) = parse(Some("application/x-www-form-urlencoded"), body)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                c.team.as_str(),
+                c.user.as_str(),
+                c.command.as_str(),
+                c.text.as_str()
+            ),
+            ("T1", "U2", "/tour", "list team")
+        );
+        assert!(!format!("{c:?}").contains("hooks.slack.com"));
+    }
+
+    #[test]
+    fn payloads_and_events_are_recognised() {
+        let payload = r#"{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U2"},"actions":[{"action_id":"tour_accept","value":"3"}]}"#;
+        let body = serde_urlencoded::to_string([("payload", payload)]).unwrap();
+        let Ok(Inbound::Interaction(i)) = parse(None, body.as_bytes()) else {
+            panic!()
+        };
+        assert_eq!(
+            (i.kind.as_str(), i.action_ids.as_slice()),
+            ("block_actions", &["tour_accept".to_string()][..])
+        );
+
+        let Ok(Inbound::UrlVerification { challenge }) = parse(
+            Some("application/json"),
+            br#"{"type":"url_verification","challenge":"abc","token":"t"}"#,
+        ) else {
+            panic!()
+        };
+        assert_eq!(challenge, "abc");
+        let event = br#"{"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{"type":"app_home_opened","user":"U1"}}"#;
+        assert!(matches!(
+            parse(Some("application/json"), event),
+            Ok(Inbound::Event { .. })
+        ));
+        assert!(matches!(
+            parse(None, b"ssl_check=1&token=x"),
+            Ok(Inbound::SslCheck)
+        ));
+        assert!(is_ssl_check(b"token=x&ssl_check=1") && !is_ssl_check(b"ssl_check=0"));
+    }
+
+    #[test]
+    fn malformed_bodies_are_bad_requests() {
+        let cases: Vec<(Option<&str>, &[u8], BadRequest)> = vec![
+            (None, b"team_id=T1&user_id=U2", BadRequest::Unrecognised),
+            (
+                None,
+                b"team_id=T1&user_id=U2&command=tour",
+                BadRequest::Field("command"),
+            ),
+            (
+                None,
+                b"user_id=U2&command=%2Ftour",
+                BadRequest::Field("team_id"),
+            ),
+            (
+                None,
+                b"team_id=T1&user_id=bob&command=%2Ftour",
+                BadRequest::Field("user_id"),
+            ),
+            (None, b"payload=%7Bnot+json", BadRequest::Payload),
+            (
+                None,
+                b"payload=%7B%22type%22%3A%22block_actions%22%7D",
+                BadRequest::Field("team.id"),
+            ),
+            (Some("application/json"), b"{\"type\":", BadRequest::Json),
+            (Some("application/json"), b"[1,2]", BadRequest::Json),
+            (
+                Some("application/json"),
+                br#"{"type":"url_verification"}"#,
+                BadRequest::Field("challenge"),
+            ),
+            (
+                Some("application/json"),
+                br#"{"type":"event_callback","team_id":"T1","event":{"type":"x"}}"#,
+                BadRequest::Field("event_id"),
+            ),
+        ];
+        for (ct, body, expected) in cases {
+            assert_eq!(
+                parse(ct, body).err(),
+                Some(expected),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert!(parse(None, &[0xff, 0xfe, b'=', b'%']).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! Everything that speaks Slack: request signatures, the HTTP receiver, the
+//! shapes of what Slack sends, Block Kit, and the app manifest.
+
+pub mod blocks;
+pub mod http;
+pub mod inbound;
+pub mod manifest;
+pub mod verify;
