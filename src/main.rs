@@ -101,8 +101,11 @@ fn serve(config: Config) -> anyhow::Result<()> {
         .require_signing_secret()
         .map_err(|e| anyhow!(e))?
         .clone();
+    // Logs go to stderr; stdout is for what the command prints.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let store = open_store(&config)?;
     let state = Arc::new(AppState {

@@ -2,9 +2,10 @@
 //! text, as [`Message`]s. Free text is escaped here, once.
 
 use super::parse::ALL_USAGES;
-use crate::domain::{Event, HistoryEntry, Side, Status, Term, Tour, TourKind, UserId};
-use crate::slack::blocks::{MAX_SECTION, Message, escape, truncate};
+use crate::domain::{Event, HistoryEntry, Side, Status, Term, Tour, TourKind, TourSummary, UserId};
+use crate::slack::blocks::{MAX_SECTION, Message, escape, escape_into, truncate};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::fmt::Write;
 
 /// How many tours one list shows; the rest are counted, not shown.
 pub const MAX_ROWS: usize = 40;
@@ -16,7 +17,7 @@ pub fn help() -> Message {
         .collect();
     Message::new("Alliance: tours of duty")
         .header("Alliance: tours of duty")
-        .section(&lines.join("\n"))
+        .section(lines.join("\n"))
         .context(
             "Kinds: *rotational* (1–2 years), *transformational* (2–5 years), *foundational* (open-ended). \
              Lengths: `18m`, `2y`, `6 months`, `1 year`. Dates: `YYYY-MM-DD`. Tours are numbered: `/tour show 17`.",
@@ -34,10 +35,6 @@ pub fn coming_soon(what: &str) -> Message {
     message
 }
 
-pub fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -51,14 +48,25 @@ fn kind_title(kind: TourKind) -> String {
         .unwrap_or_default()
 }
 
-/// "runs 2026-11-24 → 2027-11-24", or what is known before acceptance.
-pub fn span(tour: &Tour) -> String {
-    match (tour.starts_on, tour.ends_on, tour.term) {
-        (Some(from), Some(to), _) => format!("{} → {}", date(from), date(to)),
-        (Some(from), None, _) => format!("open-ended since {}", date(from)),
-        (None, _, Term::OpenEnded) => "open-ended, from acceptance".to_string(),
-        (None, _, term) => format!("{} from acceptance", term.describe()),
-    }
+/// "2026-11-24 → 2027-11-24", or what is known before acceptance.
+pub fn span(starts_on: Option<NaiveDate>, ends_on: Option<NaiveDate>, term: Term) -> String {
+    let mut out = String::new();
+    write_span(&mut out, starts_on, ends_on, term);
+    out
+}
+
+fn write_span(
+    out: &mut String,
+    starts_on: Option<NaiveDate>,
+    ends_on: Option<NaiveDate>,
+    term: Term,
+) {
+    let _ = match (starts_on, ends_on, term) {
+        (Some(from), Some(to), _) => write!(out, "{from} → {to}"),
+        (Some(from), None, _) => write!(out, "open-ended since {from}"),
+        (None, _, Term::OpenEnded) => write!(out, "open-ended, from acceptance"),
+        (None, _, term) => write!(out, "{} from acceptance", term.describe()),
+    };
 }
 
 /// "What the company gets" / "what <@member> gets" — never lower-case a
@@ -71,40 +79,45 @@ pub fn side_title(side: Side, tour: &Tour, capitalised: bool) -> String {
     }
 }
 
-fn objectives_done(tour: &Tour) -> String {
-    let done = tour
-        .objectives
-        .iter()
-        .filter(|o| o.done_at.is_some())
-        .count();
-    format!("objectives {done}/{} done", tour.objectives.len())
+/// One tour in a list, written into one buffer: lists are the hot path.
+pub fn row(t: &TourSummary) -> String {
+    let mut out = String::with_capacity(160 + t.mission.len().min(200));
+    let _ = write!(
+        out,
+        "*{}* · {} · *{}* · ",
+        t.id,
+        t.kind.name(),
+        t.status.name()
+    );
+    write_span(&mut out, t.starts_on, t.ends_on, t.term);
+    let _ = write!(
+        out,
+        "\n<@{}> → <@{}> · objectives {}/{} done\n_",
+        t.manager, t.member, t.objectives_done, t.objectives_total
+    );
+    if t.mission.len() <= MISSION_IN_LIST {
+        escape_into(&mut out, &t.mission);
+    } else {
+        escape_into(&mut out, &truncate(&t.mission, MISSION_IN_LIST));
+    }
+    out.push('_');
+    out
 }
 
-pub fn row(tour: &Tour) -> String {
-    format!(
-        "*{}* · {} · *{}* · {}\n{} → {} · {}\n_{}_",
-        tour.id,
-        tour.kind.name(),
-        tour.status.name(),
-        span(tour),
-        tour.manager.mention(),
-        tour.member.mention(),
-        objectives_done(tour),
-        escape(&truncate(&tour.mission, 200)),
-    )
-}
+/// How much of a mission a list row shows.
+const MISSION_IN_LIST: usize = 200;
 
 /// A list of tours under a title, capped at [`MAX_ROWS`].
-pub fn list(title: &str, tours: &[&Tour], empty: &str, more: Option<&str>) -> Message {
-    let mut message = Message::new(title).section(&format!("*{title}*"));
+pub fn list(title: &str, tours: &[TourSummary], empty: &str, more: Option<&str>) -> Message {
+    let mut message = Message::new(title).section(format!("*{title}*"));
     if tours.is_empty() {
         return message.context(empty);
     }
     for tour in tours.iter().take(MAX_ROWS) {
-        message = message.section(&row(tour));
+        message = message.section(row(tour));
     }
     if tours.len() > MAX_ROWS {
-        message = message.context(&format!(
+        message = message.context(format!(
             "…and {} more. Use `/tour show &lt;id&gt;` for one tour.",
             tours.len() - MAX_ROWS
         ));
@@ -116,19 +129,19 @@ pub fn list(title: &str, tours: &[&Tour], empty: &str, more: Option<&str>) -> Me
 
 pub fn card(tour: &Tour, viewer: &UserId) -> Message {
     let id = tour.id.0;
-    let mut message = Message::new(&format!(
+    let mut message = Message::new(format!(
         "Tour {}: {}",
         tour.id,
         escape(&truncate(&tour.mission, 200))
     ))
-    .header(&format!("Tour {} · {}", tour.id, kind_title(tour.kind)))
-    .section(&format!("*Mission*\n{}", escape(&tour.mission)))
-    .section(&format!(
+    .header(format!("Tour {} · {}", tour.id, kind_title(tour.kind)))
+    .section(format!("*Mission*\n{}", escape(&tour.mission)))
+    .section(format!(
         "*Manager* {}   *Member* {}\n*Status* {} · {}",
         tour.manager.mention(),
         tour.member.mention(),
         tour.status.name(),
-        span(tour)
+        span(tour.starts_on, tour.ends_on, tour.term)
     ));
     for side in [Side::Company, Side::Member] {
         let mut lines = vec![format!("*{}*", side_title(side, tour, true))];
@@ -147,7 +160,7 @@ pub fn card(tour: &Tour, viewer: &UserId) -> Message {
                 side.name()
             ));
         }
-        message = message.section(&lines.join("\n"));
+        message = message.section(lines.join("\n"));
     }
     let mut footer = format!(
         "Proposed {} by {} · `/tour history {id}`",
@@ -211,16 +224,12 @@ fn describe(event: &Event, tour: &Tour) -> String {
             starts_on,
             ends_on: Some(to),
         } => {
-            format!(
-                "accepted; the tour runs {} → {}",
-                date(*starts_on),
-                date(*to)
-            )
+            format!("accepted; the tour runs {} → {}", starts_on, to)
         }
         Event::Accepted {
             starts_on,
             ends_on: None,
-        } => format!("accepted; open-ended from {}", date(*starts_on)),
+        } => format!("accepted; open-ended from {}", starts_on),
         Event::Declined { reason: Some(r) } => format!("declined: “{}”", escape(&truncate(r, 300))),
         Event::Declined { reason: None } => "declined".to_string(),
         Event::Withdrawn => "withdrew the proposal".to_string(),

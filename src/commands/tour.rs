@@ -31,16 +31,16 @@ pub(super) fn handle(
                 })?
                 .map_err(refusal(parse::USAGE_PROPOSE))?;
             let id = tour.id.0;
-            Ok(Message::new(&format!("Proposed tour {} to {}", tour.id, tour.member.mention()))
-                .section(&format!(
+            Ok(Message::new(format!("Proposed tour {} to {}", tour.id, tour.member.mention()))
+                .section(format!(
                     "Proposed tour *{}* to {}: {} tour, {}.\n>{}",
                     tour.id,
                     tour.member.mention(),
                     tour.kind.name(),
-                    render::span(&tour),
+                    render::span(tour.starts_on, tour.ends_on, tour.term),
                     escape(&tour.mission)
                 ))
-                .context(&format!(
+                .context(format!(
                     "{} can accept with `/tour accept {id}` or decline with `/tour decline {id} [reason]`. \
                      Add objectives for both sides with `/tour objective {id} add company|member &lt;text&gt;`.",
                     tour.member.mention()
@@ -51,7 +51,7 @@ pub(super) fn handle(
                 t.add_objective(me, side, &text, now)
             })?;
             let number = tour.objectives.len();
-            Ok(Message::text(&format!(
+            Ok(Message::text(format!(
                 "Added objective {number} to tour *{}* ({}): {}",
                 tour.id,
                 render::side_title(side, &tour, false),
@@ -67,7 +67,7 @@ pub(super) fn handle(
                 .get(number as usize - 1)
                 .map(|o| escape(&o.text))
                 .unwrap_or_default();
-            Ok(Message::text(&format!(
+            Ok(Message::text(format!(
                 "Marked objective {number} of tour *{}* done: {text}",
                 tour.id
             )))
@@ -76,18 +76,18 @@ pub(super) fn handle(
             let tour = change(engine, req, tour, parse::USAGE_ACCEPT, |t| {
                 t.accept(me, now)
             })?;
-            Ok(Message::text(&format!(
+            Ok(Message::text(format!(
                 "You accepted tour *{}* with {}. It runs {}.",
                 tour.id,
                 tour.manager.mention(),
-                render::span(&tour)
+                render::span(tour.starts_on, tour.ends_on, tour.term)
             )))
         }
         TourCommand::Decline { tour, reason } => {
             let tour = change(engine, req, tour, parse::USAGE_DECLINE, |t| {
                 t.decline(me, reason.as_deref(), now)
             })?;
-            Ok(Message::text(&format!(
+            Ok(Message::text(format!(
                 "You declined tour *{}*. {} can read {} in its history.",
                 tour.id,
                 tour.manager.mention(),
@@ -102,7 +102,7 @@ pub(super) fn handle(
             let tour = change(engine, req, tour, parse::USAGE_WITHDRAW, |t| {
                 t.withdraw(me, now)
             })?;
-            Ok(Message::text(&format!(
+            Ok(Message::text(format!(
                 "You withdrew the proposal of tour *{}* to {}.",
                 tour.id,
                 tour.member.mention()
@@ -125,23 +125,15 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
     let me = &req.user;
     let store = engine.store();
     match scope {
-        ListScope::Mine => {
-            let tours = store.tours_of(&req.team, me)?;
-            let tours: Vec<&Tour> = tours.iter().map(|(_, t)| t).collect();
-            Ok(render::list(
-                "Your tours",
-                &tours,
-                "You have no tours yet. A manager starts one with `/tour propose`.",
-                None,
-            ))
-        }
+        ListScope::Mine => Ok(render::list(
+            "Your tours",
+            &store.tours_of(&req.team, me)?,
+            "You have no tours yet. A manager starts one with `/tour propose`.",
+            None,
+        )),
         ListScope::Team => {
-            let tours = store.tours_of(&req.team, me)?;
-            let tours: Vec<&Tour> = tours
-                .iter()
-                .filter(|(r, _)| *r == Role::Manager)
-                .map(|(_, t)| t)
-                .collect();
+            let mut tours = store.tours_of(&req.team, me)?;
+            tours.retain(|t| t.role_of(me) == Some(Role::Manager));
             Ok(render::list(
                 "Your team's tours",
                 &tours,
@@ -154,8 +146,8 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
             parse::USAGE_LIST,
         ))),
         ListScope::All => {
-            let tours = store.tours_in_team(&req.team, render::MAX_ROWS + 1)?;
-            let tours: Vec<&Tour> = tours.iter().take(render::MAX_ROWS).collect();
+            let tours = store.tours_in_team(&req.team, render::MAX_ROWS)?;
+            let tours: Vec<_> = tours.iter().map(Tour::summary).collect();
             let more = (tours.len() == render::MAX_ROWS)
                 .then_some("There may be more: this shows the oldest first. Use `/tour list @user` to narrow it.");
             Ok(render::list(
@@ -167,12 +159,8 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
         }
         ListScope::Of(user) => {
             let admin = engine.is_admin(me);
-            let tours = store.tours_of(&req.team, &user)?;
-            let tours: Vec<&Tour> = tours
-                .iter()
-                .map(|(_, t)| t)
-                .filter(|t| t.visible_to(me, admin))
-                .collect();
+            let mut tours = store.tours_of(&req.team, &user)?;
+            tours.retain(|t| t.visible_to(me, admin));
             Ok(render::list(
                 &format!("Tours of {}", user.mention()),
                 &tours,

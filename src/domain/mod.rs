@@ -11,4 +11,5 @@ pub mod tour;
 pub use people::{TeamId, UserId};
 pub use tour::{
     Event, HistoryEntry, Objective, Role, Side, Status, Term, Tour, TourError, TourId, TourKind,
+    TourSummary,
 };

@@ -203,6 +203,44 @@ pub struct Tour {
     pub history_len: u32,
 }
 
+/// What a list shows of a tour. Stored in the party index beside each
+/// party's entry, so listing a person's tours is one range scan and never
+/// reads or decodes whole tours.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TourSummary {
+    pub id: TourId,
+    pub manager: UserId,
+    pub member: UserId,
+    pub kind: TourKind,
+    pub status: Status,
+    pub term: Term,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub mission: String,
+    pub objectives_done: u32,
+    pub objectives_total: u32,
+}
+
+impl TourSummary {
+    pub fn role_of(&self, user: &UserId) -> Option<Role> {
+        role_in(user, &self.manager, &self.member)
+    }
+
+    pub fn visible_to(&self, user: &UserId, is_admin: bool) -> bool {
+        is_admin || self.role_of(user).is_some()
+    }
+}
+
+fn role_in(user: &UserId, manager: &UserId, member: &UserId) -> Option<Role> {
+    if user == manager {
+        Some(Role::Manager)
+    } else if user == member {
+        Some(Role::Member)
+    } else {
+        None
+    }
+}
+
 /// One line of a tour's commitment log: who did what, when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryEntry {
@@ -340,12 +378,26 @@ impl Tour {
     }
 
     pub fn role_of(&self, user: &UserId) -> Option<Role> {
-        if *user == self.manager {
-            Some(Role::Manager)
-        } else if *user == self.member {
-            Some(Role::Member)
-        } else {
-            None
+        role_in(user, &self.manager, &self.member)
+    }
+
+    pub fn summary(&self) -> TourSummary {
+        TourSummary {
+            id: self.id,
+            manager: self.manager.clone(),
+            member: self.member.clone(),
+            kind: self.kind,
+            status: self.status,
+            term: self.term,
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            mission: self.mission.clone(),
+            objectives_done: self
+                .objectives
+                .iter()
+                .filter(|o| o.done_at.is_some())
+                .count() as u32,
+            objectives_total: self.objectives.len() as u32,
         }
     }
 

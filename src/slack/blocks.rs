@@ -25,6 +25,20 @@ pub enum Block {
     Context { elements: Vec<Text> },
 }
 
+impl Block {
+    /// About how many bytes the block takes as JSON.
+    fn size_hint(&self) -> usize {
+        let size = |t: &Text| match t {
+            Text::Markdown { text } | Text::Plain { text } => text.len() + 40,
+        };
+        match self {
+            Block::Header { text } | Block::Section { text } => 24 + size(text),
+            Block::Divider => 20,
+            Block::Context { elements } => 32 + elements.iter().map(size).sum::<usize>(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type")]
 pub enum Text {
@@ -46,39 +60,40 @@ pub struct Message {
 
 impl Message {
     /// An empty message whose notification text is `fallback` (mrkdwn).
-    pub fn new(fallback: &str) -> Message {
+    pub fn new(fallback: impl Into<String>) -> Message {
         Message {
-            text: truncate(fallback, MAX_SECTION),
+            text: fit(fallback.into(), MAX_SECTION),
             blocks: Vec::new(),
             left_out: 0,
         }
     }
 
     /// A message of one section of mrkdwn.
-    pub fn text(md: &str) -> Message {
-        Message::new(md).section(md)
+    pub fn text(md: impl Into<String>) -> Message {
+        let md = md.into();
+        Message::new(md.clone()).section(md)
     }
 
-    pub fn header(self, plain: &str) -> Message {
+    pub fn header(self, plain: impl Into<String>) -> Message {
         self.push(Block::Header {
             text: Text::Plain {
-                text: truncate(plain, MAX_HEADER),
+                text: fit(plain.into(), MAX_HEADER),
             },
         })
     }
 
-    pub fn section(self, md: &str) -> Message {
+    pub fn section(self, md: impl Into<String>) -> Message {
         self.push(Block::Section {
             text: Text::Markdown {
-                text: truncate(md, MAX_SECTION),
+                text: fit(md.into(), MAX_SECTION),
             },
         })
     }
 
-    pub fn context(self, md: &str) -> Message {
+    pub fn context(self, md: impl Into<String>) -> Message {
         self.push(Block::Context {
             elements: vec![Text::Markdown {
-                text: truncate(md, MAX_CONTEXT),
+                text: fit(md.into(), MAX_CONTEXT),
             }],
         })
     }
@@ -114,17 +129,24 @@ impl Message {
     /// The body of an immediate answer to a slash command: only the person
     /// who typed it sees it.
     pub fn to_ephemeral_json(&self) -> Vec<u8> {
+        // Spelled out rather than `#[serde(flatten)]`, which buffers the
+        // whole message through a map and cost more than the rest of the
+        // request path together.
         #[derive(Serialize)]
         struct Ephemeral<'a> {
             response_type: &'static str,
-            #[serde(flatten)]
-            message: &'a Message,
+            text: &'a str,
+            blocks: &'a [Block],
         }
-        serde_json::to_vec(&Ephemeral {
+        let body = Ephemeral {
             response_type: "ephemeral",
-            message: self,
-        })
-        .expect("blocks serialize")
+            text: &self.text,
+            blocks: &self.blocks,
+        };
+        let size: usize = self.blocks.iter().map(Block::size_hint).sum();
+        let mut out = Vec::with_capacity(self.text.len() + size + 64);
+        serde_json::to_writer(&mut out, &body).expect("blocks serialize");
+        out
     }
 
     /// The same message as plain text for a terminal.
@@ -190,13 +212,19 @@ fn unslack(md: &str) -> String {
 pub fn problem(problem: &str, usage: &str) -> Message {
     Message::new(problem)
         .section(problem)
-        .context(&format!("Usage: `{}`", escape(usage)))
+        .context(format!("Usage: `{}`", escape(usage)))
 }
 
 /// Escapes free text for mrkdwn (`&`, `<`, `>`), keeping user mentions
 /// (`<@U123>`) working.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    escape_into(&mut out, text);
+    out
+}
+
+/// [`escape`], appending to `out`.
+pub fn escape_into(out: &mut String, text: &str) {
     let mut rest = text;
     while let Some(i) = rest.find(['&', '<', '>']) {
         out.push_str(&rest[..i]);
@@ -214,7 +242,6 @@ pub fn escape(text: &str) -> String {
         rest = &tail[1..];
     }
     out.push_str(rest);
-    out
 }
 
 /// The length of a `<@U123>` mention at the start of `s`, if there is one.
@@ -227,13 +254,22 @@ fn mention_len(s: &str) -> Option<usize> {
 
 /// Cuts text to at most `max` characters, marking the cut.
 pub fn truncate(text: &str, max: usize) -> String {
+    fit(text.to_string(), max)
+}
+
+/// [`truncate`] for an owned string: no copy when it already fits.
+pub fn fit(mut text: String, max: usize) -> String {
     // Bytes bound characters from above: most text needs no counting.
     if text.len() <= max || text.chars().count() <= max {
-        return text.to_string();
+        return text;
     }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    let cut = text
+        .char_indices()
+        .nth(max.saturating_sub(1))
+        .map_or(text.len(), |(i, _)| i);
+    text.truncate(cut);
+    text.push('…');
+    text
 }
 
 #[cfg(test)]
@@ -264,13 +300,13 @@ mod tests {
     fn messages_never_exceed_slacks_block_limit() {
         let mut m = Message::new("many");
         for i in 0..80 {
-            m = m.section(&format!("row {i}"));
+            m = m.section(format!("row {i}"));
         }
         assert_eq!(m.blocks.len(), MAX_BLOCKS);
         assert!(m.to_terminal().contains("…and 31 more not shown here."));
         let long = Message::new("x")
-            .header(&"h".repeat(500))
-            .section(&"s".repeat(9000));
+            .header("h".repeat(500))
+            .section("s".repeat(9000));
         let json: serde_json::Value = serde_json::from_slice(&long.to_ephemeral_json()).unwrap();
         assert_eq!(json["response_type"], "ephemeral");
         assert_eq!(

@@ -2,7 +2,7 @@
 //! may rely on from [`Store`], whatever engine is underneath.
 
 use super::*;
-use crate::domain::{Event, Side, Status, Term, TourKind};
+use crate::domain::{Event, Role, Side, Status, Term, TourKind};
 use chrono::{TimeZone, Utc};
 
 fn team() -> TeamId {
@@ -92,6 +92,14 @@ fn updates_append_history_in_order(store: Store) {
         .unwrap()
         .unwrap();
     assert_eq!(accepted.status, Status::Active);
+    // The covering index follows every change, for both parties.
+    for party in ["UM", "UA"] {
+        assert_eq!(
+            store.tours_of(&team(), &user(party)).unwrap(),
+            vec![accepted.summary()]
+        );
+    }
+    assert_eq!(accepted.summary().objectives_total, 2);
     let history = store.history(&team(), t.id).unwrap();
     assert_eq!(history.len(), 4);
     assert!(matches!(history[0].event, Event::Proposed { .. }));
@@ -115,7 +123,7 @@ fn party_index_finds_both_sides(store: Store) {
         .tours_of(&team(), &user("UA"))
         .unwrap()
         .into_iter()
-        .map(|(r, t)| (r, t.id.0))
+        .map(|t| (t.role_of(&user("UA")).unwrap(), t.id.0))
         .collect();
     assert_eq!(of_a, vec![(Role::Manager, 2), (Role::Member, 1)]);
     assert_eq!(store.tours_of(&team(), &user("UZ")).unwrap().len(), 0);
@@ -126,7 +134,9 @@ fn party_index_finds_both_sides(store: Store) {
 fn newer_schema_is_refused(store: Store) {
     let backend = store.backend.clone();
     backend
-        .transact(&|tx| tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION + 1]))
+        .transact(true, &|tx| {
+            tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION + 1])
+        })
         .unwrap();
     assert!(matches!(
         Store::with_backend(backend),

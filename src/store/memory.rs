@@ -77,7 +77,11 @@ impl Backend for MemoryBackend {
             .collect())
     }
 
-    fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome> {
+    fn transact(
+        &self,
+        _durable: bool,
+        f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
+    ) -> Result<(), TxOutcome> {
         let mut trees = self.lock();
         let pending = {
             let tx = MemoryTx {

@@ -16,13 +16,14 @@
 //! - Every value starts with a schema-version byte; [`Store::open`] refuses
 //!   data written by a newer Alliance and migrates older data.
 //! - Keys start with the workspace id and use big-endian numbers, so a
-//!   workspace, a person's tours or a tour's history are each one range scan.
+//!   workspace or a tour's history is one range scan; a person's tours are
+//!   one value, read in one lookup.
 
 pub mod keys;
 pub mod memory;
 pub mod sled_backend;
 
-use crate::domain::{HistoryEntry, Role, TeamId, Tour, TourError, TourId, UserId};
+use crate::domain::{HistoryEntry, TeamId, Tour, TourError, TourId, TourSummary, UserId};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::path::Path;
@@ -35,7 +36,9 @@ pub enum TreeName {
     Tours,
     /// `team ∅ tour-id history-no` → one history entry.
     History,
-    /// `team ∅ user ∅ tour-id` → the user's role in that tour.
+    /// `team ∅ user` → a summary of every tour the person is a party to, in
+    /// id order: what a list shows, in one read. Rewritten, for both parties,
+    /// with every change to a tour.
     Parties,
     /// Counters and the schema version.
     Meta,
@@ -108,8 +111,13 @@ pub trait Backend: Send + Sync {
         prefix: &[u8],
         limit: usize,
     ) -> Result<Entries, StoreError>;
-    /// Runs `f` atomically and makes the result durable before returning.
-    fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome>;
+    /// Runs `f` atomically; with `durable`, the result is on disk before
+    /// this returns.
+    fn transact(
+        &self,
+        durable: bool,
+        f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
+    ) -> Result<(), TxOutcome>;
     fn flush(&self) -> Result<(), StoreError>;
 }
 
@@ -131,6 +139,33 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     // Our own types serialize infallibly (no maps with non-string keys).
     serde_json::to_writer(&mut out, value).expect("domain types serialize");
     out
+}
+
+/// Encodes a derived index value as `[schema version] ++ postcard`. Index
+/// entries are rebuilt from the records they summarise, so they trade JSON's
+/// readability for a decode several times faster: lists read them in bulk.
+pub fn encode_index<T: Serialize>(value: &T) -> Vec<u8> {
+    let out = vec![SCHEMA_VERSION];
+    postcard::to_extend(value, out).expect("domain types serialize")
+}
+
+pub fn decode_index<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&SCHEMA_VERSION, rest)) => {
+            postcard::from_bytes(rest).map_err(|e| StoreError::Corrupt {
+                tree: tree.name(),
+                detail: e.to_string(),
+            })
+        }
+        Some((v, _)) => Err(StoreError::Corrupt {
+            tree: tree.name(),
+            detail: format!("unknown value version {v}"),
+        }),
+        None => Err(StoreError::Corrupt {
+            tree: tree.name(),
+            detail: "empty value".into(),
+        }),
+    }
 }
 
 pub fn decode<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, StoreError> {
@@ -156,6 +191,8 @@ pub fn decode<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, St
 #[derive(Clone)]
 pub struct Store {
     backend: Arc<dyn Backend>,
+    /// Flush every commit before returning. Off only in [`Store::bulk_loader`].
+    durable: bool,
 }
 
 impl Store {
@@ -174,7 +211,10 @@ impl Store {
     }
 
     pub fn with_backend(backend: Arc<dyn Backend>) -> Result<Store, StoreError> {
-        let store = Store { backend };
+        let store = Store {
+            backend,
+            durable: true,
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -194,8 +234,20 @@ impl Store {
             }),
             None => self
                 .backend
-                .transact(&|tx| tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION]))
+                .transact(true, &|tx| {
+                    tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION])
+                })
                 .map_err(outcome_to_error),
+        }
+    }
+
+    /// The same store with per-commit flushing off, for loading many
+    /// records at once (imports, benchmarks). Call [`Store::flush`] at the
+    /// end; never hand this to a surface that acknowledges commands.
+    pub fn bulk_loader(&self) -> Store {
+        Store {
+            backend: self.backend.clone(),
+            durable: false,
         }
     }
 
@@ -225,25 +277,18 @@ impl Store {
             .collect()
     }
 
-    /// The tours a person is a party to, newest first, with their role.
-    pub fn tours_of(&self, team: &TeamId, user: &UserId) -> Result<Vec<(Role, Tour)>, StoreError> {
-        let entries = self.backend.scan_prefix(
-            TreeName::Parties,
-            &keys::party_prefix(team, user),
-            usize::MAX,
-        )?;
-        let mut out = Vec::with_capacity(entries.len());
-        for (key, role) in entries.iter().rev() {
-            let id = keys::tour_id_at_end(key).ok_or_else(|| StoreError::Corrupt {
-                tree: "parties",
-                detail: "short key".into(),
-            })?;
-            let role: Role = decode(TreeName::Parties, role)?;
-            if let Some(tour) = self.tour(team, id)? {
-                out.push((role, tour));
-            }
-        }
-        Ok(out)
+    /// The tours a person is a party to, newest first, as list summaries:
+    /// one point read, whatever the size of the store.
+    pub fn tours_of(&self, team: &TeamId, user: &UserId) -> Result<Vec<TourSummary>, StoreError> {
+        let mut tours: Vec<TourSummary> = match self
+            .backend
+            .get(TreeName::Parties, &keys::person(team, user))?
+        {
+            Some(bytes) => decode_index(TreeName::Parties, &bytes)?,
+            None => Vec::new(),
+        };
+        tours.reverse();
+        Ok(tours)
     }
 
     /// Up to `limit` tours of a workspace, newest first would need a reverse
@@ -277,13 +322,6 @@ impl Store {
             tx.insert(TreeName::Meta, &counter, &(next + 1).to_be_bytes())?;
             let built = build(TourId(next));
             if let Ok((tour, entry)) = &built {
-                for (user, role) in [(&tour.manager, Role::Manager), (&tour.member, Role::Member)] {
-                    tx.insert(
-                        TreeName::Parties,
-                        &keys::party(team, user, tour.id),
-                        &encode(&role),
-                    )?;
-                }
                 put_tour(tx, team, tour, entry)?;
             }
             Ok(built.map(|(tour, _)| tour))
@@ -320,7 +358,7 @@ impl Store {
         f: impl Fn(&dyn Tx) -> Result<Result<Tour, TourError>, TxFail>,
     ) -> Result<Result<Tour, TourError>, StoreError> {
         let result = RefCell::new(None);
-        let outcome = self.backend.transact(&|tx| {
+        let outcome = self.backend.transact(self.durable, &|tx| {
             let changed = f(tx)?;
             let refused = changed.is_err();
             *result.borrow_mut() = Some(changed);
@@ -335,8 +373,24 @@ impl Store {
     }
 }
 
+/// Writes a tour, its newest history entry and both parties' summaries.
+/// (The parties of a tour never change, so no stale summary can remain.)
 fn put_tour(tx: &dyn Tx, team: &TeamId, tour: &Tour, entry: &HistoryEntry) -> Result<(), TxFail> {
     tx.insert(TreeName::Tours, &keys::tour(team, tour.id), &encode(tour))?;
+    let summary = tour.summary();
+    for party in [&tour.manager, &tour.member] {
+        let key = keys::person(team, party);
+        let mut tours: Vec<TourSummary> = match tx.get(TreeName::Parties, &key)? {
+            Some(bytes) => decode_index(TreeName::Parties, &bytes)
+                .map_err(|e| TxFail::Engine(e.to_string()))?,
+            None => Vec::new(),
+        };
+        match tours.binary_search_by_key(&tour.id, |t| t.id) {
+            Ok(i) => tours[i] = summary.clone(),
+            Err(i) => tours.insert(i, summary.clone()),
+        }
+        tx.insert(TreeName::Parties, &key, &encode_index(&tours))?;
+    }
     let number = tour.history_len.saturating_sub(1);
     tx.insert(
         TreeName::History,

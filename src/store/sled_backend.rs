@@ -1,7 +1,7 @@
 //! The production backend: sled 0.34, one tree per [`TreeName`], one
 //! directory per process (sled takes a file lock).
 //!
-//! Every committed transaction is flushed before `transact` returns
+//! A durable transaction is flushed before `transact` returns
 //! (`TransactionalTree::flush`), which is what lets a command be
 //! acknowledged only once it is on disk.
 
@@ -99,15 +99,21 @@ impl Backend for SledBackend {
             .collect()
     }
 
-    fn transact(&self, f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>) -> Result<(), TxOutcome> {
+    fn transact(
+        &self,
+        durable: bool,
+        f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
+    ) -> Result<(), TxOutcome> {
         let result = self
             .trees
             .as_slice()
             .transaction(|views: &Vec<TransactionalTree>| {
                 match f(&SledTx(views)) {
                     Ok(()) => {
-                        // Durable before the caller acknowledges anything.
-                        views[0].flush();
+                        if durable {
+                            // On disk before the caller acknowledges anything.
+                            views[0].flush();
+                        }
                         Ok(())
                     }
                     Err(TxFail::Conflict) => Err(ConflictableTransactionError::Conflict),

@@ -1,0 +1,296 @@
+//! The `alliance` binary as an operator runs it: `serve` killed with
+//! SIGKILL right after an acknowledged command loses nothing; its logs never
+//! hold a secret; `shell`, `check-config` and `manifest` behave.
+
+mod common;
+
+use alliance::slack::verify;
+use common::{FORM, SECRET, TEAM, now_unix, slash_body};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_alliance");
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+/// Starts `alliance serve` on an ephemeral port and reads the address it
+/// prints.
+fn serve(data: &Path, log: &str) -> Server {
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("SLACK_BOT_TOKEN", "xoxb-never-logged-token")
+        .env("ALLIANCE_LISTEN", "127.0.0.1:0")
+        .env("ALLIANCE_DATA_DIR", data)
+        .env("ALLIANCE_LOG", log)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    Server { child, addr }
+}
+
+async fn command(client: &reqwest::Client, addr: &str, user: &str, text: &str) -> (u16, String) {
+    let body = slash_body(user, "/tour", text);
+    let ts = now_unix().to_string();
+    let response = client
+        .post(format!("http://{addr}/slack/events"))
+        .header("content-type", FORM)
+        .header(verify::TIMESTAMP_HEADER, &ts)
+        .header(
+            verify::SIGNATURE_HEADER,
+            verify::sign(SECRET.as_bytes(), &ts, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_acknowledged_proposal_survives_kill_9() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = serve(data.path(), "warn");
+    let (status, body) = command(
+        &client,
+        &server.addr,
+        "UMANAGER",
+        "propose <@UMEMBER> rotational 18m Keep the lights on",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("Proposed tour *#1*"), "{body}");
+    server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.child.wait().unwrap();
+
+    let mut server = serve(data.path(), "warn");
+    let (status, body) = command(&client, &server.addr, "UMEMBER", "show 1").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Keep the lights on") && body.contains("18 months from acceptance"),
+        "{body}"
+    );
+    let (_, body) = command(&client, &server.addr, "UMEMBER", "accept 1").await;
+    assert!(body.contains("You accepted tour *#1*"), "{body}");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    let mut server = serve(data.path(), "warn");
+    let (_, body) = command(&client, &server.addr, "UMANAGER", "history 1").await;
+    assert!(body.contains("accepted; the tour runs"), "{body}");
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn logs_never_hold_secrets_signatures_response_urls_or_text() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let mut server = serve(data.path(), "trace");
+    let (status, _) = command(
+        &client,
+        &server.addr,
+        "UMANAGER",
+        "propose <@UMEMBER> rotational 1y Very private mission words",
+    )
+    .await;
+    assert_eq!(status, 200);
+    // A forged request is logged as refused, without its signature.
+    let forged = client
+        .post(format!("http://{}/slack/events", server.addr))
+        .header("content-type", FORM)
+        .header(verify::TIMESTAMP_HEADER, now_unix().to_string())
+        .header(
+            verify::SIGNATURE_HEADER,
+            "v0=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        )
+        .body(slash_body("UEVE", "/tour", "list all"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    sigterm(&server.child);
+    server.child.wait().unwrap();
+    let mut logs = String::new();
+    server
+        .child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(
+        logs.contains("slash command") && logs.contains("refused a request"),
+        "logging works at all: {logs}"
+    );
+    for secret in [
+        SECRET,
+        "xoxb-never-logged-token",
+        "SECRET-RESPONSE-URL",
+        "hooks.slack.com",
+        "v0=0123456789abcdef",
+        "Very private mission",
+        "legacy-verification-token",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}
+
+/// Graceful stop, so the logs are complete.
+fn sigterm(child: &Child) {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn run(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn serve_refuses_to_start_without_a_signing_secret() {
+    let data = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(
+        &["serve"],
+        &[("ALLIANCE_DATA_DIR", data.path().to_str().unwrap())],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.contains("SLACK_SIGNING_SECRET is not set"), "{err}");
+}
+
+#[test]
+fn shell_works_on_the_store_serve_uses_and_says_when_serve_holds_it() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let env = [("ALLIANCE_DATA_DIR", dir)];
+    let (code, out, _) = run(
+        &["shell", "--as", "UMANAGER"],
+        &env,
+        "/tour propose @UMEMBER foundational Keep the company's memory\n",
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("Proposed tour *#1* to @UMEMBER"), "{out}");
+    let (code, out, _) = run(
+        &["shell", "--as", "UMEMBER", "--team", TEAM],
+        &env,
+        "/tour list\n/tour show 1\n",
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("You have no tours yet."),
+        "another workspace's shell sees nothing: {out}"
+    );
+    let (_, out, _) = run(
+        &["shell", "--as", "UMEMBER"],
+        &env,
+        "/tour accept 1\n/tour show 1\n",
+    );
+    assert!(out.contains("open-ended since"), "{out}");
+
+    let server = serve(data.path(), "warn");
+    let (code, _, err) = run(&["shell"], &env, "");
+    assert_ne!(code, 0);
+    assert!(err.contains("in use by another Alliance process"), "{err}");
+    drop(server);
+}
+
+#[test]
+fn check_config_redacts_secrets_and_reports_every_problem() {
+    let env = [
+        ("SLACK_SIGNING_SECRET", "shh-signing"),
+        ("SLACK_BOT_TOKEN", "xoxb-shh"),
+        ("ALLIANCE_ADMINS", "UADMIN"),
+    ];
+    let (code, out, _) = run(&["check-config"], &env, "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("admins = [\"UADMIN\"]")
+            && out.contains("SLACK_SIGNING_SECRET: set (redacted)"),
+        "{out}"
+    );
+    assert!(!out.contains("shh"), "{out}");
+
+    let bad = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        bad.path(),
+        "[server]\nlisten = \"nope\"\n[workspace]\nadmins = [\"bob\"]\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &["check-config", "--config", bad.path().to_str().unwrap()],
+        &[],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("server.listen") && err.contains("`bob`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn manifest_is_ready_to_paste() {
+    let (code, out, _) = run(
+        &["manifest", "--url", "https://alliance.example.org"],
+        &[],
+        "",
+    );
+    assert_eq!(code, 0);
+    let manifest: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        manifest["settings"]["interactivity"]["request_url"],
+        "https://alliance.example.org/slack/events"
+    );
+    let (code, _, err) = run(
+        &["manifest", "--url", "http://insecure.example.org"],
+        &[],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("https://"), "{err}");
+}

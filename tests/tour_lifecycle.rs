@@ -1,0 +1,387 @@
+//! The `/tour` lifecycle and every permission rule, end to end: signed
+//! slash commands over real HTTP to a server on a real sled store.
+
+mod common;
+
+use common::{ADMIN, Bot};
+
+const MANAGER: &str = "UMANAGER";
+const MEMBER: &str = "UMEMBER";
+const STRANGER: &str = "USTRANGER";
+
+async fn propose(bot: &Bot) -> u64 {
+    let reply = bot
+        .tour(
+            MANAGER,
+            "propose <@UMEMBER|mia> transformational 2y \"Lead the payments platform rewrite\"",
+        )
+        .await;
+    reply.assert_well_formed();
+    assert!(reply.contains("Proposed tour *#"), "{}", reply.text());
+    let text = reply.text();
+    let start = text.find("*#").unwrap() + 2;
+    text[start..].split('*').next().unwrap().parse().unwrap()
+}
+
+async fn history_len(bot: &Bot, id: u64) -> usize {
+    bot.tour(MANAGER, &format!("history {id}"))
+        .await
+        .text()
+        .matches("UTC`")
+        .count()
+}
+
+#[tokio::test]
+async fn a_tour_goes_from_proposal_to_acceptance_with_both_sides_objectives() {
+    let bot = Bot::start().await;
+    let id = propose(&bot).await;
+    assert_eq!(id, 1);
+
+    let r = bot
+        .tour(MANAGER, "objective 1 add company Ship the new ledger by Q3")
+        .await;
+    assert!(
+        r.contains("Added objective 1 to tour *#1* (what the company gets)"),
+        "{}",
+        r.text()
+    );
+    let r = bot
+        .tour(
+            MEMBER,
+            "objective #1 add member A conference talk &amp; a course",
+        )
+        .await;
+    assert!(
+        r.contains("(what <@UMEMBER> gets): A conference talk &amp; a course"),
+        "{}",
+        r.text()
+    );
+
+    let card = bot.tour(MEMBER, "show 1").await;
+    card.assert_well_formed();
+    assert!(card.contains("Tour #1 · Transformational"));
+    assert!(card.contains("*Status* proposed · 2 years from acceptance"));
+    assert!(
+        card.contains("Accept with `/tour accept 1`"),
+        "the member is told how to answer"
+    );
+
+    let r = bot.tour(MEMBER, "accept 1").await;
+    let today = chrono::Utc::now().date_naive();
+    let end = today.checked_add_months(chrono::Months::new(24)).unwrap();
+    assert!(
+        r.contains(&format!("It runs {today} → {end}")),
+        "{}",
+        r.text()
+    );
+
+    let r = bot.tour(MANAGER, "objective 1 done 1").await;
+    assert!(
+        r.contains("Marked objective 1 of tour *#1* done: Ship the new ledger by Q3"),
+        "{}",
+        r.text()
+    );
+    let card = bot.tour(MANAGER, "show 1").await;
+    assert!(
+        card.contains("✓ 1. Ship the new ledger by Q3")
+            && card.contains("○ 2. A conference talk &amp; a course"),
+        "{}",
+        card.text()
+    );
+    assert!(card.contains("*Status* active"));
+
+    let history = bot.tour(MEMBER, "history 1").await;
+    history.assert_well_formed();
+    let text = history.text();
+    let order = [
+        "proposed a transformational tour (2 years)",
+        "added objective 1",
+        "added objective 2",
+        "accepted; the tour runs",
+        "marked objective 1 done",
+    ];
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|e| {
+            text.find(e)
+                .unwrap_or_else(|| panic!("{e} missing: {text}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "history out of order: {text}"
+    );
+    assert!(
+        text.contains("<@UMEMBER> accepted"),
+        "who did it is recorded: {text}"
+    );
+
+    let list = bot.tour(MEMBER, "list").await;
+    assert!(
+        list.contains("*#1* · transformational · *active*") && list.contains("objectives 1/2 done"),
+        "{}",
+        list.text()
+    );
+    let team = bot.tour(MANAGER, "list team").await;
+    assert!(team.contains("*#1*"));
+    let not_manager = bot.tour(MEMBER, "list team").await;
+    assert!(
+        not_manager.contains("You haven't proposed any tours"),
+        "{}",
+        not_manager.text()
+    );
+}
+
+#[tokio::test]
+async fn decline_and_withdraw_close_a_proposal_for_good() {
+    let bot = Bot::start().await;
+    propose(&bot).await;
+    propose(&bot).await;
+    let r = bot
+        .tour(MEMBER, "decline 1 Not now &gt; maybe next year")
+        .await;
+    assert!(
+        r.contains("You declined tour *#1*") && r.contains("your reason"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        bot.tour(MANAGER, "history 1")
+            .await
+            .contains("declined: “Not now &gt; maybe next year”")
+    );
+    let r = bot.tour(MANAGER, "withdraw 2").await;
+    assert!(
+        r.contains("You withdrew the proposal of tour *#2* to <@UMEMBER>"),
+        "{}",
+        r.text()
+    );
+
+    for (user, text, expected) in [
+        (
+            MEMBER,
+            "accept 1",
+            "Tour #1 is declined, so it can't be accepted.",
+        ),
+        (
+            MEMBER,
+            "accept 2",
+            "Tour #2 is withdrawn, so it can't be accepted.",
+        ),
+        (
+            MANAGER,
+            "withdraw 1",
+            "Tour #1 is declined, so it can't be withdrawn.",
+        ),
+        (
+            MANAGER,
+            "objective 2 add company x",
+            "Tour #2 is withdrawn, so it can't be changed.",
+        ),
+    ] {
+        let reply = bot.tour(user, text).await;
+        reply.assert_problem("/tour");
+        assert!(reply.contains(expected), "{text}: {}", reply.text());
+    }
+    let r = bot.tour(MEMBER, "decline 1").await;
+    assert!(
+        r.contains("Tour #1 is declined, so it can't be declined."),
+        "{}",
+        r.text()
+    );
+}
+
+/// Every command as manager, member, stranger and admin. A refusal changes
+/// nothing; a stranger cannot tell a tour exists.
+#[tokio::test]
+async fn permissions_for_every_command_and_every_role() {
+    let bot = Bot::start().await;
+    propose(&bot).await;
+    bot.tour(MANAGER, "objective 1 add company Ship it").await;
+    let before = history_len(&bot, 1).await;
+    assert_eq!(before, 2);
+
+    let only_member = "Only <@UMEMBER> (the member)";
+    let only_manager = "Only <@UMANAGER> (the manager)";
+    let only_parties = "Only the manager or the member";
+    let hidden = "There is no tour #1 that you can see.";
+    let refusals: Vec<(&str, &str, &str)> = vec![
+        (MANAGER, "accept 1", only_member),
+        (ADMIN, "accept 1", only_member),
+        (STRANGER, "accept 1", hidden),
+        (MANAGER, "decline 1", only_member),
+        (ADMIN, "decline 1 no", only_member),
+        (STRANGER, "decline 1", hidden),
+        (MEMBER, "withdraw 1", only_manager),
+        (ADMIN, "withdraw 1", only_manager),
+        (STRANGER, "withdraw 1", hidden),
+        (ADMIN, "objective 1 add company Sneaky", only_parties),
+        (STRANGER, "objective 1 add member Sneaky", hidden),
+        (ADMIN, "objective 1 done 1", only_parties),
+        (STRANGER, "objective 1 done 1", hidden),
+        (STRANGER, "show 1", hidden),
+        (STRANGER, "history 1", hidden),
+        (
+            MANAGER,
+            "list all",
+            "Only Alliance admins can list every tour",
+        ),
+        (
+            MEMBER,
+            "list all",
+            "Only Alliance admins can list every tour",
+        ),
+        (
+            STRANGER,
+            "list all",
+            "Only Alliance admins can list every tour",
+        ),
+    ];
+    for (user, text, expected) in &refusals {
+        let reply = bot.tour(user, text).await;
+        reply.assert_problem("/tour");
+        assert!(
+            reply.contains(expected),
+            "{user} `{text}`: {}",
+            reply.text()
+        );
+        assert!(
+            !reply.contains("Lead the payments") && !reply.contains("Ship it"),
+            "{user} `{text}` leaked: {}",
+            reply.text()
+        );
+    }
+    assert_eq!(
+        history_len(&bot, 1).await,
+        before,
+        "refusals changed nothing"
+    );
+
+    // A stranger hears the same about a tour that exists and one that does not.
+    let exists = bot
+        .tour(STRANGER, "show 1")
+        .await
+        .text()
+        .replace("#1", "#N")
+        .replace(" 1", " N");
+    let missing = bot
+        .tour(STRANGER, "show 999")
+        .await
+        .text()
+        .replace("#999", "#N")
+        .replace(" 999", " N");
+    assert_eq!(exists, missing);
+    let stranger_view = bot.tour(STRANGER, "list <@UMEMBER>").await;
+    assert!(
+        stranger_view.contains("There are no tours of <@UMEMBER> that you can see."),
+        "{}",
+        stranger_view.text()
+    );
+
+    // What each party and the admin may see and do.
+    for user in [MANAGER, MEMBER, ADMIN] {
+        assert!(
+            bot.tour(user, "show 1")
+                .await
+                .contains("Lead the payments platform rewrite"),
+            "{user} sees the tour"
+        );
+        assert!(
+            bot.tour(user, "history 1")
+                .await
+                .contains("proposed a transformational tour"),
+            "{user} reads history"
+        );
+        assert!(
+            bot.tour(user, "list <@UMEMBER>").await.contains("*#1*"),
+            "{user} lists the member's tours"
+        );
+    }
+    assert!(bot.tour(ADMIN, "list all").await.contains("*#1*"));
+    assert!(
+        bot.tour(MEMBER, "objective 1 add member Mentoring from the CTO")
+            .await
+            .contains("Added objective 2")
+    );
+    assert!(
+        bot.tour(MANAGER, "objective 1 done 2")
+            .await
+            .contains("Marked objective 2")
+    );
+    assert!(
+        bot.tour(MEMBER, "accept 1")
+            .await
+            .contains("You accepted tour *#1*")
+    );
+    assert_eq!(history_len(&bot, 1).await, before + 3);
+
+    // Withdrawing is the manager's, on a proposal only.
+    propose(&bot).await;
+    assert!(
+        bot.tour(MANAGER, "withdraw 2")
+            .await
+            .contains("You withdrew")
+    );
+    assert!(
+        bot.tour(MANAGER, "withdraw 1")
+            .await
+            .contains("Tour #1 is active, so it can't be withdrawn.")
+    );
+}
+
+#[tokio::test]
+async fn tours_stay_inside_their_workspace() {
+    let bot = Bot::start().await;
+    propose(&bot).await;
+    let body =
+        common::slash_body(MANAGER, "/tour", "show 1").replace("team_id=T0TEST", "team_id=T0OTHER");
+    let reply: serde_json::Value = bot
+        .post_signed(body.as_bytes(), common::FORM)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        reply
+            .to_string()
+            .contains("There is no tour #1 that you can see."),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn help_coming_soon_and_unknown_commands_are_friendly() {
+    let bot = Bot::start().await;
+    for text in ["", "help"] {
+        let r = bot.tour(MEMBER, text).await;
+        r.assert_well_formed();
+        assert!(
+            r.contains("/tour propose @member") && r.contains("/tour list [team|all|@user]"),
+            "{}",
+            r.text()
+        );
+        assert!(
+            r.contains("&lt;mission…&gt;"),
+            "placeholders are escaped for Slack: {}",
+            r.text()
+        );
+    }
+    for (command, text) in [
+        ("/1on1", "list"),
+        ("/alumni", "list"),
+        ("/tour", "1on1 list"),
+        ("/tour", "alumni list"),
+        ("/tour", "checkin 1"),
+    ] {
+        let r = bot.command(MEMBER, command, text).await;
+        r.assert_well_formed();
+        assert!(
+            r.contains("is coming in a later release") && r.contains("/tour propose"),
+            "{command} {text}: {}",
+            r.text()
+        );
+    }
+    bot.command(MEMBER, "/frobnicate", "now")
+        .await
+        .assert_problem("/tour help");
+}
