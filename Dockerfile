@@ -4,7 +4,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY config ./config
-COPY benches ./benches
+COPY tests/benches ./tests/benches
 RUN cargo build --release --locked --bin alliance
 
 # Run: a slim image, a non-root user, the data directory as a volume.

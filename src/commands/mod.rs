@@ -71,7 +71,7 @@ impl Engine {
             other => Ok(blocks::problem(
                 &format!(
                     "I don't know the command `{}`.",
-                    other.chars().take(32).collect::<String>()
+                    blocks::escape(&blocks::truncate(other, 32))
                 ),
                 "/tour help",
             )),

@@ -150,40 +150,26 @@ pub fn encode_index<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 pub fn decode_index<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, StoreError> {
-    match bytes.split_first() {
-        Some((&SCHEMA_VERSION, rest)) => {
-            postcard::from_bytes(rest).map_err(|e| StoreError::Corrupt {
-                tree: tree.name(),
-                detail: e.to_string(),
-            })
-        }
-        Some((v, _)) => Err(StoreError::Corrupt {
-            tree: tree.name(),
-            detail: format!("unknown value version {v}"),
-        }),
-        None => Err(StoreError::Corrupt {
-            tree: tree.name(),
-            detail: "empty value".into(),
-        }),
-    }
+    postcard::from_bytes(payload(tree, bytes)?).map_err(|e| corrupt(tree, e.to_string()))
 }
 
 pub fn decode<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(payload(tree, bytes)?).map_err(|e| corrupt(tree, e.to_string()))
+}
+
+/// The bytes after the schema-version byte, if this build knows the version.
+fn payload(tree: TreeName, bytes: &[u8]) -> Result<&[u8], StoreError> {
     match bytes.split_first() {
-        Some((&SCHEMA_VERSION, json)) => {
-            serde_json::from_slice(json).map_err(|e| StoreError::Corrupt {
-                tree: tree.name(),
-                detail: e.to_string(),
-            })
-        }
-        Some((v, _)) => Err(StoreError::Corrupt {
-            tree: tree.name(),
-            detail: format!("unknown value version {v}"),
-        }),
-        None => Err(StoreError::Corrupt {
-            tree: tree.name(),
-            detail: "empty value".into(),
-        }),
+        Some((&SCHEMA_VERSION, rest)) => Ok(rest),
+        Some((v, _)) => Err(corrupt(tree, format!("unknown value version {v}"))),
+        None => Err(corrupt(tree, "empty value".into())),
+    }
+}
+
+fn corrupt(tree: TreeName, detail: String) -> StoreError {
+    StoreError::Corrupt {
+        tree: tree.name(),
+        detail,
     }
 }
 
@@ -291,8 +277,8 @@ impl Store {
         Ok(tours)
     }
 
-    /// Up to `limit` tours of a workspace, newest first would need a reverse
-    /// scan of the whole workspace; oldest first is one bounded scan.
+    /// The workspace's first `limit` tours, oldest first: one bounded scan
+    /// (newest first would mean scanning the whole workspace).
     pub fn tours_in_team(&self, team: &TeamId, limit: usize) -> Result<Vec<Tour>, StoreError> {
         self.backend
             .scan_prefix(TreeName::Tours, &keys::team_prefix(team), limit)?
