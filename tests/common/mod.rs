@@ -3,6 +3,8 @@
 //! Slack signs them.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+pub mod fake_slack;
+
 use alliance::commands::Engine;
 use alliance::config::Secret;
 use alliance::domain::UserId;

@@ -1,0 +1,1 @@
+//! Outbound pacing (to be written).

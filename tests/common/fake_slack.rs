@@ -1,0 +1,1 @@
+//! A fake Slack Web API for tests (to be written).
