@@ -21,6 +21,7 @@
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod scheduler;
 pub mod shell;
 pub mod slack;
 pub mod store;

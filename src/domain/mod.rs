@@ -5,6 +5,7 @@
 //! current time is always an argument, so every rule can be tested with plain
 //! values. Surfaces and the store call into this module; it calls nothing.
 
+pub mod hours;
 pub mod people;
 pub mod tour;
 

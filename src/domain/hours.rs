@@ -1,0 +1,1 @@
+//! Working hours (to be written).

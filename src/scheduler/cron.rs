@@ -1,0 +1,1 @@
+//! The scheduler's tick (to be written).

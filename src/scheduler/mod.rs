@@ -1,0 +1,3 @@
+//! The scheduler: cron ticks that turn due reminders into outbox entries.
+
+pub mod cron;
