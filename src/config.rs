@@ -8,6 +8,9 @@
 //! the value. Every problem found is reported at once, one per line.
 
 use crate::domain::UserId;
+use crate::domain::hours::{WorkingHours, parse_tz};
+use crate::domain::schedule::ReminderPolicy;
+use crate::scheduler::cron::Tick;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -47,6 +50,13 @@ pub struct Config {
     pub admins: BTreeSet<UserId>,
     /// Always ends with `/`.
     pub slack_api_url: String,
+    pub api_timeout: Duration,
+    pub per_channel_interval: Duration,
+    pub messages_per_minute: u32,
+    pub tick: Tick,
+    pub reminders: ReminderPolicy,
+    pub working_hours: WorkingHours,
+    pub default_tz: chrono_tz::Tz,
     pub signing_secret: Option<Secret>,
     pub bot_token: Option<Secret>,
     pub log_filter: String,
@@ -59,7 +69,28 @@ struct FileConfig {
     store: StoreFile,
     workspace: WorkspaceFile,
     slack: SlackFile,
+    scheduler: SchedulerFile,
+    reminders: RemindersFile,
     log: LogFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchedulerFile {
+    tick: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemindersFile {
+    proposal_waiting_days: u32,
+    ending_days: Vec<u32>,
+    ended_every_days: u32,
+    recommit_every_months: u32,
+    working_hours_start: String,
+    working_hours_end: String,
+    working_days: Vec<String>,
+    default_timezone: String,
 }
 
 #[derive(Deserialize)]
@@ -86,6 +117,9 @@ struct WorkspaceFile {
 #[serde(deny_unknown_fields)]
 struct SlackFile {
     api_url: String,
+    api_timeout_secs: u64,
+    per_channel_interval_ms: u64,
+    messages_per_minute: u32,
 }
 
 #[derive(Deserialize)]
@@ -203,18 +237,69 @@ impl Config {
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&file.log.filter) {
             problems.push(format!("log.filter: {e}"));
         }
-        match listen {
-            Some(listen) if problems.is_empty() => Ok(Config {
-                listen,
-                request_timeout: Duration::from_secs(file.server.request_timeout_secs),
-                data_dir: PathBuf::from(file.store.path),
-                cache_capacity_bytes: file.store.cache_capacity_mb << 20,
-                admins,
-                slack_api_url: api_url,
-                signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
-                bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
-                log_filter: file.log.filter,
-            }),
+        if !(1..=120).contains(&file.slack.api_timeout_secs) {
+            problems.push("slack.api_timeout_secs: must be between 1 and 120".to_string());
+        }
+        if !(100..=60_000).contains(&file.slack.per_channel_interval_ms) {
+            problems
+                .push("slack.per_channel_interval_ms: must be between 100 and 60000".to_string());
+        }
+        if !(1..=10_000).contains(&file.slack.messages_per_minute) {
+            problems.push("slack.messages_per_minute: must be between 1 and 10000".to_string());
+        }
+        let tick = Tick::parse(&file.scheduler.tick)
+            .map_err(|e| problems.push(format!("scheduler.tick: {e}")))
+            .ok();
+        let r = &file.reminders;
+        if r.proposal_waiting_days == 0 || r.ended_every_days == 0 || r.recommit_every_months == 0 {
+            problems.push("reminders: proposal_waiting_days, ended_every_days and recommit_every_months must be at least 1".to_string());
+        }
+        if r.ending_days.iter().any(|d| *d == 0 || *d > 3650) {
+            problems.push("reminders.ending_days: each must be between 1 and 3650".to_string());
+        }
+        let hours = WorkingHours::new(
+            &r.working_hours_start,
+            &r.working_hours_end,
+            &r.working_days,
+        )
+        .map_err(|e| problems.push(format!("reminders: {e}")))
+        .ok();
+        let default_tz = parse_tz(&r.default_timezone)
+            .ok_or_else(|| {
+                problems.push(format!(
+                    "reminders.default_timezone: `{}` is not an IANA time zone like Europe/Berlin",
+                    r.default_timezone
+                ))
+            })
+            .ok();
+        match (listen, tick, hours, default_tz) {
+            (Some(listen), Some(tick), Some(working_hours), Some(default_tz))
+                if problems.is_empty() =>
+            {
+                Ok(Config {
+                    listen,
+                    request_timeout: Duration::from_secs(file.server.request_timeout_secs),
+                    data_dir: PathBuf::from(file.store.path),
+                    cache_capacity_bytes: file.store.cache_capacity_mb << 20,
+                    admins,
+                    slack_api_url: api_url,
+                    api_timeout: Duration::from_secs(file.slack.api_timeout_secs),
+                    per_channel_interval: Duration::from_millis(file.slack.per_channel_interval_ms),
+                    messages_per_minute: file.slack.messages_per_minute,
+                    tick,
+                    reminders: ReminderPolicy {
+                        proposal_waiting_days: file.reminders.proposal_waiting_days,
+                        ending_days: file.reminders.ending_days.clone(),
+                        ended_every_days: file.reminders.ended_every_days,
+                        recommit_every_months: file.reminders.recommit_every_months,
+                    },
+                    working_hours,
+                    default_tz,
+                    signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
+                    bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
+                    log_filter: file.log.filter,
+                })
+            }
             _ => Err(ConfigErrors(problems)),
         }
     }
@@ -241,7 +326,8 @@ impl Config {
         format!(
             "[server]\nlisten = \"{}\"\nrequest_timeout_secs = {}\n\n[store]\npath = \"{}\"\ncache_capacity_mb = {}\n\n\
              [workspace]\nadmins = [{}]\n\n[slack]\napi_url = \"{}\"\n# SLACK_SIGNING_SECRET: {}\n# SLACK_BOT_TOKEN: {}\n\n\
-             [log]\nfilter = \"{}\"\n",
+             [scheduler]\ntick = \"{}\"\n\n[reminders]\nproposal_waiting_days = {}\nending_days = {:?}\nended_every_days = {}\n\
+             recommit_every_months = {}\nworking_hours = \"{}–{}\"\ndefault_timezone = \"{}\"\n\n[log]\nfilter = \"{}\"\n",
             self.listen,
             self.request_timeout.as_secs(),
             self.data_dir.display(),
@@ -250,6 +336,14 @@ impl Config {
             self.slack_api_url,
             secret(&self.signing_secret),
             secret(&self.bot_token),
+            self.tick.expression(),
+            self.reminders.proposal_waiting_days,
+            self.reminders.ending_days,
+            self.reminders.ended_every_days,
+            self.reminders.recommit_every_months,
+            self.working_hours.start().format("%H:%M"),
+            self.working_hours.end().format("%H:%M"),
+            self.default_tz.name(),
             self.log_filter,
         )
     }

@@ -14,10 +14,14 @@
 //! - [`commands`]: the `/tour` grammar and the engine every surface calls.
 //! - [`store`]: sled behind a small backend trait, keys and indexes.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the
-//!   app manifest.
+//!   app manifest, the Web API client and the outbox delivery worker.
 //! - [`shell`]: the local REPL surface.
+//! - [`scheduler`]: cron ticks that turn due reminders into outbox entries.
+//! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.
 
+pub mod app;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;

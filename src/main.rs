@@ -1,16 +1,17 @@
 //! The `alliance` binary: parses the command line, loads the configuration,
 //! opens the store and hands over to the library. Nothing else lives here.
 
+use alliance::app::App;
+use alliance::clock::Clock;
 use alliance::commands::Engine;
 use alliance::config::Config;
 use alliance::domain::{TeamId, UserId};
-use alliance::slack::http::{self, AppState};
+use alliance::store::outbox::OutboxState;
 use alliance::store::{Store, StoreError};
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +47,15 @@ enum Command {
     },
     /// Print the effective configuration, secrets redacted.
     CheckConfig,
+    /// Print the reminders due up to a time (default: now), and the messages
+    /// waiting in the outbox, without sending anything. Needs the bot stopped.
+    Reminders {
+        /// An RFC 3339 time, like 2026-12-01T09:00:00Z.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Print the outbox: messages pending, in flight and failed for good.
+    Outbox,
 }
 
 fn main() -> ExitCode {
@@ -73,6 +83,8 @@ fn main() -> ExitCode {
             print!("{}", config.describe());
             Ok(())
         }
+        Command::Reminders { at } => reminders(&config, at.as_deref()),
+        Command::Outbox => outbox(&config),
         Command::Manifest { .. } => unreachable!("handled before the configuration is read"),
     };
     match result {
@@ -89,8 +101,8 @@ fn fail(e: &anyhow::Error) -> ExitCode {
 fn open_store(config: &Config) -> anyhow::Result<Store> {
     Store::open(&config.data_dir, config.cache_capacity_bytes).map_err(|e| match e {
         StoreError::Locked(dir) => anyhow!(
-            "the data directory {dir} is in use by another Alliance process (is `alliance serve` running?); \
-             stop it first, or use another directory with ALLIANCE_DATA_DIR"
+            "the data directory {dir} is in use by another Alliance process (is `alliance serve` running? \
+             it holds the store lock); stop it first, or use another directory with ALLIANCE_DATA_DIR"
         ),
         other => anyhow!(other).context(format!("cannot open the store in {}", config.data_dir.display())),
     })
@@ -108,10 +120,6 @@ fn serve(config: Config) -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let store = open_store(&config)?;
-    let state = Arc::new(AppState {
-        engine: Engine::new(store, config.admins.clone()),
-        signing_secret: secret,
-    });
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -119,10 +127,106 @@ fn serve(config: Config) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         println!("alliance listening on http://{addr} (Slack request URL: /slack/events)");
-        http::serve(listener, state, config.request_timeout, shutdown_signal()).await?;
+        App::new(config, store, secret, Clock::System)
+            .serve(listener, shutdown_signal())
+            .await?;
         tracing::info!("stopped; store flushed");
         Ok(())
     })
+}
+
+fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
+    let at = match at {
+        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                anyhow!("--at `{text}` is not an RFC 3339 time like 2026-12-01T09:00:00Z")
+            })?,
+        None => chrono::Utc::now(),
+    };
+    let store = open_store(config)?.with_policy(config.reminders.clone());
+    let due = store.due_reminders(at, usize::MAX)?;
+    println!("Reminders due by {at} ({}):", due.len());
+    for d in &due {
+        let to = match &d.to {
+            Some(one) => one.to_string(),
+            None => match store.tour(&d.team, d.tour)? {
+                Some(tour) => d
+                    .series
+                    .recipients(&tour)
+                    .iter()
+                    .map(|u| u.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => "(tour gone: will be dropped)".into(),
+            },
+        };
+        println!(
+            "  {}  {} tour #{}  {}  → {to}",
+            d.at.format("%Y-%m-%d %H:%M UTC"),
+            d.team,
+            d.tour.0,
+            d.series.key()
+        );
+    }
+    let waiting: Vec<_> = store
+        .outbox_all()?
+        .into_iter()
+        .filter(|e| e.state.is_open() && e.not_before <= at)
+        .collect();
+    println!(
+        "Messages waiting in the outbox by then ({}):",
+        waiting.len()
+    );
+    for e in &waiting {
+        println!(
+            "  {}  {}  {}  → {}",
+            e.not_before.format("%Y-%m-%d %H:%M UTC"),
+            e.team,
+            e.key,
+            e.recipient()
+        );
+    }
+    println!("(Nothing was sent. Working hours may hold reminders until the recipient's morning.)");
+    Ok(())
+}
+
+fn outbox(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let entries = store.outbox_all()?;
+    let sent = entries
+        .iter()
+        .filter(|e| matches!(e.state, OutboxState::Sent { .. }))
+        .count();
+    println!("Outbox: {} entries, {sent} sent.", entries.len());
+    for e in &entries {
+        match &e.state {
+            OutboxState::Pending => println!(
+                "  pending  {}  {}  → {}  not before {}  (attempts: {})",
+                e.team,
+                e.key,
+                e.recipient(),
+                e.not_before.format("%Y-%m-%d %H:%M UTC"),
+                e.attempts
+            ),
+            OutboxState::Sending { since, .. } => println!(
+                "  in flight since {}  {}  {}  → {}",
+                since.format("%Y-%m-%d %H:%M UTC"),
+                e.team,
+                e.key,
+                e.recipient()
+            ),
+            OutboxState::Failed { at, error } => println!(
+                "  FAILED   {}  {}  → {}  at {}: {error}",
+                e.team,
+                e.key,
+                e.recipient(),
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            OutboxState::Sent { .. } => {}
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

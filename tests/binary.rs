@@ -5,6 +5,7 @@
 mod common;
 
 use alliance::slack::verify;
+use common::fake_slack::FakeSlack;
 use common::{FORM, SECRET, TEAM, now_unix, slash_body};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -15,16 +16,28 @@ const BIN: &str = env!("CARGO_BIN_EXE_alliance");
 struct Server {
     child: Child,
     addr: String,
+    /// Everything the server wrote to stderr, read as it comes: a full pipe
+    /// would block the server.
+    logs: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
-/// Starts `alliance serve` on an ephemeral port and reads the address it
-/// prints.
-fn serve(data: &Path, log: &str) -> Server {
+/// A test must never leave a server running, whatever happens to it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `alliance serve` on an ephemeral port, talking to `slack`, and
+/// reads the address it prints.
+fn serve(data: &Path, log: &str, slack: &FakeSlack) -> Server {
     let mut child = Command::new(BIN)
         .arg("serve")
         .env_clear()
         .env("SLACK_SIGNING_SECRET", SECRET)
-        .env("SLACK_BOT_TOKEN", "xoxb-never-logged-token")
+        .env("SLACK_BOT_TOKEN", FakeSlack::TOKEN)
+        .env("SLACK_API_URL", &slack.base_url)
         .env("ALLIANCE_LISTEN", "127.0.0.1:0")
         .env("ALLIANCE_DATA_DIR", data)
         .env("ALLIANCE_LOG", log)
@@ -32,6 +45,20 @@ fn serve(data: &Path, log: &str) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().unwrap();
+    let sink = logs.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = stderr.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
     let mut line = String::new();
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
@@ -42,7 +69,7 @@ fn serve(data: &Path, log: &str) -> Server {
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
-    Server { child, addr }
+    Server { child, addr, logs }
 }
 
 async fn command(client: &reqwest::Client, addr: &str, user: &str, text: &str) -> (u16, String) {
@@ -66,8 +93,9 @@ async fn command(client: &reqwest::Client, addr: &str, user: &str, text: &str) -
 #[tokio::test]
 async fn an_acknowledged_proposal_survives_kill_9() {
     let data = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
-    let mut server = serve(data.path(), "warn");
+    let client = common::http_client();
+    let slack = FakeSlack::start().await;
+    let mut server = serve(data.path(), "warn", &slack);
     let (status, body) = command(
         &client,
         &server.addr,
@@ -80,7 +108,7 @@ async fn an_acknowledged_proposal_survives_kill_9() {
     server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
     server.child.wait().unwrap();
 
-    let mut server = serve(data.path(), "warn");
+    let mut server = serve(data.path(), "warn", &slack);
     let (status, body) = command(&client, &server.addr, "UMEMBER", "show 1").await;
     assert_eq!(status, 200);
     assert!(
@@ -92,9 +120,30 @@ async fn an_acknowledged_proposal_survives_kill_9() {
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 
-    let mut server = serve(data.path(), "warn");
+    let mut server = serve(data.path(), "warn", &slack);
     let (_, body) = command(&client, &server.addr, "UMANAGER", "history 1").await;
     assert!(body.contains("accepted; the tour runs"), "{body}");
+    // The real delivery loop sent the proposal DM and the acceptance, each
+    // exactly once, across two SIGKILLs.
+    let delivered = |key: &str| {
+        slack
+            .posted()
+            .iter()
+            .filter(|m| m.metadata_key.as_deref() == Some(key))
+            .count()
+    };
+    for _ in 0..100 {
+        if delivered("tour:1:proposal") > 0 && delivered("tour:1:accepted") > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (delivered("tour:1:proposal"), delivered("tour:1:accepted")),
+        (1, 1),
+        "{:?}",
+        slack.posted()
+    );
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 }
@@ -102,8 +151,9 @@ async fn an_acknowledged_proposal_survives_kill_9() {
 #[tokio::test]
 async fn logs_never_hold_secrets_signatures_response_urls_or_text() {
     let data = tempfile::tempdir().unwrap();
-    let client = reqwest::Client::new();
-    let mut server = serve(data.path(), "trace");
+    let client = common::http_client();
+    let slack = FakeSlack::start().await;
+    let mut server = serve(data.path(), "trace", &slack);
     let (status, _) = command(
         &client,
         &server.addr,
@@ -127,22 +177,23 @@ async fn logs_never_hold_secrets_signatures_response_urls_or_text() {
         .unwrap();
     assert_eq!(forged.status(), 401);
     sigterm(&server.child);
-    server.child.wait().unwrap();
+    assert!(server.child.wait().unwrap().success(), "a graceful stop");
+    // The reader thread sees the pipe close once the server is gone.
     let mut logs = String::new();
-    server
-        .child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    for _ in 0..100 {
+        logs = server.logs.lock().unwrap().clone();
+        if logs.contains("stopped; store flushed") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert!(
         logs.contains("slash command") && logs.contains("refused a request"),
         "logging works at all: {logs}"
     );
     for secret in [
         SECRET,
-        "xoxb-never-logged-token",
+        FakeSlack::TOKEN,
         "SECRET-RESPONSE-URL",
         "hooks.slack.com",
         "v0=0123456789abcdef",
@@ -203,8 +254,8 @@ fn serve_refuses_to_start_without_a_signing_secret() {
     assert!(err.contains("SLACK_SIGNING_SECRET is not set"), "{err}");
 }
 
-#[test]
-fn shell_works_on_the_store_serve_uses_and_says_when_serve_holds_it() {
+#[tokio::test]
+async fn shell_works_on_the_store_serve_uses_and_says_when_serve_holds_it() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();
     let env = [("ALLIANCE_DATA_DIR", dir)];
@@ -232,7 +283,8 @@ fn shell_works_on_the_store_serve_uses_and_says_when_serve_holds_it() {
     );
     assert!(out.contains("open-ended since"), "{out}");
 
-    let server = serve(data.path(), "warn");
+    let slack = FakeSlack::start().await;
+    let server = serve(data.path(), "warn", &slack);
     let (code, _, err) = run(&["shell"], &env, "");
     assert_ne!(code, 0);
     assert!(err.contains("in use by another Alliance process"), "{err}");

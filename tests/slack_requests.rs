@@ -6,7 +6,7 @@
 mod common;
 
 use alliance::slack::verify;
-use common::{ADMIN, Bot, FORM, SECRET, now_unix, slash_body};
+use common::{ADMIN, Bot, FORM, SECRET, slash_body};
 
 const PROPOSE: &str = "propose <@UMEMBER> rotational 1y Run the support rotation";
 
@@ -33,7 +33,7 @@ async fn assert_nothing_written(bot: &Bot) {
 async fn forged_stale_and_future_requests_get_401_and_change_nothing() {
     let bot = Bot::start().await;
     let body = slash_body("UMANAGER", "/tour", PROPOSE);
-    let ts = now_unix().to_string();
+    let ts = bot.now().timestamp().to_string();
     let good = verify::sign(SECRET.as_bytes(), &ts, body.as_bytes());
     let post = |headers: Vec<(&'static str, String)>, body: String| {
         let mut req = bot
@@ -106,7 +106,7 @@ async fn forged_stale_and_future_requests_get_401_and_change_nothing() {
     }
     for (what, skew) in [("stale", -301), ("future", 301)] {
         let response = bot
-            .post_signed_at(body.as_bytes(), FORM, now_unix() + skew)
+            .post_signed_at(body.as_bytes(), FORM, bot.now().timestamp() + skew)
             .await;
         assert_eq!(response.status(), 401, "{what}");
     }
@@ -115,7 +115,7 @@ async fn forged_stale_and_future_requests_get_401_and_change_nothing() {
         bot.post_signed_at(
             slash_body("UX", "/tour", "help").as_bytes(),
             FORM,
-            now_unix() - 290
+            bot.now().timestamp() - 290
         )
         .await
         .status(),

@@ -7,9 +7,16 @@
 //! friendly ephemeral answer with the usage line; a fault of ours is logged
 //! and the person gets a short apology, never a Rust error string.
 
+pub mod buttons;
+pub mod form;
+pub mod notify;
 pub mod parse;
 mod render;
 mod tour;
+
+use crate::domain::Side;
+use crate::domain::notice::{Notice, NoticeKind};
+use crate::store::outbox::OutboxEntry;
 
 use crate::domain::{TeamId, UserId};
 use crate::slack::blocks::{self, Message};
@@ -64,7 +71,21 @@ impl Engine {
     /// Runs one command at `now`. Any change it makes is durable before this
     /// returns.
     pub fn handle(&self, req: &Request, now: DateTime<Utc>) -> Message {
-        let result = match req.command.as_str() {
+        match self.try_handle(req, now) {
+            Ok(message) | Err(Failure::User(message)) => message,
+            Err(Failure::Internal(e)) => {
+                tracing::error!(error = %e, command = %req.command, team = %req.team, "command failed");
+                blocks::Message::text(
+                    "Sorry, something went wrong on my side and your command may not have been saved. \
+                     Please try again in a minute; if it keeps happening, tell your Alliance admin.",
+                )
+            }
+        }
+    }
+
+    /// [`Engine::handle`], telling a person's mistake from a fault of ours.
+    pub(crate) fn try_handle(&self, req: &Request, now: DateTime<Utc>) -> Result<Message, Failure> {
+        match req.command.as_str() {
             "/tour" => tour::handle(self, req, now),
             "/1on1" => Ok(render::coming_soon("1on1")),
             "/alumni" => Ok(render::coming_soon("alumni")),
@@ -75,16 +96,91 @@ impl Engine {
                 ),
                 "/tour help",
             )),
+        }
+    }
+
+    /// A submitted propose form (Slack's `view_submission`): the same parser
+    /// and rule as `/tour propose …`, then its objectives. Returns the answer
+    /// Slack expects: `clear` to close the form, or `errors` shown inline.
+    pub fn submit_propose_form(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        values: &serde_json::Map<String, serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> serde_json::Value {
+        let inline = |errors: Vec<(String, String)>| {
+            let errors: serde_json::Map<String, serde_json::Value> = errors
+                .into_iter()
+                .map(|(block, message)| (block, message.replace('`', "").into()))
+                .collect();
+            serde_json::json!({ "response_action": "errors", "errors": errors })
         };
-        match result {
-            Ok(message) | Err(Failure::User(message)) => message,
+        let submitted = match form::read_submission(values) {
+            Ok(submitted) => submitted,
+            Err(errors) => return inline(errors),
+        };
+        let req = Request {
+            team: team.clone(),
+            user: user.clone(),
+            command: "/tour".into(),
+            text: submitted.command_text,
+        };
+        let problem =
+            |text: String| inline(vec![(form::block_for_problem(&text).to_string(), text)]);
+        let (member, kind, term, mission) = match parse::parse(&req.text) {
+            Ok(parse::TourCommand::Propose {
+                member,
+                kind,
+                term,
+                mission,
+            }) => (member, kind, term, mission),
+            Ok(_) => return problem("This form only proposes tours.".into()),
+            Err(usage) => return problem(usage.problem),
+        };
+        let tour = match tour::propose(self, &req, &member, kind, term, &mission, now) {
+            Ok(tour) => tour,
+            Err(Failure::User(message)) => return problem(message.text),
             Err(Failure::Internal(e)) => {
-                tracing::error!(error = %e, command = %req.command, team = %req.team, "command failed");
-                blocks::Message::text(
-                    "Sorry, something went wrong on my side and your command may not have been saved. \
-                     Please try again in a minute; if it keeps happening, tell your Alliance admin.",
-                )
+                tracing::error!(error = %e, "propose form failed");
+                return problem("Sorry, something went wrong on my side; please try again.".into());
+            }
+        };
+        for (side, text) in &submitted.objectives {
+            let side = if *side == "member" {
+                Side::Member
+            } else {
+                Side::Company
+            };
+            if let Err(Failure::Internal(e)) = tour::add_objective(
+                self,
+                &req,
+                tour.id,
+                side,
+                &parse::decode_entities(text),
+                now,
+            ) {
+                tracing::error!(error = %e, "an objective from the propose form was not saved");
             }
         }
+        let confirmation = Notice {
+            tour: tour.id,
+            to: user.clone(),
+            kind: NoticeKind::Note {
+                key: "proposed".into(),
+                text: format!(
+                    "You proposed tour *{}* to {}. They have it in a DM with Accept and Decline.",
+                    tour.id,
+                    member.mention()
+                ),
+            },
+        };
+        if let Err(e) = self
+            .store
+            .enqueue(&OutboxEntry::post(team, confirmation, now))
+        {
+            tracing::error!(error = %e, "could not confirm a proposal");
+        }
+        serde_json::json!({ "response_action": "clear" })
     }
 }

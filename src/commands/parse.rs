@@ -129,6 +129,16 @@ const LATER: [&str; 8] = [
     "1on1",
 ];
 
+/// `/tour propose` with nothing after it: on Slack it opens the propose
+/// form; elsewhere it is answered with the usage line.
+pub fn wants_form(text: &str) -> bool {
+    let mut words = Words::new(text);
+    words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("propose"))
+        && words.next().is_none()
+}
+
 pub fn parse(text: &str) -> Result<TourCommand, Usage> {
     let mut words = Words::new(text);
     let Some(sub) = words.next() else {

@@ -121,6 +121,39 @@ pub(super) fn handle(
     }
 }
 
+/// Creates a proposal from `req.user` to `member`: the one path for the
+/// text command and the form.
+pub(super) fn propose(
+    engine: &Engine,
+    req: &Request,
+    member: &crate::domain::UserId,
+    kind: crate::domain::TourKind,
+    term: crate::domain::Term,
+    mission: &str,
+    now: DateTime<Utc>,
+) -> Result<Tour, Failure> {
+    engine
+        .store()
+        .create_tour(&req.team, |id| {
+            Tour::propose(id, &req.user, member, kind, term, mission, now)
+        })?
+        .map_err(refusal(parse::USAGE_PROPOSE))
+}
+
+/// Adds an objective as `req.user`, like `/tour objective <id> add …`.
+pub(super) fn add_objective(
+    engine: &Engine,
+    req: &Request,
+    tour: TourId,
+    side: crate::domain::Side,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Tour, Failure> {
+    change(engine, req, tour, parse::USAGE_OBJECTIVE, |t| {
+        t.add_objective(&req.user, side, text, now)
+    })
+}
+
 fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Failure> {
     let me = &req.user;
     let store = engine.store();

@@ -6,7 +6,9 @@
 //! values. Surfaces and the store call into this module; it calls nothing.
 
 pub mod hours;
+pub mod notice;
 pub mod people;
+pub mod schedule;
 pub mod tour;
 
 pub use people::{TeamId, UserId};

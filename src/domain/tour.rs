@@ -196,6 +196,9 @@ pub struct Tour {
     pub starts_on: Option<NaiveDate>,
     /// `None` while proposed with a length, and always for foundational tours.
     pub ends_on: Option<NaiveDate>,
+    /// The day the member accepted: reminders owed before it are not sent.
+    #[serde(default)]
+    pub accepted_on: Option<NaiveDate>,
     pub objectives: Vec<Objective>,
     pub proposed_at: DateTime<Utc>,
     /// How many history entries exist; the next one gets this number, so the
@@ -361,6 +364,7 @@ impl Tour {
             status: Status::Proposed,
             starts_on,
             ends_on,
+            accepted_on: None,
             objectives: Vec::new(),
             proposed_at: now,
             history_len: 0,
@@ -424,6 +428,7 @@ impl Tour {
         tour.status = Status::Active;
         tour.starts_on = Some(starts_on);
         tour.ends_on = ends_on;
+        tour.accepted_on = Some(today);
         Ok(tour.record(HistoryEntry {
             at: now,
             by: by.clone(),

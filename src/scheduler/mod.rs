@@ -1,3 +1,201 @@
-//! The scheduler: cron ticks that turn due reminders into outbox entries.
+//! The scheduler: on every cron tick, turn the reminders that have fallen
+//! due into outbox entries, then wake the delivery worker.
+//!
+//! A tick reads the time-ordered reminder index up to `now`, so its cost
+//! follows the number of due reminders, not the number of tours. The first
+//! tick runs at start, so reminders that fell due while the bot was down go
+//! out when it comes back (once: outbox keys are never sent twice). The
+//! server's tick runs in UTC; per-person times (working hours) are applied at
+//! delivery.
 
 pub mod cron;
+
+use crate::clock::Clock;
+use crate::store::reminders::Fired;
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use cron::Tick;
+use std::sync::Arc;
+use tokio::sync::{Notify, watch};
+
+/// How many due reminders one read takes; a tick reads until none are left.
+const BATCH: usize = 512;
+
+/// What one tick did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Due reminders processed.
+    pub due: usize,
+    /// Messages owed as a result.
+    pub enqueued: usize,
+    /// Reminders the tours no longer owed.
+    pub dropped: usize,
+}
+
+/// Fires every reminder due at or before `now`, then flushes once.
+pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
+    let mut report = TickReport::default();
+    loop {
+        let due = store.due_reminders(now, BATCH)?;
+        if due.is_empty() {
+            break;
+        }
+        for reminder in &due {
+            report.due += 1;
+            match store.fire(reminder, now, false)? {
+                Fired::Sent(n) => report.enqueued += n,
+                Fired::Dropped => report.dropped += 1,
+            }
+        }
+    }
+    store.flush()?;
+    Ok(report)
+}
+
+/// The loop: a tick at start, then one at every fire instant of `schedule`
+/// (each strictly after the last), until `shutdown` turns true.
+pub async fn run(
+    store: Store,
+    schedule: Tick,
+    clock: Clock,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut last = clock.now();
+    loop {
+        let now = clock.now();
+        let ticking = store.clone();
+        match tokio::task::spawn_blocking(move || tick(&ticking, now)).await {
+            Ok(Ok(report)) => {
+                if report.due > 0 {
+                    tracing::info!(
+                        due = report.due,
+                        enqueued = report.enqueued,
+                        dropped = report.dropped,
+                        "scheduler tick"
+                    );
+                }
+                if report.enqueued > 0 {
+                    wake.notify_one();
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "scheduler tick failed; the next tick retries")
+            }
+            Err(_) => tracing::error!("scheduler tick panicked; the next tick retries"),
+        }
+        let Some(next) = schedule.next_after(last.max(now)) else {
+            tracing::warn!(
+                expression = schedule.expression(),
+                "the tick expression never fires again; scheduler stops"
+            );
+            return;
+        };
+        last = next;
+        tokio::select! {
+            _ = tokio::time::sleep(clock.until(next)) => {}
+            _ = shutdown.changed() => return,
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{TeamId, Term, Tour, TourKind, UserId};
+    use chrono::TimeZone;
+    use std::time::Duration as StdDuration;
+
+    fn propose(store: &Store, team: &TeamId, at: DateTime<Utc>) {
+        let (m, a) = (UserId::parse("UM").unwrap(), UserId::parse("UA").unwrap());
+        store
+            .create_tour(team, |id| {
+                Tour::propose(
+                    id,
+                    &m,
+                    &a,
+                    TourKind::Rotational,
+                    Term::Months(12),
+                    "Mission",
+                    at,
+                )
+            })
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_loop_fires_due_reminders_on_its_ticks_and_wakes_delivery() {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let origin = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 30).unwrap();
+        propose(&store, &team, origin);
+        let clock = Clock::starting_at(origin);
+        let wake = Arc::new(Notify::new());
+        let (stop, stopped) = watch::channel(false);
+        let every_minute = Tick::parse("0 * * * * *").unwrap();
+        let task = tokio::spawn(run(
+            store.clone(),
+            every_minute,
+            clock.clone(),
+            wake.clone(),
+            stopped,
+        ));
+
+        tokio::time::sleep(StdDuration::from_secs(3600)).await;
+        assert!(
+            store
+                .outbox_entry(&team, "tour:1:waiting:UA")
+                .unwrap()
+                .is_none(),
+            "not due after an hour"
+        );
+
+        let woken = wake.notified();
+        tokio::time::sleep(StdDuration::from_secs(3 * 24 * 3600)).await;
+        tokio::time::timeout(StdDuration::from_secs(120), woken)
+            .await
+            .expect("delivery was woken");
+        let entry = store
+            .outbox_entry(&team, "tour:1:waiting:UA")
+            .unwrap()
+            .expect("the reminder is owed");
+        assert!(entry.in_working_hours && entry.not_before == origin + chrono::Duration::days(3));
+
+        stop.send(true).unwrap();
+        task.await.unwrap();
+    }
+
+    #[test]
+    fn a_tick_costs_nothing_when_nothing_is_due_and_drops_what_is_no_longer_owed() {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let origin = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        propose(&store, &team, origin);
+        assert_eq!(tick(&store, origin).unwrap(), TickReport::default());
+        let a = UserId::parse("UA").unwrap();
+        store
+            .update_tour(&team, crate::domain::TourId(1), |t| {
+                t.decline(&a, None, origin)
+            })
+            .unwrap()
+            .unwrap();
+        let report = tick(&store, origin + chrono::Duration::days(7)).unwrap();
+        assert_eq!(
+            report,
+            TickReport {
+                due: 2,
+                enqueued: 0,
+                dropped: 2
+            },
+            "a declined proposal is not chased"
+        );
+        assert_eq!(
+            tick(&store, origin + chrono::Duration::days(8)).unwrap(),
+            TickReport::default()
+        );
+    }
+}

@@ -19,10 +19,68 @@ pub const MAX_CONTEXT: usize = 2000;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
-    Header { text: Text },
-    Section { text: Text },
+    Header {
+        text: Text,
+    },
+    Section {
+        text: Text,
+    },
     Divider,
-    Context { elements: Vec<Text> },
+    Context {
+        elements: Vec<Text>,
+    },
+    Actions {
+        /// Names what the buttons act on: a click reports it (datepickers
+        /// carry no value of their own).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block_id: Option<String>,
+        elements: Vec<Element>,
+    },
+}
+
+/// Interactive elements: what a click sends back as `block_actions`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Element {
+    Button {
+        text: Text,
+        action_id: String,
+        value: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        style: Option<&'static str>,
+    },
+    Datepicker {
+        action_id: String,
+        placeholder: Text,
+    },
+}
+
+impl Element {
+    /// A button; `style` is Slack's `primary` or `danger`.
+    pub fn button(
+        label: &str,
+        action_id: &str,
+        value: &str,
+        style: Option<&'static str>,
+    ) -> Element {
+        Element::Button {
+            text: Text::Plain {
+                text: truncate(label, 75),
+            },
+            action_id: action_id.to_string(),
+            value: truncate(value, 2000),
+            style,
+        }
+    }
+
+    pub fn datepicker(action_id: &str, placeholder: &str) -> Element {
+        Element::Datepicker {
+            action_id: action_id.to_string(),
+            placeholder: Text::Plain {
+                text: truncate(placeholder, 150),
+            },
+        }
+    }
 }
 
 impl Block {
@@ -35,6 +93,7 @@ impl Block {
             Block::Header { text } | Block::Section { text } => 24 + size(text),
             Block::Divider => 20,
             Block::Context { elements } => 32 + elements.iter().map(size).sum::<usize>(),
+            Block::Actions { elements, .. } => 32 + 120 * elements.len(),
         }
     }
 }
@@ -102,6 +161,20 @@ impl Message {
         self.push(Block::Divider)
     }
 
+    /// A row of buttons (at most 25, Slack's limit).
+    pub fn actions(self, elements: Vec<Element>) -> Message {
+        self.actions_for(None, elements)
+    }
+
+    /// A row of buttons acting on what `block_id` names.
+    pub fn actions_for(self, block_id: Option<&str>, mut elements: Vec<Element>) -> Message {
+        elements.truncate(25);
+        self.push(Block::Actions {
+            block_id: block_id.map(|b| truncate(b, 255)),
+            elements,
+        })
+    }
+
     /// Whether another block still fits (one slot stays free for the
     /// "left out" note).
     pub fn has_room(&self) -> bool {
@@ -161,6 +234,18 @@ impl Message {
                     for e in elements {
                         out.push_str(&format!("  {}\n", plain(e)));
                     }
+                }
+                Block::Actions { elements, .. } => {
+                    let labels: Vec<String> = elements
+                        .iter()
+                        .map(|e| match e {
+                            Element::Button { text, .. } => format!("[{}]", plain(text)),
+                            Element::Datepicker { placeholder, .. } => {
+                                format!("[{} …]", plain(placeholder))
+                            }
+                        })
+                        .collect();
+                    out.push_str(&format!("  {}\n", labels.join(" ")));
                 }
             }
         }

@@ -9,9 +9,12 @@
 //! What is logged: the route, status, workspace, user and command name.
 //! Never a signature, token, `response_url`, command text or raw body.
 
-use super::inbound::{self, Inbound};
+use super::api::SlackApi;
+use super::inbound::{self, Inbound, Interaction};
 use super::verify::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::commands::{Engine, Request};
+use crate::clock::Clock;
+use crate::commands::buttons::{AfterClick, Click};
+use crate::commands::{Engine, Request, form, parse};
 use crate::config::Secret;
 use axum::Router;
 use axum::body::Bytes;
@@ -24,6 +27,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -33,6 +37,21 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct AppState {
     pub engine: Engine,
     pub signing_secret: Secret,
+    pub clock: Clock,
+    /// Wakes the delivery worker when a request owed someone a message.
+    pub wake: Arc<Notify>,
+    /// For what must happen right after the answer (opening a modal within
+    /// the trigger's 3 seconds); `None` without a bot token.
+    pub api: Option<Arc<SlackApi>>,
+}
+
+/// Work that must follow the answer at once, outside the request path.
+#[derive(Debug, PartialEq)]
+pub enum FollowUp {
+    OpenView {
+        trigger_id: String,
+        view: serde_json::Value,
+    },
 }
 
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
@@ -74,10 +93,23 @@ async fn healthz(State(state): State<Arc<AppState>>) -> StatusCode {
 }
 
 async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    let now = Utc::now();
+    let now = state.clock.now();
+    let worker = state.clone();
     // sled and its fsync are blocking work; keep them off the async workers.
-    match tokio::task::spawn_blocking(move || respond(&state, &headers, &body, now)).await {
-        Ok(answer) => answer.into_response(),
+    match tokio::task::spawn_blocking(move || respond(&worker, &headers, &body, now)).await {
+        Ok((answer, follow_up)) => {
+            state.wake.notify_one();
+            if let (Some(FollowUp::OpenView { trigger_id, view }), Some(api)) =
+                (follow_up, state.api.clone())
+            {
+                tokio::spawn(async move {
+                    if let Err(e) = api.open_view(&trigger_id, &view).await {
+                        tracing::warn!(error = %e.code(), "could not open the form");
+                    }
+                });
+            }
+            answer.into_response()
+        }
         Err(_) => {
             tracing::error!("request handler panicked");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
@@ -112,7 +144,24 @@ impl IntoResponse for Answer {
 
 /// The whole request path, synchronous and clock-free: verify, parse,
 /// dispatch, render. Public so the benchmark measures exactly this.
-pub fn respond(state: &AppState, headers: &HeaderMap, body: &[u8], now: DateTime<Utc>) -> Answer {
+pub fn respond(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> (Answer, Option<FollowUp>) {
+    match verified(state, headers, body, now) {
+        Ok(inbound) => dispatch(state, inbound, now),
+        Err(refusal) => (refusal, None),
+    }
+}
+
+fn verified(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Inbound, Answer> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(why) = verify::verify(
         state.signing_secret.expose().as_bytes(),
@@ -122,48 +171,102 @@ pub fn respond(state: &AppState, headers: &HeaderMap, body: &[u8], now: DateTime
         now.timestamp(),
     ) {
         if inbound::is_ssl_check(body) {
-            return Answer::Ack;
+            return Err(Answer::Ack);
         }
         tracing::warn!(reason = %why, "refused a request that is not signed by Slack");
-        return Answer::Refused(StatusCode::UNAUTHORIZED, "invalid request signature");
+        return Err(Answer::Refused(
+            StatusCode::UNAUTHORIZED,
+            "invalid request signature",
+        ));
     }
-    let inbound = match inbound::parse(text(header::CONTENT_TYPE.as_str()), body) {
-        Ok(inbound) => inbound,
-        Err(why) => {
-            tracing::warn!(reason = %why, "refused a malformed request");
-            return Answer::Refused(StatusCode::BAD_REQUEST, "malformed request");
-        }
-    };
+    inbound::parse(text(header::CONTENT_TYPE.as_str()), body).map_err(|why| {
+        tracing::warn!(reason = %why, "refused a malformed request");
+        Answer::Refused(StatusCode::BAD_REQUEST, "malformed request")
+    })
+}
+
+fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, Option<FollowUp>) {
     match inbound {
-        Inbound::SslCheck => Answer::Ack,
-        Inbound::UrlVerification { challenge } => Answer::Challenge(challenge),
+        Inbound::SslCheck => (Answer::Ack, None),
+        Inbound::UrlVerification { challenge } => (Answer::Challenge(challenge), None),
         Inbound::SlashCommand(cmd) => {
             tracing::info!(team = %cmd.team, user = %cmd.user, command = %cmd.command, "slash command");
+            if cmd.command == "/tour"
+                && parse::wants_form(&cmd.text)
+                && state.api.is_some()
+                && let Some(trigger_id) = cmd.trigger_id
+            {
+                let view = form::propose_view(None);
+                return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, view }));
+            }
             let request = Request {
                 team: cmd.team,
                 user: cmd.user,
                 command: cmd.command,
                 text: cmd.text,
             };
-            Answer::Json(state.engine.handle(&request, now).to_ephemeral_json())
+            (
+                Answer::Json(state.engine.handle(&request, now).to_ephemeral_json()),
+                None,
+            )
         }
-        Inbound::Interaction(i) => {
-            // Buttons and modals arrive with the delivery work; acknowledge
-            // so Slack shows no error.
-            tracing::info!(team = %i.team, user = %i.user, kind = %i.kind, "interaction acknowledged");
-            Answer::Ack
-        }
+        Inbound::Interaction(i) => interaction(state, i, now),
         Inbound::Event {
             event_id,
             team,
             kind,
         } => {
             tracing::info!(%team, %event_id, %kind, "event acknowledged");
-            Answer::Ack
+            (Answer::Ack, None)
         }
         Inbound::Ignored { kind } => {
             tracing::info!(%kind, "envelope ignored");
-            Answer::Ack
+            (Answer::Ack, None)
         }
+    }
+}
+
+fn interaction(state: &AppState, i: Interaction, now: DateTime<Utc>) -> (Answer, Option<FollowUp>) {
+    tracing::info!(team = %i.team, user = %i.user, kind = %i.kind, "interaction");
+    match i.kind.as_str() {
+        "block_actions" => {
+            let mut follow_up = None;
+            for action in &i.actions {
+                let click = Click {
+                    team: i.team.clone(),
+                    user: i.user.clone(),
+                    action_id: action.action_id.clone(),
+                    value: action.value.clone(),
+                    block_id: action.block_id.clone(),
+                    selected_date: action.selected_date.clone(),
+                    channel: i.channel.clone(),
+                    message_ts: i.message_ts.clone(),
+                    action_ts: action
+                        .action_ts
+                        .clone()
+                        .unwrap_or_else(|| now.timestamp_micros().to_string()),
+                };
+                if let (AfterClick::OpenProposeForm { member }, Some(trigger_id)) =
+                    (state.engine.click(&click, now), i.trigger_id.clone())
+                {
+                    follow_up = Some(FollowUp::OpenView {
+                        trigger_id,
+                        view: form::propose_view(Some(&member)),
+                    });
+                }
+            }
+            (Answer::Ack, follow_up)
+        }
+        "view_submission" => match &i.view {
+            Some(view) if view.callback_id == form::CALLBACK_ID => {
+                let answer =
+                    state
+                        .engine
+                        .submit_propose_form(&i.team, &i.user, &view.state.values, now);
+                (Answer::Json(answer.to_string().into_bytes()), None)
+            }
+            _ => (Answer::Ack, None),
+        },
+        _ => (Answer::Ack, None),
     }
 }

@@ -49,7 +49,43 @@ pub struct Interaction {
     pub kind: String,
     pub team: TeamId,
     pub user: UserId,
-    pub action_ids: Vec<String>,
+    pub trigger_id: Option<String>,
+    /// Where the clicked message is (`container.channel_id`, `.message_ts`).
+    pub channel: Option<String>,
+    pub message_ts: Option<String>,
+    pub actions: Vec<Action>,
+    /// For `view_submission`: the view's `callback_id`, `private_metadata`
+    /// and `state.values` (block → action → value object).
+    pub view: Option<View>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Action {
+    pub action_id: String,
+    #[serde(default)]
+    pub block_id: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+    #[serde(default)]
+    pub selected_date: Option<String>,
+    #[serde(default)]
+    pub action_ts: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct View {
+    #[serde(default)]
+    pub callback_id: String,
+    #[serde(default)]
+    pub private_metadata: String,
+    #[serde(default)]
+    pub state: ViewState,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ViewState {
+    #[serde(default)]
+    pub values: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Why a verified body still could not be read: answered with 400.
@@ -86,18 +122,22 @@ struct InteractionJson {
     kind: String,
     team: Option<IdOnly>,
     user: Option<IdOnly>,
+    trigger_id: Option<String>,
+    container: Option<ContainerJson>,
     #[serde(default)]
-    actions: Vec<ActionJson>,
+    actions: Vec<Action>,
+    view: Option<View>,
+}
+
+#[derive(Deserialize)]
+struct ContainerJson {
+    channel_id: Option<String>,
+    message_ts: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct IdOnly {
     id: String,
-}
-
-#[derive(Deserialize)]
-struct ActionJson {
-    action_id: String,
 }
 
 #[derive(Deserialize)]
@@ -178,7 +218,11 @@ fn parse_interaction(payload: &str) -> Result<Inbound, BadRequest> {
             .user
             .and_then(|u| UserId::parse(&u.id))
             .ok_or(BadRequest::Field("user.id"))?,
-        action_ids: json.actions.into_iter().map(|a| a.action_id).collect(),
+        trigger_id: json.trigger_id,
+        channel: json.container.as_ref().and_then(|c| c.channel_id.clone()),
+        message_ts: json.container.and_then(|c| c.message_ts),
+        actions: json.actions,
+        view: json.view,
     }))
 }
 
@@ -232,9 +276,10 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (i.kind.as_str(), i.action_ids.as_slice()),
-            ("block_actions", &["tour_accept".to_string()][..])
+            (i.kind.as_str(), i.actions[0].action_id.as_str()),
+            ("block_actions", "tour_accept")
         );
+        assert_eq!(i.actions[0].value.as_deref(), Some("3"));
 
         let Ok(Inbound::UrlVerification { challenge }) = parse(
             Some("application/json"),

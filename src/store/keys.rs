@@ -4,6 +4,7 @@
 //! order.
 
 use crate::domain::{TeamId, TourId, UserId};
+use chrono::{DateTime, Utc};
 
 const SEP: u8 = 0;
 
@@ -43,6 +44,62 @@ pub fn tour_counter(team: &TeamId) -> Vec<u8> {
     k
 }
 
+/// An instant as 8 big-endian bytes of Unix seconds (times before 1970
+/// sort first): the head of every time-ordered key.
+pub fn time(at: DateTime<Utc>) -> [u8; 8] {
+    (at.timestamp().max(0) as u64).to_be_bytes()
+}
+
+/// The first key after every key whose time is `at` or earlier: the end of a
+/// "due up to now" range.
+pub fn after_time(at: DateTime<Utc>) -> Vec<u8> {
+    ((at.timestamp().max(0) as u64).saturating_add(1))
+        .to_be_bytes()
+        .to_vec()
+}
+
+/// `time team ∅ tour series ∅ user ∅ round` — one reminder's next firing.
+pub fn due(
+    at: DateTime<Utc>,
+    team: &TeamId,
+    tour: TourId,
+    series: &str,
+    to: Option<&UserId>,
+    round: u32,
+) -> Vec<u8> {
+    let mut k = time(at).to_vec();
+    k.extend_from_slice(&self::tour(team, tour));
+    k.extend_from_slice(series.as_bytes());
+    k.push(SEP);
+    k.extend_from_slice(to.map(|u| u.as_str()).unwrap_or_default().as_bytes());
+    k.push(SEP);
+    k.extend_from_slice(&round.to_be_bytes());
+    k
+}
+
+/// `team ∅ key` — an outbox entry by its idempotency key.
+pub fn outbox(team: &TeamId, key: &str) -> Vec<u8> {
+    let mut k = team_prefix(team);
+    k.extend_from_slice(key.as_bytes());
+    k
+}
+
+/// `time team ∅ key` — a pending outbox entry in send order.
+pub fn outbox_due(at: DateTime<Utc>, team: &TeamId, key: &str) -> Vec<u8> {
+    let mut k = time(at).to_vec();
+    k.extend_from_slice(&outbox(team, key));
+    k
+}
+
+/// `team ∅ tour family ∅ user` — a series someone marked done.
+pub fn dismissed(team: &TeamId, tour: TourId, family: &str, user: &UserId) -> Vec<u8> {
+    let mut k = self::tour(team, tour);
+    k.extend_from_slice(family.as_bytes());
+    k.push(SEP);
+    k.extend_from_slice(user.as_str().as_bytes());
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +110,20 @@ mod tests {
         assert!(tour(&t, TourId(2)) < tour(&t, TourId(10)));
         assert!(history(&t, TourId(1), 9) < history(&t, TourId(1), 10));
         assert!(history(&t, TourId(1), u32::MAX) < tour(&t, TourId(2)));
+    }
+
+    #[test]
+    fn time_keys_sort_by_time_and_bound_ranges() {
+        use chrono::TimeZone;
+        let t = TeamId::parse("T1").unwrap();
+        let early = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let late = early + chrono::Duration::seconds(1);
+        assert!(
+            due(early, &t, TourId(9), "waiting", None, 0)
+                < due(late, &t, TourId(1), "waiting", None, 0)
+        );
+        assert!(outbox_due(early, &t, "z") < after_time(early));
+        assert!(outbox_due(late, &t, "a") >= after_time(early));
     }
 
     #[test]

@@ -77,6 +77,23 @@ impl Backend for MemoryBackend {
             .collect())
     }
 
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        Ok(self.lock()[tree.index()]
+            .range(start.to_vec()..end.to_vec())
+            .take(limit)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+
     fn transact(
         &self,
         _durable: bool,

@@ -1,4 +1,5 @@
-//! Durable state: tours, their history and the indexes that find them.
+//! Durable state: tours, their history, the indexes that find them, the
+//! reminders due and the outbox of messages owed.
 //!
 //! Two layers. [`Backend`] is the small trait an embedded engine must offer
 //! (point reads, prefix scans, and all-or-nothing transactions over named
@@ -10,9 +11,9 @@
 //!
 //! Guarantees:
 //! - Every command's change is one transaction across all the trees it
-//!   touches (the tour, its history entry, the party index, the id counter),
-//!   flushed to disk before the call returns: an acknowledged command survives
-//!   `kill -9`.
+//!   touches (the tour, its history entry, the party index, the id counter,
+//!   the reminders it plans and the messages it owes people), flushed to disk
+//!   before the call returns: an acknowledged command survives `kill -9`.
 //! - Every value starts with a schema-version byte; [`Store::open`] refuses
 //!   data written by a newer Alliance and migrates older data.
 //! - Keys start with the workspace id and use big-endian numbers, so a
@@ -21,9 +22,12 @@
 
 pub mod keys;
 pub mod memory;
+pub mod outbox;
+pub mod reminders;
 pub mod sled_backend;
 
-use crate::domain::{HistoryEntry, TeamId, Tour, TourError, TourId, TourSummary, UserId};
+use crate::domain::schedule::{self, ReminderPolicy};
+use crate::domain::{HistoryEntry, TeamId, Tour, TourError, TourId, TourSummary, UserId, notice};
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::path::Path;
@@ -42,14 +46,30 @@ pub enum TreeName {
     Parties,
     /// Counters and the schema version.
     Meta,
+    /// `due-time team ∅ tour-id series ∅ user ∅ round` → a reminder's next
+    /// firing; the scheduler reads it up to now.
+    Due,
+    /// `team ∅ key` → an outbox entry: a message owed, and whether it went.
+    Outbox,
+    /// `send-time team ∅ key` → (): pending outbox entries by time.
+    OutboxDue,
+    /// `team ∅ user` → what Slack told us of a person (DM channel, time zone).
+    Users,
+    /// `team ∅ tour-id family ∅ user` → when that person marked a series done.
+    Dismissed,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 4] = [
+    pub const ALL: [TreeName; 9] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
         TreeName::Meta,
+        TreeName::Due,
+        TreeName::Outbox,
+        TreeName::OutboxDue,
+        TreeName::Users,
+        TreeName::Dismissed,
     ];
 
     pub fn index(self) -> usize {
@@ -62,6 +82,11 @@ impl TreeName {
             TreeName::History => "history",
             TreeName::Parties => "parties",
             TreeName::Meta => "meta",
+            TreeName::Due => "due",
+            TreeName::Outbox => "outbox",
+            TreeName::OutboxDue => "outbox-due",
+            TreeName::Users => "users",
+            TreeName::Dismissed => "dismissed",
         }
     }
 }
@@ -109,6 +134,14 @@ pub trait Backend: Send + Sync {
         &self,
         tree: TreeName,
         prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError>;
+    /// Entries with `start <= key < end`, in key order, at most `limit`.
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
         limit: usize,
     ) -> Result<Entries, StoreError>;
     /// Runs `f` atomically; with `durable`, the result is on disk before
@@ -179,6 +212,8 @@ pub struct Store {
     backend: Arc<dyn Backend>,
     /// Flush every commit before returning. Off only in [`Store::bulk_loader`].
     durable: bool,
+    /// The cadences that decide which reminders a change plans.
+    policy: Arc<ReminderPolicy>,
 }
 
 impl Store {
@@ -200,6 +235,7 @@ impl Store {
         let store = Store {
             backend,
             durable: true,
+            policy: Arc::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -214,10 +250,7 @@ impl Store {
                 known: SCHEMA_VERSION,
             }),
             Some([_]) => Ok(()),
-            Some(_) => Err(StoreError::Corrupt {
-                tree: "meta",
-                detail: "bad schema marker".into(),
-            }),
+            Some(_) => Err(corrupt(TreeName::Meta, "bad schema marker".into())),
             None => self
                 .backend
                 .transact(true, &|tx| {
@@ -232,9 +265,21 @@ impl Store {
     /// end; never hand this to a surface that acknowledges commands.
     pub fn bulk_loader(&self) -> Store {
         Store {
-            backend: self.backend.clone(),
             durable: false,
+            ..self.clone()
         }
+    }
+
+    /// The same store, planning reminders with `policy`.
+    pub fn with_policy(self, policy: ReminderPolicy) -> Store {
+        Store {
+            policy: Arc::new(policy),
+            ..self
+        }
+    }
+
+    pub fn policy(&self) -> &ReminderPolicy {
+        &self.policy
     }
 
     /// Answers whether the engine can still read (for `/healthz`).
@@ -308,7 +353,7 @@ impl Store {
             tx.insert(TreeName::Meta, &counter, &(next + 1).to_be_bytes())?;
             let built = build(TourId(next));
             if let Ok((tour, entry)) = &built {
-                put_tour(tx, team, tour, entry)?;
+                put_tour(tx, team, &self.policy, None, tour, entry)?;
             }
             Ok(built.map(|(tour, _)| tour))
         })
@@ -330,7 +375,7 @@ impl Store {
                 decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
             let changed = rule(&current);
             if let Ok((tour, entry)) = &changed {
-                put_tour(tx, team, tour, entry)?;
+                put_tour(tx, team, &self.policy, Some(&current), tour, entry)?;
             }
             Ok(changed.map(|(tour, _)| tour))
         })
@@ -343,8 +388,18 @@ impl Store {
         &self,
         f: impl Fn(&dyn Tx) -> Result<Result<Tour, TourError>, TxFail>,
     ) -> Result<Result<Tour, TourError>, StoreError> {
+        self.run(self.durable, f)
+    }
+
+    /// The transaction runner under every write: the closure's inner `Err`
+    /// aborts (nothing is written) and is handed back.
+    pub(crate) fn run<T, E>(
+        &self,
+        durable: bool,
+        f: impl Fn(&dyn Tx) -> Result<Result<T, E>, TxFail>,
+    ) -> Result<Result<T, E>, StoreError> {
         let result = RefCell::new(None);
-        let outcome = self.backend.transact(self.durable, &|tx| {
+        let outcome = self.backend.transact(durable, &|tx| {
             let changed = f(tx)?;
             let refused = changed.is_err();
             *result.borrow_mut() = Some(changed);
@@ -359,9 +414,35 @@ impl Store {
     }
 }
 
-/// Writes a tour, its newest history entry and both parties' summaries.
-/// (The parties of a tour never change, so no stale summary can remain.)
-fn put_tour(tx: &dyn Tx, team: &TeamId, tour: &Tour, entry: &HistoryEntry) -> Result<(), TxFail> {
+/// Writes a tour, its newest history entry, both parties' summaries, the
+/// reminders the change starts and the messages it owes people. (The parties
+/// of a tour never change, so no stale summary can remain; reminders a change
+/// ends are dropped when they come up, see [`reminders`].)
+fn put_tour(
+    tx: &dyn Tx,
+    team: &TeamId,
+    policy: &ReminderPolicy,
+    old: Option<&Tour>,
+    tour: &Tour,
+    entry: &HistoryEntry,
+) -> Result<(), TxFail> {
+    let before = old.map(|t| schedule::plan(t, policy)).unwrap_or_default();
+    for occurrence in schedule::plan(tour, policy) {
+        if !before.contains(&occurrence) {
+            reminders::plan_in(
+                tx,
+                team,
+                tour.id,
+                &occurrence.series,
+                occurrence.at,
+                None,
+                0,
+            )?;
+        }
+    }
+    for owed in notice::for_change(tour, entry) {
+        outbox::enqueue_in(tx, team, &owed, entry.at)?;
+    }
     tx.insert(TreeName::Tours, &keys::tour(team, tour.id), &encode(tour))?;
     let summary = tour.summary();
     for party in [&tour.manager, &tour.member] {

@@ -6,6 +6,7 @@
 //! test build): warm up, then time batches and report the median and the
 //! best batch, in microseconds per request.
 
+use alliance::clock::Clock;
 use alliance::commands::Engine;
 use alliance::config::Secret;
 use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
@@ -41,6 +42,9 @@ fn main() {
     let state = AppState {
         engine: Engine::new(store, Default::default()),
         signing_secret: Secret::new(SECRET),
+        clock: Clock::System,
+        wake: Default::default(),
+        api: None,
     };
     let ts = now.timestamp().to_string();
     let request = |text: &str| {
@@ -75,7 +79,7 @@ fn main() {
     };
 
     let (list_headers, list_body) = request("list");
-    match respond(&state, &list_headers, &list_body, now) {
+    match respond(&state, &list_headers, &list_body, now).0 {
         Answer::Json(body) => {
             let rows = String::from_utf8_lossy(&body)
                 .matches("objectives 0/0 done")

@@ -1,1 +1,453 @@
-//! A fake Slack Web API for tests (to be written).
+//! A fake Slack Web API for tests: one axum server on `127.0.0.1:0`, started
+//! inside the test, shared by every test that talks to Slack.
+//!
+//! It records every call (even those it fails), keeps the messages it was
+//! sent so that `chat.update` and `conversations.history` behave like Slack,
+//! and fails on command: a 429 with `Retry-After`, an HTTP status, a Slack
+//! error code, or no answer at all. A call that hangs holds only its own
+//! connection; the server keeps answering everyone else.
+//!
+//! Slack's rules it keeps: the bearer token must be [`FakeSlack::TOKEN`]
+//! (`invalid_auth` otherwise), JSON and form bodies are both read, `ts`
+//! values are unique and increasing, history is newest first and paginated
+//! with a cursor, metadata is returned only with `include_all_metadata`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+/// One request the fake received.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// `chat.postMessage`, `users.info`, …
+    pub method: String,
+    /// The JSON body, or the form decoded into a JSON object of strings.
+    pub body: Value,
+    /// The `Authorization` header as sent.
+    pub authorization: Option<String>,
+    /// The `Content-Type` header as sent.
+    pub content_type: Option<String>,
+}
+
+/// A message as the fake stored it.
+#[derive(Clone, Debug)]
+pub struct PostedMessage {
+    pub channel: String,
+    pub ts: String,
+    pub text: String,
+    pub blocks: Value,
+    /// `metadata.event_payload.key`, when the message carried one.
+    pub metadata_key: Option<String>,
+}
+
+/// How a call should fail.
+#[derive(Clone, Debug)]
+pub enum Failure {
+    /// HTTP 429 with `Retry-After`, body `{"ok":false,"error":"ratelimited"}`.
+    RateLimited { retry_after_secs: u64 },
+    /// This HTTP status with an HTML body, as a load balancer sends.
+    Status(u16),
+    /// HTTP 200 `{"ok":false,"error":…}`.
+    SlackError(&'static str),
+    /// Never answers: the client's timeout has to fire.
+    Hang,
+    /// Does the work (a `chat.postMessage` is stored as posted), then never
+    /// answers: the crash-between-post-and-record case.
+    PostThenHang,
+}
+
+#[derive(Default)]
+struct Inner {
+    calls: Vec<Call>,
+    /// Every message posted, in order, as posted.
+    posted: Vec<PostedMessage>,
+    /// Every successful `chat.update`, in order.
+    updated: Vec<PostedMessage>,
+    /// Every message as it is now (updates applied), with the metadata it
+    /// was posted with: what `conversations.history` shows.
+    current: Vec<Stored>,
+    fail_next: HashMap<String, VecDeque<Failure>>,
+    fail_always: HashMap<String, Failure>,
+    /// user id → (tz, deleted).
+    users: HashMap<String, (String, bool)>,
+    /// The last `ts` handed out, in microseconds.
+    last_ts_micros: i64,
+    views: u64,
+}
+
+struct Stored {
+    message: PostedMessage,
+    metadata: Option<Value>,
+}
+
+type Shared = Arc<Mutex<Inner>>;
+
+fn lock(state: &Shared) -> MutexGuard<'_, Inner> {
+    // A panicking test thread must not turn every later assertion into a
+    // poisoned-lock panic that hides the real failure.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub struct FakeSlack {
+    /// `http://127.0.0.1:PORT/api/`, ready for `SlackApi::new`.
+    pub base_url: String,
+    state: Shared,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeSlack {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeSlack {
+    pub const TOKEN: &'static str = "xoxb-test-token";
+
+    pub async fn start() -> FakeSlack {
+        let state = Shared::default();
+        let app = Router::new()
+            .route("/api/{method}", post(handle))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Slack to loopback");
+        let addr = listener.local_addr().expect("the fake Slack's address");
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeSlack {
+            base_url: format!("http://{addr}/api/"),
+            state,
+            server,
+        }
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        lock(&self.state).calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        lock(&self.state)
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// Every `chat.postMessage` that was stored (successful or
+    /// [`Failure::PostThenHang`]), in order, as posted.
+    pub fn posted(&self) -> Vec<PostedMessage> {
+        lock(&self.state).posted.clone()
+    }
+
+    /// Every successful `chat.update`, in order.
+    pub fn updated(&self) -> Vec<PostedMessage> {
+        lock(&self.state).updated.clone()
+    }
+
+    /// The next `n` calls to `method` answer with `failure` (before any
+    /// [`FakeSlack::fail_always`] failure).
+    pub fn fail_next(&self, method: &str, n: usize, failure: Failure) {
+        lock(&self.state)
+            .fail_next
+            .entry(method.to_string())
+            .or_default()
+            .extend(std::iter::repeat_n(failure, n));
+    }
+
+    /// Every call to `method` answers with `failure` until [`FakeSlack::heal`].
+    pub fn fail_always(&self, method: &str, failure: Failure) {
+        lock(&self.state)
+            .fail_always
+            .insert(method.to_string(), failure);
+    }
+
+    /// Forgets every failure planned for `method`.
+    pub fn heal(&self, method: &str) {
+        let mut inner = lock(&self.state);
+        inner.fail_always.remove(method);
+        inner.fail_next.remove(method);
+    }
+
+    /// What `users.info` answers for `user` (by default tz `"UTC"`, not
+    /// deleted).
+    pub fn set_user(&self, user: &str, tz: &str, deleted: bool) {
+        lock(&self.state)
+            .users
+            .insert(user.to_string(), (tz.to_string(), deleted));
+    }
+}
+
+async fn handle(
+    State(state): State<Shared>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let authorization = header_text(header::AUTHORIZATION);
+    let content_type = header_text(header::CONTENT_TYPE);
+    let parsed = parse_body(content_type.as_deref(), &body);
+
+    let failure = {
+        let mut inner = lock(&state);
+        inner.calls.push(Call {
+            method: method.clone(),
+            body: parsed.clone().unwrap_or(Value::Null),
+            authorization: authorization.clone(),
+            content_type,
+        });
+        let planned = inner
+            .fail_next
+            .get_mut(&method)
+            .and_then(VecDeque::pop_front);
+        planned.or_else(|| inner.fail_always.get(&method).cloned())
+    };
+
+    match failure {
+        Some(Failure::RateLimited { retry_after_secs }) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after_secs.to_string())],
+                json_text(&json!({"ok": false, "error": "ratelimited"})),
+            )
+                .into_response();
+        }
+        Some(Failure::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            return (
+                status,
+                [(header::CONTENT_TYPE, "text/html")],
+                format!("<html><body><h1>{code}</h1>Something went wrong.</body></html>"),
+            )
+                .into_response();
+        }
+        Some(Failure::SlackError(code)) => return answer(json!({"ok": false, "error": code})),
+        Some(Failure::Hang) => std::future::pending::<()>().await,
+        Some(Failure::PostThenHang) | None => {}
+    }
+
+    let result = if authorization.as_deref() != Some(&format!("Bearer {}", FakeSlack::TOKEN)) {
+        Err("invalid_auth")
+    } else {
+        match parsed {
+            Some(Value::Object(params)) => dispatch(&state, &method, &params),
+            _ => Err("invalid_arguments"),
+        }
+    };
+    if matches!(failure, Some(Failure::PostThenHang)) {
+        std::future::pending::<()>().await;
+    }
+    match result {
+        Ok(body) => answer(body),
+        Err(code) => answer(json!({"ok": false, "error": code})),
+    }
+}
+
+/// JSON when the client says JSON; otherwise a form, as Slack reads it.
+fn parse_body(content_type: Option<&str>, body: &[u8]) -> Option<Value> {
+    if content_type.is_some_and(|ct| ct.starts_with("application/json")) {
+        return serde_json::from_slice(body).ok();
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    Some(Value::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    ))
+}
+
+fn json_text(value: &Value) -> ([(header::HeaderName, &'static str); 1], String) {
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        value.to_string(),
+    )
+}
+
+fn answer(value: Value) -> Response {
+    (StatusCode::OK, json_text(&value)).into_response()
+}
+
+/// A parameter as a string, whether it came from a form or from JSON.
+fn param(params: &Map<String, Value>, name: &str) -> Option<String> {
+    match params.get(name)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::String(_) | Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// A parameter holding JSON: an object in a JSON body, a string in a form.
+fn json_param(params: &Map<String, Value>, name: &str) -> Option<Value> {
+    match params.get(name)? {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        Value::Null => None,
+        other => Some(other.clone()),
+    }
+}
+
+type Outcome = Result<Value, &'static str>;
+
+fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcome {
+    let mut inner = lock(state);
+    match method {
+        "chat.postMessage" => post_message(&mut inner, params),
+        "chat.update" => update(&mut inner, params),
+        "conversations.open" => {
+            let users = param(params, "users").ok_or("users_list_not_supplied")?;
+            Ok(json!({"ok": true, "channel": {"id": format!("D{}", users.replace(',', ""))}}))
+        }
+        "users.info" => {
+            let user = param(params, "user").ok_or("user_not_found")?;
+            let (tz, deleted) = inner
+                .users
+                .get(&user)
+                .cloned()
+                .unwrap_or_else(|| ("UTC".to_string(), false));
+            Ok(json!({
+                "ok": true,
+                "user": {"id": user, "tz": tz, "deleted": deleted, "is_bot": false}
+            }))
+        }
+        "views.open" => {
+            param(params, "trigger_id").ok_or("invalid_arguments")?;
+            let mut view = json_param(params, "view").ok_or("invalid_arguments")?;
+            inner.views += 1;
+            if let Some(view) = view.as_object_mut() {
+                view.insert("id".into(), json!(format!("V{:08}", inner.views)));
+            }
+            Ok(json!({"ok": true, "view": view}))
+        }
+        "conversations.history" => history(&inner, params),
+        _ => Err("unknown_method"),
+    }
+}
+
+fn post_message(inner: &mut Inner, params: &Map<String, Value>) -> Outcome {
+    let channel = param(params, "channel").ok_or("channel_not_found")?;
+    let text = param(params, "text").unwrap_or_default();
+    let blocks = json_param(params, "blocks").unwrap_or(Value::Null);
+    let has_blocks = blocks.as_array().is_some_and(|b| !b.is_empty());
+    if text.is_empty() && !has_blocks {
+        return Err("no_text");
+    }
+    let metadata = json_param(params, "metadata").filter(Value::is_object);
+    let metadata_key = metadata
+        .as_ref()
+        .and_then(|m| m["event_payload"]["key"].as_str().map(str::to_string));
+    let ts = next_ts(inner);
+    let message = PostedMessage {
+        channel: channel.clone(),
+        ts: ts.clone(),
+        text: text.clone(),
+        blocks,
+        metadata_key,
+    };
+    inner.posted.push(message.clone());
+    inner.current.push(Stored { message, metadata });
+    Ok(json!({
+        "ok": true,
+        "channel": channel,
+        "ts": ts,
+        "message": {"type": "message", "text": text, "ts": ts, "bot_id": "BFAKE"}
+    }))
+}
+
+/// Real-time `ts` values (`seconds.micros`), strictly increasing, so a
+/// caller's `oldest = now - …` finds what was just posted.
+fn next_ts(inner: &mut Inner) -> String {
+    let now = chrono::Utc::now().timestamp_micros();
+    inner.last_ts_micros = now.max(inner.last_ts_micros + 1);
+    let micros = inner.last_ts_micros;
+    format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
+}
+
+fn update(inner: &mut Inner, params: &Map<String, Value>) -> Outcome {
+    let channel = param(params, "channel").ok_or("channel_not_found")?;
+    let ts = param(params, "ts").ok_or("message_not_found")?;
+    let text = param(params, "text").unwrap_or_default();
+    let blocks = json_param(params, "blocks").unwrap_or(Value::Null);
+    let message = inner
+        .current
+        .iter_mut()
+        .map(|s| &mut s.message)
+        .find(|m| m.channel == channel && m.ts == ts)
+        .ok_or("message_not_found")?;
+    message.text = text.clone();
+    message.blocks = blocks;
+    let message = message.clone();
+    inner.updated.push(message);
+    Ok(json!({"ok": true, "channel": channel, "ts": ts, "text": text}))
+}
+
+fn history(inner: &Inner, params: &Map<String, Value>) -> Outcome {
+    let channel = param(params, "channel").ok_or("channel_not_found")?;
+    let oldest: f64 = match param(params, "oldest") {
+        Some(o) => o.parse().map_err(|_| "invalid_ts_oldest")?,
+        None => 0.0,
+    };
+    let with_metadata = param(params, "include_all_metadata").as_deref() == Some("true");
+    let limit: usize = match param(params, "limit") {
+        Some(l) => l.parse().map_err(|_| "invalid_limit")?,
+        None => 100,
+    };
+    let start: usize = match param(params, "cursor") {
+        Some(c) => c
+            .strip_prefix("next:")
+            .and_then(|n| n.parse().ok())
+            .ok_or("invalid_cursor")?,
+        None => 0,
+    };
+
+    let matching: Vec<&Stored> = inner
+        .current
+        .iter()
+        .rev()
+        .filter(|s| {
+            s.message.channel == channel && s.message.ts.parse::<f64>().is_ok_and(|ts| ts >= oldest)
+        })
+        .collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(start)
+        .take(limit.max(1))
+        .map(|s| {
+            let m = &s.message;
+            let mut out = json!({
+                "type": "message", "ts": m.ts, "text": m.text, "blocks": m.blocks,
+                "bot_id": "BFAKE",
+            });
+            if let (true, Some(metadata)) = (with_metadata, &s.metadata) {
+                out["metadata"] = metadata.clone();
+            }
+            out
+        })
+        .collect();
+    let end = start + page.len();
+    let has_more = end < matching.len();
+    let next_cursor = if has_more {
+        format!("next:{end}")
+    } else {
+        String::new()
+    };
+    Ok(json!({
+        "ok": true,
+        "messages": page,
+        "has_more": has_more,
+        "response_metadata": {"next_cursor": next_cursor}
+    }))
+}

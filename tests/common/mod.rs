@@ -5,12 +5,16 @@
 
 pub mod fake_slack;
 
-use alliance::commands::Engine;
-use alliance::config::Secret;
-use alliance::domain::UserId;
-use alliance::slack::http::{self, AppState};
+use alliance::app::App;
+use alliance::clock::Clock;
+use alliance::config::{Config, Secret};
+use alliance::scheduler::{self, TickReport};
+use alliance::slack::http;
+use alliance::slack::outbox::{Deliverer, Report};
 use alliance::slack::verify;
 use alliance::store::Store;
+use chrono::{DateTime, Utc};
+use fake_slack::FakeSlack;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,45 +25,92 @@ pub const SECRET: &str = "test-signing-secret-8f742231b10e";
 pub const TEAM: &str = "T0TEST";
 pub const ADMIN: &str = "UADMIN";
 
+/// Alliance on loopback. Built by [`App::new`] exactly as `serve` builds it,
+/// but only the HTTP side runs on its own: tests drive the scheduler and the
+/// delivery worker with [`Bot::tick`] and [`Bot::deliver`] at chosen times.
 pub struct Bot {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    pub clock: Clock,
+    pub store: Store,
+    pub deliverer: Option<Arc<Deliverer>>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// An HTTP client for talking to the bot (with the TLS provider installed,
+/// as reqwest requires even for plain HTTP).
+pub fn http_client() -> reqwest::Client {
+    alliance::slack::api::install_crypto_provider();
+    reqwest::Client::new()
 }
 
 pub fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// The configuration a test bot runs with: the real loader, defaults plus
+/// these environment values.
+pub fn config(slack: Option<&FakeSlack>, extra: &[(&str, &str)]) -> Config {
+    let mut env: Vec<(String, String)> = vec![("ALLIANCE_ADMINS".into(), ADMIN.into())];
+    if let Some(slack) = slack {
+        env.push(("SLACK_API_URL".into(), slack.base_url.clone()));
+        env.push(("SLACK_BOT_TOKEN".into(), FakeSlack::TOKEN.into()));
+    }
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Config::load_with(None, &|name| {
+        env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    })
+    .unwrap()
+}
+
 impl Bot {
+    /// No Slack Web API (no bot token), the system clock.
     pub async fn start() -> Bot {
         Bot::start_in(tempfile::tempdir().unwrap()).await
     }
 
     pub async fn start_in(dir: tempfile::TempDir) -> Bot {
-        let store = Store::open(dir.path(), 16 << 20).unwrap();
-        let admins = [UserId::parse(ADMIN).unwrap()].into_iter().collect();
-        let state = Arc::new(AppState {
-            engine: Engine::new(store, admins),
-            signing_secret: Secret::new(SECRET),
-        });
+        Bot::launch(dir, config(None, &[]), Clock::System).await
+    }
+
+    /// Talking to `slack`, with a clock that reads `start` now.
+    pub async fn with_slack(
+        slack: &FakeSlack,
+        start: DateTime<Utc>,
+        dir: Option<tempfile::TempDir>,
+    ) -> Bot {
+        let mut config = config(Some(slack), &[]);
+        // A hanging Slack must time out quickly in tests.
+        config.api_timeout = Duration::from_millis(500);
+        Bot::launch(
+            dir.unwrap_or_else(|| tempfile::tempdir().unwrap()),
+            config,
+            Clock::starting_at(start),
+        )
+        .await
+    }
+
+    pub async fn launch(dir: tempfile::TempDir, config: Config, clock: Clock) -> Bot {
+        let store = open_when_released(dir.path()).await;
+        let timeout = config.request_timeout;
+        let app = App::new(config, store, Secret::new(SECRET), clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(http::serve(
-            listener,
-            state,
-            Duration::from_secs(10),
-            async {
-                let _ = stopped.await;
-            },
-        ));
+        let state = app.state.clone();
+        let store = state.engine.store().clone();
+        let task = tokio::spawn(http::serve(listener, state, timeout, async {
+            let _ = stopped.await;
+        }));
         Bot {
             addr,
-            client: reqwest::Client::new(),
+            client: http_client(),
             dir,
+            clock,
+            store,
+            deliverer: app.deliverer.clone(),
             stop: Some(stop),
             task: Some(task),
         }
@@ -69,7 +120,28 @@ impl Bot {
     pub async fn stop(mut self) -> tempfile::TempDir {
         let _ = self.stop.take().unwrap().send(());
         self.task.take().unwrap().await.unwrap().unwrap();
-        self.dir
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        drop(self);
+        dir
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// One scheduler tick at `now`.
+    pub fn tick(&self, now: DateTime<Utc>) -> TickReport {
+        scheduler::tick(&self.store, now).unwrap()
+    }
+
+    /// One delivery pass at `now`.
+    pub async fn deliver(&self, now: DateTime<Utc>) -> Report {
+        self.deliverer
+            .as_ref()
+            .expect("a bot with Slack")
+            .run_once(now)
+            .await
+            .unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -98,8 +170,10 @@ impl Bot {
             .unwrap()
     }
 
+    /// Signed with the bot's own clock, as a Slack in sync with it would.
     pub async fn post_signed(&self, body: &[u8], content_type: &str) -> reqwest::Response {
-        self.post_signed_at(body, content_type, now_unix()).await
+        self.post_signed_at(body, content_type, self.now().timestamp())
+            .await
     }
 
     /// Runs a slash command as `user` and returns Slack's view of the answer.
@@ -115,6 +189,81 @@ impl Bot {
     pub async fn tour(&self, user: &str, text: &str) -> Reply {
         self.command(user, "/tour", text).await
     }
+
+    /// Clicks a button (or picks a date) on a message the bot sent.
+    pub async fn click(
+        &self,
+        user: &str,
+        message: &fake_slack::PostedMessage,
+        action_id: &str,
+        selected_date: Option<&str>,
+    ) -> u16 {
+        let (block_id, value) = find_action(&message.blocks, action_id)
+            .unwrap_or_else(|| panic!("no {action_id} in {}", message.blocks));
+        let mut action = serde_json::json!({
+            "action_id": action_id, "block_id": block_id, "type": "button",
+            "action_ts": format!("{}.{:06}", self.now().timestamp(), rand_suffix()),
+        });
+        if let Some(value) = value {
+            action["value"] = value.into();
+        }
+        if let Some(date) = selected_date {
+            action["selected_date"] = date.into();
+            action["type"] = "datepicker".into();
+        }
+        let payload = serde_json::json!({
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "alliance-test"},
+            "user": {"id": user, "username": "someone", "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": "1234.5678.abcdef",
+            "response_url": "https://hooks.slack.com/actions/T0TEST/1/SECRET",
+            "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel, "is_ephemeral": false},
+            "channel": {"id": message.channel},
+            "message": {"ts": message.ts, "text": message.text},
+            "actions": [action],
+        });
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.post_signed(body.as_bytes(), FORM)
+            .await
+            .status()
+            .as_u16()
+    }
+}
+
+/// Opens the store, waiting briefly for a bot stopped a moment ago to let go
+/// of sled's file lock (its background flusher drops it asynchronously).
+async fn open_when_released(path: &std::path::Path) -> Store {
+    for _ in 0..100 {
+        match Store::open(path, 16 << 20) {
+            Ok(store) => return store,
+            Err(alliance::store::StoreError::Locked(_)) => {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the store stayed locked");
+}
+
+fn rand_suffix() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The block id and value of the element with `action_id` in `blocks`.
+pub fn find_action(blocks: &Value, action_id: &str) -> Option<(Option<String>, Option<String>)> {
+    blocks.as_array()?.iter().find_map(|block| {
+        let element = block["elements"]
+            .as_array()?
+            .iter()
+            .find(|e| e["action_id"] == action_id)?;
+        Some((
+            block["block_id"].as_str().map(str::to_string),
+            element["value"].as_str().map(str::to_string),
+        ))
+    })
 }
 
 pub const FORM: &str = "application/x-www-form-urlencoded";

@@ -1,0 +1,110 @@
+//! Putting Alliance together: the HTTP receiver, the scheduler loop and the
+//! delivery loop on one store, and stopping them in order. `alliance serve`
+//! and the end-to-end tests both start the bot through [`App`], so what is
+//! tested is what runs.
+//!
+//! Without a bot token the bot still answers commands and the scheduler
+//! still fills the outbox; messages wait there until a token is configured.
+
+use crate::clock::Clock;
+use crate::commands::Engine;
+use crate::config::{Config, Secret};
+use crate::scheduler;
+use crate::slack::api::SlackApi;
+use crate::slack::http::{self, AppState};
+use crate::slack::outbox::Deliverer;
+use crate::slack::pacer::Pacer;
+use crate::store::Store;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+
+pub struct App {
+    pub state: Arc<AppState>,
+    /// `None` without a bot token.
+    pub deliverer: Option<Arc<Deliverer>>,
+    store: Store,
+    config: Config,
+}
+
+impl App {
+    pub fn new(config: Config, store: Store, signing_secret: Secret, clock: Clock) -> App {
+        let store = store.with_policy(config.reminders.clone());
+        let api = config.bot_token.clone().map(|token| {
+            Arc::new(SlackApi::new(
+                &config.slack_api_url,
+                token,
+                config.api_timeout,
+            ))
+        });
+        let deliverer = api.clone().map(|api| {
+            let pacer = Pacer::new(config.per_channel_interval, config.messages_per_minute);
+            Arc::new(Deliverer::new(
+                store.clone(),
+                api,
+                pacer,
+                config.working_hours.clone(),
+                config.default_tz,
+            ))
+        });
+        let state = Arc::new(AppState {
+            engine: Engine::new(store.clone(), config.admins.clone()),
+            signing_secret,
+            clock,
+            wake: Arc::new(Notify::new()),
+            api,
+        });
+        App {
+            state,
+            deliverer,
+            store,
+            config,
+        }
+    }
+
+    /// Serves until `shutdown` resolves, then stops the loops and flushes.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let clock = self.state.clock.clone();
+        let wake = self.state.wake.clone();
+        let scheduler = tokio::spawn(scheduler::run(
+            self.store.clone(),
+            self.config.tick.clone(),
+            clock.clone(),
+            wake.clone(),
+            stopped.clone(),
+        ));
+        let delivery = match self.deliverer.clone() {
+            Some(deliverer) => Some(tokio::spawn(deliverer.run(clock, wake, stopped))),
+            None => {
+                tracing::warn!(
+                    "SLACK_BOT_TOKEN is not set: messages wait in the outbox until it is"
+                );
+                None
+            }
+        };
+        let served = http::serve(
+            listener,
+            self.state.clone(),
+            self.config.request_timeout,
+            shutdown,
+        )
+        .await;
+        let _ = stop.send(true);
+        let _ = scheduler.await;
+        if let Some(delivery) = delivery {
+            let _ = delivery.await;
+        }
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || store.flush())
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(std::io::Error::other)?;
+        served
+    }
+}

@@ -1,0 +1,241 @@
+//! How the bot's own messages read: a [`Notice`] rendered from the tour as
+//! it is when the message goes out, with the buttons that act on it.
+//!
+//! Button `action_id`s are the contract with [`super::buttons`]: `tour.accept`
+//! / `tour.decline` carry the tour id; `reminder.*` and `tour.propose_next`,
+//! `tour.extend`, `tour.plan_exit` carry `tour|series|round`.
+
+use super::render;
+use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::schedule::Series;
+use crate::domain::{Status, Tour, TourKind};
+use crate::slack::blocks::{Element, Message, escape, truncate};
+
+pub const ACCEPT: &str = "tour.accept";
+pub const DECLINE: &str = "tour.decline";
+pub const SNOOZE_WEEK: &str = "reminder.snooze_week";
+pub const SNOOZE_UNTIL: &str = "reminder.snooze_until";
+pub const DONE: &str = "reminder.done";
+pub const PROPOSE_NEXT: &str = "tour.propose_next";
+pub const EXTEND: &str = "tour.extend";
+pub const PLAN_EXIT: &str = "tour.plan_exit";
+
+/// The value reminder buttons carry: `tour|series|round`.
+pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {
+    format!("{tour}|{}|{round}", series.key())
+}
+
+pub fn parse_reminder_value(value: &str) -> Option<(u64, Series, u32)> {
+    let mut parts = value.split('|');
+    let tour = parts.next()?.parse().ok()?;
+    let series = Series::parse(parts.next()?)?;
+    let round = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((tour, series, round))
+}
+
+/// The message for `notice`; `tour` is `None` if it no longer exists.
+pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
+    if let NoticeKind::Note { text, .. } = &notice.kind {
+        return Message::text(text.clone());
+    }
+    let Some(tour) = tour else {
+        return Message::text("This tour is no longer available.");
+    };
+    let id = tour.id;
+    let mission = escape(&truncate(&tour.mission, 300));
+    match &notice.kind {
+        NoticeKind::Proposal => proposal(
+            tour,
+            &format!(
+                "{} proposes a tour of duty to you: *{id}*",
+                tour.manager.mention()
+            ),
+        ),
+        NoticeKind::Accepted => Message::text(format!(
+            "{} accepted tour *{id}*: {mission}\nIt runs {}.",
+            tour.member.mention(),
+            render::span(tour.starts_on, tour.ends_on, tour.term)
+        )),
+        NoticeKind::Declined { reason } => Message::text(match reason {
+            Some(r) => format!(
+                "{} declined tour *{id}*: “{}”",
+                tour.member.mention(),
+                escape(r)
+            ),
+            None => format!("{} declined tour *{id}*.", tour.member.mention()),
+        }),
+        NoticeKind::Withdrawn => Message::text(format!(
+            "{} withdrew the proposal of tour *{id}*: {mission}",
+            tour.manager.mention()
+        )),
+        NoticeKind::Note { .. } => unreachable!("notes are rendered above"),
+        NoticeKind::Reminder { series, round } => reminder(tour, series, *round),
+    }
+}
+
+/// A proposal: the term sheet, with Accept / Decline while it is open.
+fn proposal(tour: &Tour, headline: &str) -> Message {
+    let id = tour.id.0;
+    let mut objectives = String::new();
+    for (i, o) in tour.objectives.iter().enumerate() {
+        objectives.push_str(&format!(
+            "\n{}. ({}) {}",
+            i + 1,
+            o.side.name(),
+            escape(&o.text)
+        ));
+    }
+    let mut message = Message::new(headline).section(headline).section(format!(
+        "*Mission*\n{}\n*Kind* {} · {}",
+        escape(&tour.mission),
+        tour.kind.name(),
+        render::span(tour.starts_on, tour.ends_on, tour.term)
+    ));
+    if !objectives.is_empty() {
+        message = message.section(format!("*Objectives*{objectives}"));
+    }
+    match tour.status {
+        Status::Proposed => message.actions(vec![
+            Element::button("Accept", ACCEPT, &id.to_string(), Some("primary")),
+            Element::button("Decline", DECLINE, &id.to_string(), Some("danger")),
+        ]),
+        status => message.context(format!(
+            "This proposal is now *{}*. `/tour show {id}` has the details.",
+            status.name()
+        )),
+    }
+}
+
+fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
+    let id = tour.id;
+    let end = tour.ends_on.map(|d| d.to_string()).unwrap_or_default();
+    let text = match series {
+        Series::Waiting => {
+            let value = reminder_value(id.0, series, round);
+            return proposal(
+                tour,
+                &format!(
+                    "Tour *{id}* from {} is waiting for your answer.",
+                    tour.manager.mention()
+                ),
+            )
+            .actions_for(Some(&value), reminder_buttons(tour, series, round));
+        }
+        Series::WaitingManager => format!(
+            "{} hasn't answered your proposal of tour *{id}* yet. A conversation may help more than a reminder.",
+            tour.member.mention()
+        ),
+        Series::Ending(days) => format!(
+            "Tour *{id}* ({} with {}) ends in {days} days, on {end}. Now is the time to plan the next tour together.",
+            tour.kind.name(),
+            other_party_line(tour)
+        ),
+        Series::Ended(_) => format!(
+            "Tour *{id}* ended on {end} and no decision is recorded: propose the next tour, extend it, or plan an exit."
+        ),
+        Series::Recommit(years) => format!(
+            "Foundational tour *{id}* is {years} year{} old: time for the yearly re-commitment. Does the mission still fit you both?",
+            if *years == 1 { "" } else { "s" }
+        ),
+    };
+    let mut message =
+        Message::text(text).context(format!("_{}_", escape(&truncate(&tour.mission, 200))));
+    if matches!(series, Series::Ending(_) | Series::Ended(_)) && tour.kind != TourKind::Foundational
+    {
+        let value = reminder_value(id.0, series, round);
+        message = message.actions(vec![
+            Element::button("Propose next tour", PROPOSE_NEXT, &value, Some("primary")),
+            Element::button("Extend", EXTEND, &value, None),
+            Element::button("Plan exit", PLAN_EXIT, &value, None),
+        ]);
+    }
+    message.actions_for(
+        Some(&reminder_value(id.0, series, round)),
+        reminder_buttons(tour, series, round),
+    )
+}
+
+fn other_party_line(tour: &Tour) -> String {
+    format!("{} and {}", tour.manager.mention(), tour.member.mention())
+}
+
+fn reminder_buttons(tour: &Tour, series: &Series, round: u32) -> Vec<Element> {
+    let value = reminder_value(tour.id.0, series, round);
+    vec![
+        Element::button("Snooze 1 week", SNOOZE_WEEK, &value, None),
+        Element::datepicker(SNOOZE_UNTIL, "Snooze until…"),
+        Element::button("Done", DONE, &value, None),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Term, TourId, UserId};
+    use chrono::{TimeZone, Utc};
+
+    fn tour() -> Tour {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let (m, a) = (UserId::parse("UM").unwrap(), UserId::parse("UA").unwrap());
+        Tour::propose(
+            TourId(4),
+            &m,
+            &a,
+            TourKind::Rotational,
+            Term::Months(12),
+            "Run <support>",
+            now,
+        )
+        .unwrap()
+        .0
+    }
+
+    #[test]
+    fn a_proposal_has_buttons_only_while_open() {
+        let t = tour();
+        let notice = Notice {
+            tour: t.id,
+            to: t.member.clone(),
+            kind: NoticeKind::Proposal,
+        };
+        let open = serde_json::to_string(&render(&notice, Some(&t)).blocks).unwrap();
+        assert!(
+            open.contains(ACCEPT) && open.contains(DECLINE) && open.contains("Run &lt;support&gt;"),
+            "{open}"
+        );
+        let accepted = t.accept(&t.member, Utc::now()).unwrap().0;
+        let closed = serde_json::to_string(&render(&notice, Some(&accepted)).blocks).unwrap();
+        assert!(
+            !closed.contains(ACCEPT) && closed.contains("now *active*"),
+            "{closed}"
+        );
+    }
+
+    #[test]
+    fn reminders_carry_snooze_and_done_with_a_value_that_reads_back() {
+        let t = tour();
+        let notice = Notice {
+            tour: t.id,
+            to: t.member.clone(),
+            kind: NoticeKind::Reminder {
+                series: Series::Waiting,
+                round: 1,
+            },
+        };
+        let json = serde_json::to_string(&render(&notice, Some(&t)).blocks).unwrap();
+        for id in [SNOOZE_WEEK, SNOOZE_UNTIL, DONE, ACCEPT] {
+            assert!(json.contains(id), "{id}: {json}");
+        }
+        assert_eq!(
+            parse_reminder_value("4|waiting|1"),
+            Some((4, Series::Waiting, 1))
+        );
+        assert_eq!(
+            parse_reminder_value(&reminder_value(9, &Series::Ending(30), 0)),
+            Some((9, Series::Ending(30), 0))
+        );
+        for bad in ["", "4", "4|nope|1", "x|waiting|1", "4|waiting|1|extra"] {
+            assert_eq!(parse_reminder_value(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Messages the bot owes people, as intent: who, about which tour, what kind.
+//! They are written to the outbox in the same transaction as the change that
+//! caused them and rendered only when delivered, so a DM always shows the tour
+//! as it is when it goes out.
+//!
+//! Every notice has an idempotency key (`tour:17:proposal`,
+//! `tour:17:ending:30d:U123`): the outbox sends a key at most once, ever.
+
+use super::people::UserId;
+use super::schedule::Series;
+use super::tour::{Event, HistoryEntry, Tour, TourId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub tour: TourId,
+    pub to: UserId,
+    pub kind: NoticeKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum NoticeKind {
+    /// A new proposal, to the member, with Accept / Decline.
+    Proposal,
+    /// The member's answer, to the manager.
+    Accepted,
+    Declined {
+        reason: Option<String>,
+    },
+    /// The manager took the proposal back, to the member.
+    Withdrawn,
+    /// A scheduled reminder; `round` counts snoozes (0 = the first time).
+    Reminder {
+        series: Series,
+        round: u32,
+    },
+    /// A short answer to a button, keyed by what caused it.
+    Note {
+        key: String,
+        text: String,
+    },
+}
+
+impl Notice {
+    pub fn key(&self) -> String {
+        let tour = self.tour.0;
+        match &self.kind {
+            NoticeKind::Proposal => format!("tour:{tour}:proposal"),
+            NoticeKind::Accepted => format!("tour:{tour}:accepted"),
+            NoticeKind::Declined { .. } => format!("tour:{tour}:declined"),
+            NoticeKind::Withdrawn => format!("tour:{tour}:withdrawn"),
+            NoticeKind::Reminder { series, round: 0 } => {
+                format!("tour:{tour}:{}:{}", series.key(), self.to)
+            }
+            NoticeKind::Reminder { series, round } => {
+                format!("tour:{tour}:{}:{}:s{round}", series.key(), self.to)
+            }
+            NoticeKind::Note { key, .. } => format!("tour:{tour}:note:{key}"),
+        }
+    }
+
+    /// Whether it answers someone's action now (sent at once) rather than
+    /// being a reminder (sent in the recipient's working hours).
+    pub fn is_immediate(&self) -> bool {
+        !matches!(self.kind, NoticeKind::Reminder { .. })
+    }
+}
+
+/// What a change owes people right away.
+pub fn for_change(tour: &Tour, entry: &HistoryEntry) -> Vec<Notice> {
+    let notice = |to: &UserId, kind| Notice {
+        tour: tour.id,
+        to: to.clone(),
+        kind,
+    };
+    match &entry.event {
+        Event::Proposed { .. } => vec![notice(&tour.member, NoticeKind::Proposal)],
+        Event::Accepted { .. } => vec![notice(&tour.manager, NoticeKind::Accepted)],
+        Event::Declined { reason } => vec![notice(
+            &tour.manager,
+            NoticeKind::Declined {
+                reason: reason.clone(),
+            },
+        )],
+        Event::Withdrawn => vec![notice(&tour.member, NoticeKind::Withdrawn)],
+        Event::ObjectiveAdded { .. } | Event::ObjectiveDone { .. } => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tour::{Term, TourKind};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn each_answer_goes_to_the_other_party_with_a_stable_key() {
+        let (m, a) = (UserId::parse("UM").unwrap(), UserId::parse("UA").unwrap());
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let (t, e) = Tour::propose(
+            TourId(17),
+            &m,
+            &a,
+            TourKind::Rotational,
+            Term::Months(12),
+            "x",
+            now,
+        )
+        .unwrap();
+        let proposal = for_change(&t, &e);
+        assert_eq!(proposal.len(), 1);
+        assert_eq!(
+            (proposal[0].to.as_str(), proposal[0].key().as_str()),
+            ("UA", "tour:17:proposal")
+        );
+        let (t, e) = t.accept(&a, now).unwrap();
+        assert_eq!(for_change(&t, &e)[0].to, m);
+        let (_, e) = t
+            .add_objective(&m, crate::domain::Side::Company, "x", now)
+            .unwrap();
+        assert!(for_change(&t, &e).is_empty());
+        let reminder = Notice {
+            tour: TourId(17),
+            to: a.clone(),
+            kind: NoticeKind::Reminder {
+                series: Series::Ending(30),
+                round: 0,
+            },
+        };
+        assert_eq!(reminder.key(), "tour:17:ending:30d:UA");
+        assert!(!reminder.is_immediate());
+        let snoozed = Notice {
+            kind: NoticeKind::Reminder {
+                series: Series::Ending(30),
+                round: 2,
+            },
+            ..reminder
+        };
+        assert_eq!(snoozed.key(), "tour:17:ending:30d:UA:s2");
+    }
+}

@@ -1,0 +1,318 @@
+//! When the framework's reminders fall due, derived from a tour's state.
+//!
+//! Reminders are not stored timers: the store keeps, in a time-ordered index,
+//! the *next* occurrence of each series a tour is in, and when one fires the
+//! scheduler checks it against the tour as it is then ([`due_at`]), sends it,
+//! and plans the following occurrence ([`following`]). A tour that changed
+//! (accepted, extended, closed) simply makes old occurrences invalid.
+//!
+//! | series | to | when |
+//! | --- | --- | --- |
+//! | `waiting` | member | 3 days after a proposal with no answer |
+//! | `waiting-manager` | manager | 6 days after, still no answer |
+//! | `ending:Nd` | both | N ∈ {180, 90, 30, 7} days before the end date (not foundational); only milestones on or after the day the tour was accepted |
+//! | `ended:wN` | both | the day after the end date, then weekly, while still active |
+//! | `recommit:yN` | both | every 12 months of an active foundational tour |
+//!
+//! Dates fall due at the start of the day (UTC); delivery then waits for the
+//! recipient's working hours in their own time zone.
+
+use super::people::UserId;
+use super::tour::{Status, Tour, TourKind};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The configurable cadences (`[reminders]` in the configuration).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReminderPolicy {
+    pub proposal_waiting_days: u32,
+    pub ending_days: Vec<u32>,
+    pub ended_every_days: u32,
+    pub recommit_every_months: u32,
+}
+
+impl Default for ReminderPolicy {
+    fn default() -> Self {
+        ReminderPolicy {
+            proposal_waiting_days: 3,
+            ending_days: vec![180, 90, 30, 7],
+            ended_every_days: 7,
+            recommit_every_months: 12,
+        }
+    }
+}
+
+/// One kind of reminder, with its place in its series.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Series {
+    Waiting,
+    WaitingManager,
+    /// Days before the end date.
+    Ending(u32),
+    /// Weeks after the first "ended" reminder (0 = the day after the end).
+    Ended(u32),
+    /// Years of a foundational tour (1 = the first anniversary).
+    Recommit(u32),
+}
+
+impl Series {
+    /// Its part of an idempotency key: `waiting`, `ending:30d`, `ended:w2`, `recommit:y1`.
+    pub fn key(&self) -> String {
+        match self {
+            Series::Waiting => "waiting".into(),
+            Series::WaitingManager => "waiting-manager".into(),
+            Series::Ending(d) => format!("ending:{d}d"),
+            Series::Ended(w) => format!("ended:w{w}"),
+            Series::Recommit(y) => format!("recommit:y{y}"),
+        }
+    }
+
+    /// Reads back [`Series::key`].
+    pub fn parse(key: &str) -> Option<Series> {
+        let number = |s: &str, prefix: &str, suffix: &str| {
+            s.strip_prefix(prefix)?.strip_suffix(suffix)?.parse().ok()
+        };
+        match key {
+            "waiting" => Some(Series::Waiting),
+            "waiting-manager" => Some(Series::WaitingManager),
+            k if k.starts_with("ending:") => number(k, "ending:", "d").map(Series::Ending),
+            k if k.starts_with("ended:") => number(k, "ended:w", "").map(Series::Ended),
+            k if k.starts_with("recommit:") => number(k, "recommit:y", "").map(Series::Recommit),
+            _ => None,
+        }
+    }
+
+    /// The series without its place: what "done" switches off.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Series::Waiting | Series::WaitingManager => "waiting",
+            Series::Ending(_) => "ending",
+            Series::Ended(_) => "ended",
+            Series::Recommit(_) => "recommit",
+        }
+    }
+
+    /// Who hears about it.
+    pub fn recipients(&self, tour: &Tour) -> Vec<UserId> {
+        match self {
+            Series::Waiting => vec![tour.member.clone()],
+            Series::WaitingManager => vec![tour.manager.clone()],
+            _ => vec![tour.manager.clone(), tour.member.clone()],
+        }
+    }
+}
+
+/// A series' next firing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    pub series: Series,
+    pub at: DateTime<Utc>,
+}
+
+fn day_start(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// When `series` should fire for the tour as it is now, or `None` if it no
+/// longer applies. The single source of truth for every reminder's time.
+pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<DateTime<Utc>> {
+    let days = |n: u32| chrono::Duration::days(i64::from(n));
+    let active_with_end = || match (tour.status, tour.kind, tour.ends_on) {
+        (Status::Active, TourKind::Rotational | TourKind::Transformational, Some(end)) => Some(end),
+        _ => None,
+    };
+    match series {
+        Series::Waiting => (tour.status == Status::Proposed)
+            .then(|| tour.proposed_at + days(policy.proposal_waiting_days)),
+        Series::WaitingManager => (tour.status == Status::Proposed)
+            .then(|| tour.proposed_at + days(2 * policy.proposal_waiting_days)),
+        Series::Ending(n) => {
+            let end = active_with_end()?;
+            if !policy.ending_days.contains(n) {
+                return None;
+            }
+            let date = end.checked_sub_days(Days::new(u64::from(*n)))?;
+            // A milestone that had passed before the tour began is not owed.
+            let from = tour.accepted_on.or(tour.starts_on)?;
+            (date >= from).then(|| day_start(date))
+        }
+        Series::Ended(week) => {
+            let end = active_with_end()?;
+            let first = end.checked_add_days(Days::new(1))?;
+            first
+                .checked_add_days(Days::new(
+                    u64::from(*week) * u64::from(policy.ended_every_days),
+                ))
+                .map(day_start)
+        }
+        Series::Recommit(year) => match (tour.status, tour.kind, tour.starts_on) {
+            (Status::Active, TourKind::Foundational, Some(start)) if *year >= 1 => start
+                .checked_add_months(Months::new(
+                    policy.recommit_every_months.saturating_mul(*year),
+                ))
+                .map(day_start),
+            _ => None,
+        },
+    }
+}
+
+/// The first occurrence of every series the tour is in now.
+pub fn plan(tour: &Tour, policy: &ReminderPolicy) -> Vec<Occurrence> {
+    let mut series = vec![
+        Series::Waiting,
+        Series::WaitingManager,
+        Series::Ended(0),
+        Series::Recommit(1),
+    ];
+    series.extend(policy.ending_days.iter().map(|d| Series::Ending(*d)));
+    series
+        .into_iter()
+        .filter_map(|s| due_at(tour, policy, &s).map(|at| Occurrence { series: s, at }))
+        .collect()
+}
+
+/// The occurrence after `fired` in its series, if the series goes on.
+pub fn following(tour: &Tour, policy: &ReminderPolicy, fired: &Series) -> Option<Occurrence> {
+    let next = match fired {
+        Series::Ended(w) => Series::Ended(w + 1),
+        Series::Recommit(y) => Series::Recommit(y + 1),
+        _ => return None,
+    };
+    due_at(tour, policy, &next).map(|at| Occurrence { series: next, at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tour::{Term, TourId};
+    use chrono::TimeZone;
+
+    fn u(s: &str) -> UserId {
+        UserId::parse(s).unwrap()
+    }
+    fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap()
+    }
+    fn tour(kind: TourKind, term: Term) -> Tour {
+        let now = Utc.with_ymd_and_hms(2026, 1, 10, 15, 30, 0).unwrap();
+        Tour::propose(TourId(1), &u("UM"), &u("UA"), kind, term, "Mission", now)
+            .unwrap()
+            .0
+    }
+    fn keys(occurrences: &[Occurrence]) -> Vec<(String, DateTime<Utc>)> {
+        occurrences.iter().map(|o| (o.series.key(), o.at)).collect()
+    }
+
+    #[test]
+    fn a_proposal_waits_three_days_for_the_member_then_six_for_the_manager() {
+        let t = tour(TourKind::Rotational, Term::Months(12));
+        let p = ReminderPolicy::default();
+        let plan = plan(&t, &p);
+        assert_eq!(
+            keys(&plan),
+            vec![
+                ("waiting".into(), t.proposed_at + chrono::Duration::days(3)),
+                (
+                    "waiting-manager".into(),
+                    t.proposed_at + chrono::Duration::days(6)
+                )
+            ]
+        );
+        assert_eq!(Series::Waiting.recipients(&t), vec![u("UA")]);
+        let accepted = t.accept(&u("UA"), at(2026, 1, 11)).unwrap().0;
+        assert_eq!(
+            due_at(&accepted, &p, &Series::Waiting),
+            None,
+            "an answered proposal stops waiting"
+        );
+    }
+
+    #[test]
+    fn an_active_tour_is_reminded_before_and_after_its_end() {
+        let p = ReminderPolicy::default();
+        let t = tour(TourKind::Transformational, Term::Months(24))
+            .accept(&u("UA"), at(2026, 1, 11))
+            .unwrap()
+            .0;
+        assert_eq!(t.ends_on, NaiveDate::from_ymd_opt(2028, 1, 11));
+        let plan = keys(&plan(&t, &p));
+        assert_eq!(
+            plan,
+            vec![
+                ("ended:w0".into(), at(2028, 1, 12)),
+                ("ending:180d".into(), at(2027, 7, 15)),
+                ("ending:90d".into(), at(2027, 10, 13)),
+                ("ending:30d".into(), at(2027, 12, 12)),
+                ("ending:7d".into(), at(2028, 1, 4)),
+            ]
+        );
+        let next = following(&t, &p, &Series::Ended(0)).unwrap();
+        assert_eq!((next.series, next.at), (Series::Ended(1), at(2028, 1, 19)));
+        assert_eq!(
+            following(&t, &p, &Series::Ending(30)),
+            None,
+            "milestones do not repeat"
+        );
+        assert!(Series::Ending(30).recipients(&t).len() == 2);
+    }
+
+    #[test]
+    fn milestones_before_acceptance_are_not_owed() {
+        let p = ReminderPolicy::default();
+        let from = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        let to = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        // Proposed long ago with fixed dates, accepted 2026-01-11: 180 and 90 days before the end have passed.
+        let t = tour(TourKind::Rotational, Term::Dates { from, to })
+            .accept(&u("UA"), at(2026, 1, 11))
+            .unwrap()
+            .0;
+        let series: Vec<String> = plan(&t, &p).into_iter().map(|o| o.series.key()).collect();
+        assert_eq!(series, vec!["ended:w0", "ending:30d", "ending:7d"]);
+    }
+
+    #[test]
+    fn foundational_tours_recommit_yearly_and_never_end() {
+        let p = ReminderPolicy::default();
+        let t = tour(TourKind::Foundational, Term::OpenEnded)
+            .accept(&u("UA"), at(2026, 2, 28))
+            .unwrap()
+            .0;
+        assert_eq!(
+            keys(&plan(&t, &p)),
+            vec![("recommit:y1".into(), at(2027, 2, 28))]
+        );
+        let y2 = following(&t, &p, &Series::Recommit(1)).unwrap();
+        assert_eq!((y2.series, y2.at), (Series::Recommit(2), at(2028, 2, 28)));
+        assert_eq!(due_at(&t, &p, &Series::Ending(30)), None);
+    }
+
+    #[test]
+    fn closed_tours_owe_nothing() {
+        let p = ReminderPolicy::default();
+        let t = tour(TourKind::Rotational, Term::Months(12));
+        assert!(plan(&t.decline(&u("UA"), None, at(2026, 1, 11)).unwrap().0, &p).is_empty());
+        assert!(plan(&t.withdraw(&u("UM"), at(2026, 1, 11)).unwrap().0, &p).is_empty());
+    }
+
+    #[test]
+    fn keys_name_the_series_and_its_place() {
+        assert_eq!(Series::Ending(30).key(), "ending:30d");
+        assert_eq!(Series::Ended(2).key(), "ended:w2");
+        assert_eq!(Series::Recommit(1).key(), "recommit:y1");
+        assert_eq!(Series::WaitingManager.family(), "waiting");
+        for s in [
+            Series::Waiting,
+            Series::WaitingManager,
+            Series::Ending(180),
+            Series::Ended(12),
+            Series::Recommit(3),
+        ] {
+            assert_eq!(Series::parse(&s.key()), Some(s));
+        }
+        assert_eq!(Series::parse("ending:xd"), None);
+        assert_eq!(Series::parse("nope"), None);
+    }
+}

@@ -1,0 +1,398 @@
+//! The delivery worker: sends what the outbox owes, exactly once.
+//!
+//! [`Deliverer::run_once`] takes `now` and does one pass; [`Deliverer::run`]
+//! is the loop around it (woken by new entries, by the next due time, or by
+//! a minute passing). Every decision about *when* is data written back to the
+//! entry, never a sleep inside a call, so a restart loses nothing and tests
+//! drive it with explicit times.
+//!
+//! - **Exactly once.** Before posting, an entry is marked `Sending`
+//!   (durably). A post that succeeds is marked `Sent` and its key is kept
+//!   forever. If the bot dies, or the call times out, between the two, the
+//!   next attempt first asks Slack (`conversations.history`, our metadata
+//!   carries the key) whether the message arrived, and only posts if not.
+//! - **Failures.** 429 → the whole workspace pauses for `Retry-After`, the
+//!   entry waits as long; transient (5xx, timeouts, network) → exponential
+//!   backoff with jitter, capped at 30 minutes; permanent (`channel_not_found`,
+//!   `account_inactive`, `invalid_auth`, …) → `Failed` with the error, kept
+//!   for `alliance outbox`, logged, never retried.
+//! - **Pacing.** At most about one message a second per channel and a
+//!   workspace ceiling per minute ([`Pacer`]), so a burst of reminders does not
+//!   set off a storm of 429s.
+//! - **Working hours.** Reminders wait for the recipient's working hours in
+//!   their Slack time zone (`users.info`, cached for a day); answers to
+//!   someone's action go at once.
+
+use super::api::{ApiError, SlackApi};
+use super::pacer::Pacer;
+use crate::clock::Clock;
+use crate::commands::notify;
+use crate::domain::hours::{WorkingHours, parse_tz};
+use crate::store::outbox::{Delivery, OutboxEntry, OutboxState, UserCache};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Notify, watch};
+
+/// How many entries one pass looks at.
+const BATCH: usize = 200;
+/// A cached time zone older than this is looked up again.
+const TZ_MAX_AGE_HOURS: i64 = 24;
+/// Transient failures back off from this, doubling, up to [`MAX_BACKOFF_SECS`].
+const FIRST_BACKOFF_SECS: i64 = 10;
+const MAX_BACKOFF_SECS: i64 = 30 * 60;
+
+pub struct Deliverer {
+    store: Store,
+    api: Arc<SlackApi>,
+    pacer: Mutex<Pacer>,
+    hours: WorkingHours,
+    /// For people whose Slack time zone is unknown.
+    default_tz: Tz,
+}
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub sent: usize,
+    pub failed: usize,
+    /// Rescheduled: outside working hours, rate-limited or backing off.
+    pub later: usize,
+    /// When a pass is next worth running.
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// The fate of one entry in one pass.
+enum Step {
+    Sent,
+    Failed,
+    /// Written back with a new `not_before`.
+    Later,
+    /// Held back by pacing only; tried again at this instant (not persisted).
+    Paced(DateTime<Utc>),
+}
+
+impl Deliverer {
+    pub fn new(
+        store: Store,
+        api: Arc<SlackApi>,
+        pacer: Pacer,
+        hours: WorkingHours,
+        default_tz: Tz,
+    ) -> Deliverer {
+        Deliverer {
+            store,
+            api,
+            pacer: Mutex::new(pacer),
+            hours,
+            default_tz,
+        }
+    }
+
+    /// One pass over what is due at `now`.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Report, StoreError> {
+        let mut report = Report::default();
+        let mut paced: Option<DateTime<Utc>> = None;
+        let due = self.store.outbox_due(now, BATCH)?;
+        let more_now = due.len() == BATCH;
+        for entry in due {
+            match self.deliver(entry, now).await? {
+                Step::Sent => report.sent += 1,
+                Step::Failed => report.failed += 1,
+                Step::Later => report.later += 1,
+                Step::Paced(at) => paced = Some(paced.map_or(at, |p| p.min(at))),
+            }
+        }
+        // Entries still due now after a pass are the ones pacing held back
+        // (already in `paced`), unless the batch was full.
+        let stored = if more_now {
+            Some(now)
+        } else {
+            self.store.next_outbox_time()?.filter(|t| *t > now)
+        };
+        report.next = match (paced, stored) {
+            (Some(p), Some(s)) => Some(p.min(s)),
+            (p, s) => p.or(s),
+        };
+        Ok(report)
+    }
+
+    /// The loop: a pass, then wait for the next due time, a wake-up or a
+    /// minute, until `shutdown` turns true.
+    pub async fn run(
+        self: Arc<Self>,
+        clock: Clock,
+        wake: Arc<Notify>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        loop {
+            let now = clock.now();
+            // Shutdown may cut a pass short: an entry is marked `Sending` before
+            // any post, and the next start checks Slack before posting again.
+            let pass = tokio::select! {
+                pass = self.run_once(now) => pass,
+                _ = shutdown.changed() => return,
+            };
+            let wait = match pass {
+                Ok(report) => {
+                    if report.sent + report.failed > 0 {
+                        tracing::info!(
+                            sent = report.sent,
+                            failed = report.failed,
+                            later = report.later,
+                            "outbox pass"
+                        );
+                    }
+                    report
+                        .next
+                        .map_or(std::time::Duration::from_secs(60), |next| clock.until(next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox pass failed; retrying in 5 s");
+                    std::time::Duration::from_secs(5)
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait.min(std::time::Duration::from_secs(60))) => {}
+                _ = wake.notified() => {}
+                _ = shutdown.changed() => return,
+            }
+            if *shutdown.borrow() {
+                return;
+            }
+        }
+    }
+
+    async fn deliver(
+        &self,
+        mut entry: OutboxEntry,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        let to = entry.recipient().clone();
+        let mut person = self.store.user(&entry.team, &to)?;
+        if person.inactive && entry.action == Delivery::Post {
+            return self.fail(entry, "account_inactive", now);
+        }
+        if entry.in_working_hours {
+            let tz = match self.time_zone(&entry, &mut person, now).await {
+                Ok(tz) => tz,
+                Err(e) => return self.after_error(entry, e, now),
+            };
+            let open = self.hours.next_open(now, tz);
+            if open > now {
+                entry.not_before = open;
+                self.store.outbox_save(&entry)?;
+                return Ok(Step::Later);
+            }
+        }
+        let channel = match &entry.action {
+            Delivery::Update { channel, .. } => channel.clone(),
+            Delivery::Post => match &person.dm_channel {
+                Some(dm) => dm.clone(),
+                None => match self.api.open_dm(&to).await {
+                    Ok(dm) => {
+                        person.dm_channel = Some(dm.clone());
+                        self.store.save_user(&entry.team, &to, &person)?;
+                        dm
+                    }
+                    Err(e) => return self.after_error(entry, e, now),
+                },
+            },
+        };
+        let slot = self.pacer().next_slot(&channel, now);
+        if slot > now {
+            return Ok(Step::Paced(slot));
+        }
+        let tour = self.store.tour(&entry.team, entry.notice.tour)?;
+        let message = notify::render(&entry.notice, tour.as_ref());
+        match entry.action.clone() {
+            Delivery::Update { channel, ts } => {
+                self.pacer().record(&channel, now);
+                match self.api.update_message(&channel, &ts, &message).await {
+                    Ok(()) => self.sent(entry, channel, ts, now),
+                    Err(e) => self.after_error(entry, e, now),
+                }
+            }
+            Delivery::Post => {
+                if let OutboxState::Sending {
+                    since,
+                    channel: sent_to,
+                } = &entry.state
+                {
+                    // An earlier attempt may have arrived: look before posting again.
+                    let oldest = (*since - Duration::seconds(60)).timestamp();
+                    match self.api.find_posted(sent_to, oldest, &entry.key).await {
+                        Ok(Some(posted)) => {
+                            return self.sent(entry, posted.channel, posted.ts, now);
+                        }
+                        Ok(None) => {}
+                        Err(e) => return self.after_error(entry, e, now),
+                    }
+                }
+                entry.state = OutboxState::Sending {
+                    since: now,
+                    channel: channel.clone(),
+                };
+                self.store.outbox_save(&entry)?;
+                self.pacer().record(&channel, now);
+                match self
+                    .api
+                    .post_message(&channel, &message, Some(&entry.key))
+                    .await
+                {
+                    Ok(posted) => self.sent(entry, posted.channel, posted.ts, now),
+                    Err(ApiError::RateLimited { retry_after }) => {
+                        // Refused before it was posted: not in flight any more.
+                        entry.state = OutboxState::Pending;
+                        self.after_error(entry, ApiError::RateLimited { retry_after }, now)
+                    }
+                    Err(e @ ApiError::Permanent(_)) => {
+                        entry.state = OutboxState::Pending;
+                        self.after_error(entry, e, now)
+                    }
+                    // Transient: it may or may not have arrived; stay `Sending`.
+                    Err(e) => self.after_error(entry, e, now),
+                }
+            }
+        }
+    }
+
+    /// The recipient's time zone: cached for a day, else `users.info`.
+    async fn time_zone(
+        &self,
+        entry: &OutboxEntry,
+        person: &mut UserCache,
+        now: DateTime<Utc>,
+    ) -> Result<Tz, ApiError> {
+        let fresh = person
+            .tz_checked_at
+            .is_some_and(|at| now - at < Duration::hours(TZ_MAX_AGE_HOURS));
+        if !fresh {
+            match self.api.user_info(entry.recipient()).await {
+                Ok(info) => {
+                    person.tz = info.tz;
+                    person.tz_checked_at = Some(now);
+                    person.inactive = info.deleted;
+                    // A cache write failing must not stop delivery; it is retried next time.
+                    if let Err(e) = self.store.save_user(&entry.team, entry.recipient(), person) {
+                        tracing::warn!(error = %e, "could not cache a time zone");
+                    }
+                }
+                // A stale zone is better than none while Slack is away.
+                Err(e) if person.tz.is_some() && !matches!(e, ApiError::Permanent(_)) => {
+                    tracing::debug!(error = %e.code(), "users.info failed; using the cached time zone");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(person
+            .tz
+            .as_deref()
+            .and_then(parse_tz)
+            .unwrap_or(self.default_tz))
+    }
+
+    fn sent(
+        &self,
+        mut entry: OutboxEntry,
+        channel: String,
+        ts: String,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        entry.state = OutboxState::Sent {
+            at: now,
+            channel,
+            ts,
+        };
+        self.store.outbox_save(&entry)?;
+        Ok(Step::Sent)
+    }
+
+    fn fail(
+        &self,
+        mut entry: OutboxEntry,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        tracing::warn!(key = %entry.key, team = %entry.team, error, "message failed for good; kept in the outbox");
+        entry.state = OutboxState::Failed {
+            at: now,
+            error: error.to_string(),
+        };
+        self.store.outbox_save(&entry)?;
+        Ok(Step::Failed)
+    }
+
+    fn after_error(
+        &self,
+        mut entry: OutboxEntry,
+        error: ApiError,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        let retry_at = match &error {
+            ApiError::Permanent(code) => {
+                if matches!(
+                    code.as_str(),
+                    "account_inactive" | "user_not_found" | "user_disabled"
+                ) {
+                    let mut person = self.store.user(&entry.team, entry.recipient())?;
+                    person.inactive = true;
+                    self.store
+                        .save_user(&entry.team, entry.recipient(), &person)?;
+                }
+                return self.fail(entry, code, now);
+            }
+            ApiError::RateLimited { retry_after } => {
+                let until = now + Duration::from_std(*retry_after).unwrap_or(Duration::seconds(1));
+                self.pacer().pause_until(until);
+                until
+            }
+            ApiError::Transient(why) => {
+                tracing::info!(key = %entry.key, attempt = entry.attempts + 1, reason = %why, "delivery will be retried");
+                now + backoff(entry.attempts, &entry.key)
+            }
+        };
+        entry.attempts += 1;
+        entry.not_before = retry_at;
+        self.store.outbox_save(&entry)?;
+        Ok(Step::Later)
+    }
+
+    fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {
+        // The pacer holds only timing hints; after a panic they are still usable.
+        self.pacer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Exponential backoff with jitter: 10 s, 20 s, 40 s … capped at 30 min,
+/// plus up to half as much again, so retries from one outage spread out.
+fn backoff(attempts: u32, key: &str) -> Duration {
+    let base = FIRST_BACKOFF_SECS
+        .saturating_mul(1_i64 << attempts.min(20))
+        .min(MAX_BACKOFF_SECS);
+    let jitter = std::collections::hash_map::RandomState::new().hash_one((key, attempts))
+        % (base as u64 / 2 + 1);
+    Duration::seconds(base + jitter as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for attempts in 0..40 {
+            let b = backoff(attempts, "k").num_seconds();
+            let base = (FIRST_BACKOFF_SECS << attempts.min(20)).min(MAX_BACKOFF_SECS);
+            assert!(
+                (base..=base + base / 2).contains(&b),
+                "attempt {attempts}: {b}"
+            );
+        }
+        assert_eq!(backoff(0, "k").num_seconds() / 10, 1);
+    }
+}

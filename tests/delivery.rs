@@ -1,0 +1,524 @@
+//! Delivery end to end: commands over signed HTTP, the scheduler and the
+//! outbox worker driven at chosen times, and a fake Slack Web API on loopback
+//! that records every call and fails on command.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::fake_slack::{Failure, FakeSlack, PostedMessage};
+use common::{Bot, find_action};
+use std::collections::HashMap;
+
+const MANAGER: &str = "UMANAGER";
+const MEMBER: &str = "UMEMBER";
+
+/// A Tuesday morning in UTC, inside default working hours.
+fn tuesday_9am() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+fn dm(user: &str) -> String {
+    format!("D{user}")
+}
+
+/// How many times each idempotency key was posted.
+fn posts_per_key(slack: &FakeSlack) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for m in slack.posted() {
+        *counts
+            .entry(m.metadata_key.clone().unwrap_or_default())
+            .or_insert(0) += 1;
+    }
+    counts
+}
+
+fn last_to(slack: &FakeSlack, user: &str) -> PostedMessage {
+    slack
+        .posted()
+        .into_iter()
+        .rev()
+        .find(|m| m.channel == dm(user))
+        .unwrap_or_else(|| panic!("nothing posted to {user}"))
+}
+
+/// Delivers until nothing is left, moving time on by `step` per pass.
+async fn drain(
+    bot: &Bot,
+    mut now: DateTime<Utc>,
+    step: Duration,
+    max_passes: usize,
+) -> DateTime<Utc> {
+    for _ in 0..max_passes {
+        let report = bot.deliver(now).await;
+        if report.next.is_none() {
+            return now;
+        }
+        now = report.next.unwrap().max(now + step);
+    }
+    panic!("the outbox did not drain in {max_passes} passes");
+}
+
+#[tokio::test]
+async fn a_proposal_dm_arrives_with_buttons_that_work_and_update_in_place() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Run the support rotation",
+    )
+    .await;
+    bot.tour(MANAGER, "objective 1 add member A conference talk")
+        .await;
+    assert!(
+        slack.posted().is_empty(),
+        "no Slack call on the request path"
+    );
+
+    let report = bot.deliver(bot.now()).await;
+    assert_eq!(report.sent, 1);
+    let proposal = last_to(&slack, MEMBER);
+    assert_eq!(proposal.metadata_key.as_deref(), Some("tour:1:proposal"));
+    assert!(
+        proposal.text.contains("proposes a tour of duty"),
+        "{}",
+        proposal.text
+    );
+    let blocks = proposal.blocks.to_string();
+    assert!(
+        blocks.contains("Run the support rotation") && blocks.contains("A conference talk"),
+        "{blocks}"
+    );
+    assert!(
+        find_action(&proposal.blocks, "tour.accept").is_some()
+            && find_action(&proposal.blocks, "tour.decline").is_some()
+    );
+    assert_eq!(
+        slack.calls_to("conversations.open").len(),
+        1,
+        "the DM channel is opened once"
+    );
+
+    // The manager cannot accept through someone else's button.
+    assert_eq!(
+        bot.click(MANAGER, &proposal, "tour.accept", None).await,
+        200
+    );
+    assert!(
+        bot.tour(MANAGER, "show 1")
+            .await
+            .contains("*Status* proposed")
+    );
+
+    assert_eq!(bot.click(MEMBER, &proposal, "tour.accept", None).await, 200);
+    assert!(
+        bot.tour(MEMBER, "show 1").await.contains("*Status* active"),
+        "the button did what /tour accept does"
+    );
+    assert!(
+        bot.tour(MEMBER, "history 1")
+            .await
+            .contains("<@UMEMBER> accepted")
+    );
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+
+    let updated = slack.updated();
+    let update = updated
+        .iter()
+        .find(|u| u.ts == proposal.ts)
+        .expect("the proposal was updated in place");
+    assert!(
+        update.blocks.to_string().contains("now *active*"),
+        "{}",
+        update.blocks
+    );
+    assert!(
+        find_action(&update.blocks, "tour.accept").is_none(),
+        "no stale buttons"
+    );
+    let to_manager: Vec<String> = slack
+        .posted()
+        .into_iter()
+        .filter(|m| m.channel == dm(MANAGER))
+        .map(|m| m.text)
+        .collect();
+    assert!(
+        to_manager.iter().any(|t| t.contains("accepted tour *#1*")),
+        "{:?}",
+        to_manager
+    );
+    let counts = posts_per_key(&slack);
+    assert_eq!(counts.get("tour:1:proposal"), Some(&1));
+    assert_eq!(counts.get("tour:1:accepted"), Some(&1));
+    // The manager's refused click was answered privately.
+    assert!(
+        slack
+            .posted()
+            .iter()
+            .any(|m| m.channel == dm(MANAGER) && m.text.contains("(the member) can accept"))
+    );
+}
+
+#[tokio::test]
+async fn decline_by_button_tells_the_manager_the_reason_free_way() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> transformational 2y Build the data team",
+    )
+    .await;
+    bot.deliver(bot.now()).await;
+    let proposal = last_to(&slack, MEMBER);
+    bot.click(MEMBER, &proposal, "tour.decline", None).await;
+    assert!(
+        bot.tour(MANAGER, "show 1")
+            .await
+            .contains("*Status* declined")
+    );
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    assert!(last_to(&slack, MANAGER).text.contains("declined tour *#1*"));
+}
+
+#[tokio::test]
+async fn a_429_storm_ends_with_every_message_delivered_exactly_once() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    for i in 0..12 {
+        bot.tour(
+            MANAGER,
+            &format!("propose <@UMEMBER{i}> rotational 1y Mission {i}"),
+        )
+        .await;
+    }
+    slack.fail_next(
+        "chat.postMessage",
+        5,
+        Failure::RateLimited {
+            retry_after_secs: 3,
+        },
+    );
+    let start = bot.now();
+    drain(&bot, start, Duration::milliseconds(500), 200).await;
+
+    let counts = posts_per_key(&slack);
+    assert_eq!(counts.len(), 12, "{counts:?}");
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    assert_eq!(
+        slack.calls_to("chat.postMessage").len(),
+        12 + 5,
+        "each 429 was retried once it had waited"
+    );
+}
+
+#[tokio::test]
+async fn pacing_keeps_one_message_per_second_per_channel() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    // Three proposals to the same member: three DMs to one channel.
+    for i in 0..3 {
+        bot.tour(
+            &format!("UBOSS{i}"),
+            &format!("propose <@UMEMBER> rotational 1y Mission {i}"),
+        )
+        .await;
+    }
+    let now = bot.now();
+    let first = bot.deliver(now).await;
+    assert_eq!(first.sent, 1, "one message per channel per second");
+    let next = first.next.expect("more to send");
+    assert!(
+        next > now && next <= now + Duration::seconds(1),
+        "{next} vs {now}"
+    );
+    drain(&bot, next, Duration::seconds(1), 10).await;
+    assert_eq!(slack.posted().len(), 3);
+}
+
+#[tokio::test]
+async fn a_5xx_outage_backs_off_and_delivers_once_when_slack_is_back() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    slack.fail_always("chat.postMessage", Failure::Status(503));
+    let mut now = bot.now();
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let report = bot.deliver(now).await;
+        assert_eq!(report.sent, 0);
+        let next = report.next.unwrap();
+        waits.push((next - now).num_seconds());
+        now = next;
+    }
+    assert!(
+        waits.windows(2).all(|w| w[1] >= w[0]),
+        "backoff grows: {waits:?}"
+    );
+    assert!(waits[0] >= 10, "{waits:?}");
+    slack.heal("chat.postMessage");
+    drain(&bot, now, Duration::seconds(1), 10).await;
+    assert_eq!(posts_per_key(&slack).get("tour:1:proposal"), Some(&1));
+    // Each retry of an attempt that might have arrived looked first.
+    assert!(slack.calls_to("conversations.history").len() >= 4);
+}
+
+#[tokio::test]
+async fn a_permanent_error_is_recorded_and_never_retried() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    slack.fail_next(
+        "chat.postMessage",
+        1,
+        Failure::SlackError("channel_not_found"),
+    );
+    let report = bot.deliver(bot.now()).await;
+    assert_eq!((report.sent, report.failed), (0, 1));
+    for hours in 1..4 {
+        bot.deliver(bot.now() + Duration::hours(hours)).await;
+    }
+    assert_eq!(slack.calls_to("chat.postMessage").len(), 1, "not retried");
+    let team = alliance::domain::TeamId::parse(common::TEAM).unwrap();
+    let entry = bot
+        .store
+        .outbox_entry(&team, "tour:1:proposal")
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(&entry.state, alliance::store::outbox::OutboxState::Failed { error, .. } if error == "channel_not_found"),
+        "{entry:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_restart_in_the_middle_of_delivery_sends_nothing_twice() {
+    let slack = FakeSlack::start().await;
+    // Before the real clock: the fake stamps messages with it, and recovery
+    // looks for messages posted since the attempt.
+    let start = Utc.with_ymd_and_hms(2025, 11, 25, 9, 0, 0).unwrap();
+    let bot = Bot::with_slack(&slack, start, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    // Slack takes the message, then the bot dies before hearing back.
+    slack.fail_next("chat.postMessage", 1, Failure::PostThenHang);
+    let now = bot.now();
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(300), bot.deliver(now)).await;
+    assert!(cut.is_err(), "the pass was cut off mid-call");
+    assert_eq!(slack.posted().len(), 1);
+    let dir = bot.stop().await;
+
+    let bot = Bot::with_slack(&slack, start + Duration::minutes(5), Some(dir)).await;
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    assert_eq!(
+        posts_per_key(&slack).get("tour:1:proposal"),
+        Some(&1),
+        "recovered, not resent"
+    );
+    assert_eq!(slack.calls_to("chat.postMessage").len(), 1);
+    let team = alliance::domain::TeamId::parse(common::TEAM).unwrap();
+    let entry = bot
+        .store
+        .outbox_entry(&team, "tour:1:proposal")
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            entry.state,
+            alliance::store::outbox::OutboxState::Sent { .. }
+        ),
+        "{entry:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reminder_that_fell_due_while_the_bot_was_down_goes_out_once_on_start() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    // Ends 2027-01-05: "7 days before" falls due 2026-12-29.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-11-01 to 2027-01-05 Close the year well",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    let before = slack.posted().len();
+    let dir = bot.stop().await;
+
+    // Down from Tuesday 24 Nov until Thursday 31 Dec.
+    let back = Utc.with_ymd_and_hms(2026, 12, 31, 10, 0, 0).unwrap();
+    let bot = Bot::with_slack(&slack, back, Some(dir)).await;
+    let report = bot.tick(back);
+    assert!(report.enqueued >= 2, "{report:?}");
+    drain(&bot, back, Duration::seconds(1), 20).await;
+    assert_eq!(
+        bot.tick(back + Duration::minutes(1)).enqueued,
+        0,
+        "a second tick owes nothing more"
+    );
+    drain(&bot, back + Duration::minutes(1), Duration::seconds(1), 5).await;
+
+    let counts = posts_per_key(&slack);
+    for key in [
+        "tour:1:ending:30d:UMEMBER",
+        "tour:1:ending:30d:UMANAGER",
+        "tour:1:ending:7d:UMEMBER",
+        "tour:1:ending:7d:UMANAGER",
+    ] {
+        assert_eq!(counts.get(key), Some(&1), "{key}: {counts:?}");
+    }
+    assert!(slack.posted().len() > before);
+    let reminder = last_to(&slack, MEMBER);
+    for action in [
+        "tour.propose_next",
+        "tour.extend",
+        "tour.plan_exit",
+        "reminder.snooze_week",
+        "reminder.done",
+    ] {
+        assert!(
+            find_action(&reminder.blocks, action).is_some(),
+            "{action} on {}",
+            reminder.blocks
+        );
+    }
+}
+
+#[tokio::test]
+async fn night_time_reminders_wait_for_the_recipients_morning() {
+    let slack = FakeSlack::start().await;
+    slack.set_user(MEMBER, "Asia/Tokyo", false);
+    // Proposed at 18:00 UTC on Monday: three days later is 03:00 Friday in Tokyo.
+    let monday_evening = Utc.with_ymd_and_hms(2026, 11, 23, 18, 0, 0).unwrap();
+    let bot = Bot::with_slack(&slack, monday_evening, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    drain(&bot, monday_evening, Duration::seconds(1), 5).await;
+    let proposals = slack.posted().len();
+
+    let due = monday_evening + Duration::days(3) + Duration::seconds(5);
+    assert_eq!(bot.tick(due).enqueued, 1);
+    let report = bot.deliver(due).await;
+    assert_eq!(
+        report.sent, 0,
+        "03:00 in Tokyo is not a time to write to anyone"
+    );
+    let morning = Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap(); // 09:00 in Tokyo
+    assert_eq!(report.next, Some(morning));
+    assert_eq!(bot.deliver(morning - Duration::seconds(1)).await.sent, 0);
+    assert_eq!(bot.deliver(morning).await.sent, 1);
+    assert_eq!(slack.posted().len(), proposals + 1);
+    assert_eq!(
+        last_to(&slack, MEMBER).metadata_key.as_deref(),
+        Some("tour:1:waiting:UMEMBER")
+    );
+}
+
+#[tokio::test]
+async fn working_hours_follow_daylight_saving_time() {
+    let slack = FakeSlack::start().await;
+    slack.set_user(MEMBER, "America/New_York", false);
+    // Proposed Thursday 2026-03-05 06:00 UTC: due Sunday 03-08 06:00 UTC, the
+    // night New York springs forward. Monday 09:00 is then EDT (13:00 UTC).
+    let thursday = Utc.with_ymd_and_hms(2026, 3, 5, 6, 0, 0).unwrap();
+    let bot = Bot::with_slack(&slack, thursday, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    drain(&bot, thursday, Duration::seconds(1), 5).await;
+    let due = thursday + Duration::days(3) + Duration::seconds(5);
+    bot.tick(due);
+    let report = bot.deliver(due).await;
+    assert_eq!(
+        report.next,
+        Some(Utc.with_ymd_and_hms(2026, 3, 9, 13, 0, 0).unwrap())
+    );
+}
+
+#[tokio::test]
+async fn snooze_brings_a_reminder_back_and_done_stops_it() {
+    let slack = FakeSlack::start().await;
+    let start = tuesday_9am();
+    let bot = Bot::with_slack(&slack, start, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    drain(&bot, start, Duration::seconds(1), 5).await;
+
+    let friday = start + Duration::days(3) + Duration::minutes(1);
+    assert_eq!(bot.tick(friday).enqueued, 1);
+    drain(&bot, friday, Duration::seconds(1), 5).await;
+    let reminder = last_to(&slack, MEMBER);
+    assert_eq!(
+        reminder.metadata_key.as_deref(),
+        Some("tour:1:waiting:UMEMBER")
+    );
+
+    bot.click(MEMBER, &reminder, "reminder.snooze_week", None)
+        .await;
+    drain(&bot, bot.now(), Duration::seconds(1), 5).await;
+    let update = slack
+        .updated()
+        .into_iter()
+        .find(|u| u.ts == reminder.ts)
+        .expect("updated in place");
+    assert!(update.text.contains("Snoozed until"), "{}", update.text);
+
+    // A week later it is back, once, for the member only.
+    let week = bot.now() + Duration::weeks(1) + Duration::minutes(1);
+    assert!(
+        bot.tick(week).enqueued >= 1,
+        "the snoozed reminder (and the manager's own) came due"
+    );
+    drain(&bot, week, Duration::seconds(1), 5).await;
+    let again = last_to(&slack, MEMBER);
+    assert_eq!(
+        again.metadata_key.as_deref(),
+        Some("tour:1:waiting:UMEMBER:s1")
+    );
+
+    // Snooze until a date in the past is refused; a date ahead works.
+    bot.click(MEMBER, &again, "reminder.snooze_until", Some("2020-01-01"))
+        .await;
+    drain(&bot, week, Duration::seconds(1), 5).await;
+    assert!(
+        last_to(&slack, MEMBER)
+            .text
+            .contains("Pick a date after today")
+    );
+    bot.click(MEMBER, &again, "reminder.done", None).await;
+    drain(&bot, week, Duration::seconds(1), 5).await;
+    assert!(
+        slack
+            .updated()
+            .iter()
+            .any(|u| u.ts == again.ts && u.text.contains("Done"))
+    );
+
+    // Done: nothing more of this kind for the member, even from an earlier snooze.
+    let later = week + Duration::weeks(3);
+    bot.tick(later);
+    drain(&bot, later, Duration::seconds(1), 5).await;
+    assert!(
+        !posts_per_key(&slack)
+            .keys()
+            .any(|k| k.starts_with("tour:1:waiting:UMEMBER:s2"))
+    );
+}
