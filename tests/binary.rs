@@ -346,3 +346,51 @@ fn manifest_is_ready_to_paste() {
     assert_ne!(code, 0);
     assert!(err.contains("https://"), "{err}");
 }
+
+#[tokio::test]
+async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let env = [("ALLIANCE_DATA_DIR", dir)];
+    run(
+        &["shell", "--as", "UMANAGER"],
+        &env,
+        "/tour propose @UMEMBER rotational 1y Keep the lights on\n",
+    );
+
+    let (code, out, _) = run(&["outbox"], &env, "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("pending  TLOCAL  tour:1:proposal  → UMEMBER"),
+        "{out}"
+    );
+
+    let in_four_days = (chrono::Utc::now() + chrono::Duration::days(4)).to_rfc3339();
+    let (code, out, _) = run(&["reminders", "--at", &in_four_days], &env, "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Reminders due by") && out.contains("tour #1  waiting  → UMEMBER"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("waiting-manager"),
+        "six days are not up: {out}"
+    );
+    assert!(out.contains("Nothing was sent"), "{out}");
+    let (_, out, _) = run(&["outbox"], &env, "");
+    assert!(
+        out.contains("pending  TLOCAL  tour:1:proposal"),
+        "still pending: {out}"
+    );
+
+    let (code, _, err) = run(&["reminders", "--at", "tomorrow"], &env, "");
+    assert_ne!(code, 0);
+    assert!(err.contains("RFC 3339"), "{err}");
+
+    let slack = FakeSlack::start().await;
+    let server = serve(data.path(), "warn", &slack);
+    let (code, _, err) = run(&["reminders"], &env, "");
+    assert_ne!(code, 0);
+    assert!(err.contains("is `alliance serve` running?"), "{err}");
+    drop(server);
+}

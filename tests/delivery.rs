@@ -522,3 +522,134 @@ async fn snooze_brings_a_reminder_back_and_done_stops_it() {
             .any(|k| k.starts_with("tour:1:waiting:UMEMBER:s2"))
     );
 }
+
+/// A `view_submission` payload for the propose form, as Slack sends it.
+fn submission(
+    user: &str,
+    member: &str,
+    kind: &str,
+    term: Option<&str>,
+    mission: &str,
+    company: &str,
+) -> String {
+    use alliance::commands::form::*;
+    let text = |v: Option<&str>| serde_json::json!({ "type": "plain_text_input", "value": v });
+    let payload = serde_json::json!({
+        "type": "view_submission",
+        "team": {"id": common::TEAM, "domain": "alliance-test"},
+        "user": {"id": user, "team_id": common::TEAM},
+        "api_app_id": "A0APP",
+        "trigger_id": "2222.3333.form",
+        "view": {
+            "id": "V0FORM", "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": "",
+            "state": {"values": {
+                BLOCK_MEMBER: { ACTION_MEMBER: {"type": "users_select", "selected_user": member} },
+                BLOCK_KIND: { ACTION_KIND: {"type": "static_select", "selected_option": {"value": kind}} },
+                BLOCK_TERM: { ACTION_TERM: text(term) },
+                BLOCK_MISSION: { ACTION_MISSION: text(Some(mission)) },
+                BLOCK_COMPANY_OBJECTIVES: { ACTION_COMPANY_OBJECTIVES: text(Some(company)) },
+                BLOCK_MEMBER_OBJECTIVES: { ACTION_MEMBER_OBJECTIVES: text(None) },
+            }}
+        }
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}
+
+#[tokio::test]
+async fn propose_without_arguments_opens_a_form_whose_submission_creates_the_tour() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    let response = bot
+        .post_signed(
+            common::slash_body(MANAGER, "/tour", "propose").as_bytes(),
+            common::FORM,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.text().await.unwrap(),
+        "",
+        "acknowledged at once; the form opens beside"
+    );
+    let mut opened = Vec::new();
+    for _ in 0..100 {
+        opened = slack.calls_to("views.open");
+        if !opened.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(opened.len(), 1);
+    assert_eq!(
+        opened[0].body["trigger_id"],
+        "398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c"
+    );
+    assert_eq!(opened[0].body["view"]["callback_id"], "tour.propose");
+
+    // A submission with a bad length is answered inline, and nothing is created.
+    let bad = submission(
+        MANAGER,
+        MEMBER,
+        "rotational",
+        Some("18x"),
+        "Run support",
+        "",
+    );
+    let answer: serde_json::Value = bot
+        .post_signed(bad.as_bytes(), common::FORM)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["response_action"], "errors", "{answer}");
+    assert!(
+        answer["errors"]["term"]
+            .as_str()
+            .unwrap()
+            .contains("isn't a length"),
+        "{answer}"
+    );
+    assert!(
+        bot.tour(MANAGER, "list team")
+            .await
+            .contains("You haven't proposed any tours")
+    );
+
+    let good = submission(
+        MANAGER,
+        MEMBER,
+        "transformational",
+        Some("2y"),
+        "Lead the <payments> rewrite",
+        "Ship the ledger\n\nMentor two juniors",
+    );
+    let answer: serde_json::Value = bot
+        .post_signed(good.as_bytes(), common::FORM)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer, serde_json::json!({"response_action": "clear"}));
+    let card = bot.tour(MEMBER, "show 1").await;
+    assert!(
+        card.contains("Lead the &lt;payments&gt; rewrite")
+            && card.contains("2 years from acceptance"),
+        "{}",
+        card.text()
+    );
+    assert!(
+        card.contains("○ 1. Ship the ledger") && card.contains("○ 2. Mentor two juniors"),
+        "{}",
+        card.text()
+    );
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    assert!(
+        last_to(&slack, MANAGER)
+            .text
+            .contains("You proposed tour *#1*")
+    );
+    assert_eq!(
+        last_to(&slack, MEMBER).metadata_key.as_deref(),
+        Some("tour:1:proposal")
+    );
+}

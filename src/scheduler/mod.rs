@@ -40,9 +40,10 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError>
         if due.is_empty() {
             break;
         }
-        for reminder in &due {
+        // One transaction per batch: a tick's cost is its due reminders.
+        for fired in store.fire(&due, now, false)? {
             report.due += 1;
-            match store.fire(reminder, now, false)? {
+            match fired {
                 Fired::Sent(n) => report.enqueued += n,
                 Fired::Dropped => report.dropped += 1,
             }

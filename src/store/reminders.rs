@@ -12,7 +12,7 @@ use super::{
     outbox,
 };
 use crate::domain::notice::{Notice, NoticeKind};
-use crate::domain::schedule::{self, Series};
+use crate::domain::schedule::{self, ReminderPolicy, Series};
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -75,6 +75,69 @@ fn engine(e: StoreError) -> TxFail {
     TxFail::Engine(e.to_string())
 }
 
+fn fire_in(
+    tx: &dyn Tx,
+    policy: &ReminderPolicy,
+    due: &DueReminder,
+    now: DateTime<Utc>,
+) -> Result<Fired, TxFail> {
+    let key = due.key();
+    if tx.get(TreeName::Due, &key)?.is_none() {
+        return Ok(Fired::Sent(0));
+    }
+    tx.remove(TreeName::Due, &key)?;
+    let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
+        return Ok(Fired::Dropped);
+    };
+    let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
+    let owed = schedule::due_at(&tour, policy, &due.series);
+    let valid = if due.round == 0 {
+        owed == Some(due.at)
+    } else {
+        owed.is_some()
+    };
+    if !valid {
+        return Ok(Fired::Dropped);
+    }
+    let recipients = match &due.to {
+        Some(one) => vec![one.clone()],
+        None => due.series.recipients(&tour),
+    };
+    let mut sent = 0;
+    for to in recipients {
+        if tx
+            .get(
+                TreeName::Dismissed,
+                &keys::dismissed(&due.team, due.tour, due.series.family(), &to),
+            )?
+            .is_some()
+        {
+            continue;
+        }
+        let notice = Notice {
+            tour: due.tour,
+            to,
+            kind: NoticeKind::Reminder {
+                series: due.series.clone(),
+                round: due.round,
+            },
+        };
+        if outbox::enqueue_in(tx, &due.team, &notice, due.at)? {
+            sent += 1;
+        }
+    }
+    if due.round == 0 {
+        let mut next = schedule::following(&tour, policy, &due.series);
+        while let Some(missed) = next.as_ref().filter(|n| n.at <= now) {
+            next = schedule::following(&tour, policy, &missed.series);
+        }
+        if let Some(next) = next {
+            plan_in(tx, &due.team, due.tour, &next.series, next.at, None, 0)?;
+        }
+    }
+    Ok(Fired::Sent(sent))
+}
+
 impl Store {
     /// Reminders due at or before `now`, oldest first, at most `limit`.
     pub fn due_reminders(
@@ -89,80 +152,30 @@ impl Store {
             .collect()
     }
 
-    /// Fires one due reminder in one transaction: checks it against the
-    /// tour as it is now, owes each recipient a message, plans the series'
-    /// next occurrence and removes this one. With `durable` false the caller
-    /// flushes (a tick flushes once for all it fired; if it crashes first,
-    /// the next tick fires the same entries again and the outbox keys keep
-    /// anyone from hearing twice).
+    /// Fires due reminders, all in one transaction: each is checked against
+    /// its tour as it is now, owes each recipient a message, plans its
+    /// series' next occurrence and is removed. With `durable` false the
+    /// caller flushes (a tick flushes once for all it fired; if it crashes
+    /// first, the next tick fires the same entries again and the outbox keys
+    /// keep anyone from hearing twice).
     ///
     /// After an outage, a weekly or yearly series resumes with its next
     /// occurrence after `now`: one catch-up message, not one per missed week.
     pub fn fire(
         &self,
-        due: &DueReminder,
+        due: &[DueReminder],
         now: DateTime<Utc>,
         durable: bool,
-    ) -> Result<Fired, StoreError> {
+    ) -> Result<Vec<Fired>, StoreError> {
         let policy = self.policy.clone();
         self.run(durable, |tx| {
-            let key = due.key();
-            if tx.get(TreeName::Due, &key)?.is_none() {
-                return Ok(Ok(Fired::Sent(0)));
-            }
-            tx.remove(TreeName::Due, &key)?;
-            let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
-                return Ok(Ok(Fired::Dropped));
-            };
-            let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
-            let owed = schedule::due_at(&tour, &policy, &due.series);
-            let valid = if due.round == 0 {
-                owed == Some(due.at)
-            } else {
-                owed.is_some()
-            };
-            if !valid {
-                return Ok(Ok(Fired::Dropped));
-            }
-            let recipients = match &due.to {
-                Some(one) => vec![one.clone()],
-                None => due.series.recipients(&tour),
-            };
-            let mut sent = 0;
-            for to in recipients {
-                if tx
-                    .get(
-                        TreeName::Dismissed,
-                        &keys::dismissed(&due.team, due.tour, due.series.family(), &to),
-                    )?
-                    .is_some()
-                {
-                    continue;
-                }
-                let notice = Notice {
-                    tour: due.tour,
-                    to,
-                    kind: NoticeKind::Reminder {
-                        series: due.series.clone(),
-                        round: due.round,
-                    },
-                };
-                if outbox::enqueue_in(tx, &due.team, &notice, due.at)? {
-                    sent += 1;
-                }
-            }
-            if due.round == 0 {
-                let mut next = schedule::following(&tour, &policy, &due.series);
-                while let Some(missed) = next.as_ref().filter(|n| n.at <= now) {
-                    next = schedule::following(&tour, &policy, &missed.series);
-                }
-                if let Some(next) = next {
-                    plan_in(tx, &due.team, due.tour, &next.series, next.at, None, 0)?;
-                }
-            }
-            Ok(Ok::<_, ()>(Fired::Sent(sent)))
+            let fired = due
+                .iter()
+                .map(|d| fire_in(tx, &policy, d, now))
+                .collect::<Result<Vec<_>, TxFail>>()?;
+            Ok(Ok::<_, ()>(fired))
         })
-        .map(|r| r.unwrap_or(Fired::Dropped))
+        .map(|r| r.unwrap_or_default())
     }
 
     /// Brings a reminder back for one person at `until` (a snooze).

@@ -1,0 +1,180 @@
+//! The scheduler and the outbox, measured (`cargo bench --bench scheduler`):
+//!
+//! 1. One scheduler tick over a sled store of 1,000,000 active tours of which
+//!    1,000 have a reminder due: its cost must follow the due reminders, not
+//!    the tours. Ten groups of 1,000 fall due on ten consecutive days, so ten
+//!    ticks each find a fresh thousand.
+//! 2. Enqueue + deliver: 1,000 proposals made through the durable command
+//!    path (each owes the member a DM), then the worker draining them into a
+//!    fake Slack Web API on loopback (time given explicitly, so Slack's own
+//!    pacing costs no wall time).
+//!
+//! `BENCH_TOURS=N` changes the store size (loading 1M tours takes minutes).
+
+#[path = "../common/fake_slack.rs"]
+#[allow(dead_code)]
+mod fake_slack;
+
+use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
+use alliance::scheduler;
+use alliance::slack::api::SlackApi;
+use alliance::slack::outbox::Deliverer;
+use alliance::slack::pacer::Pacer;
+use alliance::store::Store;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::sync::Arc;
+use std::time::Instant;
+
+const GROUPS: i64 = 10;
+const DUE_PER_GROUP: u64 = 1_000;
+
+fn tours() -> u64 {
+    std::env::var("BENCH_TOURS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// The day group `g`'s reminders fall due.
+fn due_day(base: DateTime<Utc>, g: i64) -> DateTime<Utc> {
+    base + Duration::days(g)
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path(), 256 << 20).expect("store");
+    let team = TeamId::parse("T0BENCH").unwrap();
+    let base = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+    let total = tours();
+    let loading = Instant::now();
+    load(&store, &team, base, total);
+    eprintln!(
+        "loaded {total} active tours in {:.0} s",
+        loading.elapsed().as_secs_f64()
+    );
+
+    let mut ticks = Vec::new();
+    for g in 0..GROUPS {
+        let at = due_day(base, g) + Duration::hours(12);
+        let start = Instant::now();
+        let report = scheduler::tick(&store, at).expect("tick");
+        ticks.push(start.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(report.due as u64, DUE_PER_GROUP, "group {g}: {report:?}");
+        assert_eq!(report.enqueued as u64, 2 * DUE_PER_GROUP);
+    }
+    ticks.sort_by(f64::total_cmp);
+    println!(
+        "scheduler tick: {total} tours, {DUE_PER_GROUP} due      median {:>7.1} ms   best {:>7.1} ms   worst {:>7.1} ms   ({GROUPS} ticks)",
+        ticks[ticks.len() / 2],
+        ticks[0],
+        ticks[ticks.len() - 1]
+    );
+
+    drop(store);
+    enqueue_and_deliver();
+}
+
+fn enqueue_and_deliver() {
+    const PROPOSALS: usize = 1_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path(), 64 << 20).expect("store");
+    let team = TeamId::parse("T0BENCH").unwrap();
+    // A Wednesday noon: working hours are open, though proposals need none.
+    let mut now = Utc.with_ymd_and_hms(2026, 6, 3, 12, 0, 0).unwrap();
+    let manager = UserId::parse("UBOSS").unwrap();
+    let start = Instant::now();
+    for i in 0..PROPOSALS {
+        let member = UserId::parse(&format!("UE{i}")).unwrap();
+        store
+            .create_tour(&team, |id| {
+                Tour::propose(
+                    id,
+                    &manager,
+                    &member,
+                    TourKind::Rotational,
+                    Term::Months(12),
+                    "Run support",
+                    now,
+                )
+            })
+            .expect("store")
+            .expect("rule");
+    }
+    let enqueue = start.elapsed().as_secs_f64();
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let slack = fake_slack::FakeSlack::start().await;
+        let api = Arc::new(SlackApi::new(
+            &slack.base_url,
+            alliance::config::Secret::new(fake_slack::FakeSlack::TOKEN),
+            std::time::Duration::from_secs(5),
+        ));
+        let pacer = Pacer::new(std::time::Duration::from_secs(1), 100_000);
+        let deliverer = Deliverer::new(store.clone(), api, pacer, Default::default(), chrono_tz::UTC);
+        let start = Instant::now();
+        let mut sent = 0;
+        for _ in 0..100_000 {
+            let report = deliverer.run_once(now).await.expect("pass");
+            sent += report.sent;
+            match report.next {
+                Some(next) => now = next.max(now + Duration::milliseconds(1)),
+                None => break,
+            }
+        }
+        let deliver = start.elapsed().as_secs_f64();
+        assert_eq!(sent, PROPOSALS);
+        assert_eq!(slack.posted().len(), PROPOSALS);
+        println!(
+            "enqueue: {PROPOSALS} proposals, each flushed          {:>7.0} per second ({:.2} ms each)",
+            PROPOSALS as f64 / enqueue,
+            enqueue * 1e3 / PROPOSALS as f64
+        );
+        println!(
+            "deliver: {PROPOSALS} DMs to the fake Slack            {:>7.0} per second (conversations.open + chat.postMessage each, over loopback)",
+            sent as f64 / deliver
+        );
+    });
+}
+
+/// `total` active tours. Ten groups of 1,000 were accepted the day before
+/// their due day and end 30 days after it, so "30 days before the end" is the
+/// one reminder due then (earlier milestones predate acceptance; later ones
+/// and "ended" fall after the ten ticks). The rest end two years on.
+fn load(store: &Store, team: &TeamId, base: DateTime<Utc>, total: u64) {
+    let bulk = store.bulk_loader();
+    for i in 0..total {
+        let group = (i / DUE_PER_GROUP) as i64;
+        let (accepted_at, to) = if group < GROUPS {
+            let due = due_day(base, group);
+            (
+                due - Duration::days(1),
+                (due + Duration::days(30)).date_naive(),
+            )
+        } else {
+            (
+                base - Duration::days(1),
+                (base + Duration::days(730)).date_naive(),
+            )
+        };
+        let from = accepted_at.date_naive();
+        // Two tours per manager: person index entries stay small, as in life.
+        let manager = UserId::parse(&format!("UM{}", i / 2)).unwrap();
+        let member = UserId::parse(&format!("UE{i}")).unwrap();
+        bulk.create_tour(team, |id| {
+            let (proposed, _) = Tour::propose(
+                id,
+                &manager,
+                &member,
+                TourKind::Rotational,
+                Term::Dates { from, to },
+                "Keep the lights on",
+                accepted_at,
+            )?;
+            proposed.accept(&member, accepted_at)
+        })
+        .expect("store")
+        .expect("rule");
+    }
+    store.flush().expect("flush");
+}
