@@ -5,17 +5,26 @@
 //! # Layout
 //!
 //! Data flows one way: a surface turns its input into a
-//! [`commands::Request`], the engine parses it and applies a rule from
-//! [`domain`] inside one [`store`] transaction, and the surface renders the
-//! [`slack::blocks::Message`] that comes back.
+//! [`commands::Request`] (or a button click), the engine parses it and
+//! applies a rule from [`domain`] inside one [`store`] transaction — which
+//! also writes the reminders the change plans and the messages it owes
+//! people into the outbox — and the surface renders the
+//! [`slack::blocks::Message`] that comes back. The [`scheduler`] turns due
+//! reminders into outbox entries on a cron tick; the delivery worker
+//! ([`slack::outbox`]) sends them through the Web API. [`app`] assembles the
+//! three.
 //!
-//! - [`domain`]: tours, objectives, history and who may do what. Pure; `now`
-//!   is an argument.
-//! - [`commands`]: the `/tour` grammar and the engine every surface calls.
-//! - [`store`]: sled behind a small backend trait, keys and indexes.
+//! - [`domain`]: tours, objectives, history, who may do what, when reminders
+//!   fall due, working hours, the notices owed. Pure; `now` is an argument.
+//! - [`commands`]: the `/tour` grammar, the engine every surface calls, the
+//!   buttons, the propose form, and how the bot's messages read.
+//! - [`store`]: sled behind a small backend trait, keys and indexes, the
+//!   reminder index and the outbox.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the
 //!   app manifest, the Web API client and the outbox delivery worker.
 //! - [`shell`]: the local REPL surface.
+//! - [`app`]: the receiver, the scheduler and the delivery worker, started
+//!   and stopped together.
 //! - [`scheduler`]: cron ticks that turn due reminders into outbox entries.
 //! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.

@@ -58,6 +58,19 @@ async fn drain(
     panic!("the outbox did not drain in {max_passes} passes");
 }
 
+/// A bot on `slack` whose clock reads `start`, with one proposal from the
+/// manager to the member made and its DM delivered.
+async fn with_one_proposal(slack: &FakeSlack, start: DateTime<Utc>) -> Bot {
+    let bot = Bot::with_slack(slack, start, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    drain(&bot, start, Duration::seconds(1), 5).await;
+    bot
+}
+
 #[tokio::test]
 async fn a_proposal_dm_arrives_with_buttons_that_work_and_update_in_place() {
     let slack = FakeSlack::start().await;
@@ -400,13 +413,7 @@ async fn night_time_reminders_wait_for_the_recipients_morning() {
     slack.set_user(MEMBER, "Asia/Tokyo", false);
     // Proposed at 18:00 UTC on Monday: three days later is 03:00 Friday in Tokyo.
     let monday_evening = Utc.with_ymd_and_hms(2026, 11, 23, 18, 0, 0).unwrap();
-    let bot = Bot::with_slack(&slack, monday_evening, None).await;
-    bot.tour(
-        MANAGER,
-        "propose <@UMEMBER> rotational 1y Keep the lights on",
-    )
-    .await;
-    drain(&bot, monday_evening, Duration::seconds(1), 5).await;
+    let bot = with_one_proposal(&slack, monday_evening).await;
     let proposals = slack.posted().len();
 
     let due = monday_evening + Duration::days(3) + Duration::seconds(5);
@@ -434,13 +441,7 @@ async fn working_hours_follow_daylight_saving_time() {
     // Proposed Thursday 2026-03-05 06:00 UTC: due Sunday 03-08 06:00 UTC, the
     // night New York springs forward. Monday 09:00 is then EDT (13:00 UTC).
     let thursday = Utc.with_ymd_and_hms(2026, 3, 5, 6, 0, 0).unwrap();
-    let bot = Bot::with_slack(&slack, thursday, None).await;
-    bot.tour(
-        MANAGER,
-        "propose <@UMEMBER> rotational 1y Keep the lights on",
-    )
-    .await;
-    drain(&bot, thursday, Duration::seconds(1), 5).await;
+    let bot = with_one_proposal(&slack, thursday).await;
     let due = thursday + Duration::days(3) + Duration::seconds(5);
     bot.tick(due);
     let report = bot.deliver(due).await;
@@ -454,13 +455,7 @@ async fn working_hours_follow_daylight_saving_time() {
 async fn snooze_brings_a_reminder_back_and_done_stops_it() {
     let slack = FakeSlack::start().await;
     let start = tuesday_9am();
-    let bot = Bot::with_slack(&slack, start, None).await;
-    bot.tour(
-        MANAGER,
-        "propose <@UMEMBER> rotational 1y Keep the lights on",
-    )
-    .await;
-    drain(&bot, start, Duration::seconds(1), 5).await;
+    let bot = with_one_proposal(&slack, start).await;
 
     let friday = start + Duration::days(3) + Duration::minutes(1);
     assert_eq!(bot.tick(friday).enqueued, 1);
