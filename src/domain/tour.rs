@@ -584,7 +584,7 @@ impl Tour {
     }
 }
 
-pub fn role_name(role: Role) -> &'static str {
+fn role_name(role: Role) -> &'static str {
     match role {
         Role::Manager => "manager",
         Role::Member => "member",

@@ -87,10 +87,6 @@ impl ApiError {
             ApiError::Transient(code) | ApiError::Permanent(code) => code,
         }
     }
-
-    pub fn is_retryable(&self) -> bool {
-        !matches!(self, ApiError::Permanent(_))
-    }
 }
 
 /// `ok:false` codes that describe Slack's trouble, not ours.
@@ -620,14 +616,11 @@ mod tests {
     }
 
     #[test]
-    fn codes_and_retryability() {
+    fn codes_and_messages() {
         let limited = ApiError::RateLimited {
             retry_after: Duration::from_secs(3),
         };
         assert_eq!(limited.code(), "ratelimited");
-        assert!(limited.is_retryable());
-        assert!(ApiError::Transient("timeout".into()).is_retryable());
-        assert!(!ApiError::Permanent("channel_not_found".into()).is_retryable());
         assert_eq!(
             ApiError::Permanent("channel_not_found".into()).to_string(),
             "Slack API refused the call: channel_not_found"

@@ -177,7 +177,7 @@ impl Message {
 
     /// Whether another block still fits (one slot stays free for the
     /// "left out" note).
-    pub fn has_room(&self) -> bool {
+    fn has_room(&self) -> bool {
         self.blocks.len() < MAX_BLOCKS - 1
     }
 

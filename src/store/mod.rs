@@ -278,10 +278,6 @@ impl Store {
         }
     }
 
-    pub fn policy(&self) -> &ReminderPolicy {
-        &self.policy
-    }
-
     /// Answers whether the engine can still read (for `/healthz`).
     pub fn healthy(&self) -> bool {
         self.backend
