@@ -145,28 +145,23 @@ fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
         None => chrono::Utc::now(),
     };
     let store = open_store(config)?.with_policy(config.reminders.clone());
-    let due = store.due_reminders(at, usize::MAX)?;
-    println!("Reminders due by {at} ({}):", due.len());
-    for d in &due {
-        let to = match &d.to {
-            Some(one) => one.to_string(),
-            None => match store.tour(&d.team, d.tour)? {
-                Some(tour) => d
-                    .series
-                    .recipients(&tour)
-                    .iter()
-                    .map(|u| u.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                None => "(tour gone: will be dropped)".into(),
-            },
-        };
+    let mut owed = Vec::new();
+    for d in store.due_reminders(at, usize::MAX)? {
+        let to = store.would_reach(&d)?;
+        if !to.is_empty() {
+            owed.push((d, to));
+        }
+    }
+    println!("Reminders due by {at} ({}):", owed.len());
+    for (d, to) in &owed {
+        let to: Vec<String> = to.iter().map(|u| u.to_string()).collect();
         println!(
-            "  {}  {} tour #{}  {}  → {to}",
+            "  {}  {} tour #{}  {}  → {}",
             d.at.format("%Y-%m-%d %H:%M UTC"),
             d.team,
             d.tour.0,
-            d.series.key()
+            d.series.key(),
+            to.join(", ")
         );
     }
     let waiting: Vec<_> = store

@@ -383,6 +383,14 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
         "still pending: {out}"
     );
 
+    // Once the proposal is answered, the waiting reminders are no longer owed.
+    run(&["shell", "--as", "UMEMBER"], &env, "/tour accept 1\n");
+    let (_, out, _) = run(&["reminders", "--at", &in_four_days], &env, "");
+    assert!(
+        out.contains("Reminders due by") && !out.contains("tour #1  waiting"),
+        "{out}"
+    );
+
     let (code, _, err) = run(&["reminders", "--at", "tomorrow"], &env, "");
     assert_ne!(code, 0);
     assert!(err.contains("RFC 3339"), "{err}");

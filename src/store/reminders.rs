@@ -75,6 +75,46 @@ fn engine(e: StoreError) -> TxFail {
     TxFail::Engine(e.to_string())
 }
 
+/// Whom a due reminder would reach now: nobody if its tour no longer owes
+/// it, and never someone who marked that kind of reminder done. The one
+/// check behind both firing and `alliance reminders`.
+fn recipients_in(
+    tx: &dyn Tx,
+    policy: &ReminderPolicy,
+    due: &DueReminder,
+) -> Result<Option<(Tour, Vec<UserId>)>, TxFail> {
+    let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
+        return Ok(None);
+    };
+    let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
+    let owed = schedule::due_at(&tour, policy, &due.series);
+    let valid = if due.round == 0 {
+        owed == Some(due.at)
+    } else {
+        owed.is_some()
+    };
+    if !valid {
+        return Ok(None);
+    }
+    let mut recipients = match &due.to {
+        Some(one) => vec![one.clone()],
+        None => due.series.recipients(&tour),
+    };
+    let mut kept = Vec::with_capacity(recipients.len());
+    for to in recipients.drain(..) {
+        if tx
+            .get(
+                TreeName::Dismissed,
+                &keys::dismissed(&due.team, due.tour, due.series.family(), &to),
+            )?
+            .is_none()
+        {
+            kept.push(to);
+        }
+    }
+    Ok(Some((tour, kept)))
+}
+
 fn fire_in(
     tx: &dyn Tx,
     policy: &ReminderPolicy,
@@ -86,34 +126,11 @@ fn fire_in(
         return Ok(Fired::Sent(0));
     }
     tx.remove(TreeName::Due, &key)?;
-    let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
+    let Some((tour, recipients)) = recipients_in(tx, policy, due)? else {
         return Ok(Fired::Dropped);
-    };
-    let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
-    let owed = schedule::due_at(&tour, policy, &due.series);
-    let valid = if due.round == 0 {
-        owed == Some(due.at)
-    } else {
-        owed.is_some()
-    };
-    if !valid {
-        return Ok(Fired::Dropped);
-    }
-    let recipients = match &due.to {
-        Some(one) => vec![one.clone()],
-        None => due.series.recipients(&tour),
     };
     let mut sent = 0;
     for to in recipients {
-        if tx
-            .get(
-                TreeName::Dismissed,
-                &keys::dismissed(&due.team, due.tour, due.series.family(), &to),
-            )?
-            .is_some()
-        {
-            continue;
-        }
         let notice = Notice {
             tour: due.tour,
             to,
@@ -176,6 +193,20 @@ impl Store {
             Ok(Ok::<_, ()>(fired))
         })
         .map(|r| r.unwrap_or_default())
+    }
+
+    /// Whom `due` would reach if it fired now (empty: it would be dropped).
+    /// Reads only.
+    pub fn would_reach(&self, due: &DueReminder) -> Result<Vec<UserId>, StoreError> {
+        let policy = self.policy.clone();
+        // A transaction that always aborts: the same reads as firing, no writes.
+        self.run(false, |tx| {
+            let reached = recipients_in(tx, &policy, due)?
+                .map(|(_, to)| to)
+                .unwrap_or_default();
+            Ok(Err::<(), _>(reached))
+        })
+        .map(|r| r.err().unwrap_or_default())
     }
 
     /// Brings a reminder back for one person at `until` (a snooze).
