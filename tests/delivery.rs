@@ -550,6 +550,15 @@ fn submission(
     serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
 }
 
+/// Posts a form submission and returns Slack's view of the answer.
+async fn submit(bot: &Bot, body: &str) -> serde_json::Value {
+    bot.post_signed(body.as_bytes(), common::FORM)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn propose_without_arguments_opens_a_form_whose_submission_creates_the_tour() {
     let slack = FakeSlack::start().await;
@@ -590,12 +599,7 @@ async fn propose_without_arguments_opens_a_form_whose_submission_creates_the_tou
         "Run support",
         "",
     );
-    let answer: serde_json::Value = bot
-        .post_signed(bad.as_bytes(), common::FORM)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer = submit(&bot, &bad).await;
     assert_eq!(answer["response_action"], "errors", "{answer}");
     assert!(
         answer["errors"]["term"]
@@ -618,12 +622,7 @@ async fn propose_without_arguments_opens_a_form_whose_submission_creates_the_tou
         "Lead the <payments> rewrite",
         "Ship the ledger\n\nMentor two juniors",
     );
-    let answer: serde_json::Value = bot
-        .post_signed(good.as_bytes(), common::FORM)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let answer = submit(&bot, &good).await;
     assert_eq!(answer, serde_json::json!({"response_action": "clear"}));
     let card = bot.tour(MEMBER, "show 1").await;
     assert!(
