@@ -355,7 +355,13 @@ impl Deliverer {
             }
         };
         entry.attempts += 1;
-        entry.not_before = retry_at;
+        // Whole seconds, rounded up: the outbox keeps seconds, and a retry must
+        // never come before its backoff or Retry-After.
+        entry.not_before = DateTime::from_timestamp(
+            retry_at.timestamp() + i64::from(retry_at.timestamp_subsec_nanos() > 0),
+            0,
+        )
+        .unwrap_or(retry_at);
         self.store.outbox_save(&entry)?;
         Ok(Step::Later)
     }

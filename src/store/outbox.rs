@@ -82,8 +82,20 @@ pub struct UserCache {
     pub inactive: bool,
 }
 
+/// The time index keeps whole seconds, so `not_before` is kept to the
+/// second too: an entry and its index key always agree. (Whoever sets a
+/// future time rounds it up first if it must not be early: see the worker's
+/// retries.)
+fn whole_second(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
+
 /// Writes `entry` unless its key exists already. Returns whether it was new.
 pub(crate) fn enqueue_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<bool, TxFail> {
+    let entry = &OutboxEntry {
+        not_before: whole_second(entry.not_before),
+        ..entry.clone()
+    };
     let key = keys::outbox(&entry.team, &entry.key);
     if tx.get(TreeName::Outbox, &key)?.is_some() {
         return Ok(false);
@@ -150,7 +162,10 @@ impl Store {
         for (k, _) in index {
             // The index key is `time ++ team ∅ key`; the entry lives at `team ∅ key`.
             if let Some(bytes) = self.backend.get(TreeName::Outbox, &k[8..])? {
-                out.push(decode(TreeName::Outbox, &bytes)?);
+                let entry: OutboxEntry = decode(TreeName::Outbox, &bytes)?;
+                if entry.not_before <= now {
+                    out.push(entry);
+                }
             }
         }
         Ok(out)
@@ -170,6 +185,10 @@ impl Store {
     /// Records a new state of an entry, keeping `OutboxDue` in step: open
     /// entries are indexed at `not_before`, finished ones are not.
     pub fn outbox_save(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        let entry = &OutboxEntry {
+            not_before: whole_second(entry.not_before),
+            ..entry.clone()
+        };
         self.run(self.durable, |tx| {
             let key = keys::outbox(&entry.team, &entry.key);
             if let Some(old) = tx.get(TreeName::Outbox, &key)? {
@@ -235,5 +254,51 @@ impl Store {
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::TourId;
+    use crate::domain::notice::NoticeKind;
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_entry_and_its_time_index_agree_to_the_second() {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let whole = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 10).unwrap();
+        let at = whole + chrono::Duration::milliseconds(700);
+        let notice = Notice {
+            tour: TourId(1),
+            to: UserId::parse("U1").unwrap(),
+            kind: NoticeKind::Accepted,
+        };
+        assert!(
+            store
+                .enqueue(&OutboxEntry::post(&team, notice.clone(), at))
+                .unwrap()
+        );
+        assert!(
+            !store
+                .enqueue(&OutboxEntry::post(&team, notice, at))
+                .unwrap(),
+            "a key is owed once"
+        );
+        assert_eq!(
+            store.next_outbox_time().unwrap(),
+            Some(whole),
+            "the entry and its index agree"
+        );
+        assert!(
+            store
+                .outbox_due(whole - chrono::Duration::milliseconds(1), 10)
+                .unwrap()
+                .is_empty()
+        );
+        let due = store.outbox_due(whole, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].not_before, whole);
     }
 }
