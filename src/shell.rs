@@ -6,11 +6,18 @@
 //! the shell does the same for ids: `@UBOB` becomes `<@UBOB>`. A name that is
 //! not an id stays plain text and gets the same hint Slack users get.
 //!
+//! After each command the shell prints the direct messages the bot would
+//! send because of it (rendered exactly as delivery renders them, buttons
+//! shown as `[Accept]`), each once. They stay owed in the outbox: the shell
+//! works on the real store, and a `serve` on it later would deliver them.
+//! Scheduled reminders are not shown here; `alliance reminders` lists them.
+//!
 //! Shell commands: `/as UBOB` switches who you are, `/whoami`, `/quit`.
 
-use crate::commands::{Engine, Request};
+use crate::commands::{Engine, Request, notify};
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::io::{self, BufRead, Write};
 
 pub const BANNER: &str =
@@ -24,6 +31,7 @@ pub fn run(
     mut out: impl Write,
     now: impl Fn() -> DateTime<Utc>,
 ) -> io::Result<()> {
+    let mut shown = HashSet::new();
     writeln!(out, "{BANNER}")?;
     write!(out, "{user}> ")?;
     out.flush()?;
@@ -52,7 +60,9 @@ pub fn run(
                     command: command.to_string(),
                     text: escape_like_slack(text),
                 };
-                write!(out, "{}", engine.handle(&request, now()).to_terminal())?;
+                let at = now();
+                write!(out, "{}", engine.handle(&request, at).to_terminal())?;
+                show_direct_messages(engine, team, at, &mut shown, &mut out)?;
             }
             _ => writeln!(out, "Commands start with a slash, like /tour help.")?,
         }
@@ -60,6 +70,32 @@ pub fn run(
         out.flush()?;
     }
     writeln!(out)?;
+    Ok(())
+}
+
+/// Prints the DMs owed by now that this session has not shown yet.
+fn show_direct_messages(
+    engine: &Engine,
+    team: &TeamId,
+    now: DateTime<Utc>,
+    shown: &mut HashSet<String>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let store = engine.store();
+    let Ok(owed) = store.outbox_due(now, 100) else {
+        return Ok(());
+    };
+    for entry in owed.into_iter().filter(|e| e.team == *team) {
+        if !shown.insert(entry.key.clone()) {
+            continue;
+        }
+        let tour = store.tour(team, entry.notice.tour).ok().flatten();
+        let message = notify::render(&entry.notice, tour.as_ref()).to_terminal();
+        writeln!(out, "  ┌ DM to @{}", entry.recipient())?;
+        for line in message.lines() {
+            writeln!(out, "  │ {line}")?;
+        }
+    }
     Ok(())
 }
 
@@ -114,6 +150,21 @@ mod tests {
             "typed text is kept literally: {out}"
         );
         assert!(out.contains("You are now UBOB."));
+        assert!(
+            out.contains("┌ DM to @UBOB")
+                && out.contains("│ @UALICE proposes a tour of duty to you"),
+            "{out}"
+        );
+        assert!(out.contains("[Accept] [Decline]"), "{out}");
+        assert!(
+            out.contains("┌ DM to @UALICE") && out.contains("@UBOB accepted tour *#1*"),
+            "{out}"
+        );
+        assert_eq!(
+            out.matches("┌ DM to @UBOB").count(),
+            1,
+            "each DM is shown once: {out}"
+        );
         assert!(
             out.contains("You accepted tour *#1* with @UALICE. It runs 2026-11-24 → 2027-11-24."),
             "{out}"
