@@ -193,7 +193,14 @@ fn outbox(config: &Config) -> anyhow::Result<()> {
         .iter()
         .filter(|e| matches!(e.state, OutboxState::Sent { .. }))
         .count();
-    println!("Outbox: {} entries, {sent} sent.", entries.len());
+    let dropped = entries
+        .iter()
+        .filter(|e| matches!(e.state, OutboxState::Dropped { .. }))
+        .count();
+    println!(
+        "Outbox: {} entries, {sent} sent, {dropped} reminders dropped (no longer owed when due).",
+        entries.len()
+    );
     for e in &entries {
         match &e.state {
             OutboxState::Pending => println!(
@@ -218,7 +225,7 @@ fn outbox(config: &Config) -> anyhow::Result<()> {
                 e.recipient(),
                 at.format("%Y-%m-%d %H:%M UTC")
             ),
-            OutboxState::Sent { .. } => {}
+            OutboxState::Sent { .. } | OutboxState::Dropped { .. } => {}
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 
 mod common;
 
+use alliance::scheduler::TickReport;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::fake_slack::{Failure, FakeSlack, PostedMessage};
 use common::{Bot, find_action};
@@ -408,6 +409,51 @@ async fn a_reminder_that_fell_due_while_the_bot_was_down_goes_out_once_on_start(
 }
 
 #[tokio::test]
+async fn a_weekly_series_resumes_with_one_message_after_an_outage_and_goes_on() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    // Ends Monday 2026-11-30: "ended without a decision" is due 1 Dec, then weekly.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-10-01 to 2026-11-30 Wind down the old API",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    let dir = bot.stop().await;
+
+    // Down until Tuesday 22 Dec: three more weekly occurrences were missed.
+    let back = Utc.with_ymd_and_hms(2026, 12, 22, 10, 0, 0).unwrap();
+    let bot = Bot::with_slack(&slack, back, Some(dir)).await;
+    assert_eq!(
+        bot.tick(back),
+        TickReport {
+            due: 1,
+            enqueued: 2
+        },
+        "only the live series is due: accepting ended the proposal's"
+    );
+    drain(&bot, back, Duration::seconds(1), 10).await;
+    let week_later = back + Duration::days(7);
+    assert_eq!(bot.tick(week_later).enqueued, 2, "the series goes on");
+    drain(&bot, week_later, Duration::seconds(1), 10).await;
+
+    let counts = posts_per_key(&slack);
+    for who in [MEMBER, MANAGER] {
+        assert_eq!(counts.get(&format!("tour:1:ended:w0:{who}")), Some(&1));
+        for missed in 1..=3 {
+            let key = format!("tour:1:ended:w{missed}:{who}");
+            assert_eq!(
+                counts.get(&key),
+                None,
+                "{key}: one catch-up, not one per week"
+            );
+        }
+        assert_eq!(counts.get(&format!("tour:1:ended:w4:{who}")), Some(&1));
+    }
+}
+
+#[tokio::test]
 async fn night_time_reminders_wait_for_the_recipients_morning() {
     let slack = FakeSlack::start().await;
     slack.set_user(MEMBER, "Asia/Tokyo", false);
@@ -432,6 +478,31 @@ async fn night_time_reminders_wait_for_the_recipients_morning() {
         last_to(&slack, MEMBER).metadata_key.as_deref(),
         Some("tour:1:waiting:UMEMBER")
     );
+}
+
+#[tokio::test]
+async fn a_reminder_waiting_for_the_morning_is_dropped_if_the_tour_was_answered_meanwhile() {
+    let slack = FakeSlack::start().await;
+    slack.set_user(MEMBER, "Asia/Tokyo", false);
+    let monday_evening = Utc.with_ymd_and_hms(2026, 11, 23, 18, 0, 0).unwrap();
+    let bot = with_one_proposal(&slack, monday_evening).await;
+    let due = monday_evening + Duration::days(3) + Duration::seconds(5);
+    assert_eq!(bot.tick(due).enqueued, 1);
+    assert_eq!(bot.deliver(due).await.later, 1, "held for the morning");
+
+    // The member answers from their phone at 07:00 Tokyo time.
+    bot.tour(MEMBER, "decline 1").await.assert_well_formed();
+    let morning = Utc.with_ymd_and_hms(2026, 11, 27, 0, 0, 0).unwrap();
+    let report = bot.deliver(morning).await;
+    assert_eq!(report.dropped, 1, "{report:?}");
+    let posted = posts_per_key(&slack);
+    assert_eq!(posted.get("tour:1:waiting:UMEMBER"), None, "{posted:?}");
+    assert_eq!(
+        posted.get("tour:1:declined"),
+        Some(&1),
+        "the manager still hears"
+    );
+    assert_eq!(bot.deliver(morning + Duration::days(1)).await.sent, 0);
 }
 
 #[tokio::test]

@@ -11,7 +11,6 @@
 pub mod cron;
 
 use crate::clock::Clock;
-use crate::store::reminders::Fired;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use cron::Tick;
@@ -26,10 +25,8 @@ const BATCH: usize = 512;
 pub struct TickReport {
     /// Due reminders processed.
     pub due: usize,
-    /// Messages owed as a result.
+    /// Messages owed as a result (checked against their tours at delivery).
     pub enqueued: usize,
-    /// Reminders the tours no longer owed.
-    pub dropped: usize,
 }
 
 /// Fires every reminder due at or before `now`, then flushes once.
@@ -41,13 +38,8 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError>
             break;
         }
         // One transaction per batch: a tick's cost is its due reminders.
-        for fired in store.fire(&due, now, false)? {
-            report.due += 1;
-            match fired {
-                Fired::Sent(n) => report.enqueued += n,
-                Fired::Dropped => report.dropped += 1,
-            }
-        }
+        report.due += due.len();
+        report.enqueued += store.fire(&due, false)?;
     }
     store.flush()?;
     Ok(report)
@@ -72,7 +64,6 @@ pub async fn run(
                     tracing::info!(
                         due = report.due,
                         enqueued = report.enqueued,
-                        dropped = report.dropped,
                         "scheduler tick"
                     );
                 }
@@ -171,10 +162,11 @@ mod tests {
     }
 
     #[test]
-    fn a_tick_costs_nothing_when_nothing_is_due_and_drops_what_is_no_longer_owed() {
+    fn a_tick_costs_nothing_when_nothing_is_due_and_an_answered_proposal_is_not_chased() {
         let store = Store::in_memory();
         let team = TeamId::parse("T1").unwrap();
         let origin = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        propose(&store, &team, origin);
         propose(&store, &team, origin);
         assert_eq!(tick(&store, origin).unwrap(), TickReport::default());
         let a = UserId::parse("UA").unwrap();
@@ -189,10 +181,15 @@ mod tests {
             report,
             TickReport {
                 due: 2,
-                enqueued: 0,
-                dropped: 2
+                enqueued: 2
             },
-            "a declined proposal is not chased"
+            "only the open proposal is chased (member, then manager)"
+        );
+        assert!(
+            store
+                .outbox_entry(&team, "tour:1:waiting:UA")
+                .unwrap()
+                .is_none()
         );
         assert_eq!(
             tick(&store, origin + chrono::Duration::days(8)).unwrap(),

@@ -19,6 +19,9 @@
 //! - **Pacing.** At most about one message a second per channel and a
 //!   workspace ceiling per minute ([`Pacer`]), so a burst of reminders does not
 //!   set off a storm of 429s.
+//! - **Still owed?** A reminder is checked against its tour as it is at
+//!   delivery (and against the person's "done"); one no longer owed is
+//!   marked `Dropped`, and its key is spent.
 //! - **Working hours.** Reminders wait for the recipient's working hours in
 //!   their Slack time zone (`users.info`, cached for a day); answers to
 //!   someone's action go at once.
@@ -58,6 +61,8 @@ pub struct Deliverer {
 pub struct Report {
     pub sent: usize,
     pub failed: usize,
+    /// Reminders no longer owed when their time came.
+    pub dropped: usize,
     /// Rescheduled: outside working hours, rate-limited or backing off.
     pub later: usize,
     /// When a pass is next worth running.
@@ -68,6 +73,8 @@ pub struct Report {
 enum Step {
     Sent,
     Failed,
+    /// A reminder its tour no longer owes.
+    Dropped,
     /// Written back with a new `not_before`.
     Later,
     /// Held back by pacing only; tried again at this instant (not persisted).
@@ -101,6 +108,7 @@ impl Deliverer {
             match self.deliver(entry, now).await? {
                 Step::Sent => report.sent += 1,
                 Step::Failed => report.failed += 1,
+                Step::Dropped => report.dropped += 1,
                 Step::Later => report.later += 1,
                 Step::Paced(at) => paced = Some(paced.map_or(at, |p| p.min(at))),
             }
@@ -170,6 +178,18 @@ impl Deliverer {
         mut entry: OutboxEntry,
         now: DateTime<Utc>,
     ) -> Result<Step, StoreError> {
+        // A reminder is checked against its tour before anything else; one
+        // already in flight (`Sending`) may have arrived and is not dropped.
+        if entry.state == OutboxState::Pending
+            && !self
+                .store
+                .check_reminder(&entry.team, &entry.notice, entry.created_at, now)?
+        {
+            tracing::debug!(key = %entry.key, "reminder no longer owed; dropped");
+            entry.state = OutboxState::Dropped { at: now };
+            self.store.outbox_save(&entry)?;
+            return Ok(Step::Dropped);
+        }
         let to = entry.recipient().clone();
         let mut person = self.store.user(&entry.team, &to)?;
         if person.inactive && entry.action == Delivery::Post {

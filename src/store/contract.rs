@@ -144,6 +144,69 @@ fn newer_schema_is_refused(store: Store) {
     ));
 }
 
+/// A store written by schema 1: its due entries name no recipients, and
+/// its values carry version byte 1. Both still read, and the store is then
+/// marked as schema 2.
+fn schema_1_data_is_read_and_upgraded(store: Store) {
+    #[derive(Serialize)]
+    struct DueV1 {
+        at: chrono::DateTime<Utc>,
+        team: TeamId,
+        tour: TourId,
+        series: schedule::Series,
+        to: Option<UserId>,
+        round: u32,
+    }
+    let tour = propose(&store, &team(), "UM", "UA");
+    let backend = store.backend.clone();
+    let at = now() + chrono::Duration::days(6);
+    let v1 = |value: Vec<u8>| [&[1u8][..], &value[1..]].concat();
+    backend
+        .transact(true, &|tx| {
+            tx.insert(TreeName::Meta, SCHEMA_KEY, &[1])?;
+            let old = DueV1 {
+                at,
+                team: team(),
+                tour: tour.id,
+                series: schedule::Series::WaitingManager,
+                to: None,
+                round: 0,
+            };
+            let key = keys::due(at, &team(), tour.id, "waiting-manager", None, 0);
+            tx.insert(TreeName::Due, &key, &v1(encode_index(&old)))?;
+            // A version-1 tour value is the same JSON.
+            tx.insert(
+                TreeName::Tours,
+                &keys::tour(&team(), tour.id),
+                &v1(encode(&tour)),
+            )
+        })
+        .unwrap();
+    let store = Store::with_backend(backend.clone()).unwrap();
+    assert_eq!(
+        backend.get(TreeName::Meta, SCHEMA_KEY).unwrap(),
+        Some(vec![SCHEMA_VERSION])
+    );
+    assert_eq!(store.tour(&team(), tour.id).unwrap().as_ref(), Some(&tour));
+    let due = store.due_reminders(at, 10).unwrap();
+    let old = due
+        .iter()
+        .find(|d| d.series == schedule::Series::WaitingManager)
+        .expect("the schema-1 entry is read");
+    assert_eq!(old.recipients, vec![user("UM")], "recipients from its tour");
+    assert_eq!(
+        store.fire(&due, true).unwrap(),
+        2,
+        "member and manager owed"
+    );
+    assert!(
+        store
+            .outbox_entry(&team(), "tour:1:waiting-manager:UM")
+            .unwrap()
+            .is_some()
+    );
+}
+
 macro_rules! contract {
     ($($name:ident),*) => {
         mod memory_backend {
@@ -163,7 +226,8 @@ contract!(
     a_refused_rule_writes_nothing,
     updates_append_history_in_order,
     party_index_finds_both_sides,
-    newer_schema_is_refused
+    newer_schema_is_refused,
+    schema_1_data_is_read_and_upgraded
 );
 
 #[test]
@@ -187,4 +251,44 @@ fn sled_data_survives_reopen_and_a_second_opener_is_told_why() {
         "Run the on-call rotation"
     );
     assert!(store.healthy());
+}
+
+#[test]
+fn sled_data_of_the_first_release_moves_into_the_one_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // The first release's layout: one sled tree per logical tree.
+        let db = sled::open(dir.path()).unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert(SCHEMA_KEY, &[1])
+            .unwrap();
+        let tour = Tour::propose(
+            TourId(1),
+            &user("UM"),
+            &user("UA"),
+            TourKind::Rotational,
+            Term::Months(12),
+            "Kept across the upgrade",
+            now(),
+        )
+        .unwrap()
+        .0;
+        db.open_tree("tours")
+            .unwrap()
+            .insert(keys::tour(&team(), TourId(1)), encode(&tour))
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = Store::open(dir.path(), 8 << 20).unwrap();
+    assert_eq!(
+        store.tour(&team(), TourId(1)).unwrap().unwrap().mission,
+        "Kept across the upgrade"
+    );
+    drop(store);
+    let db = sled::open(dir.path()).unwrap();
+    assert!(
+        !db.tree_names().iter().any(|n| n.as_ref() == b"tours"),
+        "the old tree is gone once moved"
+    );
 }

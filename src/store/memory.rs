@@ -108,10 +108,6 @@ impl Backend for MemoryBackend {
             match f(&tx) {
                 Ok(()) => tx.pending.into_inner(),
                 Err(TxFail::Abort) => return Err(TxOutcome::Aborted),
-                // Nothing conflicts under one lock; a closure that says so anyway failed.
-                Err(TxFail::Conflict) => {
-                    return Err(TxOutcome::Failed(StoreError::Engine("conflict".into())));
-                }
                 Err(TxFail::Engine(e)) => return Err(TxOutcome::Failed(StoreError::Engine(e))),
             }
         };

@@ -28,6 +28,7 @@ pub mod sled_backend;
 
 use crate::domain::schedule::{self, ReminderPolicy};
 use crate::domain::{HistoryEntry, TeamId, Tour, TourError, TourId, TourSummary, UserId, notice};
+use reminders::DueReminder;
 use serde::{Serialize, de::DeserializeOwned};
 use std::cell::RefCell;
 use std::path::Path;
@@ -106,11 +107,10 @@ pub enum StoreError {
     TooNew { found: u8, known: u8 },
 }
 
-/// Why a transaction closure stopped: the engine wants a retry, the engine
-/// failed, or the caller's rule said no (its reason travels out of band).
+/// Why a transaction closure stopped: the engine failed, or the caller's
+/// rule said no (its reason travels out of band).
 #[derive(Debug)]
 pub enum TxFail {
-    Conflict,
     Engine(String),
     Abort,
 }
@@ -125,8 +125,9 @@ pub trait Tx {
 /// Key–value pairs as a scan returns them.
 pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// The embedded engine. Transactions may run their closure more than once,
-/// so closures must have no side effects beyond the `Tx`.
+/// The embedded engine. Transactions are serialised: a closure runs once,
+/// reads its own writes, and commits all of them or none. Closures should
+/// still have no side effects beyond the `Tx` (an engine may change).
 pub trait Backend: Send + Sync {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
     /// Entries whose key starts with `prefix`, in key order, at most `limit`.
@@ -162,7 +163,12 @@ pub enum TxOutcome {
 }
 
 /// The schema this build writes. Bump it with a migration in [`Store::open`].
-pub const SCHEMA_VERSION: u8 = 1;
+///
+/// - 1: the first release.
+/// - 2: a due reminder carries its recipients, so a scheduler tick never
+///   reads a tour. Version-1 due entries are still read (their recipients
+///   come from the tour, once); every other value is unchanged.
+pub const SCHEMA_VERSION: u8 = 2;
 const SCHEMA_KEY: &[u8] = b"schema";
 
 /// Encodes a value as `[schema version] ++ JSON`.
@@ -191,9 +197,10 @@ pub fn decode<T: DeserializeOwned>(tree: TreeName, bytes: &[u8]) -> Result<T, St
 }
 
 /// The bytes after the schema-version byte, if this build knows the version.
+/// Values of older versions whose layout did not change read the same.
 fn payload(tree: TreeName, bytes: &[u8]) -> Result<&[u8], StoreError> {
     match bytes.split_first() {
-        Some((&SCHEMA_VERSION, rest)) => Ok(rest),
+        Some((1..=SCHEMA_VERSION, rest)) => Ok(rest),
         Some((v, _)) => Err(corrupt(tree, format!("unknown value version {v}"))),
         None => Err(corrupt(tree, "empty value".into())),
     }
@@ -242,21 +249,23 @@ impl Store {
     }
 
     /// Records the schema version on a new store and refuses a newer one.
-    /// Version 1 is the first; later versions add their steps here.
+    /// Later versions add their steps here.
     fn migrate(&self) -> Result<(), StoreError> {
         match self.backend.get(TreeName::Meta, SCHEMA_KEY)?.as_deref() {
             Some([v]) if *v > SCHEMA_VERSION => Err(StoreError::TooNew {
                 found: *v,
                 known: SCHEMA_VERSION,
             }),
-            Some([_]) => Ok(()),
-            Some(_) => Err(corrupt(TreeName::Meta, "bad schema marker".into())),
-            None => self
+            Some([v]) if *v == SCHEMA_VERSION => Ok(()),
+            // Older data reads as it is (see SCHEMA_VERSION); mark it as ours
+            // so an older build refuses it from now on.
+            Some([_]) | None => self
                 .backend
                 .transact(true, &|tx| {
                     tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION])
                 })
                 .map_err(outcome_to_error),
+            Some(_) => Err(corrupt(TreeName::Meta, "bad schema marker".into())),
         }
     }
 
@@ -411,9 +420,9 @@ impl Store {
 }
 
 /// Writes a tour, its newest history entry, both parties' summaries, the
-/// reminders the change starts and the messages it owes people. (The parties
-/// of a tour never change, so no stale summary can remain; reminders a change
-/// ends are dropped when they come up, see [`reminders`].)
+/// reminders the change starts (and removes those it ends) and the messages
+/// it owes people. (The parties of a tour never change, so no stale summary
+/// can remain.)
 fn put_tour(
     tx: &dyn Tx,
     team: &TeamId,
@@ -423,17 +432,17 @@ fn put_tour(
     entry: &HistoryEntry,
 ) -> Result<(), TxFail> {
     let before = old.map(|t| schedule::plan(t, policy)).unwrap_or_default();
-    for occurrence in schedule::plan(tour, policy) {
-        if !before.contains(&occurrence) {
-            reminders::plan_in(
-                tx,
-                team,
-                tour.id,
-                &occurrence.series,
-                occurrence.at,
-                None,
-                0,
-            )?;
+    let after = schedule::plan(tour, policy);
+    for occurrence in &after {
+        if !before.contains(occurrence) {
+            reminders::plan_in(tx, &DueReminder::planned(team, tour, occurrence))?;
+        }
+    }
+    // Occurrences the change ended leave the index now (a snoozed one, or
+    // one planned by an older rule, is still checked when it comes up).
+    for occurrence in &before {
+        if !after.contains(occurrence) {
+            reminders::unplan_in(tx, &DueReminder::planned(team, tour, occurrence))?;
         }
     }
     for owed in notice::for_change(tour, entry) {

@@ -28,6 +28,8 @@ pub struct OutboxEntry {
     pub state: OutboxState,
     /// Failed attempts so far (for backoff).
     pub attempts: u32,
+    /// When it became owed; for a reminder, the instant its occurrence was
+    /// planned for, which delivery checks against the tour.
     pub created_at: DateTime<Utc>,
 }
 
@@ -60,6 +62,11 @@ pub enum OutboxState {
     Failed {
         at: DateTime<Utc>,
         error: String,
+    },
+    /// A reminder that was no longer owed when its time came (the tour was
+    /// answered, extended or closed, or the person marked it done).
+    Dropped {
+        at: DateTime<Utc>,
     },
 }
 

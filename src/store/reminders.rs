@@ -1,18 +1,24 @@
 //! The reminder index: the next firing of every series a tour is in, by
 //! time, so that a scheduler tick reads exactly what has fallen due.
 //!
-//! Entries are planned by `put_tour` (when a change starts a series), by
-//! [`Store::fire`] (the following occurrence) and by snoozes. They are checked
-//! against the tour when they fire — `schedule::due_at` is the single source
-//! of truth — so a reminder the tour no longer owes (answered, extended,
-//! closed, marked done) is dropped then, at no cost before.
+//! Entries are planned by `put_tour` (when a change starts a series), by the
+//! delivery of an occurrence ([`Store::check_reminder`] plans the following
+//! one) and by snoozes. Each entry carries whom it is for (a tour's parties
+//! never change), so **firing reads no tour**: a tick moves due entries into
+//! the outbox, and its cost is its due entries, whatever the store's size.
+//!
+//! Whether a reminder is still owed is decided when it is about to be sent,
+//! against the tour as it is then (`schedule::due_at` is the single source of
+//! truth), and never to someone who marked that kind of reminder done. So a
+//! reminder that waited for someone's morning is not sent if the tour was
+//! answered, extended or closed in the meantime.
 
 use super::{
     Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
     outbox,
 };
 use crate::domain::notice::{Notice, NoticeKind};
-use crate::domain::schedule::{self, ReminderPolicy, Series};
+use crate::domain::schedule::{self, Occurrence, ReminderPolicy, Series};
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -27,6 +33,19 @@ pub struct DueReminder {
     pub to: Option<UserId>,
     /// How many times it was snoozed (0 = as planned).
     pub round: u32,
+    /// Whom it is for, fixed when planned (schema 2; see [`decode_due`]).
+    pub recipients: Vec<UserId>,
+}
+
+/// A due entry as schema 1 wrote it: without its recipients.
+#[derive(Deserialize)]
+struct DueReminderV1 {
+    at: DateTime<Utc>,
+    team: TeamId,
+    tour: TourId,
+    series: Series,
+    to: Option<UserId>,
+    round: u32,
 }
 
 impl DueReminder {
@@ -40,44 +59,61 @@ impl DueReminder {
             self.round,
         )
     }
+
+    /// The next occurrence of a series of `tour`, for its recipients.
+    pub fn planned(team: &TeamId, tour: &Tour, occurrence: &Occurrence) -> DueReminder {
+        DueReminder {
+            at: occurrence.at,
+            team: team.clone(),
+            tour: tour.id,
+            series: occurrence.series.clone(),
+            to: None,
+            round: 0,
+            recipients: occurrence.series.recipients(tour),
+        }
+    }
 }
 
-/// What firing a due reminder did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fired {
-    /// Messages enqueued (0 if every recipient had it already or marked it done).
-    Sent(usize),
-    /// The tour no longer owes it.
-    Dropped,
-}
-
-pub(crate) fn plan_in(
-    tx: &dyn Tx,
-    team: &TeamId,
-    tour: TourId,
-    series: &Series,
-    at: DateTime<Utc>,
-    to: Option<&UserId>,
-    round: u32,
-) -> Result<(), TxFail> {
-    let due = DueReminder {
-        at,
-        team: team.clone(),
-        tour,
-        series: series.clone(),
-        to: to.cloned(),
-        round,
+/// Reads a due entry of any schema. A schema-1 entry names no recipients;
+/// they are the series' recipients in its tour (read once, when it fires).
+fn decode_due(store: &Store, bytes: &[u8]) -> Result<DueReminder, StoreError> {
+    if bytes.first() != Some(&1) {
+        return decode_index(TreeName::Due, bytes);
+    }
+    let old: DueReminderV1 = decode_index(TreeName::Due, bytes)?;
+    let recipients = match &old.to {
+        Some(one) => vec![one.clone()],
+        None => store
+            .tour(&old.team, old.tour)?
+            .map(|t| old.series.recipients(&t))
+            .unwrap_or_default(),
     };
-    tx.insert(TreeName::Due, &due.key(), &encode_index(&due))
+    Ok(DueReminder {
+        at: old.at,
+        team: old.team,
+        tour: old.tour,
+        series: old.series,
+        to: old.to,
+        round: old.round,
+        recipients,
+    })
+}
+
+pub(crate) fn plan_in(tx: &dyn Tx, due: &DueReminder) -> Result<(), TxFail> {
+    tx.insert(TreeName::Due, &due.key(), &encode_index(due))
+}
+
+pub(crate) fn unplan_in(tx: &dyn Tx, due: &DueReminder) -> Result<(), TxFail> {
+    tx.remove(TreeName::Due, &due.key())
 }
 
 fn engine(e: StoreError) -> TxFail {
     TxFail::Engine(e.to_string())
 }
 
-/// Whom a due reminder would reach now: nobody if its tour no longer owes
-/// it, and never someone who marked that kind of reminder done. The one
-/// check behind both firing and `alliance reminders`.
+/// Whom a due reminder would reach now, of its recipients: nobody if its
+/// tour no longer owes it, and never someone who marked that kind of
+/// reminder done. The one check behind delivery and `alliance reminders`.
 fn recipients_in(
     tx: &dyn Tx,
     policy: &ReminderPolicy,
@@ -96,44 +132,34 @@ fn recipients_in(
     if !valid {
         return Ok(None);
     }
-    let mut recipients = match &due.to {
-        Some(one) => vec![one.clone()],
-        None => due.series.recipients(&tour),
-    };
-    let mut kept = Vec::with_capacity(recipients.len());
-    for to in recipients.drain(..) {
+    let mut kept = Vec::with_capacity(due.recipients.len());
+    for to in &due.recipients {
         if tx
             .get(
                 TreeName::Dismissed,
-                &keys::dismissed(&due.team, due.tour, due.series.family(), &to),
+                &keys::dismissed(&due.team, due.tour, due.series.family(), to),
             )?
             .is_none()
         {
-            kept.push(to);
+            kept.push(to.clone());
         }
     }
     Ok(Some((tour, kept)))
 }
 
-fn fire_in(
-    tx: &dyn Tx,
-    policy: &ReminderPolicy,
-    due: &DueReminder,
-    now: DateTime<Utc>,
-) -> Result<Fired, TxFail> {
+/// Moves one due entry into the outbox: a message owed to each recipient,
+/// not yet checked against the tour. Returns how many were new.
+fn fire_in(tx: &dyn Tx, due: &DueReminder) -> Result<usize, TxFail> {
     let key = due.key();
     if tx.get(TreeName::Due, &key)?.is_none() {
-        return Ok(Fired::Sent(0));
+        return Ok(0);
     }
     tx.remove(TreeName::Due, &key)?;
-    let Some((tour, recipients)) = recipients_in(tx, policy, due)? else {
-        return Ok(Fired::Dropped);
-    };
     let mut sent = 0;
-    for to in recipients {
+    for to in &due.recipients {
         let notice = Notice {
             tour: due.tour,
-            to,
+            to: to.clone(),
             kind: NoticeKind::Reminder {
                 series: due.series.clone(),
                 round: due.round,
@@ -143,16 +169,7 @@ fn fire_in(
             sent += 1;
         }
     }
-    if due.round == 0 {
-        let mut next = schedule::following(&tour, policy, &due.series);
-        while let Some(missed) = next.as_ref().filter(|n| n.at <= now) {
-            next = schedule::following(&tour, policy, &missed.series);
-        }
-        if let Some(next) = next {
-            plan_in(tx, &due.team, due.tour, &next.series, next.at, None, 0)?;
-        }
-    }
-    Ok(Fired::Sent(sent))
+    Ok(sent)
 }
 
 impl Store {
@@ -165,41 +182,77 @@ impl Store {
         self.backend
             .scan_range(TreeName::Due, &[], &keys::after_time(now), limit)?
             .iter()
-            .map(|(_, v)| decode_index(TreeName::Due, v))
+            .map(|(_, v)| decode_due(self, v))
             .collect()
     }
 
-    /// Fires due reminders, all in one transaction: each is checked against
-    /// its tour as it is now, owes each recipient a message, plans its
-    /// series' next occurrence and is removed. With `durable` false the
-    /// caller flushes (a tick flushes once for all it fired; if it crashes
-    /// first, the next tick fires the same entries again and the outbox keys
-    /// keep anyone from hearing twice).
-    ///
-    /// After an outage, a weekly or yearly series resumes with its next
-    /// occurrence after `now`: one catch-up message, not one per missed week.
-    pub fn fire(
-        &self,
-        due: &[DueReminder],
-        now: DateTime<Utc>,
-        durable: bool,
-    ) -> Result<Vec<Fired>, StoreError> {
-        let policy = self.policy.clone();
+    /// Fires due reminders, all in one transaction: each is removed from
+    /// the index and owes each of its recipients a message (see the module
+    /// docs: whether it is still owed is checked at delivery). Returns how
+    /// many messages were new. With `durable` false the caller flushes (a
+    /// tick flushes once for all it fired; if it crashes first, the next tick
+    /// fires the same entries again and the outbox keys keep anyone from
+    /// hearing twice).
+    pub fn fire(&self, due: &[DueReminder], durable: bool) -> Result<usize, StoreError> {
         self.run(durable, |tx| {
-            let fired = due
-                .iter()
-                .map(|d| fire_in(tx, &policy, d, now))
-                .collect::<Result<Vec<_>, TxFail>>()?;
-            Ok(Ok::<_, ()>(fired))
+            let mut sent = 0;
+            for d in due {
+                sent += fire_in(tx, d)?;
+            }
+            Ok(Ok::<_, ()>(sent))
         })
         .map(|r| r.unwrap_or_default())
     }
 
-    /// Whom `due` would reach if it fired now (empty: it would be dropped).
-    /// Reads only.
+    /// Whether the reminder `notice` (planned for `planned`) is still owed
+    /// to its recipient at `now`. The first time an occurrence is found
+    /// owed, the following one of its series is planned — after `now`, so a
+    /// weekly or yearly series that missed occurrences during an outage
+    /// resumes with one message, not one per missed week.
+    pub fn check_reminder(
+        &self,
+        team: &TeamId,
+        notice: &Notice,
+        planned: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let NoticeKind::Reminder { series, round } = &notice.kind else {
+            return Ok(true);
+        };
+        let due = DueReminder {
+            at: planned,
+            team: team.clone(),
+            tour: notice.tour,
+            series: series.clone(),
+            to: (*round > 0).then(|| notice.to.clone()),
+            round: *round,
+            recipients: vec![notice.to.clone()],
+        };
+        let policy = self.policy.clone();
+        // Not flushed by itself: the outcome of the delivery that follows is.
+        self.run(false, |tx| {
+            let Some((tour, reached)) = recipients_in(tx, &policy, &due)? else {
+                return Ok(Ok::<_, ()>(false));
+            };
+            if due.round == 0 {
+                let mut next = schedule::following(&tour, &policy, &due.series);
+                while let Some(missed) = next.as_ref().filter(|n| n.at <= now) {
+                    next = schedule::following(&tour, &policy, &missed.series);
+                }
+                if let Some(next) = next {
+                    plan_in(tx, &DueReminder::planned(team, &tour, &next))?;
+                }
+            }
+            Ok(Ok(!reached.is_empty()))
+        })
+        .map(|r| r.unwrap_or_default())
+    }
+
+    /// Whom `due` would reach if it were sent now (empty: it would be
+    /// dropped). Reads only.
     pub fn would_reach(&self, due: &DueReminder) -> Result<Vec<UserId>, StoreError> {
         let policy = self.policy.clone();
-        // A transaction that always aborts: the same reads as firing, no writes.
+        // A transaction that always aborts: the same reads as delivery, no writes.
         self.run(false, |tx| {
             let reached = recipients_in(tx, &policy, due)?
                 .map(|(_, to)| to)
@@ -219,8 +272,17 @@ impl Store {
         round: u32,
         until: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let due = DueReminder {
+            at: until,
+            team: team.clone(),
+            tour,
+            series: series.clone(),
+            to: Some(to.clone()),
+            round,
+            recipients: vec![to.clone()],
+        };
         self.run(self.durable, |tx| {
-            plan_in(tx, team, tour, series, until, Some(to), round)?;
+            plan_in(tx, &due)?;
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())

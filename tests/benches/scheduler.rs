@@ -66,7 +66,7 @@ fn main() {
         } else {
             let due = store.due_reminders(at, usize::MAX).expect("due");
             assert_eq!(due.len() as u64, DUE_PER_GROUP);
-            store.fire(&due, at, false).expect("fire");
+            store.fire(&due, false).expect("fire");
             let fired = Instant::now();
             store.flush().expect("flush");
             fires.push((fired - start).as_secs_f64() * 1e3);
