@@ -19,6 +19,9 @@ pub const DONE: &str = "reminder.done";
 pub const PROPOSE_NEXT: &str = "tour.propose_next";
 pub const EXTEND: &str = "tour.extend";
 pub const PLAN_EXIT: &str = "tour.plan_exit";
+pub const ACCEPT_HANDOVER: &str = "tour.accept_handover";
+pub const ALUMNI_JOIN: &str = "alumni.join";
+pub const ALUMNI_DECLINE: &str = "alumni.decline";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {
@@ -69,7 +72,44 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             tour.manager.mention()
         )),
         NoticeKind::Note { .. } => unreachable!("notes are rendered above"),
-        NoticeKind::Reminder { series, round } => reminder(tour, series, *round),
+        NoticeKind::Extended { .. } => Message::text(format!(
+            "Tour *{id}* ({mission}) was extended: it now runs {}. `/tour history {}` shows who and when.",
+            render::span(tour.starts_on, tour.ends_on, tour.term),
+            id.0
+        )),
+        NoticeKind::Completed => completed(tour, &notice.to),
+        NoticeKind::LeavePlanned => match &tour.exit {
+            Some(exit) => Message::text(format!(
+                "An exit from tour *{id}* ({mission}) is planned: {}'s last day is {}, and {} takes over. You'll get a short handover checklist each week until then.",
+                tour.member.mention(),
+                exit.on,
+                exit.successor.mention()
+            )),
+            None => Message::text(format!("The exit from tour *{id}* is no longer planned.")),
+        },
+        NoticeKind::HandoverAsked => handover_asked(tour),
+        NoticeKind::HandoverAccepted => Message::text(format!(
+            "The handover of tour *{id}* ({mission}) was accepted{}.",
+            tour.exit
+                .as_ref()
+                .map(|e| format!(" by {}", e.successor.mention()))
+                .unwrap_or_default()
+        )),
+        NoticeKind::Left => Message::text(format!(
+            "{} left today; tour *{id}* ({mission}) has ended. {}",
+            tour.member.mention(),
+            if tour
+                .exit
+                .as_ref()
+                .and_then(|e| e.alumni.as_ref())
+                .is_some_and(|a| a.join)
+            {
+                "They chose to stay in touch: you are their alumni liaison (`/alumni show` them)."
+            } else {
+                "They did not join the alumni network."
+            }
+        )),
+        NoticeKind::Reminder { series, round, .. } => reminder(tour, series, *round),
     }
 }
 
@@ -133,6 +173,9 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Series::Ended(_) => format!(
             "Tour *{id}* ended on {end} and no decision is recorded: propose the next tour, extend it, or plan an exit."
         ),
+        Series::Handover(_) => return handover_checklist(tour, series, round),
+        Series::AlumniAsk => return alumni_ask(tour, series, round),
+        Series::Exit => format!("Tour *{id}* ends today."),
         Series::Recommit(years) => format!(
             "Foundational tour *{id}* is {years} year{} old: time for the yearly re-commitment. Does the mission still fit you both?",
             if *years == 1 { "" } else { "s" }
@@ -153,6 +196,116 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Some(&reminder_value(id.0, series, round)),
         reminder_buttons(tour, series, round),
     )
+}
+
+/// After `/tour complete`: what came of it, and what comes next.
+fn completed(tour: &Tour, to: &crate::domain::UserId) -> Message {
+    let id = tour.id;
+    let done = tour
+        .objectives
+        .iter()
+        .filter(|o| o.done_at.is_some())
+        .count();
+    let text = format!(
+        "Tour *{id}* ({}) is completed: {done} of {} objective(s) done. What comes next is a conversation worth having now.",
+        escape(&truncate(&tour.mission, 200)),
+        tour.objectives.len()
+    );
+    let message = Message::text(text);
+    if to == &tour.manager && tour.next.is_none() {
+        let value = reminder_value(id.0, &Series::Ended(0), 0);
+        message.actions(vec![Element::button(
+            "Propose next tour",
+            PROPOSE_NEXT,
+            &value,
+            Some("primary"),
+        )])
+    } else {
+        message.context(format!(
+            "`/tour next {} <kind> <length> <mission…>` proposes the follow-up (the manager does), and `/tour talk` asks for the conversation.",
+            id.0
+        ))
+    }
+}
+
+/// To the successor named in an exit plan, with Accept.
+fn handover_asked(tour: &Tour) -> Message {
+    let id = tour.id;
+    let Some(exit) = &tour.exit else {
+        return Message::text(format!("The exit from tour *{id}* is no longer planned."));
+    };
+    let mut text = format!(
+        "{} is leaving on {} and you are named as the successor for tour *{id}*: {}",
+        tour.member.mention(),
+        exit.on,
+        escape(&truncate(&tour.mission, 300))
+    );
+    if let Some(notes) = &exit.notes {
+        text.push_str(&format!(
+            "
+*Handover notes* {}",
+            escape(notes)
+        ));
+    }
+    let message = Message::text(text);
+    if exit.handover_accepted {
+        message.context("You accepted this handover.")
+    } else {
+        message.actions(vec![Element::button(
+            "Accept handover",
+            ACCEPT_HANDOVER,
+            &id.0.to_string(),
+            Some("primary"),
+        )])
+    }
+}
+
+/// The weekly handover checklist, to the leaving member and the manager.
+fn handover_checklist(tour: &Tour, series: &Series, round: u32) -> Message {
+    let id = tour.id;
+    let Some(exit) = &tour.exit else {
+        return Message::text(format!("The exit from tour *{id}* is no longer planned."));
+    };
+    let tick = |done: bool| if done { "☑" } else { "☐" };
+    let open = tour
+        .objectives
+        .iter()
+        .filter(|o| o.done_at.is_none())
+        .count();
+    let text = format!(
+        "Handover for tour *{id}*: {}'s last day is {}.
+{} handover notes written
+{} successor ({}) accepted
+{} open objectives handed over ({open} open)
+{} alumni question answered",
+        tour.member.mention(),
+        exit.on,
+        tick(exit.notes.is_some()),
+        tick(exit.handover_accepted),
+        exit.successor.mention(),
+        tick(open == 0),
+        tick(exit.alumni.is_some()),
+    );
+    Message::text(text).actions_for(
+        Some(&reminder_value(id.0, series, round)),
+        reminder_buttons(tour, series, round),
+    )
+}
+
+/// To the leaving member, privately: stay in touch?
+fn alumni_ask(tour: &Tour, series: &Series, round: u32) -> Message {
+    let id = tour.id;
+    let value = reminder_value(id.0, series, round);
+    Message::text(
+        "Before your last day: would you like to join the alumni network? In the Alliance, the relationship outlives the job — your former manager would check in now and then, and doors stay open.",
+    )
+    .context(
+        "Once your Slack account is deactivated the bot can't reach you here, so you can leave a personal contact (email, phone, a profile) — only your liaison and the people team will see it. Saying no is fine and changes nothing.",
+    )
+    .actions(vec![
+        Element::button("Join, and leave a contact…", ALUMNI_JOIN, &value, Some("primary")),
+        Element::button("No, thanks", ALUMNI_DECLINE, &value, None),
+    ])
 }
 
 fn other_party_line(tour: &Tour) -> String {
@@ -220,6 +373,7 @@ mod tests {
             kind: NoticeKind::Reminder {
                 series: Series::Waiting,
                 round: 1,
+                on: None,
             },
         };
         let json = serde_json::to_string(&render(&notice, Some(&t)).blocks).unwrap();

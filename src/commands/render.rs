@@ -233,5 +233,26 @@ fn describe(event: &Event, tour: &Tour) -> String {
         Event::Declined { reason: Some(r) } => format!("declined: “{}”", escape(&truncate(r, 300))),
         Event::Declined { reason: None } => "declined".to_string(),
         Event::Withdrawn => "withdrew the proposal".to_string(),
+        Event::Extended { months, from, to } => {
+            format!("extended the tour by {months} month(s): {from} → {to}")
+        }
+        Event::Completed { open } if open.is_empty() => {
+            "completed the tour, every objective done".to_string()
+        }
+        Event::Completed { open } => {
+            let open: Vec<String> = open.iter().map(|n| n.to_string()).collect();
+            format!(
+                "completed the tour; objective(s) {} still open",
+                open.join(", ")
+            )
+        }
+        Event::NextProposed { next } => format!("proposed the next tour, {next}"),
+        Event::LeavePlanned { successor, on, .. } => format!(
+            "planned the member's exit: last day {on}, successor {}",
+            successor.mention()
+        ),
+        Event::HandoverAccepted => "accepted the handover".to_string(),
+        Event::AlumniAnswered { .. } => "answered the alumni question".to_string(),
+        Event::Left { .. } => "left on the last day; the tour ended".to_string(),
     }
 }

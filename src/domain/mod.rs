@@ -5,6 +5,8 @@
 //! current time is always an argument, so every rule can be tested with plain
 //! values. Surfaces and the store call into this module; it calls nothing.
 
+pub mod alumni;
+pub mod ending;
 pub mod hours;
 pub mod notice;
 pub mod people;

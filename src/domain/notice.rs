@@ -9,6 +9,7 @@
 use super::people::UserId;
 use super::schedule::Series;
 use super::tour::{Event, HistoryEntry, Tour, TourId};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,10 +32,28 @@ pub enum NoticeKind {
     /// The manager took the proposal back, to the member.
     Withdrawn,
     /// A scheduled reminder; `round` counts snoozes (0 = the first time).
+    /// `on` is the day it was planned for (in its key, so the same
+    /// milestone of a moved end date is a new message); older entries lack it.
     Reminder {
         series: Series,
         round: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        on: Option<NaiveDate>,
     },
+    /// One party extended the tour; to the other. `entry`: its history number.
+    Extended {
+        entry: u32,
+    },
+    /// The tour was completed; to both, with the question of what comes next.
+    Completed,
+    /// An early exit was planned; to the party who did not plan it.
+    LeavePlanned,
+    /// To the successor: take over, with an Accept button.
+    HandoverAsked,
+    /// The successor accepted; to the member and the manager.
+    HandoverAccepted,
+    /// The member left on the exit date; to the manager.
+    Left,
     /// A short answer to a button, keyed by what caused it.
     Note {
         key: String,
@@ -50,12 +69,23 @@ impl Notice {
             NoticeKind::Accepted => format!("tour:{tour}:accepted"),
             NoticeKind::Declined { .. } => format!("tour:{tour}:declined"),
             NoticeKind::Withdrawn => format!("tour:{tour}:withdrawn"),
-            NoticeKind::Reminder { series, round: 0 } => {
-                format!("tour:{tour}:{}:{}", series.key(), self.to)
+            NoticeKind::Reminder { series, round, on } => {
+                let on = on.map(|d| format!(":{d}")).unwrap_or_default();
+                let round = if *round == 0 {
+                    String::new()
+                } else {
+                    format!(":s{round}")
+                };
+                format!("tour:{tour}:{}{on}:{}{round}", series.key(), self.to)
             }
-            NoticeKind::Reminder { series, round } => {
-                format!("tour:{tour}:{}:{}:s{round}", series.key(), self.to)
+            NoticeKind::Extended { entry } => format!("tour:{tour}:extended:{entry}:{}", self.to),
+            NoticeKind::Completed => format!("tour:{tour}:completed:{}", self.to),
+            NoticeKind::LeavePlanned => format!("tour:{tour}:leave:{}", self.to),
+            NoticeKind::HandoverAsked => format!("tour:{tour}:handover:{}", self.to),
+            NoticeKind::HandoverAccepted => {
+                format!("tour:{tour}:handover-accepted:{}", self.to)
             }
+            NoticeKind::Left => format!("tour:{tour}:left:{}", self.to),
             NoticeKind::Note { key, .. } => format!("tour:{tour}:note:{key}"),
         }
     }
@@ -74,6 +104,12 @@ pub fn for_change(tour: &Tour, entry: &HistoryEntry) -> Vec<Notice> {
         to: to.clone(),
         kind,
     };
+    // The party who did not make the change.
+    let other = if entry.by == tour.manager {
+        &tour.member
+    } else {
+        &tour.manager
+    };
     match &entry.event {
         Event::Proposed { .. } => vec![notice(&tour.member, NoticeKind::Proposal)],
         Event::Accepted { .. } => vec![notice(&tour.manager, NoticeKind::Accepted)],
@@ -84,7 +120,32 @@ pub fn for_change(tour: &Tour, entry: &HistoryEntry) -> Vec<Notice> {
             },
         )],
         Event::Withdrawn => vec![notice(&tour.member, NoticeKind::Withdrawn)],
-        Event::ObjectiveAdded { .. } | Event::ObjectiveDone { .. } => Vec::new(),
+        Event::Extended { .. } => vec![notice(
+            other,
+            NoticeKind::Extended {
+                entry: tour.history_len.saturating_sub(1),
+            },
+        )],
+        Event::Completed { .. } => vec![
+            notice(&tour.manager, NoticeKind::Completed),
+            notice(&tour.member, NoticeKind::Completed),
+        ],
+        Event::LeavePlanned { successor, .. } => {
+            let mut owed = vec![notice(successor, NoticeKind::HandoverAsked)];
+            if other != successor {
+                owed.push(notice(other, NoticeKind::LeavePlanned));
+            }
+            owed
+        }
+        Event::HandoverAccepted => vec![
+            notice(&tour.member, NoticeKind::HandoverAccepted),
+            notice(&tour.manager, NoticeKind::HandoverAccepted),
+        ],
+        Event::Left { .. } => vec![notice(&tour.manager, NoticeKind::Left)],
+        Event::ObjectiveAdded { .. }
+        | Event::ObjectiveDone { .. }
+        | Event::NextProposed { .. }
+        | Event::AlumniAnswered { .. } => Vec::new(),
     }
 }
 
@@ -126,14 +187,29 @@ mod tests {
             kind: NoticeKind::Reminder {
                 series: Series::Ending(30),
                 round: 0,
+                on: None,
             },
         };
-        assert_eq!(reminder.key(), "tour:17:ending:30d:UA");
+        assert_eq!(
+            reminder.key(),
+            "tour:17:ending:30d:UA",
+            "as schema 1 keyed it"
+        );
+        let dated = Notice {
+            kind: NoticeKind::Reminder {
+                series: Series::Ending(30),
+                round: 0,
+                on: NaiveDate::from_ymd_opt(2027, 6, 1),
+            },
+            ..reminder.clone()
+        };
+        assert_eq!(dated.key(), "tour:17:ending:30d:2027-06-01:UA");
         assert!(!reminder.is_immediate());
         let snoozed = Notice {
             kind: NoticeKind::Reminder {
                 series: Series::Ending(30),
                 round: 2,
+                on: None,
             },
             ..reminder
         };

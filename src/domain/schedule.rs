@@ -13,6 +13,9 @@
 //! | `ending:Nd` | both | N ∈ {180, 90, 30, 7} days before the end date (not foundational); only milestones on or after the day the tour was accepted |
 //! | `ended:wN` | both | the day after the end date, then weekly, while still active |
 //! | `recommit:yN` | both | every 12 months of an active foundational tour |
+//! | `handover:wN` | both | weekly after an exit is planned, until the last day |
+//! | `alumni-ask` | member | 7 days before the last day (at once if sooner), until answered |
+//! | `exit` | nobody | the last day: the tour ends (and the member becomes an alumnus if they said yes) |
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
@@ -54,6 +57,12 @@ pub enum Series {
     Ended(u32),
     /// Years of a foundational tour (1 = the first anniversary).
     Recommit(u32),
+    /// Weeks since an early exit was planned (0 = the first week).
+    Handover(u32),
+    /// The leaving member is asked about the alumni network.
+    AlumniAsk,
+    /// The last day: not a message, the departure itself.
+    Exit,
 }
 
 impl Series {
@@ -65,6 +74,9 @@ impl Series {
             Series::Ending(d) => format!("ending:{d}d"),
             Series::Ended(w) => format!("ended:w{w}"),
             Series::Recommit(y) => format!("recommit:y{y}"),
+            Series::Handover(w) => format!("handover:w{w}"),
+            Series::AlumniAsk => "alumni-ask".into(),
+            Series::Exit => "exit".into(),
         }
     }
 
@@ -79,6 +91,9 @@ impl Series {
             k if k.starts_with("ending:") => number(k, "ending:", "d").map(Series::Ending),
             k if k.starts_with("ended:") => number(k, "ended:w", "").map(Series::Ended),
             k if k.starts_with("recommit:") => number(k, "recommit:y", "").map(Series::Recommit),
+            k if k.starts_with("handover:") => number(k, "handover:w", "").map(Series::Handover),
+            "alumni-ask" => Some(Series::AlumniAsk),
+            "exit" => Some(Series::Exit),
             _ => None,
         }
     }
@@ -90,7 +105,16 @@ impl Series {
             Series::Ending(_) => "ending",
             Series::Ended(_) => "ended",
             Series::Recommit(_) => "recommit",
+            Series::Handover(_) => "handover",
+            Series::AlumniAsk => "alumni-ask",
+            Series::Exit => "exit",
         }
+    }
+
+    /// Whether its occurrences hang on the end date, which an extension
+    /// moves: their messages' keys then name the day (see `notice`).
+    pub fn moves_with_end(&self) -> bool {
+        matches!(self, Series::Ending(_) | Series::Ended(_))
     }
 
     /// Who hears about it.
@@ -98,6 +122,8 @@ impl Series {
         match self {
             Series::Waiting => vec![tour.member.clone()],
             Series::WaitingManager => vec![tour.manager.clone()],
+            Series::AlumniAsk => vec![tour.member.clone()],
+            Series::Exit => Vec::new(),
             _ => vec![tour.manager.clone(), tour.member.clone()],
         }
     }
@@ -122,6 +148,10 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
     let days = |n: u32| chrono::Duration::days(i64::from(n));
     let active_with_end = || match (tour.status, tour.kind, tour.ends_on) {
         (Status::Active, TourKind::Rotational | TourKind::Transformational, Some(end)) => Some(end),
+        _ => None,
+    };
+    let leaving = || match (&tour.exit, tour.status) {
+        (Some(exit), Status::Leaving) => Some(exit),
         _ => None,
     };
     match series {
@@ -156,6 +186,23 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
                 .map(day_start),
             _ => None,
         },
+        Series::Handover(week) => {
+            let exit = leaving()?;
+            let date = exit
+                .planned_at
+                .date_naive()
+                .checked_add_days(Days::new(7 * (u64::from(*week) + 1)))?;
+            (date < exit.on).then(|| day_start(date))
+        }
+        Series::AlumniAsk => {
+            let exit = leaving()?;
+            if exit.alumni.is_some() {
+                return None;
+            }
+            let week_before = exit.on.checked_sub_days(Days::new(7)).map(day_start)?;
+            Some(week_before.max(exit.planned_at))
+        }
+        Series::Exit => leaving().map(|exit| day_start(exit.on)),
     }
 }
 
@@ -166,6 +213,9 @@ pub fn plan(tour: &Tour, policy: &ReminderPolicy) -> Vec<Occurrence> {
         Series::WaitingManager,
         Series::Ended(0),
         Series::Recommit(1),
+        Series::Handover(0),
+        Series::AlumniAsk,
+        Series::Exit,
     ];
     series.extend(policy.ending_days.iter().map(|d| Series::Ending(*d)));
     series
@@ -179,6 +229,7 @@ pub fn following(tour: &Tour, policy: &ReminderPolicy, fired: &Series) -> Option
     let next = match fired {
         Series::Ended(w) => Series::Ended(w + 1),
         Series::Recommit(y) => Series::Recommit(y + 1),
+        Series::Handover(w) => Series::Handover(w + 1),
         _ => return None,
     };
     due_at(tour, policy, &next).map(|at| Occurrence { series: next, at })
@@ -298,6 +349,52 @@ mod tests {
     }
 
     #[test]
+    fn an_exit_plans_weekly_handovers_the_alumni_question_and_the_last_day() {
+        let p = ReminderPolicy::default();
+        let t = tour(TourKind::Rotational, Term::Months(12))
+            .accept(&u("UA"), at(2026, 1, 11))
+            .unwrap()
+            .0;
+        let planned = Utc.with_ymd_and_hms(2026, 6, 1, 15, 0, 0).unwrap();
+        let last = NaiveDate::from_ymd_opt(2026, 6, 20).unwrap();
+        let l = t
+            .leave(&u("UM"), &u("US"), Some(last), None, planned)
+            .unwrap()
+            .0;
+        assert_eq!(
+            keys(&plan(&l, &p)),
+            vec![
+                ("handover:w0".into(), at(2026, 6, 8)),
+                ("alumni-ask".into(), at(2026, 6, 13)),
+                ("exit".into(), at(2026, 6, 20)),
+            ],
+            "the end-of-tour series stop while leaving"
+        );
+        let w1 = following(&l, &p, &Series::Handover(0)).unwrap();
+        assert_eq!((w1.series, w1.at), (Series::Handover(1), at(2026, 6, 15)));
+        assert_eq!(
+            following(&l, &p, &Series::Handover(1)),
+            None,
+            "no handover reminder on or after the last day"
+        );
+        assert_eq!(Series::Exit.recipients(&l), Vec::<UserId>::new());
+        let answered = l.answer_alumni(&u("UA"), false, None, planned).unwrap().0;
+        assert_eq!(due_at(&answered, &p, &Series::AlumniAsk), None);
+        // Leaving in three days: the question comes at once.
+        let soon = t
+            .leave(
+                &u("UA"),
+                &u("US"),
+                NaiveDate::from_ymd_opt(2026, 6, 4),
+                None,
+                planned,
+            )
+            .unwrap()
+            .0;
+        assert_eq!(due_at(&soon, &p, &Series::AlumniAsk), Some(planned));
+    }
+
+    #[test]
     fn keys_name_the_series_and_its_place() {
         assert_eq!(Series::Ending(30).key(), "ending:30d");
         assert_eq!(Series::Ended(2).key(), "ended:w2");
@@ -309,6 +406,9 @@ mod tests {
             Series::Ending(180),
             Series::Ended(12),
             Series::Recommit(3),
+            Series::Handover(2),
+            Series::AlumniAsk,
+            Series::Exit,
         ] {
             assert_eq!(Series::parse(&s.key()), Some(s));
         }

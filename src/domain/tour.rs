@@ -16,6 +16,7 @@
 //! - Objectives can be added or marked done while a tour is proposed or
 //!   active; a declined or withdrawn tour is closed for good.
 
+use super::ending::Exit;
 use super::people::UserId;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -155,6 +156,12 @@ pub enum Status {
     Active,
     Declined,
     Withdrawn,
+    /// Closed by either party (`/tour complete`).
+    Completed,
+    /// The member leaves early; an exit date and a successor are set.
+    Leaving,
+    /// The member left on the exit date.
+    Left,
 }
 
 impl Status {
@@ -164,12 +171,15 @@ impl Status {
             Status::Active => "active",
             Status::Declined => "declined",
             Status::Withdrawn => "withdrawn",
+            Status::Completed => "completed",
+            Status::Leaving => "ending (the member is leaving)",
+            Status::Left => "ended (the member left)",
         }
     }
 
     /// Still part of someone's working life (not closed).
     pub fn is_open(self) -> bool {
-        matches!(self, Status::Proposed | Status::Active)
+        matches!(self, Status::Proposed | Status::Active | Status::Leaving)
     }
 }
 
@@ -204,6 +214,15 @@ pub struct Tour {
     /// How many history entries exist; the next one gets this number, so the
     /// store can append without scanning.
     pub history_len: u32,
+    /// The tour this one follows (`/tour next`); with [`Tour::next`] the
+    /// chain of tours that is the person's alliance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<TourId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<TourId>,
+    /// An early exit being planned (`/tour leave`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<Exit>,
 }
 
 /// What a list shows of a tour. Stored in the party index beside each
@@ -276,6 +295,32 @@ pub enum Event {
         reason: Option<String>,
     },
     Withdrawn,
+    Extended {
+        months: u32,
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+    /// Closed; the numbers of the objectives still open.
+    Completed {
+        open: Vec<u32>,
+    },
+    /// A next tour was proposed to follow this one.
+    NextProposed {
+        next: TourId,
+    },
+    LeavePlanned {
+        successor: UserId,
+        on: NaiveDate,
+        notes: Option<String>,
+    },
+    HandoverAccepted,
+    /// The member answered the alumni question (the contact is not logged).
+    AlumniAnswered {
+        join: bool,
+    },
+    Left {
+        alumni: bool,
+    },
 }
 
 /// Why a rule said no. Each message is written for the person who asked.
@@ -316,13 +361,23 @@ pub enum TourError {
     NoSuchObjective { id: TourId, number: u32 },
     #[error("Objective {number} of tour {id} is already done.")]
     AlreadyDone { id: TourId, number: u32 },
+    #[error("The successor must be someone other than the member who is leaving.")]
+    SuccessorIsLeaving,
+    #[error("The last day can't be in the past.")]
+    ExitInThePast,
+    #[error("Tour {0} has no exit planned.")]
+    NotLeaving(TourId),
+    #[error("That was already answered for tour {0}.")]
+    AlreadyAnswered(TourId),
+    #[error("Tour {id} already has a next tour ({next}) waiting for an answer.")]
+    NextPending { id: TourId, next: TourId },
 }
 
 pub const MAX_MISSION: usize = 1000;
 pub const MAX_OBJECTIVE: usize = 500;
 pub const MAX_REASON: usize = 500;
 
-fn check_text(text: &str, max: usize) -> Result<String, TourError> {
+pub(crate) fn check_text(text: &str, max: usize) -> Result<String, TourError> {
     let text = text.trim();
     let len = text.chars().count();
     if len > max {
@@ -368,6 +423,9 @@ impl Tour {
             objectives: Vec::new(),
             proposed_at: now,
             history_len: 0,
+            previous: None,
+            next: None,
+            exit: None,
         };
         let entry = HistoryEntry {
             at: now,
@@ -530,12 +588,17 @@ impl Tour {
         }))
     }
 
-    fn record(mut self, entry: HistoryEntry) -> (Tour, HistoryEntry) {
+    pub(crate) fn record(mut self, entry: HistoryEntry) -> (Tour, HistoryEntry) {
         self.history_len += 1;
         (self, entry)
     }
 
-    fn require(&self, by: &UserId, role: Role, action: &'static str) -> Result<(), TourError> {
+    pub(crate) fn require(
+        &self,
+        by: &UserId,
+        role: Role,
+        action: &'static str,
+    ) -> Result<(), TourError> {
         if self.role_of(by) == Some(role) {
             return Ok(());
         }
@@ -550,7 +613,7 @@ impl Tour {
         })
     }
 
-    fn require_party(&self, by: &UserId, action: &'static str) -> Result<(), TourError> {
+    pub(crate) fn require_party(&self, by: &UserId, action: &'static str) -> Result<(), TourError> {
         if self.role_of(by).is_some() {
             return Ok(());
         }
@@ -561,7 +624,11 @@ impl Tour {
         })
     }
 
-    fn require_status(&self, status: Status, action: &'static str) -> Result<(), TourError> {
+    pub(crate) fn require_status(
+        &self,
+        status: Status,
+        action: &'static str,
+    ) -> Result<(), TourError> {
         if self.status == status {
             return Ok(());
         }

@@ -58,10 +58,12 @@ pub enum TreeName {
     Users,
     /// `team ∅ tour-id family ∅ user` → when that person marked a series done.
     Dismissed,
+    /// `team ∅ user` → an alumnus.
+    Alumni,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 9] = [
+    pub const ALL: [TreeName; 10] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -71,6 +73,7 @@ impl TreeName {
         TreeName::OutboxDue,
         TreeName::Users,
         TreeName::Dismissed,
+        TreeName::Alumni,
     ];
 
     pub fn index(self) -> usize {
@@ -88,6 +91,7 @@ impl TreeName {
             TreeName::OutboxDue => "outbox-due",
             TreeName::Users => "users",
             TreeName::Dismissed => "dismissed",
+            TreeName::Alumni => "alumni",
         }
     }
 }

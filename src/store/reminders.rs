@@ -17,6 +17,7 @@ use super::{
     Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
     outbox,
 };
+use crate::domain::alumni::Alumnus;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::{self, Occurrence, ReminderPolicy, Series};
 use crate::domain::{TeamId, Tour, TourId, UserId};
@@ -148,13 +149,17 @@ fn recipients_in(
 }
 
 /// Moves one due entry into the outbox: a message owed to each recipient,
-/// not yet checked against the tour. Returns how many were new.
-fn fire_in(tx: &dyn Tx, due: &DueReminder) -> Result<usize, TxFail> {
+/// not yet checked against the tour. Returns how many were new. The last
+/// day of an exit is the one entry that changes a tour (see [`depart_in`]).
+fn fire_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<usize, TxFail> {
     let key = due.key();
     if tx.get(TreeName::Due, &key)?.is_none() {
         return Ok(0);
     }
     tx.remove(TreeName::Due, &key)?;
+    if due.series == Series::Exit {
+        return depart_in(tx, policy, due);
+    }
     let mut sent = 0;
     for to in &due.recipients {
         let notice = Notice {
@@ -163,6 +168,7 @@ fn fire_in(tx: &dyn Tx, due: &DueReminder) -> Result<usize, TxFail> {
             kind: NoticeKind::Reminder {
                 series: due.series.clone(),
                 round: due.round,
+                on: due.series.moves_with_end().then(|| due.at.date_naive()),
             },
         };
         if outbox::enqueue_in(tx, &due.team, &notice, due.at)? {
@@ -170,6 +176,50 @@ fn fire_in(tx: &dyn Tx, due: &DueReminder) -> Result<usize, TxFail> {
         }
     }
     Ok(sent)
+}
+
+/// The exit date has come: the tour ends, and a member who said yes to the
+/// alumni network becomes an alumnus with their manager as liaison.
+fn depart_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<usize, TxFail> {
+    let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
+        return Ok(0);
+    };
+    let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
+    if schedule::due_at(&tour, policy, &Series::Exit) != Some(due.at) {
+        return Ok(0);
+    }
+    let Some((left, entry)) = tour.depart(due.at) else {
+        return Ok(0);
+    };
+    let owed = crate::domain::notice::for_change(&left, &entry).len();
+    super::put_tour(tx, &due.team, policy, Some(&tour), &left, &entry)?;
+    let choice = tour.exit.as_ref().and_then(|e| e.alumni.as_ref());
+    if let (Some(exit), Some(choice)) = (&tour.exit, choice.filter(|c| c.join)) {
+        let key = keys::person(&due.team, &tour.member);
+        let mut alumnus = match tx.get(TreeName::Alumni, &key)? {
+            Some(bytes) => decode(TreeName::Alumni, &bytes).map_err(engine)?,
+            None => Alumnus {
+                user: tour.member.clone(),
+                left_on: None,
+                liaison: tour.manager.clone(),
+                last_tour: None,
+                contact: None,
+                note: None,
+                contacts: Vec::new(),
+                returning: false,
+                added_at: due.at,
+                added_by: tour.member.clone(),
+            },
+        };
+        alumnus.left_on = Some(exit.on);
+        alumnus.last_tour = Some(tour.id);
+        alumnus.returning = false;
+        if choice.contact.is_some() {
+            alumnus.contact = choice.contact.clone();
+        }
+        tx.insert(TreeName::Alumni, &key, &encode(&alumnus))?;
+    }
+    Ok(owed)
 }
 
 impl Store {
@@ -197,7 +247,7 @@ impl Store {
         self.run(durable, |tx| {
             let mut sent = 0;
             for d in due {
-                sent += fire_in(tx, d)?;
+                sent += fire_in(tx, &self.policy, d)?;
             }
             Ok(Ok::<_, ()>(sent))
         })
@@ -216,7 +266,7 @@ impl Store {
         planned: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let NoticeKind::Reminder { series, round } = &notice.kind else {
+        let NoticeKind::Reminder { series, round, .. } = &notice.kind else {
             return Ok(true);
         };
         let due = DueReminder {
