@@ -1,8 +1,12 @@
 //! What a click on one of the bot's buttons does. Accept and Decline run
 //! exactly the `/tour accept|decline` path as the person who clicked; the
-//! reminder buttons snooze or switch off a series. The clicked message is
-//! then replaced in place (through the outbox, like every message the bot
-//! sends), so it shows what happened instead of buttons that no longer apply.
+//! reminder buttons snooze or switch off a series; Propose next tour, Extend
+//! and Plan exit open the form for `/tour next|extend|leave` (see
+//! [`super::modals`]); Accept handover is the successor's; the alumni
+//! question's Join opens a form for an optional contact and No, thanks
+//! answers at once. The clicked message is then replaced in place (through
+//! the outbox, like every message the bot sends), so it shows what happened
+//! instead of buttons that no longer apply.
 //!
 //! Decisions: only a party of the tour may act on its buttons (anyone else is
 //! told so privately); "Snooze until" takes a date after today and brings the
@@ -10,7 +14,7 @@
 //! about that tour for the person who clicked, not for the other party.
 
 use super::notify::{self, parse_reminder_value};
-use super::{Engine, Failure, Request};
+use super::{Engine, Failure, Request, form, modals, parse, tour};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use crate::store::StoreError;
@@ -37,9 +41,9 @@ pub struct Click {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AfterClick {
     Nothing,
-    /// Open the propose form for the next tour of `member`.
-    OpenProposeForm {
-        member: UserId,
+    /// Open this modal (needs the click's `trigger_id`).
+    OpenView {
+        view: serde_json::Value,
     },
 }
 
@@ -93,8 +97,8 @@ impl Engine {
                 };
                 match click.action_id.as_str() {
                     notify::PROPOSE_NEXT if tour.manager == click.user => {
-                        Ok(AfterClick::OpenProposeForm {
-                            member: tour.member.clone(),
+                        Ok(AfterClick::OpenView {
+                            view: form::propose_view(Some(&tour.member), Some(tour.id)),
                         })
                     }
                     notify::PROPOSE_NEXT => {
@@ -105,22 +109,90 @@ impl Engine {
                         self.note(click, Some(tour.id), &text, now)?;
                         Ok(AfterClick::Nothing)
                     }
-                    _ => {
-                        let text = format!(
-                            "Extending a tour and planning an exit come with the next release of Alliance. \
-                             Until then, agree it with each other and record the next tour with `/tour propose` (tour *{}*).",
-                            tour.id
-                        );
-                        self.note(click, Some(tour.id), &text, now)?;
-                        Ok(AfterClick::Nothing)
-                    }
+                    notify::EXTEND => Ok(AfterClick::OpenView {
+                        view: modals::extend_view(tour.id),
+                    }),
+                    _ => Ok(AfterClick::OpenView {
+                        view: modals::exit_view(tour.id),
+                    }),
                 }
+            }
+            notify::ACCEPT_HANDOVER => {
+                let Some(id) = click.value.as_deref().and_then(|v| v.parse::<u64>().ok()) else {
+                    return Ok(AfterClick::Nothing);
+                };
+                let id = TourId(id);
+                // The successor is not a party of the tour, yet may answer.
+                let admin = self.is_admin(&click.user);
+                let accepted = self
+                    .store()
+                    .update_tour(&click.team, id, |t| {
+                        let named = t.exit.as_ref().is_some_and(|e| e.successor == click.user);
+                        if !named && !t.visible_to(&click.user, admin) {
+                            return Err(crate::domain::TourError::NotFound(id));
+                        }
+                        t.accept_handover(&click.user, now)
+                    })?
+                    .map_err(|e| {
+                        Failure::User(crate::slack::blocks::problem(
+                            &e.to_string(),
+                            parse::USAGE_LEAVE,
+                        ))
+                    });
+                self.after_rule(click, id, accepted, NoticeKind::HandoverAsked, now)
+            }
+            notify::ALUMNI_JOIN | notify::ALUMNI_DECLINE => {
+                let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
+                    return Ok(AfterClick::Nothing);
+                };
+                let id = TourId(id);
+                if click.action_id == notify::ALUMNI_JOIN {
+                    return Ok(AfterClick::OpenView {
+                        view: modals::alumni_view(id),
+                    });
+                }
+                let request = Request {
+                    team: click.team.clone(),
+                    user: click.user.clone(),
+                    command: "/tour".into(),
+                    text: String::new(),
+                };
+                let answered = tour::answer_alumni(self, &request, id, false, None, now);
+                let text = "Thank you for answering. Nothing more will be kept about you after your last day, and the door stays open.".to_string();
+                self.after_rule(
+                    click,
+                    id,
+                    answered,
+                    NoticeKind::Note {
+                        key: click.action_ts.clone(),
+                        text,
+                    },
+                    now,
+                )
             }
             other => {
                 tracing::info!(action = %other, "click on an unknown action ignored");
                 Ok(AfterClick::Nothing)
             }
         }
+    }
+
+    /// After a rule ran for a click: replace the message with `kind` if it
+    /// held, or tell the clicker privately why not.
+    fn after_rule(
+        &self,
+        click: &Click,
+        id: TourId,
+        outcome: Result<Tour, Failure>,
+        kind: NoticeKind,
+        now: DateTime<Utc>,
+    ) -> Result<AfterClick, StoreError> {
+        match outcome {
+            Ok(_) => self.replace(click, id, kind, now)?,
+            Err(Failure::User(problem)) => self.note(click, Some(id), &problem.text, now)?,
+            Err(Failure::Internal(e)) => return Err(e),
+        }
+        Ok(AfterClick::Nothing)
     }
 
     fn reminder_click(&self, click: &Click, now: DateTime<Utc>) -> Result<AfterClick, StoreError> {

@@ -31,7 +31,7 @@
 
 use super::parse::{self, TourCommand};
 use crate::domain::tour::{MAX_MISSION, MAX_OBJECTIVE};
-use crate::domain::{Term, TourKind, UserId};
+use crate::domain::{Term, TourId, TourKind, UserId};
 use serde_json::{Map, Value, json};
 
 /// callback_id of the modal.
@@ -66,7 +66,9 @@ fn kind_description(kind: TourKind) -> &'static str {
 }
 
 /// The modal view JSON for `views.open`.
-pub fn propose_view(member: Option<&UserId>) -> Value {
+/// With `after`, the form proposes the tour that follows that one (`/tour
+/// next`): its id travels in `private_metadata`.
+pub fn propose_view(member: Option<&UserId>, after: Option<TourId>) -> Value {
     let mut member_select = json!({
         "type": "users_select",
         "action_id": ACTION_MEMBER,
@@ -82,7 +84,8 @@ pub fn propose_view(member: Option<&UserId>) -> Value {
     json!({
         "type": "modal",
         "callback_id": CALLBACK_ID,
-        "title": plain("Propose a tour"),
+        "private_metadata": after.map(|a| a.0.to_string()).unwrap_or_default(),
+        "title": plain(if after.is_some() { "Propose the next tour" } else { "Propose a tour" }),
         "submit": plain("Propose"),
         "close": plain("Cancel"),
         "blocks": [
@@ -180,7 +183,7 @@ pub struct ProposeForm {
 }
 
 /// Encodes free text the way Slack encodes what a person types.
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -427,7 +430,7 @@ mod tests {
 
     #[test]
     fn view_respects_slack_limits() {
-        let view = propose_view(Some(&u("U2ANA")));
+        let view = propose_view(Some(&u("U2ANA")), None);
         let text = serde_json::to_string(&view).unwrap();
         let view: Value = serde_json::from_str(&text).unwrap();
         assert!(text.len() < 250_000);
@@ -491,7 +494,7 @@ mod tests {
             "A length like 18m or 2y, or from 2027-01-01 to 2028-12-31. Leave empty for a foundational tour."
         );
 
-        let blank = propose_view(None);
+        let blank = propose_view(None, None);
         assert!(blank["blocks"][1]["element"].get("initial_user").is_none());
     }
 

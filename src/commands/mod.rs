@@ -9,6 +9,7 @@
 
 pub mod buttons;
 pub mod form;
+pub mod modals;
 pub mod notify;
 pub mod parse;
 mod render;
@@ -102,10 +103,11 @@ impl Engine {
     /// A submitted propose form (Slack's `view_submission`): the same parser
     /// and rule as `/tour propose …`, then its objectives. Returns the answer
     /// Slack expects: `clear` to close the form, or `errors` shown inline.
-    pub fn submit_propose_form(
+    pub(crate) fn submit_propose_form(
         &self,
         team: &TeamId,
         user: &UserId,
+        after: Option<crate::domain::TourId>,
         values: &serde_json::Map<String, serde_json::Value>,
         now: DateTime<Utc>,
     ) -> serde_json::Value {
@@ -138,7 +140,11 @@ impl Engine {
             Ok(_) => return problem("This form only proposes tours.".into()),
             Err(usage) => return problem(usage.problem),
         };
-        let tour = match tour::propose(self, &req, &member, kind, term, &mission, now) {
+        let proposed = match after {
+            Some(after) => tour::next(self, &req, after, Some(&member), kind, term, &mission, now),
+            None => tour::propose(self, &req, &member, kind, term, &mission, now),
+        };
+        let tour = match proposed {
             Ok(tour) => tour,
             Err(Failure::User(message)) => return problem(message.text),
             Err(Failure::Internal(e)) => {

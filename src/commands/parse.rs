@@ -7,6 +7,9 @@
 //! objective <id> done <n>
 //! accept <id>            decline <id> [reason…]        withdraw <id>
 //! list [team|all|@user]  show <id>                      history <id>
+//! extend <id> <length>   complete <id>
+//! next <id> <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
+//! leave <id> successor @user [on YYYY-MM-DD] [handover notes…]
 //! ```
 //!
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
@@ -35,9 +38,13 @@ pub const USAGE_WITHDRAW: &str = "/tour withdraw <id>";
 pub const USAGE_LIST: &str = "/tour list [team|all|@user]";
 pub const USAGE_SHOW: &str = "/tour show <id>";
 pub const USAGE_HISTORY: &str = "/tour history <id>";
+pub const USAGE_EXTEND: &str = "/tour extend <id> <length>   (like 6m or 1y)";
+pub const USAGE_COMPLETE: &str = "/tour complete <id>";
+pub const USAGE_NEXT: &str = "/tour next <id> <rotational|transformational|foundational> <length|from YYYY-MM-DD to YYYY-MM-DD> <mission…>";
+pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] [handover notes…]";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 9] = [
+pub const ALL_USAGES: [&str; 13] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_ACCEPT,
@@ -46,6 +53,10 @@ pub const ALL_USAGES: [&str; 9] = [
     USAGE_LIST,
     USAGE_SHOW,
     USAGE_HISTORY,
+    USAGE_EXTEND,
+    USAGE_COMPLETE,
+    USAGE_NEXT,
+    USAGE_LEAVE,
     USAGE_HELP,
 ];
 
@@ -84,6 +95,26 @@ pub enum TourCommand {
     History {
         tour: TourId,
     },
+    Extend {
+        tour: TourId,
+        months: u32,
+    },
+    Complete {
+        tour: TourId,
+    },
+    /// Propose the tour that follows `after`.
+    Next {
+        after: TourId,
+        kind: TourKind,
+        term: Term,
+        mission: String,
+    },
+    Leave {
+        tour: TourId,
+        successor: UserId,
+        on: Option<NaiveDate>,
+        notes: Option<String>,
+    },
     /// A command of the grammar that a later release brings (`checkin`, …),
     /// or a whole family (`1on1`, `alumni`).
     ComingSoon {
@@ -118,16 +149,7 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
 }
 
 /// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 8] = [
-    "checkin",
-    "extend",
-    "complete",
-    "next",
-    "leave",
-    "talk",
-    "forget-me",
-    "1on1",
-];
+const LATER: [&str; 4] = ["checkin", "talk", "forget-me", "1on1"];
 
 /// `/tour propose` with nothing after it: on Slack it opens the propose
 /// form; elsewhere it is answered with the usage line.
@@ -166,6 +188,29 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         "history" => Ok(TourCommand::History {
             tour: only_id(&mut words, USAGE_HISTORY)?,
         }),
+        "extend" => {
+            let tour = tour_id(&mut words, USAGE_EXTEND)?;
+            let months = length(&mut words)
+                .ok_or_else(|| usage("By how long? Give a length like 6m or 1y.", USAGE_EXTEND))?;
+            no_more(&mut words, USAGE_EXTEND)?;
+            Ok(TourCommand::Extend { tour, months })
+        }
+        "complete" => Ok(TourCommand::Complete {
+            tour: only_id(&mut words, USAGE_COMPLETE)?,
+        }),
+        "next" => {
+            let after = tour_id(&mut words, USAGE_NEXT)?;
+            let kind = kind(&mut words, USAGE_NEXT)?;
+            let term = parse_term(&mut words, kind, USAGE_NEXT)?;
+            let mission = mission(&mut words, USAGE_NEXT)?;
+            Ok(TourCommand::Next {
+                after,
+                kind,
+                term,
+                mission,
+            })
+        }
+        "leave" => parse_leave(&mut words),
         "alumni" => Ok(TourCommand::ComingSoon { what: "alumni" }),
         other => match LATER.iter().find(|l| **l == other) {
             Some(what) => Ok(TourCommand::ComingSoon { what }),
@@ -187,31 +232,9 @@ fn parse_propose(words: &mut Words) -> Result<TourCommand, Usage> {
             ));
         }
     };
-    let kind = match words.next() {
-        Some(w) => TourKind::parse(w).ok_or_else(|| {
-            usage(
-                format!(
-                    "`{}` isn't a kind of tour: use rotational, transformational or foundational.",
-                    clip(w)
-                ),
-                USAGE_PROPOSE,
-            )
-        })?,
-        None => {
-            return Err(usage(
-                "Which kind of tour: rotational, transformational or foundational?",
-                USAGE_PROPOSE,
-            ));
-        }
-    };
-    let term = parse_term(words, kind)?;
-    let mission = strip_quotes(&decode_entities(words.rest()));
-    if mission.is_empty() {
-        return Err(usage(
-            "What is the tour's mission? Add it at the end, in a sentence.",
-            USAGE_PROPOSE,
-        ));
-    }
+    let kind = kind(words, USAGE_PROPOSE)?;
+    let term = parse_term(words, kind, USAGE_PROPOSE)?;
+    let mission = mission(words, USAGE_PROPOSE)?;
     Ok(TourCommand::Propose {
         member,
         kind,
@@ -220,20 +243,84 @@ fn parse_propose(words: &mut Words) -> Result<TourCommand, Usage> {
     })
 }
 
-fn parse_term(words: &mut Words, kind: TourKind) -> Result<Term, Usage> {
+fn kind(words: &mut Words, usage_line: &'static str) -> Result<TourKind, Usage> {
+    match words.next() {
+        Some(w) => TourKind::parse(w).ok_or_else(|| {
+            usage(
+                format!(
+                    "`{}` isn't a kind of tour: use rotational, transformational or foundational.",
+                    clip(w)
+                ),
+                usage_line,
+            )
+        }),
+        None => Err(usage(
+            "Which kind of tour: rotational, transformational or foundational?",
+            usage_line,
+        )),
+    }
+}
+
+fn mission(words: &mut Words, usage_line: &'static str) -> Result<String, Usage> {
+    let mission = strip_quotes(&decode_entities(words.rest()));
+    if mission.is_empty() {
+        return Err(usage(
+            "What is the tour's mission? Add it at the end, in a sentence.",
+            usage_line,
+        ));
+    }
+    Ok(mission)
+}
+
+fn parse_leave(words: &mut Words) -> Result<TourCommand, Usage> {
+    let tour = tour_id(words, USAGE_LEAVE)?;
+    if !words
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("successor"))
+    {
+        return Err(usage(
+            "Who takes over? Write `successor` and mention them.",
+            USAGE_LEAVE,
+        ));
+    }
+    let successor = match words.next() {
+        Some(w) => mention(w, USAGE_LEAVE)?,
+        None => {
+            return Err(usage(
+                "Mention the successor after `successor`.",
+                USAGE_LEAVE,
+            ));
+        }
+    };
+    let on = if words.peek().is_some_and(|w| w.eq_ignore_ascii_case("on")) {
+        words.next();
+        Some(date(words.next(), USAGE_LEAVE)?)
+    } else {
+        None
+    };
+    let notes = Some(strip_quotes(&decode_entities(words.rest()))).filter(|n| !n.is_empty());
+    Ok(TourCommand::Leave {
+        tour,
+        successor,
+        on,
+        notes,
+    })
+}
+
+fn parse_term(words: &mut Words, kind: TourKind, usage_line: &'static str) -> Result<Term, Usage> {
     let Some(first) = words.peek() else {
-        return Err(usage(missing_length(kind), USAGE_PROPOSE));
+        return Err(usage(missing_length(kind), usage_line));
     };
     if first.eq_ignore_ascii_case("from") {
         words.next();
-        let from = date(words.next(), USAGE_PROPOSE)?;
+        let from = date(words.next(), usage_line)?;
         if !words.next().is_some_and(|w| w.eq_ignore_ascii_case("to")) {
             return Err(usage(
                 "Give both dates: `from YYYY-MM-DD to YYYY-MM-DD`.",
-                USAGE_PROPOSE,
+                usage_line,
             ));
         }
-        let to = date(words.next(), USAGE_PROPOSE)?;
+        let to = date(words.next(), usage_line)?;
         return Ok(Term::Dates { from, to });
     }
     if let Some(months) = length(words) {
@@ -245,12 +332,12 @@ fn parse_term(words: &mut Words, kind: TourKind) -> Result<Term, Usage> {
                 "`{}` isn't a length: use something like 18m, 2y, 6 months or 1 year.",
                 clip(first)
             ),
-            USAGE_PROPOSE,
+            usage_line,
         ));
     }
     match kind {
         TourKind::Foundational => Ok(Term::OpenEnded),
-        _ => Err(usage(missing_length(kind), USAGE_PROPOSE)),
+        _ => Err(usage(missing_length(kind), usage_line)),
     }
 }
 

@@ -2,7 +2,9 @@
 //! text, as [`Message`]s. Free text is escaped here, once.
 
 use super::parse::ALL_USAGES;
-use crate::domain::{Event, HistoryEntry, Side, Status, Term, Tour, TourKind, TourSummary, UserId};
+use crate::domain::{
+    Event, HistoryEntry, Side, Status, Term, Tour, TourId, TourKind, TourSummary, UserId,
+};
 use crate::slack::blocks::{MAX_SECTION, Message, escape, escape_into, truncate};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write;
@@ -127,7 +129,9 @@ pub fn list(title: &str, tours: &[TourSummary], empty: &str, more: Option<&str>)
     message
 }
 
-pub fn card(tour: &Tour, viewer: &UserId) -> Message {
+/// A tour's card; `chain` is the tours linked before and after it (with
+/// itself), oldest first, shown when there is more than this one.
+pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message {
     let id = tour.id.0;
     let mut message = Message::new(format!(
         "Tour {}: {}",
@@ -161,6 +165,35 @@ pub fn card(tour: &Tour, viewer: &UserId) -> Message {
             ));
         }
         message = message.section(lines.join("\n"));
+    }
+    if let Some(exit) = &tour.exit {
+        let mut text = format!(
+            "*Exit* last day {} · successor {} ({})",
+            exit.on,
+            exit.successor.mention(),
+            if exit.handover_accepted {
+                "handover accepted"
+            } else {
+                "handover not yet accepted"
+            }
+        );
+        if let Some(notes) = &exit.notes {
+            text.push_str(&format!("\n*Handover notes* {}", escape(notes)));
+        }
+        message = message.section(text);
+    }
+    if chain.len() > 1 {
+        let links: Vec<String> = chain
+            .iter()
+            .map(|(id, status)| {
+                if *id == tour.id {
+                    format!("*{id}* (this, {})", status.name())
+                } else {
+                    format!("{id} ({})", status.name())
+                }
+            })
+            .collect();
+        message = message.section(format!("*Alliance* {}", links.join(" → ")));
     }
     let mut footer = format!(
         "Proposed {} by {} · `/tour history {id}`",

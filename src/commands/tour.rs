@@ -110,7 +110,74 @@ pub(super) fn handle(
         }
         TourCommand::Show { tour } => {
             let tour = visible(engine, req, tour, parse::USAGE_SHOW)?;
-            Ok(render::card(&tour, me))
+            let chain = chain(engine, req, &tour)?;
+            Ok(render::card(&tour, me, &chain))
+        }
+        TourCommand::Extend { tour, months } => {
+            let tour = change(engine, req, tour, parse::USAGE_EXTEND, |t| {
+                t.extend(me, months, now)
+            })?;
+            Ok(Message::text(format!(
+                "Tour *{}* now runs {}. {} sees it in the tour's history, and the plan-the-next-tour reminders follow the new end date.",
+                tour.id,
+                render::span(tour.starts_on, tour.ends_on, tour.term),
+                other_party(&tour, me).mention()
+            )))
+        }
+        TourCommand::Complete { tour } => {
+            let tour = change(engine, req, tour, parse::USAGE_COMPLETE, |t| {
+                t.complete(me, now)
+            })?;
+            let done = tour
+                .objectives
+                .iter()
+                .filter(|o| o.done_at.is_some())
+                .count();
+            Ok(Message::text(format!(
+                "Tour *{}* is completed, with {done} of {} objective(s) done. What comes next? `/tour next {} <kind> <length> <mission…>` proposes the follow-up.",
+                tour.id,
+                tour.objectives.len(),
+                tour.id.0
+            )))
+        }
+        TourCommand::Next {
+            after,
+            kind,
+            term,
+            mission,
+        } => {
+            let tour = next(engine, req, after, None, kind, term, &mission, now)?;
+            Ok(Message::text(format!(
+                "Proposed tour *{}* to {} as the next tour after *{after}*: {} tour, {}.\n>{}",
+                tour.id,
+                tour.member.mention(),
+                tour.kind.name(),
+                render::span(tour.starts_on, tour.ends_on, tour.term),
+                escape(&tour.mission)
+            )))
+        }
+        TourCommand::Leave {
+            tour,
+            successor,
+            on,
+            notes,
+        } => {
+            let tour = change(engine, req, tour, parse::USAGE_LEAVE, |t| {
+                t.leave(me, &successor, on, notes.as_deref(), now)
+            })?;
+            let last = tour
+                .exit
+                .as_ref()
+                .map(|e| e.on.to_string())
+                .unwrap_or_default();
+            Ok(Message::text(format!(
+                "The exit from tour *{}* is planned: {}'s last day is {last}. {} is asked to accept the handover, and {} and {} get a short checklist each week until then.",
+                tour.id,
+                tour.member.mention(),
+                successor.mention(),
+                tour.member.mention(),
+                tour.manager.mention()
+            )))
         }
         TourCommand::History { tour } => {
             let tour = visible(engine, req, tour, parse::USAGE_HISTORY)?;
@@ -138,6 +205,64 @@ pub(super) fn propose(
             Tour::propose(id, &req.user, member, kind, term, mission, now)
         })?
         .map_err(refusal(parse::USAGE_PROPOSE))
+}
+
+/// Proposes, as `req.user`, the tour that follows `after` — to its member
+/// (`member`, when a form names one, must be them): the one path for the
+/// text command and the form opened by "Propose next tour".
+#[allow(clippy::too_many_arguments)]
+pub(super) fn next(
+    engine: &Engine,
+    req: &Request,
+    after: TourId,
+    member: Option<&crate::domain::UserId>,
+    kind: crate::domain::TourKind,
+    term: crate::domain::Term,
+    mission: &str,
+    now: DateTime<Utc>,
+) -> Result<Tour, Failure> {
+    let me = &req.user;
+    let admin = engine.is_admin(me);
+    engine
+        .store()
+        .propose_next(
+            &req.team,
+            after,
+            |previous| {
+                if !previous.visible_to(me, admin) {
+                    return Err(TourError::NotFound(after));
+                }
+                previous.check_next(me)?;
+                match member {
+                    Some(m) if m != &previous.member => Err(TourError::NextIsForTheMember {
+                        id: after,
+                        member: previous.member.mention(),
+                    }),
+                    _ => Ok(()),
+                }
+            },
+            |previous, id| {
+                let (mut tour, entry) =
+                    Tour::propose(id, me, &previous.member, kind, term, mission, now)?;
+                tour.previous = Some(previous.id);
+                Ok((tour, entry))
+            },
+        )?
+        .map_err(refusal(parse::USAGE_NEXT))
+}
+
+/// The leaving member's answer to the alumni question (buttons and form).
+pub(super) fn answer_alumni(
+    engine: &Engine,
+    req: &Request,
+    tour: TourId,
+    join: bool,
+    contact: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Tour, Failure> {
+    change(engine, req, tour, parse::USAGE_LEAVE, |t| {
+        t.answer_alumni(&req.user, join, contact, now)
+    })
 }
 
 /// Adds an objective as `req.user`, like `/tour objective <id> add …`.
@@ -204,6 +329,52 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
     }
 }
 
+/// The other party of a tour than `me` (the member, for an admin).
+fn other_party<'a>(tour: &'a Tour, me: &crate::domain::UserId) -> &'a crate::domain::UserId {
+    if me == &tour.manager {
+        &tour.member
+    } else {
+        &tour.manager
+    }
+}
+
+/// The tours linked before and after `tour` (`/tour next`), oldest first,
+/// that the caller may see: the person's alliance, as ids and statuses.
+fn chain(
+    engine: &Engine,
+    req: &Request,
+    tour: &Tour,
+) -> Result<Vec<(TourId, crate::domain::Status)>, Failure> {
+    /// Far more than a career holds; a guard against a corrupt loop.
+    const MAX_LINKS: usize = 50;
+    let admin = engine.is_admin(&req.user);
+    let store = engine.store();
+    let mut before = Vec::new();
+    let mut at = tour.previous;
+    while let Some(id) = at.filter(|_| before.len() < MAX_LINKS) {
+        let Some(t) = store.tour(&req.team, id)? else {
+            break;
+        };
+        at = t.previous;
+        if t.visible_to(&req.user, admin) {
+            before.push((t.id, t.status));
+        }
+    }
+    before.reverse();
+    before.push((tour.id, tour.status));
+    let mut at = tour.next;
+    while let Some(id) = at.filter(|_| before.len() < 2 * MAX_LINKS) {
+        let Some(t) = store.tour(&req.team, id)? else {
+            break;
+        };
+        at = t.next;
+        if t.visible_to(&req.user, admin) {
+            before.push((t.id, t.status));
+        }
+    }
+    Ok(before)
+}
+
 /// Reads a tour the caller may see; to anyone else it does not exist.
 fn visible(
     engine: &Engine,
@@ -218,7 +389,7 @@ fn visible(
 }
 
 /// Applies a rule to a tour the caller may see, durably.
-fn change(
+pub(super) fn change(
     engine: &Engine,
     req: &Request,
     id: TourId,

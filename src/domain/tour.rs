@@ -369,8 +369,10 @@ pub enum TourError {
     NotLeaving(TourId),
     #[error("That was already answered for tour {0}.")]
     AlreadyAnswered(TourId),
-    #[error("Tour {id} already has a next tour ({next}) waiting for an answer.")]
+    #[error("Tour {id} already has a next tour ({next}) that is still open.")]
     NextPending { id: TourId, next: TourId },
+    #[error("The tour after {id} is for its member, {member}; propose a new tour for anyone else.")]
+    NextIsForTheMember { id: TourId, member: String },
 }
 
 pub const MAX_MISSION: usize = 1000;

@@ -196,7 +196,7 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
                 && state.api.is_some()
                 && let Some(trigger_id) = cmd.trigger_id
             {
-                let view = form::propose_view(None);
+                let view = form::propose_view(None, None);
                 return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, view }));
             }
             let request = Request {
@@ -246,26 +246,27 @@ fn interaction(state: &AppState, i: Interaction, now: DateTime<Utc>) -> (Answer,
                         .clone()
                         .unwrap_or_else(|| now.timestamp_micros().to_string()),
                 };
-                if let (AfterClick::OpenProposeForm { member }, Some(trigger_id)) =
+                if let (AfterClick::OpenView { view }, Some(trigger_id)) =
                     (state.engine.click(&click, now), i.trigger_id.clone())
                 {
-                    follow_up = Some(FollowUp::OpenView {
-                        trigger_id,
-                        view: form::propose_view(Some(&member)),
-                    });
+                    follow_up = Some(FollowUp::OpenView { trigger_id, view });
                 }
             }
             (Answer::Ack, follow_up)
         }
         "view_submission" => match &i.view {
-            Some(view) if view.callback_id == form::CALLBACK_ID => {
-                let answer =
-                    state
-                        .engine
-                        .submit_propose_form(&i.team, &i.user, &view.state.values, now);
-                (Answer::Json(answer.to_string().into_bytes()), None)
-            }
-            _ => (Answer::Ack, None),
+            Some(view) => match state.engine.submit_view(
+                &i.team,
+                &i.user,
+                &view.callback_id,
+                &view.private_metadata,
+                &view.state.values,
+                now,
+            ) {
+                Some(answer) => (Answer::Json(answer.to_string().into_bytes()), None),
+                None => (Answer::Ack, None),
+            },
+            None => (Answer::Ack, None),
         },
         _ => (Answer::Ack, None),
     }

@@ -20,6 +20,7 @@
 //!   workspace or a tour's history is one range scan; a person's tours are
 //!   one value, read in one lookup.
 
+pub mod alumni;
 pub mod keys;
 pub mod memory;
 pub mod outbox;
@@ -349,22 +350,46 @@ impl Store {
         build: impl Fn(TourId) -> Result<(Tour, HistoryEntry), TourError>,
     ) -> Result<Result<Tour, TourError>, StoreError> {
         self.write(|tx| {
-            let counter = keys::tour_counter(team);
-            let next = match tx.get(TreeName::Meta, &counter)? {
-                Some(bytes) => u64::from_be_bytes(
-                    bytes
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| TxFail::Engine("bad tour counter".into()))?,
-                ),
-                None => 1,
-            };
-            tx.insert(TreeName::Meta, &counter, &(next + 1).to_be_bytes())?;
-            let built = build(TourId(next));
+            let built = build(next_id_in(tx, team)?);
             if let Ok((tour, entry)) = &built {
                 put_tour(tx, team, &self.policy, None, tour, entry)?;
             }
             Ok(built.map(|(tour, _)| tour))
+        })
+    }
+
+    /// Proposes the tour that follows `after` (`/tour next`): the new
+    /// proposal and the link on the tour it follows, in one transaction.
+    /// `may` decides whether the caller may follow that tour (first, so a
+    /// stranger learns nothing); `build` makes the proposal with the new id.
+    /// A next tour still open (proposed or running) is not proposed twice.
+    pub fn propose_next(
+        &self,
+        team: &TeamId,
+        after: TourId,
+        may: impl Fn(&Tour) -> Result<(), TourError>,
+        build: impl Fn(&Tour, TourId) -> Result<(Tour, HistoryEntry), TourError>,
+    ) -> Result<Result<Tour, TourError>, StoreError> {
+        self.write(|tx| {
+            let Some(previous) = read_tour_in(tx, team, after)? else {
+                return Ok(Err(TourError::NotFound(after)));
+            };
+            if let Err(e) = may(&previous) {
+                return Ok(Err(e));
+            }
+            if let Some(next) = previous.next
+                && read_tour_in(tx, team, next)?.is_some_and(|n| n.status.is_open())
+            {
+                return Ok(Err(TourError::NextPending { id: after, next }));
+            }
+            let (tour, entry) = match build(&previous, next_id_in(tx, team)?) {
+                Ok(built) => built,
+                Err(e) => return Ok(Err(e)),
+            };
+            put_tour(tx, team, &self.policy, None, &tour, &entry)?;
+            let (linked, link) = previous.link_next(&tour);
+            put_tour(tx, team, &self.policy, Some(&previous), &linked, &link)?;
+            Ok(Ok(tour))
         })
     }
 
@@ -377,11 +402,9 @@ impl Store {
         rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
     ) -> Result<Result<Tour, TourError>, StoreError> {
         self.write(|tx| {
-            let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(team, id))? else {
+            let Some(current) = read_tour_in(tx, team, id)? else {
                 return Ok(Err(TourError::NotFound(id)));
             };
-            let current: Tour =
-                decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
             let changed = rule(&current);
             if let Ok((tour, entry)) = &changed {
                 put_tour(tx, team, &self.policy, Some(&current), tour, entry)?;
@@ -421,6 +444,28 @@ impl Store {
             Err(TxOutcome::Failed(e)) => Err(e),
         }
     }
+}
+
+/// Takes the workspace's next tour id.
+fn next_id_in(tx: &dyn Tx, team: &TeamId) -> Result<TourId, TxFail> {
+    let counter = keys::tour_counter(team);
+    let next = match tx.get(TreeName::Meta, &counter)? {
+        Some(bytes) => u64::from_be_bytes(
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| TxFail::Engine("bad tour counter".into()))?,
+        ),
+        None => 1,
+    };
+    tx.insert(TreeName::Meta, &counter, &(next + 1).to_be_bytes())?;
+    Ok(TourId(next))
+}
+
+pub(crate) fn read_tour_in(tx: &dyn Tx, team: &TeamId, id: TourId) -> Result<Option<Tour>, TxFail> {
+    tx.get(TreeName::Tours, &keys::tour(team, id))?
+        .map(|bytes| decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string())))
+        .transpose()
 }
 
 /// Writes a tour, its newest history entry, both parties' summaries, the

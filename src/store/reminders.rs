@@ -120,10 +120,9 @@ fn recipients_in(
     policy: &ReminderPolicy,
     due: &DueReminder,
 ) -> Result<Option<(Tour, Vec<UserId>)>, TxFail> {
-    let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
+    let Some(tour) = super::read_tour_in(tx, &due.team, due.tour)? else {
         return Ok(None);
     };
-    let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
     let owed = schedule::due_at(&tour, policy, &due.series);
     let valid = if due.round == 0 {
         owed == Some(due.at)
@@ -181,10 +180,9 @@ fn fire_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<us
 /// The exit date has come: the tour ends, and a member who said yes to the
 /// alumni network becomes an alumnus with their manager as liaison.
 fn depart_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<usize, TxFail> {
-    let Some(bytes) = tx.get(TreeName::Tours, &keys::tour(&due.team, due.tour))? else {
+    let Some(tour) = super::read_tour_in(tx, &due.team, due.tour)? else {
         return Ok(0);
     };
-    let tour: Tour = decode(TreeName::Tours, &bytes).map_err(engine)?;
     if schedule::due_at(&tour, policy, &Series::Exit) != Some(due.at) {
         return Ok(0);
     }

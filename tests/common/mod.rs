@@ -231,6 +231,39 @@ impl Bot {
     }
 }
 
+impl Bot {
+    /// Submits a modal as `user` (a signed `view_submission`) and returns
+    /// Slack's view of the answer (`{}` for a plain acknowledgement).
+    pub async fn submit_view(
+        &self,
+        user: &str,
+        callback_id: &str,
+        private_metadata: &str,
+        values: Value,
+    ) -> Value {
+        let payload = serde_json::json!({
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "alliance-test"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": "2222.3333.form",
+            "view": {
+                "id": "V0FORM", "type": "modal", "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
+            }
+        });
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        let response = self.post_signed(body.as_bytes(), FORM).await;
+        assert_eq!(response.status(), 200);
+        let bytes = response.bytes().await.unwrap();
+        if bytes.is_empty() {
+            return serde_json::json!({});
+        }
+        serde_json::from_slice(&bytes).unwrap()
+    }
+}
+
 /// Opens the store, waiting briefly for a bot stopped a moment ago to let go
 /// of sled's file lock (its background flusher drops it asynchronously).
 async fn open_when_released(path: &std::path::Path) -> Store {
