@@ -49,7 +49,8 @@ impl App {
             ))
         });
         let state = Arc::new(AppState {
-            engine: Engine::new(store.clone(), config.admins.clone()),
+            engine: Engine::new(store.clone(), config.admins.clone())
+                .with_alumni_directory(config.alumni_directory_for_everyone),
             signing_secret,
             clock,
             wake: Arc::new(Notify::new()),

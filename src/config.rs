@@ -48,6 +48,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub cache_capacity_bytes: u64,
     pub admins: BTreeSet<UserId>,
+    /// `[workspace] alumni_directory = "everyone"` (else admins only).
+    pub alumni_directory_for_everyone: bool,
     /// Always ends with `/`.
     pub slack_api_url: String,
     pub api_timeout: Duration,
@@ -87,6 +89,7 @@ struct RemindersFile {
     ending_days: Vec<u32>,
     ended_every_days: u32,
     recommit_every_months: u32,
+    keep_in_touch_months: u32,
     working_hours_start: String,
     working_hours_end: String,
     working_days: Vec<String>,
@@ -111,6 +114,7 @@ struct StoreFile {
 #[serde(deny_unknown_fields)]
 struct WorkspaceFile {
     admins: Vec<String>,
+    alumni_directory: String,
 }
 
 #[derive(Deserialize)]
@@ -257,6 +261,18 @@ impl Config {
         if r.ending_days.iter().any(|d| *d == 0 || *d > 3650) {
             problems.push("reminders.ending_days: each must be between 1 and 3650".to_string());
         }
+        if !matches!(
+            file.workspace.alumni_directory.as_str(),
+            "everyone" | "admins"
+        ) {
+            problems.push(format!(
+                "workspace.alumni_directory: `{}` must be \"everyone\" or \"admins\"",
+                file.workspace.alumni_directory
+            ));
+        }
+        if !(1..=120).contains(&file.reminders.keep_in_touch_months) {
+            problems.push("reminders.keep_in_touch_months: must be between 1 and 120".to_string());
+        }
         let hours = WorkingHours::new(
             &r.working_hours_start,
             &r.working_hours_end,
@@ -292,7 +308,9 @@ impl Config {
                         ending_days: file.reminders.ending_days.clone(),
                         ended_every_days: file.reminders.ended_every_days,
                         recommit_every_months: file.reminders.recommit_every_months,
+                        keep_in_touch_months: file.reminders.keep_in_touch_months,
                     },
+                    alumni_directory_for_everyone: file.workspace.alumni_directory == "everyone",
                     working_hours,
                     default_tz,
                     signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
@@ -325,14 +343,19 @@ impl Config {
         let admins: Vec<String> = self.admins.iter().map(|a| format!("\"{a}\"")).collect();
         format!(
             "[server]\nlisten = \"{}\"\nrequest_timeout_secs = {}\n\n[store]\npath = \"{}\"\ncache_capacity_mb = {}\n\n\
-             [workspace]\nadmins = [{}]\n\n[slack]\napi_url = \"{}\"\n# SLACK_SIGNING_SECRET: {}\n# SLACK_BOT_TOKEN: {}\n\n\
+             [workspace]\nadmins = [{}]\nalumni_directory = \"{}\"\n\n[slack]\napi_url = \"{}\"\n# SLACK_SIGNING_SECRET: {}\n# SLACK_BOT_TOKEN: {}\n\n\
              [scheduler]\ntick = \"{}\"\n\n[reminders]\nproposal_waiting_days = {}\nending_days = {:?}\nended_every_days = {}\n\
-             recommit_every_months = {}\nworking_hours = \"{}–{}\"\ndefault_timezone = \"{}\"\n\n[log]\nfilter = \"{}\"\n",
+             recommit_every_months = {}\nkeep_in_touch_months = {}\nworking_hours = \"{}–{}\"\ndefault_timezone = \"{}\"\n\n[log]\nfilter = \"{}\"\n",
             self.listen,
             self.request_timeout.as_secs(),
             self.data_dir.display(),
             self.cache_capacity_bytes >> 20,
             admins.join(", "),
+            if self.alumni_directory_for_everyone {
+                "everyone"
+            } else {
+                "admins"
+            },
             self.slack_api_url,
             secret(&self.signing_secret),
             secret(&self.bot_token),
@@ -341,6 +364,7 @@ impl Config {
             self.reminders.ending_days,
             self.reminders.ended_every_days,
             self.reminders.recommit_every_months,
+            self.reminders.keep_in_touch_months,
             self.working_hours.start().format("%H:%M"),
             self.working_hours.end().format("%H:%M"),
             self.default_tz.name(),

@@ -252,7 +252,8 @@ fn shell(config: &Config, user: &str, team: &str) -> anyhow::Result<()> {
     let team = TeamId::parse(team)
         .ok_or_else(|| anyhow!("--team `{team}` is not a Slack-style team id (like TLOCAL)"))?;
     let store = open_store(config)?;
-    let engine = Engine::new(store, config.admins.clone());
+    let engine = Engine::new(store, config.admins.clone())
+        .with_alumni_directory(config.alumni_directory_for_everyone);
     let stdin = std::io::stdin();
     alliance::shell::run(
         &engine,

@@ -89,8 +89,10 @@ fn show_direct_messages(
         if !shown.insert(entry.key.clone()) {
             continue;
         }
-        let tour = store.tour(team, entry.notice.tour).ok().flatten();
-        let message = notify::render(&entry.notice, tour.as_ref()).to_terminal();
+        let Ok(message) = notify::render_from(store, team, &entry.notice) else {
+            continue;
+        };
+        let message = message.to_terminal();
         writeln!(out, "  ┌ DM to @{}", entry.recipient())?;
         for line in message.lines() {
             writeln!(out, "  │ {line}")?;

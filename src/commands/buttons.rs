@@ -15,7 +15,9 @@
 
 use super::notify::{self, parse_reminder_value};
 use super::{Engine, Failure, Request, form, modals, parse, tour};
+use crate::domain::alumni::AlumniError;
 use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::schedule::Series;
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use crate::store::StoreError;
 use crate::store::outbox::{Delivery, OutboxEntry};
@@ -117,6 +119,58 @@ impl Engine {
                     }),
                 }
             }
+            notify::PROPOSE_FOR => {
+                let Some(member) = click.value.as_deref().and_then(UserId::parse) else {
+                    return Ok(AfterClick::Nothing);
+                };
+                Ok(AfterClick::OpenView {
+                    view: form::propose_view(Some(&member), None),
+                })
+            }
+            notify::ALUMNI_TOUCH | notify::ALUMNI_STOP => {
+                let Some((_, Series::KeepInTouch(who, _), _)) =
+                    click.value.as_deref().and_then(parse_reminder_value)
+                else {
+                    return Ok(AfterClick::Nothing);
+                };
+                let admin = self.is_admin(&click.user);
+                let touch = click.action_id == notify::ALUMNI_TOUCH;
+                let changed = self.store().change_alumnus(&click.team, &who, now, |old| {
+                    let Some(a) = old.filter(|a| a.is_steward(&click.user, admin)) else {
+                        return Err(AlumniError::NotFound(who.mention()));
+                    };
+                    if touch {
+                        a.touch(&click.user, admin, None, now)
+                    } else {
+                        a.stop_reminders(&click.user, admin)
+                    }
+                })?;
+                let text = match changed {
+                    Ok(_) if touch => format!(
+                        "✅ Logged a contact with {}. Add a note any time with `/alumni touch {} &lt;note&gt;`.",
+                        who.mention(),
+                        who.mention()
+                    ),
+                    Ok(_) => format!(
+                        "No more keep-in-touch reminders about {} — until you log a contact with `/alumni touch`.",
+                        who.mention()
+                    ),
+                    Err(e) => {
+                        self.note(click, None, &e.to_string(), now)?;
+                        return Ok(AfterClick::Nothing);
+                    }
+                };
+                self.replace(
+                    click,
+                    crate::store::alumni::NO_TOUR,
+                    NoticeKind::Note {
+                        key: click.action_ts.clone(),
+                        text,
+                    },
+                    now,
+                )?;
+                Ok(AfterClick::Nothing)
+            }
             notify::ACCEPT_HANDOVER => {
                 let Some(id) = click.value.as_deref().and_then(|v| v.parse::<u64>().ok()) else {
                     return Ok(AfterClick::Nothing);
@@ -200,6 +254,9 @@ impl Engine {
         let Some((id, series, round)) = identity.and_then(parse_reminder_value) else {
             return Ok(AfterClick::Nothing);
         };
+        if let Series::KeepInTouch(who, _) = &series {
+            return self.snooze_keep_in_touch(click, who, &series, round, now);
+        }
         let Some(tour) = self.party_tour(click, TourId(id), now)? else {
             return Ok(AfterClick::Nothing);
         };
@@ -212,19 +269,8 @@ impl Engine {
                     tour.id
                 )
             }
-            action => {
-                let until = if action == notify::SNOOZE_WEEK {
-                    Some(now + Duration::weeks(1))
-                } else {
-                    click
-                        .selected_date
-                        .as_deref()
-                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                        .filter(|d| *d > now.date_naive())
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .map(|t| t.and_utc())
-                };
-                let Some(until) = until else {
+            _ => {
+                let Some(until) = snooze_until(click, now) else {
                     self.note(
                         click,
                         Some(tour.id),
@@ -250,6 +296,59 @@ impl Engine {
             },
             now,
         )?;
+        Ok(AfterClick::Nothing)
+    }
+
+    /// Snooze on a keep-in-touch reminder: the liaison's (or an admin's).
+    fn snooze_keep_in_touch(
+        &self,
+        click: &Click,
+        who: &UserId,
+        series: &Series,
+        round: u32,
+        now: DateTime<Utc>,
+    ) -> Result<AfterClick, StoreError> {
+        let admin = self.is_admin(&click.user);
+        let steward = self
+            .store()
+            .alumnus(&click.team, who)?
+            .is_some_and(|a| a.is_steward(&click.user, admin));
+        let until = snooze_until(click, now);
+        let text = match (steward, until) {
+            (false, _) => format!(
+                "{} isn't in the alumni network that you look after.",
+                who.mention()
+            ),
+            (true, None) => "Pick a date after today to snooze until.".to_string(),
+            (true, Some(until)) => {
+                self.store().snooze(
+                    &click.team,
+                    crate::store::alumni::NO_TOUR,
+                    series,
+                    &click.user,
+                    round + 1,
+                    until,
+                )?;
+                format!(
+                    "⏰ Snoozed until {}: I'll remind you about {} then.",
+                    until.date_naive(),
+                    who.mention()
+                )
+            }
+        };
+        if steward && until.is_some() {
+            self.replace(
+                click,
+                crate::store::alumni::NO_TOUR,
+                NoticeKind::Note {
+                    key: click.action_ts.clone(),
+                    text,
+                },
+                now,
+            )?;
+        } else {
+            self.note(click, None, &text, now)?;
+        }
         Ok(AfterClick::Nothing)
     }
 
@@ -324,4 +423,19 @@ impl Engine {
             .enqueue(&OutboxEntry::post(&click.team, notice, now))
             .map(|_| ())
     }
+}
+
+/// When a snooze click brings the reminder back: a week on, or the start of
+/// the picked day (which must be after today).
+fn snooze_until(click: &Click, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if click.action_id == notify::SNOOZE_WEEK {
+        return Some(now + Duration::weeks(1));
+    }
+    click
+        .selected_date
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .filter(|d| *d > now.date_naive())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
 }

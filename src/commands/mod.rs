@@ -7,6 +7,7 @@
 //! friendly ephemeral answer with the usage line; a fault of ours is logged
 //! and the person gets a short apology, never a Rust error string.
 
+mod alumni;
 pub mod buttons;
 pub mod form;
 pub mod modals;
@@ -40,6 +41,7 @@ pub struct Request {
 pub struct Engine {
     store: Store,
     admins: BTreeSet<UserId>,
+    alumni_directory_for_everyone: bool,
 }
 
 /// Why a command did not produce its normal answer.
@@ -58,7 +60,24 @@ impl From<StoreError> for Failure {
 
 impl Engine {
     pub fn new(store: Store, admins: BTreeSet<UserId>) -> Engine {
-        Engine { store, admins }
+        Engine {
+            store,
+            admins,
+            alumni_directory_for_everyone: true,
+        }
+    }
+
+    /// Whether everyone in the workspace sees the alumni directory (the
+    /// default), or only admins and liaisons.
+    pub fn with_alumni_directory(self, for_everyone: bool) -> Engine {
+        Engine {
+            alumni_directory_for_everyone: for_everyone,
+            ..self
+        }
+    }
+
+    pub fn alumni_directory_for_everyone(&self) -> bool {
+        self.alumni_directory_for_everyone
     }
 
     pub fn store(&self) -> &Store {
@@ -89,7 +108,7 @@ impl Engine {
         match req.command.as_str() {
             "/tour" => tour::handle(self, req, now),
             "/1on1" => Ok(render::coming_soon("1on1")),
-            "/alumni" => Ok(render::coming_soon("alumni")),
+            "/alumni" => alumni::handle_text(self, req, now),
             other => Ok(blocks::problem(
                 &format!(
                     "I don't know the command `{}`.",

@@ -6,10 +6,12 @@
 //! `tour.extend`, `tour.plan_exit` carry `tour|series|round`.
 
 use super::render;
+use crate::domain::alumni::Alumnus;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
-use crate::domain::{Status, Tour, TourKind};
+use crate::domain::{Status, TeamId, Tour, TourKind};
 use crate::slack::blocks::{Element, Message, escape, truncate};
+use crate::store::{Store, StoreError};
 
 pub const ACCEPT: &str = "tour.accept";
 pub const DECLINE: &str = "tour.decline";
@@ -22,6 +24,10 @@ pub const PLAN_EXIT: &str = "tour.plan_exit";
 pub const ACCEPT_HANDOVER: &str = "tour.accept_handover";
 pub const ALUMNI_JOIN: &str = "alumni.join";
 pub const ALUMNI_DECLINE: &str = "alumni.decline";
+pub const ALUMNI_TOUCH: &str = "alumni.touch";
+pub const ALUMNI_STOP: &str = "alumni.stop";
+/// On `/alumni rehire`'s answer: open the propose form for that person.
+pub const PROPOSE_FOR: &str = "tour.propose_for";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {
@@ -34,6 +40,87 @@ pub fn parse_reminder_value(value: &str) -> Option<(u64, Series, u32)> {
     let series = Series::parse(parts.next()?)?;
     let round = parts.next()?.parse().ok()?;
     parts.next().is_none().then_some((tour, series, round))
+}
+
+/// The message for `notice`, from what the store holds now: the tour it is
+/// about, or for an alumni reminder the alumnus and their last tour.
+pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Message, StoreError> {
+    if let NoticeKind::Reminder {
+        series: series @ Series::KeepInTouch(who, _),
+        round,
+        ..
+    } = &notice.kind
+    {
+        let alumnus = store.alumnus(team, who)?;
+        let last_tour = match alumnus.as_ref().and_then(|a| a.last_tour) {
+            Some(id) => store.tour(team, id)?,
+            None => None,
+        };
+        return Ok(keep_in_touch(
+            alumnus.as_ref(),
+            last_tour.as_ref(),
+            series,
+            *round,
+        ));
+    }
+    let tour = store.tour(team, notice.tour)?;
+    Ok(render(notice, tour.as_ref()))
+}
+
+/// To an alumnus' liaison: time to get in touch, with what to talk about.
+fn keep_in_touch(
+    alumnus: Option<&Alumnus>,
+    last_tour: Option<&Tour>,
+    series: &Series,
+    round: u32,
+) -> Message {
+    let Some(alumnus) = alumnus else {
+        return Message::text("That person is no longer in the alumni network.");
+    };
+    let mut text = format!(
+        "Time to get in touch with {}, who is in the alumni network",
+        alumnus.user.mention()
+    );
+    if let Some(left) = alumnus.left_on {
+        text.push_str(&format!(" (left on {left})"));
+    }
+    text.push('.');
+    if let Some(tour) = last_tour {
+        text.push_str(&format!(
+            "\nTheir last tour: *{}* — {}",
+            tour.id,
+            escape(&truncate(&tour.mission, 200))
+        ));
+    }
+    match alumnus.contacts.last() {
+        Some(c) => text.push_str(&format!(
+            "\nLast contact: {} by {}{}",
+            c.at.date_naive(),
+            c.by.mention(),
+            c.note
+                .as_ref()
+                .map(|n| format!(" — “{}”", escape(&truncate(n, 300))))
+                .unwrap_or_default()
+        )),
+        None => text.push_str("\nNo contact logged yet."),
+    }
+    if let Some(contact) = &alumnus.contact {
+        text.push_str(&format!("\nThey left a contact: {}", escape(contact)));
+    }
+    let value = reminder_value(0, series, round);
+    Message::text(text)
+        .context("You are their alumni liaison. A short note, a coffee, news from the team: the alliance outlives the job.")
+        .actions(vec![
+            Element::button("Logged a contact", ALUMNI_TOUCH, &value, Some("primary")),
+            Element::button("Not any more", ALUMNI_STOP, &value, None),
+        ])
+        .actions_for(
+            Some(&value),
+            vec![
+                Element::button("Snooze 1 week", SNOOZE_WEEK, &value, None),
+                Element::datepicker(SNOOZE_UNTIL, "Snooze until…"),
+            ],
+        )
 }
 
 /// The message for `notice`; `tour` is `None` if it no longer exists.
@@ -176,6 +263,7 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Series::Handover(_) => return handover_checklist(tour, series, round),
         Series::AlumniAsk => return alumni_ask(tour, series, round),
         Series::Exit => format!("Tour *{id}* ends today."),
+        Series::KeepInTouch(..) => format!("Keep in touch (tour *{id}*)."),
         Series::Recommit(years) => format!(
             "Foundational tour *{id}* is {years} year{} old: time for the yearly re-commitment. Does the mission still fit you both?",
             if *years == 1 { "" } else { "s" }

@@ -115,11 +115,148 @@ pub enum TourCommand {
         on: Option<NaiveDate>,
         notes: Option<String>,
     },
+    /// `/tour alumni …`, the same as `/alumni …`.
+    Alumni(AlumniCommand),
     /// A command of the grammar that a later release brings (`checkin`, …),
     /// or a whole family (`1on1`, `alumni`).
     ComingSoon {
         what: &'static str,
     },
+}
+
+/// The `/alumni` grammar (also `/tour alumni …`):
+///
+/// ```text
+/// add @user [left YYYY-MM-DD] [liaison @user] [note…]
+/// list [text…]     show @user     touch @user [note…]
+/// liaison @user @new-liaison     rehire @user     remove @user
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlumniCommand {
+    Help,
+    Add {
+        user: UserId,
+        left: Option<NaiveDate>,
+        liaison: Option<UserId>,
+        note: Option<String>,
+    },
+    List {
+        text: Option<String>,
+    },
+    Show {
+        user: UserId,
+    },
+    Touch {
+        user: UserId,
+        note: Option<String>,
+    },
+    Liaison {
+        user: UserId,
+        liaison: UserId,
+    },
+    Rehire {
+        user: UserId,
+    },
+    Remove {
+        user: UserId,
+    },
+}
+
+pub const USAGE_ALUMNI_HELP: &str = "/alumni help";
+pub const USAGE_ALUMNI_ADD: &str = "/alumni add @user [left YYYY-MM-DD] [liaison @user] [note…]";
+pub const USAGE_ALUMNI_LIST: &str = "/alumni list [text…]";
+pub const USAGE_ALUMNI_SHOW: &str = "/alumni show @user";
+pub const USAGE_ALUMNI_TOUCH: &str = "/alumni touch @user [note…]";
+pub const USAGE_ALUMNI_LIAISON: &str = "/alumni liaison @user @new-liaison";
+pub const USAGE_ALUMNI_REHIRE: &str = "/alumni rehire @user";
+pub const USAGE_ALUMNI_REMOVE: &str = "/alumni remove @user";
+
+/// Every `/alumni` usage line, in the order `/alumni help` shows them.
+pub const ALUMNI_USAGES: [&str; 8] = [
+    USAGE_ALUMNI_ADD,
+    USAGE_ALUMNI_LIST,
+    USAGE_ALUMNI_SHOW,
+    USAGE_ALUMNI_TOUCH,
+    USAGE_ALUMNI_LIAISON,
+    USAGE_ALUMNI_REHIRE,
+    USAGE_ALUMNI_REMOVE,
+    USAGE_ALUMNI_HELP,
+];
+
+pub fn parse_alumni(text: &str) -> Result<AlumniCommand, Usage> {
+    let mut words = Words::new(text);
+    let Some(sub) = words.next() else {
+        return Ok(AlumniCommand::Help);
+    };
+    let person = |words: &mut Words, usage_line: &'static str| match words.next() {
+        Some(w) => mention(w, usage_line),
+        None => Err(usage("Who? Mention them.", usage_line)),
+    };
+    let free = |words: &mut Words| {
+        Some(strip_quotes(&decode_entities(words.rest()))).filter(|t| !t.is_empty())
+    };
+    match sub.to_ascii_lowercase().as_str() {
+        "help" | "?" => Ok(AlumniCommand::Help),
+        "add" => {
+            let user = person(&mut words, USAGE_ALUMNI_ADD)?;
+            let mut left = None;
+            let mut liaison = None;
+            loop {
+                match words.peek().map(str::to_ascii_lowercase).as_deref() {
+                    Some("left") if left.is_none() => {
+                        words.next();
+                        left = Some(date(words.next(), USAGE_ALUMNI_ADD)?);
+                    }
+                    Some("liaison") if liaison.is_none() => {
+                        words.next();
+                        liaison = Some(person(&mut words, USAGE_ALUMNI_ADD)?);
+                    }
+                    _ => break,
+                }
+            }
+            Ok(AlumniCommand::Add {
+                user,
+                left,
+                liaison,
+                note: free(&mut words),
+            })
+        }
+        "list" => Ok(AlumniCommand::List {
+            text: free(&mut words),
+        }),
+        "show" => {
+            let user = person(&mut words, USAGE_ALUMNI_SHOW)?;
+            no_more(&mut words, USAGE_ALUMNI_SHOW)?;
+            Ok(AlumniCommand::Show { user })
+        }
+        "touch" => Ok(AlumniCommand::Touch {
+            user: person(&mut words, USAGE_ALUMNI_TOUCH)?,
+            note: free(&mut words),
+        }),
+        "liaison" => {
+            let user = person(&mut words, USAGE_ALUMNI_LIAISON)?;
+            let liaison = person(&mut words, USAGE_ALUMNI_LIAISON)?;
+            no_more(&mut words, USAGE_ALUMNI_LIAISON)?;
+            Ok(AlumniCommand::Liaison { user, liaison })
+        }
+        "rehire" => {
+            let user = person(&mut words, USAGE_ALUMNI_REHIRE)?;
+            no_more(&mut words, USAGE_ALUMNI_REHIRE)?;
+            Ok(AlumniCommand::Rehire { user })
+        }
+        "remove" => {
+            let user = person(&mut words, USAGE_ALUMNI_REMOVE)?;
+            no_more(&mut words, USAGE_ALUMNI_REMOVE)?;
+            Ok(AlumniCommand::Remove { user })
+        }
+        _ => Err(usage(
+            format!(
+                "I don't know `{}`. Here is what `/alumni` can do:",
+                clip(sub)
+            ),
+            USAGE_ALUMNI_HELP,
+        )),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,7 +348,7 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             })
         }
         "leave" => parse_leave(&mut words),
-        "alumni" => Ok(TourCommand::ComingSoon { what: "alumni" }),
+        "alumni" => Ok(TourCommand::Alumni(parse_alumni(words.rest())?)),
         other => match LATER.iter().find(|l| **l == other) {
             Some(what) => Ok(TourCommand::ComingSoon { what }),
             None => Err(usage(

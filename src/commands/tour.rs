@@ -19,6 +19,7 @@ pub(super) fn handle(
     match command {
         TourCommand::Help => Ok(render::help()),
         TourCommand::ComingSoon { what } => Ok(render::coming_soon(what)),
+        TourCommand::Alumni(command) => super::alumni::handle(engine, req, command, now),
         TourCommand::Propose {
             member,
             kind,

@@ -16,10 +16,12 @@
 //! | `handover:wN` | both | weekly after an exit is planned, until the last day |
 //! | `alumni-ask` | member | 7 days before the last day (at once if sooner), until answered |
 //! | `exit` | nobody | the last day: the tour ends (and the member becomes an alumnus if they said yes) |
+//! | `keep-in-touch:U…:nN` | the alumnus' liaison | N × 6 months after the last logged contact (not about a tour: its due entries carry tour 0) |
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
 
+use super::alumni::Alumnus;
 use super::people::UserId;
 use super::tour::{Status, Tour, TourKind};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
@@ -32,6 +34,7 @@ pub struct ReminderPolicy {
     pub ending_days: Vec<u32>,
     pub ended_every_days: u32,
     pub recommit_every_months: u32,
+    pub keep_in_touch_months: u32,
 }
 
 impl Default for ReminderPolicy {
@@ -41,6 +44,7 @@ impl Default for ReminderPolicy {
             ending_days: vec![180, 90, 30, 7],
             ended_every_days: 7,
             recommit_every_months: 12,
+            keep_in_touch_months: 6,
         }
     }
 }
@@ -63,6 +67,9 @@ pub enum Series {
     AlumniAsk,
     /// The last day: not a message, the departure itself.
     Exit,
+    /// The N-th keep-in-touch reminder about an alumnus since the last
+    /// logged contact.
+    KeepInTouch(UserId, u32),
 }
 
 impl Series {
@@ -77,6 +84,7 @@ impl Series {
             Series::Handover(w) => format!("handover:w{w}"),
             Series::AlumniAsk => "alumni-ask".into(),
             Series::Exit => "exit".into(),
+            Series::KeepInTouch(who, n) => format!("keep-in-touch:{who}:n{n}"),
         }
     }
 
@@ -94,6 +102,13 @@ impl Series {
             k if k.starts_with("handover:") => number(k, "handover:w", "").map(Series::Handover),
             "alumni-ask" => Some(Series::AlumniAsk),
             "exit" => Some(Series::Exit),
+            k if k.starts_with("keep-in-touch:") => {
+                let (who, n) = k.strip_prefix("keep-in-touch:")?.split_once(':')?;
+                Some(Series::KeepInTouch(
+                    UserId::parse(who)?,
+                    n.strip_prefix('n')?.parse().ok()?,
+                ))
+            }
             _ => None,
         }
     }
@@ -108,13 +123,18 @@ impl Series {
             Series::Handover(_) => "handover",
             Series::AlumniAsk => "alumni-ask",
             Series::Exit => "exit",
+            Series::KeepInTouch(..) => "keep-in-touch",
         }
     }
 
-    /// Whether its occurrences hang on the end date, which an extension
-    /// moves: their messages' keys then name the day (see `notice`).
-    pub fn moves_with_end(&self) -> bool {
-        matches!(self, Series::Ending(_) | Series::Ended(_))
+    /// Whether the same place in the series can fall on another day — the
+    /// end date was extended, a contact was logged — so its messages' keys
+    /// must name the day (see `notice`).
+    pub fn keyed_by_day(&self) -> bool {
+        matches!(
+            self,
+            Series::Ending(_) | Series::Ended(_) | Series::KeepInTouch(..)
+        )
     }
 
     /// Who hears about it.
@@ -123,7 +143,7 @@ impl Series {
             Series::Waiting => vec![tour.member.clone()],
             Series::WaitingManager => vec![tour.manager.clone()],
             Series::AlumniAsk => vec![tour.member.clone()],
-            Series::Exit => Vec::new(),
+            Series::Exit | Series::KeepInTouch(..) => Vec::new(),
             _ => vec![tour.manager.clone(), tour.member.clone()],
         }
     }
@@ -203,7 +223,24 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
             Some(week_before.max(exit.planned_at))
         }
         Series::Exit => leaving().map(|exit| day_start(exit.on)),
+        Series::KeepInTouch(..) => None,
     }
+}
+
+/// When the `n`-th keep-in-touch reminder about `alumnus` falls due: every
+/// `keep_in_touch_months` after the last logged contact, unless the liaison
+/// said "not any more".
+pub fn keep_in_touch_at(
+    alumnus: &Alumnus,
+    policy: &ReminderPolicy,
+    n: u32,
+) -> Option<DateTime<Utc>> {
+    if alumnus.reminders_off || n == 0 {
+        return None;
+    }
+    alumnus
+        .last_touch()
+        .checked_add_months(Months::new(policy.keep_in_touch_months.saturating_mul(n)))
 }
 
 /// The first occurrence of every series the tour is in now.
@@ -409,6 +446,7 @@ mod tests {
             Series::Handover(2),
             Series::AlumniAsk,
             Series::Exit,
+            Series::KeepInTouch(u("UA"), 3),
         ] {
             assert_eq!(Series::parse(&s.key()), Some(s));
         }

@@ -225,8 +225,7 @@ impl Deliverer {
         if slot > now {
             return Ok(Step::Paced(slot));
         }
-        let tour = self.store.tour(&entry.team, entry.notice.tour)?;
-        let message = notify::render(&entry.notice, tour.as_ref());
+        let message = notify::render_from(&self.store, &entry.team, &entry.notice)?;
         match entry.action.clone() {
             Delivery::Update { channel, ts } => {
                 self.pacer().record(&channel, now);

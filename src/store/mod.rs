@@ -284,6 +284,11 @@ impl Store {
         }
     }
 
+    /// The cadences this store plans reminders with.
+    pub fn policy(&self) -> &ReminderPolicy {
+        &self.policy
+    }
+
     /// The same store, planning reminders with `policy`.
     pub fn with_policy(self, policy: ReminderPolicy) -> Store {
         Store {

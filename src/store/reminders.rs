@@ -14,8 +14,7 @@
 //! answered, extended or closed in the meantime.
 
 use super::{
-    Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
-    outbox,
+    Store, StoreError, TreeName, Tx, TxFail, decode_index, encode, encode_index, keys, outbox,
 };
 use crate::domain::alumni::Alumnus;
 use crate::domain::notice::{Notice, NoticeKind};
@@ -108,10 +107,6 @@ pub(crate) fn unplan_in(tx: &dyn Tx, due: &DueReminder) -> Result<(), TxFail> {
     tx.remove(TreeName::Due, &due.key())
 }
 
-fn engine(e: StoreError) -> TxFail {
-    TxFail::Engine(e.to_string())
-}
-
 /// Whom a due reminder would reach now, of its recipients: nobody if its
 /// tour no longer owes it, and never someone who marked that kind of
 /// reminder done. The one check behind delivery and `alliance reminders`.
@@ -167,7 +162,7 @@ fn fire_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<us
             kind: NoticeKind::Reminder {
                 series: due.series.clone(),
                 round: due.round,
-                on: due.series.moves_with_end().then(|| due.at.date_naive()),
+                on: due.series.keyed_by_day().then(|| due.at.date_naive()),
             },
         };
         if outbox::enqueue_in(tx, &due.team, &notice, due.at)? {
@@ -193,29 +188,27 @@ fn depart_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<
     super::put_tour(tx, &due.team, policy, Some(&tour), &left, &entry)?;
     let choice = tour.exit.as_ref().and_then(|e| e.alumni.as_ref());
     if let (Some(exit), Some(choice)) = (&tour.exit, choice.filter(|c| c.join)) {
-        let key = keys::person(&due.team, &tour.member);
-        let mut alumnus = match tx.get(TreeName::Alumni, &key)? {
-            Some(bytes) => decode(TreeName::Alumni, &bytes).map_err(engine)?,
-            None => Alumnus {
-                user: tour.member.clone(),
-                left_on: None,
-                liaison: tour.manager.clone(),
-                last_tour: None,
-                contact: None,
-                note: None,
-                contacts: Vec::new(),
-                returning: false,
-                added_at: due.at,
-                added_by: tour.member.clone(),
-            },
-        };
+        let old = super::alumni::read_in(tx, &due.team, &tour.member)?;
+        let mut alumnus = old.clone().unwrap_or_else(|| Alumnus {
+            user: tour.member.clone(),
+            left_on: None,
+            liaison: tour.manager.clone(),
+            last_tour: None,
+            contact: None,
+            note: None,
+            contacts: Vec::new(),
+            returning: false,
+            added_at: due.at,
+            added_by: tour.member.clone(),
+            reminders_off: false,
+        });
         alumnus.left_on = Some(exit.on);
         alumnus.last_tour = Some(tour.id);
         alumnus.returning = false;
         if choice.contact.is_some() {
             alumnus.contact = choice.contact.clone();
         }
-        tx.insert(TreeName::Alumni, &key, &encode(&alumnus))?;
+        super::alumni::put_in(tx, &due.team, policy, old.as_ref(), &alumnus, due.at)?;
     }
     Ok(owed)
 }
@@ -267,6 +260,17 @@ impl Store {
         let NoticeKind::Reminder { series, round, .. } = &notice.kind else {
             return Ok(true);
         };
+        if let Series::KeepInTouch(..) = series {
+            let policy = self.policy.clone();
+            return self
+                .run(false, |tx| {
+                    let owed = super::alumni::check_keep_in_touch_in(
+                        tx, team, &policy, series, *round, &notice.to, planned,
+                    )?;
+                    Ok(Ok::<_, ()>(owed))
+                })
+                .map(|r| r.unwrap_or_default());
+        }
         let due = DueReminder {
             at: planned,
             team: team.clone(),

@@ -371,6 +371,10 @@ impl Reply {
                     assert!(block["text"]["text"].as_str().unwrap().chars().count() <= 3000)
                 }
                 "context" | "divider" => {}
+                "actions" => {
+                    let elements = block["elements"].as_array().expect("elements");
+                    assert!((1..=25).contains(&elements.len()), "{block}");
+                }
                 other => panic!("unexpected block type {other}"),
             }
         }

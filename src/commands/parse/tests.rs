@@ -146,10 +146,124 @@ fn accepted_inputs() {
             TourCommand::ComingSoon { what: "checkin" },
         ),
         ("1on1 list", TourCommand::ComingSoon { what: "1on1" }),
-        ("alumni list", TourCommand::ComingSoon { what: "alumni" }),
+        (
+            "alumni list",
+            TourCommand::Alumni(AlumniCommand::List { text: None }),
+        ),
+        (
+            "extend 9 6 months",
+            TourCommand::Extend {
+                tour: TourId(9),
+                months: 6,
+            },
+        ),
+        ("complete #9", TourCommand::Complete { tour: TourId(9) }),
+        (
+            "next 9 transformational 2y Lead the platform",
+            TourCommand::Next {
+                after: TourId(9),
+                kind: Transformational,
+                term: Term::Months(24),
+                mission: "Lead the platform".into(),
+            },
+        ),
+        (
+            "next 9 foundational Grow the company",
+            TourCommand::Next {
+                after: TourId(9),
+                kind: Foundational,
+                term: Term::OpenEnded,
+                mission: "Grow the company".into(),
+            },
+        ),
+        (
+            "leave 9 successor <@U2|bo> on 2027-01-31 Runbook &amp; keys",
+            TourCommand::Leave {
+                tour: TourId(9),
+                successor: u("U2"),
+                on: Some(d("2027-01-31")),
+                notes: Some("Runbook & keys".into()),
+            },
+        ),
+        (
+            "leave 9 successor <@U2>",
+            TourCommand::Leave {
+                tour: TourId(9),
+                successor: u("U2"),
+                on: None,
+                notes: None,
+            },
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input), Ok(expected), "input: {input:?}");
+    }
+}
+
+#[test]
+fn alumni_inputs() {
+    let cases: Vec<(&str, AlumniCommand)> = vec![
+        ("", AlumniCommand::Help),
+        (
+            "add <@U1> left 2026-10-31 liaison <@U2> Moved &gt; Lisbon",
+            AlumniCommand::Add {
+                user: u("U1"),
+                left: Some(d("2026-10-31")),
+                liaison: Some(u("U2")),
+                note: Some("Moved > Lisbon".into()),
+            },
+        ),
+        (
+            "add <@U1> liaison <@U2> left 2026-10-31",
+            AlumniCommand::Add {
+                user: u("U1"),
+                left: Some(d("2026-10-31")),
+                liaison: Some(u("U2")),
+                note: None,
+            },
+        ),
+        (
+            "list sailing club",
+            AlumniCommand::List {
+                text: Some("sailing club".into()),
+            },
+        ),
+        ("show <@U1>", AlumniCommand::Show { user: u("U1") }),
+        (
+            "touch <@U1> coffee",
+            AlumniCommand::Touch {
+                user: u("U1"),
+                note: Some("coffee".into()),
+            },
+        ),
+        (
+            "liaison <@U1> <@U3>",
+            AlumniCommand::Liaison {
+                user: u("U1"),
+                liaison: u("U3"),
+            },
+        ),
+        ("rehire <@U1>", AlumniCommand::Rehire { user: u("U1") }),
+        ("remove <@U1>", AlumniCommand::Remove { user: u("U1") }),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(parse_alumni(input), Ok(expected), "input: {input:?}");
+    }
+    for (input, usage_line) in [
+        ("add", USAGE_ALUMNI_ADD),
+        ("add @bo", USAGE_ALUMNI_ADD),
+        ("add <@U1> left tomorrow", USAGE_ALUMNI_ADD),
+        ("show <@U1> extra", USAGE_ALUMNI_SHOW),
+        ("liaison <@U1>", USAGE_ALUMNI_LIAISON),
+        ("rehire", USAGE_ALUMNI_REHIRE),
+        ("remove <@U1> <@U2>", USAGE_ALUMNI_REMOVE),
+        ("wave <@U1>", USAGE_ALUMNI_HELP),
+    ] {
+        assert_eq!(
+            parse_alumni(input).map_err(|u| u.usage),
+            Err(usage_line),
+            "input: {input:?}"
+        );
     }
 }
 
@@ -158,6 +272,29 @@ fn rejected_inputs() {
     let cases: Vec<(&str, &str, &str)> = vec![
         // (input, words the problem must contain, usage line)
         ("frobnicate", "don't know `frobnicate`", USAGE_HELP),
+        ("extend 9", "By how long", USAGE_EXTEND),
+        ("extend 9 forever", "By how long", USAGE_EXTEND),
+        ("extend 9 6m please", "didn't expect `please`", USAGE_EXTEND),
+        ("complete", "Which tour", USAGE_COMPLETE),
+        ("next 9 rotational", "How long", USAGE_NEXT),
+        (
+            "next 9 sabbatical 1y Rest",
+            "`sabbatical` isn't a kind",
+            USAGE_NEXT,
+        ),
+        ("next 9 rotational 1y", "mission", USAGE_NEXT),
+        ("leave 9", "successor", USAGE_LEAVE),
+        ("leave 9 successor", "Mention the successor", USAGE_LEAVE),
+        (
+            "leave 9 successor @bo",
+            "plain text, not a mention",
+            USAGE_LEAVE,
+        ),
+        (
+            "leave 9 successor <@U2> on 31/01/2027",
+            "isn't a date",
+            USAGE_LEAVE,
+        ),
         ("propose", "Who is the tour for", USAGE_PROPOSE),
         (
             "propose @ana rotational 1y Do it",

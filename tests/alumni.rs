@@ -1,0 +1,311 @@
+//! The alumni network end to end: `/alumni` permissions for every command,
+//! the directory's public and private parts, the liaison's keep-in-touch
+//! reminders (cadence, touch, snooze, "not any more") and the boomerang.
+
+mod common;
+
+use alliance::clock::Clock;
+use alliance::commands::notify;
+use alliance::domain::{TeamId, UserId};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::fake_slack::{FakeSlack, PostedMessage};
+use common::{ADMIN, Bot, TEAM};
+
+const MANAGER: &str = "UMANAGER";
+const FORMER: &str = "UFORMER";
+const OTHER: &str = "UOTHER";
+const STRANGER: &str = "USTRANGER";
+
+fn tuesday_9am() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+async fn drain(bot: &Bot, mut now: DateTime<Utc>) {
+    for _ in 0..50 {
+        match bot.deliver(now).await.next {
+            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
+            _ => return,
+        }
+    }
+    panic!("the outbox did not drain");
+}
+
+fn last_to(slack: &FakeSlack, user: &str) -> Option<PostedMessage> {
+    slack
+        .posted()
+        .into_iter()
+        .rev()
+        .find(|m| m.channel == format!("D{user}"))
+}
+
+fn alumnus(bot: &Bot, user: &str) -> Option<alliance::domain::alumni::Alumnus> {
+    bot.store
+        .alumnus(&TeamId::parse(TEAM).unwrap(), &UserId::parse(user).unwrap())
+        .unwrap()
+}
+
+/// A bot where MANAGER managed a tour of FORMER (so may add them).
+async fn with_former_report(slack: &FakeSlack) -> Bot {
+    let bot = Bot::with_slack(slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UFORMER> rotational 1y Keep the lights on",
+    )
+    .await
+    .assert_well_formed();
+    // Declined: no tour reminders get in the way of the alumni ones.
+    bot.tour(FORMER, "decline 1").await.assert_well_formed();
+    drain(&bot, tuesday_9am()).await;
+    bot
+}
+
+#[tokio::test]
+async fn who_may_add_see_and_change_an_alumnus() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+
+    // add: not a stranger; the former manager may, once.
+    bot.command(STRANGER, "/alumni", "add <@UFORMER>")
+        .await
+        .assert_problem("/alumni add");
+    assert!(alumnus(&bot, FORMER).is_none());
+    let added = bot
+        .command(
+            MANAGER,
+            "/alumni",
+            "add <@UFORMER> left 2026-10-31 Moved to Lisbon &amp; loves sailing",
+        )
+        .await;
+    added.assert_well_formed();
+    assert!(added.contains("liaison"), "{}", added.text());
+    bot.command(ADMIN, "/alumni", "add <@UFORMER>")
+        .await
+        .assert_problem("/alumni add");
+    let a = alumnus(&bot, FORMER).unwrap();
+    assert_eq!(
+        (a.liaison.as_str(), a.left_on.unwrap().to_string()),
+        (MANAGER, "2026-10-31".into())
+    );
+    assert_eq!(a.note.as_deref(), Some("Moved to Lisbon & loves sailing"));
+    // An admin may add anyone, naming another liaison.
+    bot.command(ADMIN, "/alumni", "add <@UOTHERGONE> liaison <@UOTHER>")
+        .await
+        .assert_well_formed();
+
+    // The directory: everyone sees names; only the liaison and admins the note.
+    let public = bot.command(STRANGER, "/alumni", "show <@UFORMER>").await;
+    public.assert_well_formed();
+    assert!(public.contains("<@UFORMER>") && !public.contains("Lisbon"));
+    for steward in [MANAGER, ADMIN] {
+        let private = bot.command(steward, "/alumni", "show <@UFORMER>").await;
+        assert!(private.contains("Lisbon"), "{}", private.text());
+    }
+    assert!(
+        bot.command(STRANGER, "/alumni", "list")
+            .await
+            .contains("<@UOTHERGONE>")
+    );
+    assert!(
+        !bot.command(STRANGER, "/alumni", "list sailing")
+            .await
+            .contains("<@UFORMER>")
+    );
+    assert!(
+        bot.command(MANAGER, "/alumni", "list sailing")
+            .await
+            .contains("<@UFORMER>")
+    );
+    assert!(
+        bot.tour(STRANGER, "alumni list")
+            .await
+            .contains("<@UFORMER>")
+    );
+
+    // touch, liaison, rehire, remove: the liaison or an admin, nobody else.
+    for (text, usage) in [
+        ("touch <@UFORMER> coffee", "/alumni touch"),
+        ("liaison <@UFORMER> <@USTRANGER>", "/alumni liaison"),
+        ("rehire <@UFORMER>", "/alumni rehire"),
+        ("remove <@UFORMER>", "/alumni remove"),
+    ] {
+        bot.command(STRANGER, "/alumni", text)
+            .await
+            .assert_problem(usage);
+    }
+    assert_eq!(alumnus(&bot, FORMER), Some(a.clone()), "nothing changed");
+    bot.command(MANAGER, "/alumni", "touch <@UFORMER> Coffee in town")
+        .await
+        .assert_well_formed();
+    assert_eq!(alumnus(&bot, FORMER).unwrap().contacts.len(), 1);
+    bot.command(ADMIN, "/alumni", "liaison <@UFORMER> <@UOTHER>")
+        .await
+        .assert_well_formed();
+    bot.command(MANAGER, "/alumni", "touch <@UFORMER>")
+        .await
+        .assert_problem("/alumni touch");
+    let rehired = bot.command(OTHER, "/alumni", "rehire <@UFORMER>").await;
+    rehired.assert_well_formed();
+    assert!(alumnus(&bot, FORMER).unwrap().returning);
+    assert!(
+        rehired.0.to_string().contains(notify::PROPOSE_FOR),
+        "{}",
+        rehired.0
+    );
+    bot.command(OTHER, "/alumni", "remove <@UFORMER>")
+        .await
+        .assert_well_formed();
+    assert!(alumnus(&bot, FORMER).is_none());
+    bot.command(OTHER, "/alumni", "show <@UFORMER>")
+        .await
+        .assert_problem("/alumni show");
+
+    // Bad input changes nothing and shows the usage.
+    bot.command(MANAGER, "/alumni", "add @former")
+        .await
+        .assert_problem("/alumni add");
+    bot.command(MANAGER, "/alumni", "frobnicate")
+        .await
+        .assert_problem("/alumni help");
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> left someday")
+        .await
+        .assert_problem("/alumni add");
+    assert!(alumnus(&bot, FORMER).is_none());
+}
+
+#[tokio::test]
+async fn a_directory_for_admins_hides_alumni_from_everyone_else() {
+    let slack = FakeSlack::start().await;
+    let mut config = common::config(Some(&slack), &[]);
+    config.alumni_directory_for_everyone = false;
+    let bot = Bot::launch(
+        tempfile::tempdir().unwrap(),
+        config,
+        Clock::starting_at(tuesday_9am()),
+    )
+    .await;
+    bot.command(ADMIN, "/alumni", "add <@UFORMER> liaison <@UMANAGER>")
+        .await
+        .assert_well_formed();
+    let hidden = bot.command(STRANGER, "/alumni", "show <@UFORMER>").await;
+    let missing = bot.command(STRANGER, "/alumni", "show <@UNOBODY>").await;
+    hidden.assert_problem("/alumni show");
+    assert_eq!(
+        hidden.text().replace("UFORMER", "X"),
+        missing.text().replace("UNOBODY", "X"),
+        "the same answer as for nobody"
+    );
+    assert!(
+        !bot.command(STRANGER, "/alumni", "list")
+            .await
+            .contains("UFORMER")
+    );
+    assert!(
+        bot.command(MANAGER, "/alumni", "list")
+            .await
+            .contains("<@UFORMER>")
+    );
+}
+
+#[tokio::test]
+async fn the_liaison_is_reminded_to_keep_in_touch_and_touch_snooze_and_stop_work() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    assert_eq!(bot.tick(tuesday_9am() + Duration::days(180)).enqueued, 0);
+
+    // Six months on (the bot restarted with the calendar), the liaison hears.
+    let dir = bot.stop().await;
+    let six_months = Utc.with_ymd_and_hms(2027, 5, 24, 10, 0, 0).unwrap();
+    let bot = Bot::with_slack(&slack, six_months, Some(dir)).await;
+    assert_eq!(bot.tick(six_months).enqueued, 1);
+    drain(&bot, six_months).await;
+    let reminder = last_to(&slack, MANAGER).unwrap();
+    assert_eq!(
+        reminder.metadata_key.as_deref(),
+        Some("tour:0:keep-in-touch:UFORMER:n1:2027-05-24:UMANAGER")
+    );
+    assert!(
+        reminder.text.contains("No contact logged yet"),
+        "{}",
+        reminder.text
+    );
+
+    // Snooze a week: it comes back once.
+    bot.click(MANAGER, &reminder, notify::SNOOZE_WEEK, None)
+        .await;
+    let week = six_months + Duration::days(7) + Duration::minutes(1);
+    assert_eq!(bot.tick(week).enqueued, 1);
+    drain(&bot, week).await;
+    let again = last_to(&slack, MANAGER).unwrap();
+    assert!(
+        again.metadata_key.as_deref().unwrap().ends_with(":s1"),
+        "{:?}",
+        again.metadata_key
+    );
+
+    // "Logged a contact" (on 24 May) restarts the cadence: nothing a year
+    // after adding them, the next one six months after the contact.
+    bot.click(MANAGER, &again, notify::ALUMNI_TOUCH, None).await;
+    assert_eq!(alumnus(&bot, FORMER).unwrap().contacts.len(), 1);
+    let year = Utc.with_ymd_and_hms(2027, 11, 24, 9, 30, 0).unwrap();
+    assert_eq!(bot.tick(year).enqueued, 0);
+    let after_touch = Utc.with_ymd_and_hms(2027, 11, 24, 10, 30, 0).unwrap();
+    assert_eq!(bot.tick(after_touch).enqueued, 1);
+    drain(&bot, after_touch).await;
+    let third = last_to(&slack, MANAGER).unwrap();
+    assert_eq!(
+        third.metadata_key.as_deref(),
+        Some("tour:0:keep-in-touch:UFORMER:n1:2027-11-24:UMANAGER")
+    );
+    assert!(
+        third.text.contains("Last contact: 2027-05-24"),
+        "{}",
+        third.text
+    );
+
+    // A stranger's click changes nothing; "Not any more" stops the series.
+    bot.click(STRANGER, &third, notify::ALUMNI_STOP, None).await;
+    assert!(!alumnus(&bot, FORMER).unwrap().reminders_off);
+    bot.click(MANAGER, &third, notify::ALUMNI_STOP, None).await;
+    assert!(alumnus(&bot, FORMER).unwrap().reminders_off);
+    let much_later = after_touch + Duration::days(400);
+    bot.tick(much_later);
+    let before_end = slack.posted().len();
+    drain(&bot, much_later).await;
+    assert!(
+        slack.posted()[before_end..].iter().all(|m| !m
+            .metadata_key
+            .as_deref()
+            .unwrap_or_default()
+            .contains("keep-in-touch")),
+        "no more keep-in-touch reminders"
+    );
+}
+
+#[tokio::test]
+async fn rehire_offers_the_propose_form_for_the_boomerang() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    let reply = bot.command(MANAGER, "/alumni", "rehire <@UFORMER>").await;
+    // The reply is ephemeral; Slack sends its button clicks like any other.
+    let message = PostedMessage {
+        channel: "D0CHANNEL".into(),
+        ts: "1.000001".into(),
+        text: reply.text(),
+        blocks: reply.0["blocks"].clone(),
+        metadata_key: None,
+    };
+    assert_eq!(
+        bot.click(MANAGER, &message, notify::PROPOSE_FOR, None)
+            .await,
+        200
+    );
+    let opened = slack.calls_to("views.open");
+    let view = &opened.last().expect("the propose form").body["view"];
+    assert_eq!(view["callback_id"], alliance::commands::form::CALLBACK_ID);
+    assert!(
+        view.to_string().contains("\"initial_user\":\"UFORMER\""),
+        "{view}"
+    );
+}
