@@ -225,6 +225,12 @@ fn outbox(config: &Config) -> anyhow::Result<()> {
                 e.recipient(),
                 at.format("%Y-%m-%d %H:%M UTC")
             ),
+            OutboxState::Redirected { to, .. } => println!(
+                "  redirected  {}  {}  → {} (deactivated) → liaison {to}",
+                e.team,
+                e.key,
+                e.recipient()
+            ),
             OutboxState::Sent { .. } | OutboxState::Dropped { .. } => {}
         }
     }

@@ -309,3 +309,70 @@ async fn rehire_offers_the_propose_form_for_the_boomerang() {
         "{view}"
     );
 }
+
+#[tokio::test]
+async fn a_departed_persons_reminders_go_to_their_liaison() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-11-01 to 2027-01-05 Close the year well",
+    )
+    .await;
+    bot.tour("UMEMBER", "accept 1").await;
+    drain(&bot, tuesday_9am()).await;
+    // The manager leaves the company; an admin keeps them in the network.
+    bot.command(ADMIN, "/alumni", "add <@UMANAGER> liaison <@UOTHER>")
+        .await
+        .assert_well_formed();
+    let event = serde_json::json!({
+        "type": "event_callback", "team_id": TEAM, "event_id": "Ev0USERCHANGE",
+        "api_app_id": "A0APP", "event_time": 1,
+        "event": {"type": "user_change", "user": {"id": MANAGER, "deleted": true, "is_bot": false}},
+    });
+    let response = bot
+        .post_signed(event.to_string().as_bytes(), "application/json")
+        .await;
+    assert_eq!(response.status(), 200);
+    // The member's account is deactivated too, and they are no alumnus.
+    slack.set_user("UMEMBER", "UTC", true);
+
+    let milestone = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+    assert_eq!(bot.tick(milestone).enqueued, 2);
+    drain(&bot, milestone).await;
+    let posted = slack.posted();
+    assert!(
+        !posted.iter().any(|m| m.channel == "DUMANAGER"
+            && m.metadata_key
+                .as_deref()
+                .unwrap_or_default()
+                .contains("ending")),
+        "nothing to the deactivated manager"
+    );
+    let to_liaison = last_to(&slack, OTHER).expect("the liaison hears");
+    assert_eq!(
+        to_liaison.metadata_key.as_deref(),
+        Some("tour:1:ending:30d:2026-12-06:UMANAGER:via-liaison")
+    );
+    assert!(
+        to_liaison.blocks.to_string().contains("alumni liaison"),
+        "{}",
+        to_liaison.blocks
+    );
+    let failed = bot
+        .store
+        .outbox_entry(
+            &TeamId::parse(TEAM).unwrap(),
+            "tour:1:ending:30d:2026-12-06:UMEMBER",
+        )
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            failed.state,
+            alliance::store::outbox::OutboxState::Failed { .. }
+        ),
+        "no liaison: recorded as failed, {:?}",
+        failed.state
+    );
+}

@@ -215,8 +215,15 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
             event_id,
             team,
             kind,
+            deactivated,
         } => {
             tracing::info!(%team, %event_id, %kind, "event acknowledged");
+            if let Some(user) = deactivated {
+                // Their messages go to their alumni liaison from now on.
+                if let Err(e) = state.engine.store().mark_inactive(&team, &user) {
+                    tracing::error!(error = %e, "could not record a deactivated account");
+                }
+            }
             (Answer::Ack, None)
         }
         Inbound::Ignored { kind } => {

@@ -26,6 +26,8 @@ pub enum Inbound {
         event_id: String,
         team: TeamId,
         kind: String,
+        /// For `user_change`: the person, if Slack says they were deactivated.
+        deactivated: Option<UserId>,
     },
     /// A well-formed envelope of a type we do not handle (e.g. `app_rate_limited`).
     Ignored {
@@ -154,6 +156,9 @@ struct EnvelopeJson {
 struct EventJson {
     #[serde(rename = "type")]
     kind: String,
+    /// An object for `user_change`, a string for messages.
+    #[serde(default)]
+    user: Option<serde_json::Value>,
 }
 
 /// Reads a verified body. `content_type` is the request's header value.
@@ -232,14 +237,22 @@ fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
         "url_verification" => Ok(Inbound::UrlVerification {
             challenge: json.challenge.ok_or(BadRequest::Field("challenge"))?,
         }),
-        "event_callback" => Ok(Inbound::Event {
-            event_id: json.event_id.ok_or(BadRequest::Field("event_id"))?,
-            team: json
-                .team_id
-                .as_deref()
-                .and_then(TeamId::parse)
-                .ok_or(BadRequest::Field("team_id"))?,
-            kind: json.event.ok_or(BadRequest::Field("event"))?.kind,
+        "event_callback" => Ok({
+            let event = json.event.ok_or(BadRequest::Field("event"))?;
+            let event_is_user_change = event.kind == "user_change";
+            Inbound::Event {
+                event_id: json.event_id.ok_or(BadRequest::Field("event_id"))?,
+                team: json
+                    .team_id
+                    .as_deref()
+                    .and_then(TeamId::parse)
+                    .ok_or(BadRequest::Field("team_id"))?,
+                kind: event.kind,
+                deactivated: event
+                    .user
+                    .filter(|u| event_is_user_change && u["deleted"] == true)
+                    .and_then(|u| u["id"].as_str().and_then(UserId::parse)),
+            }
         }),
         _ => Ok(Inbound::Ignored { kind: json.kind }),
     }

@@ -31,6 +31,7 @@ use super::pacer::Pacer;
 use crate::clock::Clock;
 use crate::commands::notify;
 use crate::domain::hours::{WorkingHours, parse_tz};
+use crate::domain::notice::Notice;
 use crate::store::outbox::{Delivery, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -38,6 +39,9 @@ use chrono_tz::Tz;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
+
+/// The key suffix of a message re-addressed to an alumni liaison.
+const VIA_LIAISON: &str = ":via-liaison";
 
 /// How many entries one pass looks at.
 const BATCH: usize = 200;
@@ -193,13 +197,16 @@ impl Deliverer {
         let to = entry.recipient().clone();
         let mut person = self.store.user(&entry.team, &to)?;
         if person.inactive && entry.action == Delivery::Post {
-            return self.fail(entry, "account_inactive", now);
+            return self.deactivated(entry, "account_inactive", now);
         }
         if entry.in_working_hours {
             let tz = match self.time_zone(&entry, &mut person, now).await {
                 Ok(tz) => tz,
                 Err(e) => return self.after_error(entry, e, now),
             };
+            if person.inactive && entry.action == Delivery::Post {
+                return self.deactivated(entry, "account_inactive", now);
+            }
             let open = self.hours.next_open(now, tz);
             if open > now {
                 entry.not_before = open;
@@ -225,7 +232,12 @@ impl Deliverer {
         if slot > now {
             return Ok(Step::Paced(slot));
         }
-        let message = notify::render_from(&self.store, &entry.team, &entry.notice)?;
+        let mut message = notify::render_from(&self.store, &entry.team, &entry.notice)?;
+        if entry.key.ends_with(VIA_LIAISON) {
+            message = message.context(
+                "You get this as an alumni liaison: the person it was for has left, and their Slack account is deactivated.",
+            );
+        }
         match entry.action.clone() {
             Delivery::Update { channel, ts } => {
                 self.pacer().record(&channel, now);
@@ -329,6 +341,44 @@ impl Deliverer {
         Ok(Step::Sent)
     }
 
+    /// The recipient's account is deactivated: an alumnus' messages go to
+    /// their liaison; anyone else's fail for good.
+    fn deactivated(
+        &self,
+        mut entry: OutboxEntry,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        let liaison = self
+            .store
+            .alumnus(&entry.team, entry.recipient())?
+            .map(|a| a.liaison)
+            .filter(|l| l != entry.recipient() && !entry.key.ends_with(VIA_LIAISON));
+        let Some(liaison) = liaison else {
+            return self.fail(entry, error, now);
+        };
+        tracing::info!(key = %entry.key, "recipient deactivated; sent to their alumni liaison");
+        let redirected = OutboxEntry {
+            key: format!("{}{VIA_LIAISON}", entry.key),
+            notice: Notice {
+                to: liaison.clone(),
+                ..entry.notice.clone()
+            },
+            state: OutboxState::Pending,
+            attempts: 0,
+            // The next pass takes it (this one has read its batch).
+            not_before: now + Duration::seconds(1),
+            ..entry.clone()
+        };
+        self.store.enqueue(&redirected)?;
+        entry.state = OutboxState::Redirected {
+            at: now,
+            to: liaison,
+        };
+        self.store.outbox_save(&entry)?;
+        Ok(Step::Later)
+    }
+
     fn fail(
         &self,
         mut entry: OutboxEntry,
@@ -360,6 +410,7 @@ impl Deliverer {
                     person.inactive = true;
                     self.store
                         .save_user(&entry.team, entry.recipient(), &person)?;
+                    return self.deactivated(entry, code, now);
                 }
                 return self.fail(entry, code, now);
             }

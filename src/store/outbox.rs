@@ -68,6 +68,12 @@ pub enum OutboxState {
     Dropped {
         at: DateTime<Utc>,
     },
+    /// The recipient's account is deactivated and they are an alumnus: the
+    /// message went to their alumni liaison instead (as `<key>:via-liaison`).
+    Redirected {
+        at: DateTime<Utc>,
+        to: UserId,
+    },
 }
 
 impl OutboxState {
@@ -87,6 +93,16 @@ pub struct UserCache {
     pub tz_checked_at: Option<DateTime<Utc>>,
     /// Deactivated (`account_inactive`, `user_not_found`, `deleted`).
     pub inactive: bool,
+}
+
+impl Store {
+    /// Slack said this person's account is deactivated (a `user_change`
+    /// event): the worker stops writing to them.
+    pub fn mark_inactive(&self, team: &TeamId, user: &UserId) -> Result<(), StoreError> {
+        let mut person = self.user(team, user)?;
+        person.inactive = true;
+        self.save_user(team, user, &person)
+    }
 }
 
 /// The time index keeps whole seconds, so `not_before` is kept to the
