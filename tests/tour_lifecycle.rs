@@ -368,10 +368,9 @@ async fn help_coming_soon_and_unknown_commands_are_friendly() {
     }
     for (command, text) in [
         ("/1on1", "list"),
-        ("/alumni", "list"),
         ("/tour", "1on1 list"),
-        ("/tour", "alumni list"),
         ("/tour", "checkin 1"),
+        ("/tour", "talk"),
     ] {
         let r = bot.command(MEMBER, command, text).await;
         r.assert_well_formed();

@@ -160,15 +160,7 @@ impl Engine {
                         return Ok(AfterClick::Nothing);
                     }
                 };
-                self.replace(
-                    click,
-                    crate::store::alumni::NO_TOUR,
-                    NoticeKind::Note {
-                        key: click.action_ts.clone(),
-                        text,
-                    },
-                    now,
-                )?;
+                self.replace_with_note(click, crate::store::alumni::NO_TOUR, text, now)?;
                 Ok(AfterClick::Nothing)
             }
             notify::ACCEPT_HANDOVER => {
@@ -287,15 +279,7 @@ impl Engine {
                 )
             }
         };
-        self.replace(
-            click,
-            tour.id,
-            NoticeKind::Note {
-                key: click.action_ts.clone(),
-                text,
-            },
-            now,
-        )?;
+        self.replace_with_note(click, tour.id, text, now)?;
         Ok(AfterClick::Nothing)
     }
 
@@ -337,15 +321,7 @@ impl Engine {
             }
         };
         if steward && until.is_some() {
-            self.replace(
-                click,
-                crate::store::alumni::NO_TOUR,
-                NoticeKind::Note {
-                    key: click.action_ts.clone(),
-                    text,
-                },
-                now,
-            )?;
+            self.replace_with_note(click, crate::store::alumni::NO_TOUR, text, now)?;
         } else {
             self.note(click, None, &text, now)?;
         }
@@ -371,6 +347,21 @@ impl Engine {
                 Ok(None)
             }
         }
+    }
+
+    /// Replaces the clicked message with a short note of what happened.
+    fn replace_with_note(
+        &self,
+        click: &Click,
+        tour: TourId,
+        text: String,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let kind = NoticeKind::Note {
+            key: click.action_ts.clone(),
+            text,
+        };
+        self.replace(click, tour, kind, now)
     }
 
     /// Replaces the clicked message with the current rendering of `kind`.
