@@ -20,6 +20,8 @@
 //!   workspace or a tour's history is one range scan; a person's tours are
 //!   one value, read in one lookup.
 
+pub mod erase;
+pub mod export;
 pub mod keys;
 pub mod memory;
 pub mod outbox;

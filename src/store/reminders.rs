@@ -50,7 +50,7 @@ struct DueReminderV1 {
 }
 
 impl DueReminder {
-    fn key(&self) -> Vec<u8> {
+    pub(super) fn key(&self) -> Vec<u8> {
         keys::due(
             self.at,
             &self.team,
@@ -77,15 +77,33 @@ impl DueReminder {
 
 /// Reads a due entry of any schema. A schema-1 entry names no recipients;
 /// they are the series' recipients in its tour (read once, when it fires).
-fn decode_due(store: &Store, bytes: &[u8]) -> Result<DueReminder, StoreError> {
+pub(super) fn decode_due(store: &Store, bytes: &[u8]) -> Result<DueReminder, StoreError> {
+    decode_due_with(bytes, |team, id| store.tour(team, id))
+}
+
+/// [`decode_due`] inside a transaction.
+pub(super) fn decode_due_in(tx: &dyn Tx, bytes: &[u8]) -> Result<DueReminder, TxFail> {
+    decode_due_with(bytes, |team, id| {
+        match tx.get(TreeName::Tours, &keys::tour(team, id)) {
+            Ok(bytes) => bytes.map(|b| decode(TreeName::Tours, &b)).transpose(),
+            Err(TxFail::Engine(e)) => Err(StoreError::Engine(e)),
+            Err(TxFail::Abort) => Err(StoreError::Engine("aborted".into())),
+        }
+    })
+    .map_err(engine)
+}
+
+fn decode_due_with(
+    bytes: &[u8],
+    tour: impl Fn(&TeamId, TourId) -> Result<Option<Tour>, StoreError>,
+) -> Result<DueReminder, StoreError> {
     if bytes.first() != Some(&1) {
         return decode_index(TreeName::Due, bytes);
     }
     let old: DueReminderV1 = decode_index(TreeName::Due, bytes)?;
     let recipients = match &old.to {
         Some(one) => vec![one.clone()],
-        None => store
-            .tour(&old.team, old.tour)?
+        None => tour(&old.team, old.tour)?
             .map(|t| old.series.recipients(&t))
             .unwrap_or_default(),
     };
