@@ -34,13 +34,17 @@ pub struct Click {
 }
 
 /// What the surface must still do after the click was recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum AfterClick {
     Nothing,
     /// Open the propose form for the next tour of `member`.
     OpenProposeForm {
         member: UserId,
     },
+    /// Replace the clicked message with this one through the click's
+    /// `response_url` (an ephemeral message can change no other way).
+    /// Nothing of it is stored.
+    Respond(crate::slack::blocks::Message),
 }
 
 impl Engine {
@@ -84,6 +88,7 @@ impl Engine {
             notify::SNOOZE_WEEK | notify::SNOOZE_UNTIL | notify::DONE => {
                 self.reminder_click(click, now)
             }
+            notify::FORGET_ME => self.forget_me(click, now),
             notify::PROPOSE_NEXT | notify::EXTEND | notify::PLAN_EXIT => {
                 let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
                     return Ok(AfterClick::Nothing);
@@ -233,7 +238,7 @@ impl Engine {
     }
 
     /// A private DM answering the click.
-    fn note(
+    pub(super) fn note(
         &self,
         click: &Click,
         tour: Option<TourId>,

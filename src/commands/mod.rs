@@ -11,6 +11,7 @@ pub mod buttons;
 pub mod form;
 pub mod notify;
 pub mod parse;
+mod privacy;
 mod render;
 mod tour;
 

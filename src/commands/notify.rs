@@ -22,6 +22,8 @@ pub const PLAN_EXIT: &str = "tour.plan_exit";
 pub const ACCEPT_HANDOVER: &str = "tour.accept_handover";
 pub const ALUMNI_JOIN: &str = "alumni.join";
 pub const ALUMNI_DECLINE: &str = "alumni.decline";
+/// On the `/tour forget-me` prompt; carries the id of the person it erases.
+pub const FORGET_ME: &str = "privacy.forget_me";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {

@@ -7,6 +7,7 @@
 //! objective <id> done <n>
 //! accept <id>            decline <id> [reason…]        withdraw <id>
 //! list [team|all|@user]  show <id>                      history <id>
+//! forget-me              (erase my own data, after a confirmation button)
 //! ```
 //!
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
@@ -35,9 +36,10 @@ pub const USAGE_WITHDRAW: &str = "/tour withdraw <id>";
 pub const USAGE_LIST: &str = "/tour list [team|all|@user]";
 pub const USAGE_SHOW: &str = "/tour show <id>";
 pub const USAGE_HISTORY: &str = "/tour history <id>";
+pub const USAGE_FORGET_ME: &str = "/tour forget-me";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 9] = [
+pub const ALL_USAGES: [&str; 10] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_ACCEPT,
@@ -46,6 +48,7 @@ pub const ALL_USAGES: [&str; 9] = [
     USAGE_LIST,
     USAGE_SHOW,
     USAGE_HISTORY,
+    USAGE_FORGET_ME,
     USAGE_HELP,
 ];
 
@@ -84,6 +87,11 @@ pub enum TourCommand {
     History {
         tour: TourId,
     },
+    /// Erase my data (`other`: someone named it for another person, which
+    /// is refused: that is the operator's `alliance erase`).
+    ForgetMe {
+        other: Option<UserId>,
+    },
     /// A command of the grammar that a later release brings (`checkin`, …),
     /// or a whole family (`1on1`, `alumni`).
     ComingSoon {
@@ -118,15 +126,8 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
 }
 
 /// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 8] = [
-    "checkin",
-    "extend",
-    "complete",
-    "next",
-    "leave",
-    "talk",
-    "forget-me",
-    "1on1",
+const LATER: [&str; 7] = [
+    "checkin", "extend", "complete", "next", "leave", "talk", "1on1",
 ];
 
 /// `/tour propose` with nothing after it: on Slack it opens the propose
@@ -166,6 +167,14 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         "history" => Ok(TourCommand::History {
             tour: only_id(&mut words, USAGE_HISTORY)?,
         }),
+        "forget-me" => {
+            let other = words
+                .next()
+                .map(|w| mention(w, USAGE_FORGET_ME))
+                .transpose()?;
+            no_more(&mut words, USAGE_FORGET_ME)?;
+            Ok(TourCommand::ForgetMe { other })
+        }
         "alumni" => Ok(TourCommand::ComingSoon { what: "alumni" }),
         other => match LATER.iter().find(|l| **l == other) {
             Some(what) => Ok(TourCommand::ComingSoon { what }),

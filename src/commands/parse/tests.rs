@@ -147,6 +147,13 @@ fn accepted_inputs() {
         ),
         ("1on1 list", TourCommand::ComingSoon { what: "1on1" }),
         ("alumni list", TourCommand::ComingSoon { what: "alumni" }),
+        ("forget-me", TourCommand::ForgetMe { other: None }),
+        (
+            "FORGET-ME <@U7|bo>",
+            TourCommand::ForgetMe {
+                other: Some(u("U7")),
+            },
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input), Ok(expected), "input: {input:?}");
@@ -158,6 +165,8 @@ fn rejected_inputs() {
     let cases: Vec<(&str, &str, &str)> = vec![
         // (input, words the problem must contain, usage line)
         ("frobnicate", "don't know `frobnicate`", USAGE_HELP),
+        ("forget-me now", "isn't a person", USAGE_FORGET_ME),
+        ("forget-me <@U7> <@U8>", "didn't expect", USAGE_FORGET_ME),
         ("propose", "Who is the tour for", USAGE_PROPOSE),
         (
             "propose @ana rotational 1y Do it",
