@@ -447,6 +447,58 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Term, TourKind};
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn erasing_on_the_memory_backend_leaves_no_trace_and_counts_placeholders() {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let u = |s: &str| UserId::parse(s).unwrap();
+        for (manager, member) in [("UMGR", "UANNA"), ("UANNA", "UBOB"), ("UMGR", "UBOB")] {
+            store
+                .create_tour(&team, |id| {
+                    Tour::propose(
+                        id,
+                        &u(manager),
+                        &u(member),
+                        TourKind::Rotational,
+                        Term::Months(12),
+                        "Pair with <@UANNA|anna k>",
+                        now,
+                    )
+                })
+                .unwrap()
+                .unwrap();
+        }
+        let done = store.erase_person(&u("UANNA"), None).unwrap();
+        assert_eq!(done.tours_kept, 2);
+        assert_eq!(done.placeholders, vec![(team.clone(), u("UERASED1"))]);
+        for (tree, k, v) in store.raw_entries().unwrap() {
+            for needle in [&b"UANNA"[..], b"anna k"] {
+                assert!(
+                    !contains(&k, needle) && !contains(&v, needle),
+                    "{} {:?}",
+                    tree.name(),
+                    String::from_utf8_lossy(&v)
+                );
+            }
+        }
+        let summaries = store.tours_of(&team, &u("UERASED1")).unwrap();
+        assert_eq!(summaries.len(), 2, "the placeholder lists the shared tours");
+        assert_eq!(
+            store.tours_of(&team, &u("UBOB")).unwrap()[1].manager,
+            u("UERASED1")
+        );
+        assert_eq!(
+            store.erase_person(&u("UANNA"), None).unwrap(),
+            Erasure::default(),
+            "a second erase finds nothing"
+        );
+        let next = store.erase_person(&u("UBOB"), Some(&team)).unwrap();
+        assert_eq!(next.placeholders, vec![(team, u("UERASED2"))]);
+    }
 
     #[test]
     fn placeholders_are_valid_ids_that_say_what_they_are() {

@@ -919,6 +919,91 @@ fn csv_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{Term, TourKind};
+    use chrono::TimeZone;
+
+    fn filled() -> Store {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        for member in ["UA", "UB", "UC"] {
+            store
+                .create_tour(&team, |id| {
+                    Tour::propose(
+                        id,
+                        &UserId::parse("UM").unwrap(),
+                        &UserId::parse(member).unwrap(),
+                        TourKind::Rotational,
+                        Term::Months(12),
+                        "Run support",
+                        now,
+                    )
+                })
+                .unwrap()
+                .unwrap();
+        }
+        store
+    }
+
+    fn export_of(store: &Store) -> String {
+        let mut out = Vec::new();
+        store.export(None, &mut out, &mut |_| {}).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn progress_is_reported_every_so_many_records_read() {
+        let store = filled();
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        store
+            .export_every(None, &mut out, 4, &mut |n| seen.push(n))
+            .unwrap();
+        // 3 tours, 3 history entries, 2 meta entries, 6 reminders, 3 outbox entries.
+        assert_eq!(seen, [4, 8, 12, 16]);
+    }
+
+    #[test]
+    fn a_tampered_export_is_refused_before_anything_is_written() {
+        let good = export_of(&filled());
+        for (from, to, why) in [
+            ("\"next_tour\":4", "\"next_tour\":3", "next_tour"),
+            ("\"team\":\"T1\"", "\"team\":\"t1\"", "not a Slack id"),
+            (
+                "\"version\": 1",
+                "\"version\": \"one\"",
+                "no readable `version`",
+            ),
+            (
+                "\"alliance-export\"",
+                "\"something\"",
+                "not an Alliance export",
+            ),
+            ("\"tours\"", "\"tourz\"", "damaged"),
+        ] {
+            let bad = good.replacen(from, to, 1);
+            assert_ne!(bad, good, "{from}");
+            let store = Store::in_memory();
+            let err = store.import(bad.as_bytes(), &mut |_| {}).unwrap_err();
+            assert!(
+                err.is_refusal() && err.to_string().contains(why),
+                "{from}: {err}"
+            );
+            assert_eq!(store.first_non_empty().unwrap(), None, "nothing written");
+        }
+        let twice = good.replacen(
+            "\"outbox\": [\n",
+            "\"outbox\": [\n    {\"team\":\"T1\",\"key\":\"tour:1:proposal\",\"notice\":{\"tour\":1,\"to\":\"UA\",\"kind\":{\"type\":\"proposal\"}},\"action\":{\"type\":\"post\"},\"not_before\":\"2026-11-24T09:00:00Z\",\"in_working_hours\":false,\"state\":{\"type\":\"pending\"},\"attempts\":0,\"created_at\":\"2026-11-24T09:00:00Z\"},\n",
+            1,
+        );
+        let err = Store::in_memory()
+            .import(twice.as_bytes(), &mut |_| {})
+            .unwrap_err();
+        assert!(err.to_string().contains("same outbox entry"), "{err}");
+        let store = Store::in_memory();
+        store.import(good.as_bytes(), &mut |_| {}).unwrap();
+        assert_eq!(export_of(&store), good);
+    }
 
     #[test]
     fn csv_cells_are_quoted_and_never_formulas() {
