@@ -43,6 +43,13 @@
 //!   resurrect an entry the erase removed.
 //! - Every tree is handled by an exhaustive `match` over [`TreeName`], as in
 //!   [`super::export`].
+//! - Cost: each round reads the whole store once (there is no index by
+//!   person for reminders and messages), so an erase is at least two full
+//!   scans; on a very large store `/tour forget-me` takes seconds.
+//! - Known gap: a delivery to the person in flight at that very moment may
+//!   cache their DM channel again after the last scan. `alliance erase` runs
+//!   on a stopped bot and cannot meet it; after a `/tour forget-me` during
+//!   such a delivery, `alliance erase` finishes the job.
 
 use super::export::{self, Walk, split_dismissed, split_person, split_team};
 use super::outbox::{OutboxEntry, UserCache};
