@@ -19,7 +19,7 @@
 //! - [`commands`]: the `/tour` grammar, the engine every surface calls, the
 //!   buttons, the propose form, and how the bot's messages read.
 //! - [`store`]: sled behind a small backend trait, keys and indexes, the
-//!   reminder index and the outbox.
+//!   reminder index and the outbox; export/import and erasing a person.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the
 //!   app manifest, the Web API client and the outbox delivery worker.
 //! - [`shell`]: the local REPL surface.

@@ -10,7 +10,8 @@ use alliance::store::outbox::OutboxState;
 use alliance::store::{Store, StoreError};
 use anyhow::{Context, anyhow};
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -56,7 +57,50 @@ enum Command {
     },
     /// Print the outbox: messages pending, in flight and failed for good.
     Outbox,
+    /// Write everything the store holds, or everything about one person:
+    /// JSON is complete and importable, CSV is the tours table only.
+    /// Needs the bot stopped.
+    Export {
+        /// Only what concerns this person (a Slack user id, like U0123ABCD).
+        #[arg(long, value_name = "USER")]
+        person: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Json)]
+        format: ExportFormat,
+        /// Write to FILE (replaced only once the export is complete)
+        /// instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Restore a JSON export into an empty data directory.
+    Import {
+        /// The export file (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Erase a person's data everywhere it appears. Tours they share stay
+    /// for the other party, with a placeholder in their place. Needs the bot
+    /// stopped.
+    Erase {
+        /// Whom to erase (a Slack user id, like U0123ABCD).
+        #[arg(long, value_name = "USER")]
+        person: String,
+        /// Only in this workspace (default: every workspace).
+        #[arg(long, value_name = "TEAM")]
+        team: Option<String>,
+    },
 }
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Json,
+    Csv,
+}
+
+/// The operator's mistake (a bad id, a refused import): reported with exit
+/// code 2, like clap's own usage errors, and nothing was changed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -85,6 +129,13 @@ fn main() -> ExitCode {
         }
         Command::Reminders { at } => reminders(&config, at.as_deref()),
         Command::Outbox => outbox(&config),
+        Command::Export {
+            person,
+            format,
+            output,
+        } => export(&config, person.as_deref(), format, output.as_deref()),
+        Command::Import { file } => import(&config, &file),
+        Command::Erase { person, team } => erase(&config, &person, team.as_deref()),
         Command::Manifest { .. } => unreachable!("handled before the configuration is read"),
     };
     match result {
@@ -95,7 +146,11 @@ fn main() -> ExitCode {
 
 fn fail(e: &anyhow::Error) -> ExitCode {
     eprintln!("alliance: {e:#}");
-    ExitCode::FAILURE
+    if e.downcast_ref::<Refused>().is_some() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 fn open_store(config: &Config) -> anyhow::Result<Store> {
@@ -270,5 +325,127 @@ fn shell(config: &Config, user: &str, team: &str) -> anyhow::Result<()> {
         chrono::Utc::now,
     )?;
     engine.store().flush()?;
+    Ok(())
+}
+
+fn user_arg(flag: &str, text: &str) -> anyhow::Result<UserId> {
+    UserId::parse(text).ok_or_else(|| {
+        anyhow!(Refused(format!(
+            "{flag} `{text}` is not a Slack user id (like U0123ABCD)"
+        )))
+    })
+}
+
+fn export(
+    config: &Config,
+    person: Option<&str>,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    let person = person.map(|p| user_arg("--person", p)).transpose()?;
+    let store = open_store(config)?;
+    let mut progress = |read: u64| eprintln!("alliance: export: {read} records read…");
+    let mut write = |out: &mut dyn Write| -> anyhow::Result<String> {
+        Ok(match format {
+            ExportFormat::Json => store
+                .export(person.as_ref(), out, &mut progress)?
+                .to_string(),
+            ExportFormat::Csv => {
+                let rows = store.export_csv(person.as_ref(), out, &mut progress)?;
+                format!(
+                    "{rows} tours (CSV holds the tours table only; JSON is the complete export)"
+                )
+            }
+        })
+    };
+    let what = match output {
+        None => write(&mut BufWriter::new(std::io::stdout().lock()))?,
+        Some(path) => {
+            // Written beside the target and renamed when complete, so a
+            // failed export never leaves a truncated file under its name.
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            let result = std::fs::File::create(&partial)
+                .with_context(|| format!("cannot create {}", partial.display()))
+                .and_then(|file| write(&mut BufWriter::new(file)))
+                .and_then(|what| {
+                    std::fs::rename(&partial, path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    Ok(what)
+                });
+            if result.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            result?
+        }
+    };
+    let scope = person.map_or_else(String::new, |p| format!(" about {p}"));
+    eprintln!("alliance: exported{scope}: {what}");
+    Ok(())
+}
+
+fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
+    let bytes = if file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read standard input")?;
+        bytes
+    } else {
+        std::fs::read(file)
+            .map_err(|e| anyhow!(Refused(format!("cannot read {}: {e}", file.display()))))?
+    };
+    let store = open_store(config)?;
+    let mut progress = |n: u64| eprintln!("alliance: import: {n} records written…");
+    match store.import(&bytes, &mut progress) {
+        Ok(counts) => {
+            println!("Imported {counts} into {}.", config.data_dir.display());
+            Ok(())
+        }
+        Err(e) if e.is_refusal() => Err(anyhow!(Refused(format!("nothing was imported: {e}")))),
+        Err(e) => Err(anyhow!(e)
+            .context("the import failed part way; delete the data directory and import again")),
+    }
+}
+
+fn erase(config: &Config, person: &str, team: Option<&str>) -> anyhow::Result<()> {
+    let person = user_arg("--person", person)?;
+    if alliance::store::erase::is_placeholder(&person) {
+        return Err(anyhow!(Refused(format!(
+            "{person} is the placeholder of someone already erased"
+        ))));
+    }
+    let team = team
+        .map(|t| {
+            TeamId::parse(t).ok_or_else(|| {
+                anyhow!(Refused(format!(
+                    "--team `{t}` is not a Slack team id (like T0123ABCD)"
+                )))
+            })
+        })
+        .transpose()?;
+    let store = open_store(config)?;
+    let done = store.erase_person(&person, team.as_ref())?;
+    let place = team.map_or_else(|| "every workspace".to_string(), |t| t.to_string());
+    if done.removed + done.rewritten == 0 {
+        println!("Nothing about {person} is stored; nothing was changed.");
+        return Ok(());
+    }
+    println!(
+        "Erased {person} from {place}: {} records removed, {} rewritten.",
+        done.removed, done.rewritten
+    );
+    for (team, placeholder) in &done.placeholders {
+        println!(
+            "  {team}: shared records kept for the other people, with {placeholder} in their place"
+        );
+    }
+    if done.tours_kept > 0 {
+        println!(
+            "  {} tour(s) they were a party to stay for the other party.",
+            done.tours_kept
+        );
+    }
     Ok(())
 }

@@ -40,13 +40,17 @@ pub struct Click {
 }
 
 /// What the surface must still do after the click was recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum AfterClick {
     Nothing,
     /// Open this modal (needs the click's `trigger_id`).
     OpenView {
         view: serde_json::Value,
     },
+    /// Replace the clicked message with this one through the click's
+    /// `response_url` (an ephemeral message can change no other way).
+    /// Nothing of it is stored.
+    Respond(crate::slack::blocks::Message),
 }
 
 impl Engine {
@@ -90,6 +94,7 @@ impl Engine {
             notify::SNOOZE_WEEK | notify::SNOOZE_UNTIL | notify::DONE => {
                 self.reminder_click(click, now)
             }
+            notify::FORGET_ME => self.forget_me(click, now),
             notify::PROPOSE_NEXT | notify::EXTEND | notify::PLAN_EXIT => {
                 let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
                     return Ok(AfterClick::Nothing);
@@ -395,7 +400,7 @@ impl Engine {
     }
 
     /// A private DM answering the click.
-    fn note(
+    pub(super) fn note(
         &self,
         click: &Click,
         tour: Option<TourId>,

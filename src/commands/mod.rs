@@ -13,6 +13,7 @@ pub mod form;
 pub mod modals;
 pub mod notify;
 pub mod parse;
+mod privacy;
 mod render;
 mod tour;
 

@@ -28,6 +28,8 @@ pub const ALUMNI_TOUCH: &str = "alumni.touch";
 pub const ALUMNI_STOP: &str = "alumni.stop";
 /// On `/alumni rehire`'s answer: open the propose form for that person.
 pub const PROPOSE_FOR: &str = "tour.propose_for";
+/// On the `/tour forget-me` prompt; carries the id of the person it erases.
+pub const FORGET_ME: &str = "privacy.forget_me";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {

@@ -10,6 +10,7 @@
 //! extend <id> <length>   complete <id>
 //! next <id> <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
 //! leave <id> successor @user [on YYYY-MM-DD] [handover notes…]
+//! forget-me              (erase my own data, after a confirmation button)
 //! ```
 //!
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
@@ -43,8 +44,10 @@ pub const USAGE_COMPLETE: &str = "/tour complete <id>";
 pub const USAGE_NEXT: &str = "/tour next <id> <rotational|transformational|foundational> <length|from YYYY-MM-DD to YYYY-MM-DD> <mission…>";
 pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] [handover notes…]";
 
+pub const USAGE_FORGET_ME: &str = "/tour forget-me";
+
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 13] = [
+pub const ALL_USAGES: [&str; 14] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_ACCEPT,
@@ -57,6 +60,7 @@ pub const ALL_USAGES: [&str; 13] = [
     USAGE_COMPLETE,
     USAGE_NEXT,
     USAGE_LEAVE,
+    USAGE_FORGET_ME,
     USAGE_HELP,
 ];
 
@@ -117,6 +121,11 @@ pub enum TourCommand {
     },
     /// `/tour alumni …`, the same as `/alumni …`.
     Alumni(AlumniCommand),
+    /// Erase my data (`other`: someone named it for another person, which
+    /// is refused: that is the operator's `alliance erase`).
+    ForgetMe {
+        other: Option<UserId>,
+    },
     /// A command of the grammar that a later release brings (`checkin`, …),
     /// or a whole family (`1on1`, `alumni`).
     ComingSoon {
@@ -286,7 +295,7 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
 }
 
 /// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 4] = ["checkin", "talk", "forget-me", "1on1"];
+const LATER: [&str; 3] = ["checkin", "talk", "1on1"];
 
 /// `/tour propose` with nothing after it: on Slack it opens the propose
 /// form; elsewhere it is answered with the usage line.
@@ -349,6 +358,14 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         }
         "leave" => parse_leave(&mut words),
         "alumni" => Ok(TourCommand::Alumni(parse_alumni(words.rest())?)),
+        "forget-me" => {
+            let other = words
+                .next()
+                .map(|w| mention(w, USAGE_FORGET_ME))
+                .transpose()?;
+            no_more(&mut words, USAGE_FORGET_ME)?;
+            Ok(TourCommand::ForgetMe { other })
+        }
         other => match LATER.iter().find(|l| **l == other) {
             Some(what) => Ok(TourCommand::ComingSoon { what }),
             None => Err(usage(

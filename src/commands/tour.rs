@@ -186,6 +186,7 @@ pub(super) fn handle(
             Ok(render::history(&tour, &entries))
         }
         TourCommand::List(scope) => list(engine, req, scope),
+        TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
     }
 }
 

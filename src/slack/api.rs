@@ -357,6 +357,45 @@ impl SlackApi {
         })
     }
 
+    /// Replaces the message a click came from, through the click's
+    /// `response_url` (the only way to change an ephemeral message). The URL
+    /// is itself the credential (no token is sent), so it is never logged,
+    /// and it is called only if it is Slack's (`https://hooks.slack.com/`)
+    /// or under the Web API base URL (a fake Slack in tests).
+    pub async fn respond(&self, response_url: &Secret, message: &Message) -> Result<(), ApiError> {
+        #[derive(Serialize)]
+        struct Replace<'a> {
+            replace_original: bool,
+            text: &'a str,
+            blocks: &'a [Block],
+        }
+        let url = response_url.expose();
+        if !(url.starts_with("https://hooks.slack.com/") || url.starts_with(&self.base_url)) {
+            return Err(ApiError::Permanent("response_url_not_slack".into()));
+        }
+        let body = serde_json::to_vec(&Replace {
+            replace_original: true,
+            text: &message.text,
+            blocks: &message.blocks,
+        })
+        .map_err(|_| ApiError::Permanent("unserializable_request".into()))?;
+        let response = self
+            .client
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            status => Err(ApiError::Permanent(format!("http_{status}"))),
+        }
+    }
+
     /// `views.open` with a `trigger_id` (valid for 3 s, once) and a view.
     pub async fn open_view(&self, trigger_id: &str, view: &Value) -> Result<(), ApiError> {
         let body = json_body(&serde_json::json!({ "trigger_id": trigger_id, "view": view }))?;

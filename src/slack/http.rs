@@ -52,6 +52,11 @@ pub enum FollowUp {
         trigger_id: String,
         view: serde_json::Value,
     },
+    /// Replace the clicked message through the click's `response_url`.
+    Respond {
+        response_url: Secret,
+        message: crate::slack::blocks::Message,
+    },
 }
 
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
@@ -99,12 +104,22 @@ async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
     match tokio::task::spawn_blocking(move || respond(&worker, &headers, &body, now)).await {
         Ok((answer, follow_up)) => {
             state.wake.notify_one();
-            if let (Some(FollowUp::OpenView { trigger_id, view }), Some(api)) =
-                (follow_up, state.api.clone())
-            {
+            if let (Some(follow_up), Some(api)) = (follow_up, state.api.clone()) {
                 tokio::spawn(async move {
-                    if let Err(e) = api.open_view(&trigger_id, &view).await {
-                        tracing::warn!(error = %e.code(), "could not open the form");
+                    match follow_up {
+                        FollowUp::OpenView { trigger_id, view } => {
+                            if let Err(e) = api.open_view(&trigger_id, &view).await {
+                                tracing::warn!(error = %e.code(), "could not open the form");
+                            }
+                        }
+                        FollowUp::Respond {
+                            response_url,
+                            message,
+                        } => {
+                            if let Err(e) = api.respond(&response_url, &message).await {
+                                tracing::warn!(error = %e.code(), "could not update the clicked message");
+                            }
+                        }
                     }
                 });
             }
@@ -253,10 +268,21 @@ fn interaction(state: &AppState, i: Interaction, now: DateTime<Utc>) -> (Answer,
                         .clone()
                         .unwrap_or_else(|| now.timestamp_micros().to_string()),
                 };
-                if let (AfterClick::OpenView { view }, Some(trigger_id)) =
-                    (state.engine.click(&click, now), i.trigger_id.clone())
-                {
-                    follow_up = Some(FollowUp::OpenView { trigger_id, view });
+                match state.engine.click(&click, now) {
+                    AfterClick::OpenView { view } => {
+                        if let Some(trigger_id) = i.trigger_id.clone() {
+                            follow_up = Some(FollowUp::OpenView { trigger_id, view });
+                        }
+                    }
+                    AfterClick::Respond(message) => {
+                        if let Some(response_url) = i.response_url.clone() {
+                            follow_up = Some(FollowUp::Respond {
+                                response_url,
+                                message,
+                            });
+                        }
+                    }
+                    AfterClick::Nothing => {}
                 }
             }
             (Answer::Ack, follow_up)

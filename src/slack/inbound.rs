@@ -59,6 +59,9 @@ pub struct Interaction {
     /// For `view_submission`: the view's `callback_id`, `private_metadata`
     /// and `state.values` (block → action → value object).
     pub view: Option<View>,
+    /// Where to send a replacement for the clicked message (the only way
+    /// to change an ephemeral one).
+    pub response_url: Option<Secret>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +132,7 @@ struct InteractionJson {
     #[serde(default)]
     actions: Vec<Action>,
     view: Option<View>,
+    response_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -228,6 +232,7 @@ fn parse_interaction(payload: &str) -> Result<Inbound, BadRequest> {
         message_ts: json.container.and_then(|c| c.message_ts),
         actions: json.actions,
         view: json.view,
+        response_url: json.response_url.map(Secret::new),
     }))
 }
 

@@ -7,7 +7,9 @@
 //! [`memory`] for unit tests, and one contract suite runs against both.
 //! [`Store`] holds everything Alliance knows about keys, indexes and
 //! versioned values, written once on top of the trait — so moving off sled
-//! touches one file.
+//! touches one file. [`export`] (export/import) and [`erase`] (a person's
+//! erasure) read and write every tree, each through an exhaustive match
+//! over [`TreeName`].
 //!
 //! Guarantees:
 //! - Every command's change is one transaction across all the trees it
@@ -21,6 +23,8 @@
 //!   one value, read in one lookup.
 
 pub mod alumni;
+pub mod erase;
+pub mod export;
 pub mod keys;
 pub mod memory;
 pub mod outbox;
@@ -35,7 +39,8 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Arc;
 
-/// The trees Alliance keeps. Adding one means adding it here only.
+/// The trees Alliance keeps. A new one does not compile until export,
+/// import and erase (`export.rs`, `erase.rs`) say what happens to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TreeName {
     /// `team ∅ tour-id` → the tour.

@@ -114,7 +114,11 @@ fn whole_second(at: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Writes `entry` unless its key exists already. Returns whether it was new.
+/// Nothing is owed to an erased person's placeholder (see `store::erase`).
 pub(crate) fn enqueue_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<bool, TxFail> {
+    if super::erase::is_placeholder(entry.recipient()) {
+        return Ok(false);
+    }
     let entry = &OutboxEntry {
         not_before: whole_second(entry.not_before),
         ..entry.clone()
@@ -206,7 +210,9 @@ impl Store {
     }
 
     /// Records a new state of an entry, keeping `OutboxDue` in step: open
-    /// entries are indexed at `not_before`, finished ones are not.
+    /// entries are indexed at `not_before`, finished ones are not. An entry
+    /// that no longer exists was erased (`store::erase`) while it was being
+    /// delivered, and stays erased.
     pub fn outbox_save(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
         let entry = &OutboxEntry {
             not_before: whole_second(entry.not_before),
@@ -223,6 +229,8 @@ impl Store {
                         &keys::outbox_due(old.not_before, &old.team, &old.key),
                     )?;
                 }
+            } else {
+                return Ok(Ok(()));
             }
             tx.insert(TreeName::Outbox, &key, &encode(entry))?;
             if entry.state.is_open() {

@@ -49,7 +49,7 @@ struct DueReminderV1 {
 }
 
 impl DueReminder {
-    fn key(&self) -> Vec<u8> {
+    pub(super) fn key(&self) -> Vec<u8> {
         keys::due(
             self.at,
             &self.team,
@@ -76,15 +76,32 @@ impl DueReminder {
 
 /// Reads a due entry of any schema. A schema-1 entry names no recipients;
 /// they are the series' recipients in its tour (read once, when it fires).
-fn decode_due(store: &Store, bytes: &[u8]) -> Result<DueReminder, StoreError> {
+pub(super) fn decode_due(store: &Store, bytes: &[u8]) -> Result<DueReminder, StoreError> {
+    decode_due_with(bytes, |team, id| store.tour(team, id))
+}
+
+/// [`decode_due`] inside a transaction.
+pub(super) fn decode_due_in(tx: &dyn Tx, bytes: &[u8]) -> Result<DueReminder, TxFail> {
+    decode_due_with(bytes, |team, id| {
+        super::read_tour_in(tx, team, id).map_err(|e| match e {
+            TxFail::Engine(e) => StoreError::Engine(e),
+            TxFail::Abort => StoreError::Engine("aborted".into()),
+        })
+    })
+    .map_err(|e| TxFail::Engine(e.to_string()))
+}
+
+fn decode_due_with(
+    bytes: &[u8],
+    tour: impl Fn(&TeamId, TourId) -> Result<Option<Tour>, StoreError>,
+) -> Result<DueReminder, StoreError> {
     if bytes.first() != Some(&1) {
         return decode_index(TreeName::Due, bytes);
     }
     let old: DueReminderV1 = decode_index(TreeName::Due, bytes)?;
     let recipients = match &old.to {
         Some(one) => vec![one.clone()],
-        None => store
-            .tour(&old.team, old.tour)?
+        None => tour(&old.team, old.tour)?
             .map(|t| old.series.recipients(&t))
             .unwrap_or_default(),
     };

@@ -194,6 +194,13 @@ fn accepted_inputs() {
                 notes: None,
             },
         ),
+        ("forget-me", TourCommand::ForgetMe { other: None }),
+        (
+            "FORGET-ME <@U7|bo>",
+            TourCommand::ForgetMe {
+                other: Some(u("U7")),
+            },
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input), Ok(expected), "input: {input:?}");
@@ -295,6 +302,8 @@ fn rejected_inputs() {
             "isn't a date",
             USAGE_LEAVE,
         ),
+        ("forget-me now", "isn't a person", USAGE_FORGET_ME),
+        ("forget-me <@U7> <@U8>", "didn't expect", USAGE_FORGET_ME),
         ("propose", "Who is the tour for", USAGE_PROPOSE),
         (
             "propose @ana rotational 1y Do it",

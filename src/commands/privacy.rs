@@ -1,0 +1,101 @@
+//! `/tour forget-me`: a person erases their own data from the workspace,
+//! after confirming with a button. What goes and what stays is decided in
+//! `store::erase`; this is the conversation around it.
+//!
+//! Decisions:
+//! - Only the person can confirm: the button carries their id, and a click
+//!   by anyone else is refused privately and changes nothing.
+//! - Nobody erases someone else from Slack, admins included
+//!   (`/tour forget-me @ana` is refused): that is an operator's deliberate
+//!   act on the server, `alliance erase --person U…`.
+//! - The answer to the click replaces the ephemeral prompt through Slack's
+//!   `response_url` and is stored nowhere: a message owed to the person in
+//!   the outbox would itself be a trace of them. (Without a bot token the
+//!   erase still happens; the prompt just stays as it was.)
+//! - In the shell the prompt shows, but its button cannot be pressed; use
+//!   `alliance erase` there.
+
+use super::buttons::{AfterClick, Click};
+use super::parse::USAGE_FORGET_ME;
+use super::{Engine, Failure, Request, notify};
+use crate::domain::UserId;
+use crate::slack::blocks::{self, Element, Message};
+use crate::store::StoreError;
+use chrono::{DateTime, Utc};
+
+/// The explanation and the confirmation button, for the caller only.
+pub(super) fn prompt(
+    engine: &Engine,
+    req: &Request,
+    other: Option<&UserId>,
+) -> Result<Message, Failure> {
+    if let Some(other) = other.filter(|o| *o != &req.user) {
+        return Err(Failure::User(blocks::problem(
+            &format!(
+                "You can only erase your own data here. Erasing {}'s data is done on the server by \
+                 whoever runs Alliance, with `alliance erase --person {other}`.",
+                other.mention()
+            ),
+            USAGE_FORGET_ME,
+        )));
+    }
+    let tours = engine.store().tours_of(&req.team, &req.user)?.len();
+    let shared = match tours {
+        0 => "You are not a party to any tour.".to_string(),
+        1 => "Your *1 tour* stays for the other party,".to_string(),
+        n => format!("Your *{n} tours* stay for the other party,"),
+    };
+    let shared = if tours == 0 {
+        shared
+    } else {
+        format!(
+            "{shared} with you replaced by an anonymous placeholder: what was agreed and written \
+             belongs to both of you, so it stays (mentions of you in it are replaced too)."
+        )
+    };
+    Ok(Message::new("Erase your data from Alliance?")
+        .header("Erase your data from Alliance?")
+        .section(format!(
+            "This erases what Alliance holds about you in this workspace, for good:\n\
+             • {shared}\n\
+             • Deleted: your reminders and the messages waiting for you, the reminders you \
+             switched off, your alumni record with any personal contact you left, and what Slack \
+             told Alliance about you (your DM channel, your time zone)."
+        ))
+        .actions(vec![Element::button(
+            "Yes, erase my data",
+            notify::FORGET_ME,
+            req.user.as_str(),
+            Some("danger"),
+        )])
+        .context("Nothing happens until you press the button, and it cannot be undone."))
+}
+
+impl Engine {
+    /// The confirmation button: erases the clicker, if it is their button.
+    pub(super) fn forget_me(
+        &self,
+        click: &Click,
+        now: DateTime<Utc>,
+    ) -> Result<AfterClick, StoreError> {
+        if click.value.as_deref() != Some(click.user.as_str()) {
+            self.note(
+                click,
+                None,
+                "Only the person whose data it is can confirm its erasure; nothing was changed.",
+                now,
+            )?;
+            return Ok(AfterClick::Nothing);
+        }
+        let done = self.store().erase_person(&click.user, Some(&click.team))?;
+        tracing::info!(team = %click.team, removed = done.removed, rewritten = done.rewritten, "a person erased their data");
+        let kept = match done.tours_kept {
+            0 => String::new(),
+            1 => " Your tour stays for the other party, without your name.".into(),
+            n => format!(" Your {n} tours stay for the other party, without your name."),
+        };
+        Ok(AfterClick::Respond(Message::text(format!(
+            "🧹 Your data was erased from Alliance.{kept} If you use Alliance again, you start afresh."
+        ))))
+    }
+}

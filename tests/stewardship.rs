@@ -1,0 +1,615 @@
+//! Data stewardship end to end: a store filled by real traffic (signed
+//! commands, button clicks, scheduler ticks, deliveries to a fake Slack) is
+//! exported, imported and exported again byte for byte; a person is erased
+//! and the raw store is scanned for any trace of them; the CLI refuses what
+//! it must; `/tour forget-me` erases with a button only its owner can press.
+
+mod common;
+
+use alliance::domain::schedule::Series;
+use alliance::domain::{TeamId, TourId, UserId};
+use alliance::store::Store;
+use alliance::store::erase::RawEntry;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use common::fake_slack::FakeSlack;
+use common::{Bot, TEAM};
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const MANAGER: &str = "UMGR01";
+/// The person erased in these tests; no other id contains these bytes.
+const ANA: &str = "UANA01";
+const BEN: &str = "UBEN02";
+const CAT: &str = "UCAT03";
+/// What Slack shows as Ana's name in a mention label, and the contact she
+/// left as an alumna: neither may survive her erasure.
+const ANA_NAME: &str = "ana.lovelace";
+const ANA_CONTACT: &str = "ana@example.org";
+
+const BIN: &str = env!("CARGO_BIN_EXE_alliance");
+
+fn u(s: &str) -> UserId {
+    UserId::parse(s).unwrap()
+}
+
+fn team() -> TeamId {
+    TeamId::parse(TEAM).unwrap()
+}
+
+/// A Tuesday morning in UTC.
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+/// Ana's last day on tour 3.
+fn exit_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()
+}
+
+/// Real traffic through the bot:
+/// 1. manager → Ana, transformational, accepted, objectives (one done), her
+///    name in a mention label in the mission and an objective;
+/// 2. manager → Ben, accepted and completed;
+/// 3. manager → Ana, accepted, Ana leaves early with Ben as successor and
+///    joins the alumni network with a personal contact; the exit date
+///    comes, so she becomes an alumna;
+/// 4. manager → Cat, unanswered: the "waiting" reminder fires;
+/// 5. manager → Cat, declined with a reason that mentions Ana;
+///
+/// plus deliveries (cached users, sent messages), a snooze and a "Done".
+async fn scenario(slack: &FakeSlack) -> Bot {
+    let bot = Bot::with_slack(slack, start(), None).await;
+    let store = bot.store.clone();
+    let now = start();
+    let mention = format!("<@{ANA}|{ANA_NAME}>");
+    bot.tour(
+        MANAGER,
+        &format!("propose {mention} transformational 2y Lead the payments rewrite with {mention}"),
+    )
+    .await;
+    bot.tour(MANAGER, "objective 1 add company Ship the new ledger")
+        .await;
+    bot.tour(
+        MANAGER,
+        &format!("objective 1 add member A course; ask {mention} which"),
+    )
+    .await;
+    assert!(bot.tour(ANA, "accept 1").await.contains("You accepted"));
+    bot.tour(ANA, "objective 1 done 1").await;
+
+    bot.tour(
+        MANAGER,
+        &format!("propose <@{BEN}> rotational 1y Run support"),
+    )
+    .await;
+    bot.tour(BEN, "accept 2").await;
+    store
+        .update_tour(&team(), TourId(2), |t| t.complete(&u(MANAGER), now))
+        .unwrap()
+        .unwrap();
+
+    bot.tour(
+        MANAGER,
+        &format!("propose <@{ANA}> rotational 18m Second tour"),
+    )
+    .await;
+    bot.tour(ANA, "accept 3").await;
+    store
+        .update_tour(&team(), TourId(3), |t| {
+            t.leave(
+                &u(ANA),
+                &u(BEN),
+                Some(exit_day()),
+                Some(&format!("Runbook in the wiki; ask <@{ANA}> before the 4th")),
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    store
+        .update_tour(&team(), TourId(3), |t| {
+            t.answer_alumni(&u(ANA), true, Some(ANA_CONTACT), now)
+        })
+        .unwrap()
+        .unwrap();
+
+    bot.tour(
+        MANAGER,
+        &format!("propose <@{CAT}> rotational 1y Cat's tour"),
+    )
+    .await;
+    bot.tour(MANAGER, &format!("propose <@{CAT}> rotational 1y Another"))
+        .await;
+    bot.tour(CAT, &format!("decline 5 Ask <@{ANA}|{ANA_NAME}> instead"))
+        .await;
+
+    store
+        .snooze(
+            &team(),
+            TourId(1),
+            &Series::Ending(180),
+            &u(ANA),
+            1,
+            now + Duration::days(30),
+        )
+        .unwrap();
+    store
+        .dismiss(&team(), TourId(1), "ending", &u(MANAGER), now)
+        .unwrap();
+    store
+        .dismiss(&team(), TourId(1), "ended", &u(ANA), now)
+        .unwrap();
+
+    bot.deliver(now).await;
+    let report = bot.tick(now + Duration::days(4));
+    assert!(
+        report.enqueued > 0,
+        "the waiting reminder fired: {report:?}"
+    );
+    bot.deliver(now + Duration::days(6)).await;
+    let last_day = exit_day().and_hms_opt(1, 0, 0).unwrap().and_utc();
+    bot.tick(last_day);
+    bot.deliver(last_day + Duration::hours(8)).await;
+
+    let tour = store.tour(&team(), TourId(3)).unwrap().unwrap();
+    assert_eq!(tour.status, alliance::domain::Status::Left, "Ana left");
+    let users = store.user(&team(), &u(ANA)).unwrap();
+    assert!(users.dm_channel.is_some(), "Ana's DM channel is cached");
+    bot
+}
+
+fn export(store: &Store, person: Option<&str>) -> Vec<u8> {
+    let mut out = Vec::new();
+    store
+        .export(person.map(u).as_ref(), &mut out, &mut |_| {})
+        .unwrap();
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Every raw entry that holds one of `needles`, described.
+fn traces(entries: &[RawEntry], needles: &[&str]) -> Vec<String> {
+    entries
+        .iter()
+        .filter_map(|(tree, k, v)| {
+            let hit = needles.iter().find(|n| contains(k, n) || contains(v, n))?;
+            Some(format!(
+                "{hit} in {}: {} => {}",
+                tree.name(),
+                String::from_utf8_lossy(k),
+                String::from_utf8_lossy(v)
+            ))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn export_then_import_into_an_empty_store_then_export_is_byte_identical() {
+    let slack = FakeSlack::start().await;
+    let bot = scenario(&slack).await;
+    let first = export(&bot.store, None);
+    let json: Value = serde_json::from_slice(&first).unwrap();
+    for section in [
+        "tours",
+        "workspaces",
+        "reminders",
+        "outbox",
+        "users",
+        "dismissed",
+        "alumni",
+    ] {
+        assert!(
+            !json[section].as_array().unwrap().is_empty(),
+            "the scenario fills `{section}`"
+        );
+    }
+    assert_eq!(json["format"], "alliance-export");
+    assert_eq!(json["version"], 1);
+    let ana_alumna = &json["alumni"][0]["alumnus"];
+    assert_eq!(
+        (ana_alumna["user"].as_str(), ana_alumna["contact"].as_str()),
+        (Some(ANA), Some(ANA_CONTACT))
+    );
+    let history = json["tours"][0]["history"].as_array().unwrap();
+    assert_eq!(history.len(), 5, "tour 1 travels with its history");
+
+    let dir = tempfile::tempdir().unwrap();
+    let restored = Store::open(dir.path(), 16 << 20).unwrap();
+    restored.import(&first, &mut |_| {}).unwrap();
+    let second = export(&restored, None);
+    assert!(
+        first == second,
+        "the round trip changed the export:\n{}\n---\n{}",
+        String::from_utf8_lossy(&first),
+        String::from_utf8_lossy(&second)
+    );
+    // Stronger: the raw stores are the same, so the derived indexes that
+    // the export leaves out (parties, outbox-due) were rebuilt exactly.
+    let (a, b) = (
+        bot.store.raw_entries().unwrap(),
+        restored.raw_entries().unwrap(),
+    );
+    let differ: Vec<_> = a
+        .iter()
+        .zip(&b)
+        .filter(|(x, y)| x != y)
+        .map(|(x, _)| x.0.name())
+        .collect();
+    assert!(
+        a.len() == b.len() && differ.is_empty(),
+        "{} vs {} raw entries; differing in {differ:?}",
+        a.len(),
+        b.len()
+    );
+
+    let err = restored.import(&first, &mut |_| {}).unwrap_err();
+    assert!(
+        err.is_refusal() && err.to_string().contains("not empty"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_person_export_holds_their_tours_and_nobody_elses() {
+    let slack = FakeSlack::start().await;
+    let bot = scenario(&slack).await;
+    let tour_ids = |json: &Value| -> Vec<u64> {
+        json["tours"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["tour"]["id"].as_u64().unwrap())
+            .collect()
+    };
+    let cat: Value = serde_json::from_slice(&export(&bot.store, Some(CAT))).unwrap();
+    assert_eq!(cat["person"], CAT);
+    assert_eq!(tour_ids(&cat), [4, 5]);
+    assert!(
+        cat["outbox"].to_string().contains("tour:4:waiting:UCAT03"),
+        "the reminder that fired for her: {}",
+        cat["outbox"]
+    );
+    for r in cat["reminders"].as_array().unwrap() {
+        assert!(r["recipients"].to_string().contains(CAT), "{r}");
+    }
+    for m in cat["outbox"].as_array().unwrap() {
+        assert_eq!(m["notice"]["to"], CAT, "{m}");
+    }
+    for section in ["users", "dismissed"] {
+        for r in cat[section].as_array().unwrap() {
+            assert_eq!(r["user"], CAT, "{r}");
+        }
+    }
+    assert!(cat["alumni"].as_array().unwrap().is_empty());
+    assert!(cat["workspaces"].as_array().unwrap().is_empty());
+
+    // A successor's export holds the tour they take over.
+    let ben: Value = serde_json::from_slice(&export(&bot.store, Some(BEN))).unwrap();
+    assert_eq!(tour_ids(&ben), [2, 3]);
+    let ana: Value = serde_json::from_slice(&export(&bot.store, Some(ANA))).unwrap();
+    assert_eq!(tour_ids(&ana), [1, 3]);
+    assert_eq!(ana["alumni"][0]["alumnus"]["contact"], ANA_CONTACT);
+
+    // For reading only.
+    let dir = tempfile::tempdir().unwrap();
+    let err = Store::open(dir.path(), 16 << 20)
+        .unwrap()
+        .import(&export(&bot.store, Some(ANA)), &mut |_| {})
+        .unwrap_err();
+    assert!(err.to_string().contains("one person"), "{err}");
+}
+
+#[tokio::test]
+async fn erasing_a_person_leaves_no_trace_and_the_other_party_keeps_the_tour() {
+    let slack = FakeSlack::start().await;
+    let bot = scenario(&slack).await;
+    let needles = [ANA, ANA_NAME, ANA_CONTACT];
+    let before = traces(&bot.store.raw_entries().unwrap(), &needles);
+    assert!(
+        before.len() > 10 && needles.iter().all(|n| before.iter().any(|t| t.contains(n))),
+        "the scenario spreads Ana everywhere: {before:#?}"
+    );
+
+    let done = bot.store.erase_person(&u(ANA), Some(&team())).unwrap();
+    assert_eq!(done.tours_kept, 2);
+    assert_eq!(done.placeholders, vec![(team(), u("UERASED1"))]);
+    let left = traces(&bot.store.raw_entries().unwrap(), &needles);
+    assert!(left.is_empty(), "traces left: {left:#?}");
+
+    let show = bot.tour(MANAGER, "show 1").await;
+    assert!(
+        show.contains("<@UERASED1>") && show.contains("Lead the payments rewrite"),
+        "{}",
+        show.text()
+    );
+    let history = bot.tour(MANAGER, "history 1").await;
+    assert!(history.contains("<@UERASED1>"), "{}", history.text());
+    let list = bot.tour(MANAGER, "list").await;
+    assert!(
+        list.contains("<@UERASED1>") && list.contains("Second tour"),
+        "{}",
+        list.text()
+    );
+    assert!(
+        bot.tour(ANA, "list")
+            .await
+            .contains("You have no tours yet"),
+        "nothing of hers is listed under her id"
+    );
+    let successor = bot.store.tour(&team(), TourId(3)).unwrap().unwrap();
+    let exit = successor.exit.unwrap();
+    assert_eq!(exit.successor, u(BEN), "the successor is kept");
+    assert_eq!(exit.alumni.unwrap().contact, None, "her contact is gone");
+
+    // The placeholder is owed nothing when the other party changes the tour.
+    bot.store
+        .update_tour(&team(), TourId(1), |t| t.complete(&u(MANAGER), bot.now()))
+        .unwrap()
+        .unwrap();
+    let owed: Vec<_> = bot
+        .store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.key.starts_with("tour:1:completed"))
+        .map(|e| e.recipient().to_string())
+        .collect();
+    assert_eq!(owed, [MANAGER]);
+
+    // The export is still exact after an erase, placeholder counter included.
+    let first = export(&bot.store, None);
+    assert!(contains(&first, "\"erased\":1"));
+    let dir = tempfile::tempdir().unwrap();
+    let restored = Store::open(dir.path(), 16 << 20).unwrap();
+    restored.import(&first, &mut |_| {}).unwrap();
+    assert!(first == export(&restored, None));
+
+    // Erasing the manager too: the next placeholder, and still no trace.
+    let done = bot.store.erase_person(&u(MANAGER), None).unwrap();
+    assert_eq!(done.placeholders, vec![(team(), u("UERASED2"))]);
+    assert!(traces(&bot.store.raw_entries().unwrap(), &[MANAGER]).is_empty());
+    let alumna = bot
+        .store
+        .raw_entries()
+        .unwrap()
+        .into_iter()
+        .filter(|(tree, _, _)| tree.name() == "alumni")
+        .count();
+    assert_eq!(alumna, 0, "Ana's alumni record went with her");
+}
+
+/// Runs the binary on `data` with `args`, feeding `stdin`.
+fn run(data: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("ALLIANCE_DATA_DIR", data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_cli_exports_imports_only_into_an_empty_store_and_erases() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    run(
+        d,
+        &["shell", "--as", "UMANAGER"],
+        "/tour propose @UMEMBER rotational 1y Keep the lights on\n\
+         /tour propose @UOTHER rotational 1y Someone else's tour\n",
+    );
+    run(d, &["shell", "--as", "UMEMBER"], "/tour accept 1\n");
+
+    let (code, json, err) = run(d, &["export"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(json.contains("\"format\": \"alliance-export\""), "{json}");
+    assert!(err.contains("exported: 2 tours"), "{err}");
+    let file = d.join("backup.json");
+    let (code, out, _) = run(d, &["export", "--output", file.to_str().unwrap()], "");
+    assert_eq!((code, out.as_str()), (0, ""), "the file, not stdout");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), json);
+
+    let (code, csv, _) = run(d, &["export", "--format", "csv", "--person", "UOTHER"], "");
+    assert_eq!(code, 0);
+    assert_eq!(
+        csv.lines().count(),
+        2,
+        "a header and UOTHER's one tour: {csv}"
+    );
+    assert!(
+        csv.contains("TLOCAL,2,UMANAGER,UOTHER,rotational,proposed"),
+        "{csv}"
+    );
+
+    let (code, _, err) = run(d, &["import", file.to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("not empty") && err.contains("nothing was imported"),
+        "{err}"
+    );
+
+    let fresh = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(fresh.path(), &["import", "-"], &json);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Imported 2 tours"), "{out}");
+    let (_, again, _) = run(fresh.path(), &["export"], "");
+    assert_eq!(again, json, "byte-identical after the round trip");
+
+    let other = tempfile::tempdir().unwrap();
+    let newer = json.replace("\"version\": 1", "\"version\": 2");
+    let (code, _, err) = run(other.path(), &["import", "-"], &newer);
+    assert_eq!(code, 2);
+    assert!(err.contains("format version 2"), "{err}");
+    let (code, _, err) = run(other.path(), &["import", "-"], "not json");
+    assert_eq!(code, 2);
+    assert!(err.contains("not an Alliance export"), "{err}");
+
+    for bad in [
+        vec!["export", "--person", "bob"],
+        vec!["erase", "--person", "@UMEMBER"],
+        vec!["erase", "--person", "UMEMBER", "--team", "nope"],
+        vec!["erase", "--person", "UERASED1"],
+    ] {
+        let (code, out, err) = run(d, &bad, "");
+        assert_eq!(code, 2, "{bad:?}: {out} {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let (code, _, _) = run(d, &["export", "--format", "xml"], "");
+    assert_eq!(code, 2, "clap refuses an unknown format");
+
+    let (code, out, err) = run(d, &["erase", "--person", "UMEMBER"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Erased UMEMBER") && out.contains("UERASED1"),
+        "{out}"
+    );
+    let store = Store::open(d, 16 << 20).unwrap();
+    let left = traces(&store.raw_entries().unwrap(), &["UMEMBER"]);
+    assert!(left.is_empty(), "{left:#?}");
+    drop(store);
+    let (code, out, _) = run(d, &["erase", "--person", "UMEMBER"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("Nothing about UMEMBER is stored"), "{out}");
+}
+
+/// Clicks the button `action_id` of an ephemeral answer as `user`, with a
+/// `response_url` on the fake Slack (as Slack would send one of its hooks).
+async fn click_ephemeral(
+    bot: &Bot,
+    slack: &FakeSlack,
+    user: &str,
+    answer: &common::Reply,
+    action_id: &str,
+) -> u16 {
+    let (block_id, value) = common::find_action(&answer.0["blocks"], action_id)
+        .unwrap_or_else(|| panic!("no {action_id} in {}", answer.0));
+    let payload = serde_json::json!({
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "alliance-test"},
+        "user": {"id": user, "username": "someone", "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "trigger_id": "1234.5678.abcdef",
+        // The fake routes one path segment after its base: a hook's path in one.
+        "response_url": format!("{}respond", slack.base_url),
+        "container": {"type": "message", "message_ts": "1795000000.000100",
+                      "channel_id": "D0CHANNEL", "is_ephemeral": true},
+        "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
+                     "value": value, "action_ts": "1795000001.000200"}],
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    bot.post_signed(body.as_bytes(), common::FORM)
+        .await
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn forget_me_erases_only_when_its_owner_confirms() {
+    use alliance::commands::notify::FORGET_ME;
+    let slack = FakeSlack::start().await;
+    let bot = scenario(&slack).await;
+    let needles = [ANA, ANA_NAME, ANA_CONTACT];
+
+    let prompt = bot.tour(ANA, "forget-me").await;
+    assert_eq!(prompt.0["response_type"], "ephemeral");
+    assert!(
+        prompt.contains("Erase your data") && prompt.contains("Your *2 tours* stay"),
+        "{}",
+        prompt.text()
+    );
+    let (_, value) = common::find_action(&prompt.0["blocks"], FORGET_ME).unwrap();
+    assert_eq!(value.as_deref(), Some(ANA));
+    assert!(prompt.0.to_string().contains("\"style\":\"danger\""));
+    assert!(
+        !traces(&bot.store.raw_entries().unwrap(), &needles).is_empty(),
+        "asking erases nothing"
+    );
+
+    // Someone else's click on her button is refused, privately, and changes nothing.
+    let before = bot.store.raw_entries().unwrap();
+    assert_eq!(
+        click_ephemeral(&bot, &slack, BEN, &prompt, FORGET_ME).await,
+        200
+    );
+    let after = bot.store.raw_entries().unwrap();
+    let new: Vec<_> = after.iter().filter(|e| !before.contains(e)).collect();
+    assert!(
+        new.iter()
+            .all(|(tree, k, v)| tree.name().starts_with("outbox")
+                && (v.is_empty() || contains(v, "Only the person whose data it is"))
+                && !contains(k, ANA)),
+        "only a note to the stranger was added: {new:?}"
+    );
+    assert!(
+        before.iter().all(|e| after.contains(e)),
+        "nothing was removed"
+    );
+    let notes: Vec<_> = bot
+        .store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.recipient().as_str() == BEN && e.key.contains(":note:"))
+        .collect();
+    assert_eq!(notes.len(), 1, "the stranger is told why");
+
+    // Nobody erases someone else from Slack, admins included.
+    let refused = bot
+        .tour(common::ADMIN, &format!("forget-me <@{ANA}>"))
+        .await;
+    refused.assert_problem("/tour forget-me");
+    assert!(refused.contains("alliance erase"), "{}", refused.text());
+
+    // Her own click erases her and replaces the prompt.
+    assert_eq!(
+        click_ephemeral(&bot, &slack, ANA, &prompt, FORGET_ME).await,
+        200
+    );
+    let left = traces(&bot.store.raw_entries().unwrap(), &needles);
+    assert!(left.is_empty(), "traces left: {left:#?}");
+    let responded = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if let Some(call) = slack.calls_to("respond").pop() {
+                return call;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the prompt is replaced through the response_url");
+    assert_eq!(responded.body["replace_original"], true);
+    assert!(
+        responded.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Your data was erased"),
+        "{}",
+        responded.body
+    );
+    assert_eq!(slack.calls_to("respond").len(), 1, "only for her own click");
+    assert!(
+        bot.tour(MANAGER, "show 1").await.contains("<@UERASED1>"),
+        "the manager keeps the tour"
+    );
+}
