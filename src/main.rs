@@ -233,7 +233,7 @@ fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
             "  {}  {}  {}  → {}",
             e.not_before.format("%Y-%m-%d %H:%M UTC"),
             e.team,
-            e.key,
+            shown_key(e),
             e.recipient()
         );
     }
@@ -261,7 +261,7 @@ fn outbox(config: &Config) -> anyhow::Result<()> {
             OutboxState::Pending => println!(
                 "  pending  {}  {}  → {}  not before {}  (attempts: {})",
                 e.team,
-                e.key,
+                shown_key(e),
                 e.recipient(),
                 e.not_before.format("%Y-%m-%d %H:%M UTC"),
                 e.attempts
@@ -270,20 +270,20 @@ fn outbox(config: &Config) -> anyhow::Result<()> {
                 "  in flight since {}  {}  {}  → {}",
                 since.format("%Y-%m-%d %H:%M UTC"),
                 e.team,
-                e.key,
+                shown_key(e),
                 e.recipient()
             ),
             OutboxState::Failed { at, error } => println!(
                 "  FAILED   {}  {}  → {}  at {}: {error}",
                 e.team,
-                e.key,
+                shown_key(e),
                 e.recipient(),
                 at.format("%Y-%m-%d %H:%M UTC")
             ),
             OutboxState::Redirected { to, .. } => println!(
                 "  redirected  {}  {}  → {} (deactivated) → liaison {to}",
                 e.team,
-                e.key,
+                shown_key(e),
                 e.recipient()
             ),
             OutboxState::Sent { .. } | OutboxState::Dropped { .. } => {}
@@ -448,4 +448,13 @@ fn erase(config: &Config, person: &str, team: Option<&str>) -> anyhow::Result<()
         );
     }
     Ok(())
+}
+
+/// An outbox entry's key as the operator listings show it: a Right of First
+/// Conversation is private to its two people, so its key is not printed.
+fn shown_key(e: &alliance::store::outbox::OutboxEntry) -> &str {
+    match e.notice.kind {
+        alliance::domain::notice::NoticeKind::Talk { .. } => "(a private conversation request)",
+        _ => &e.key,
+    }
 }

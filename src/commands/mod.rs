@@ -15,6 +15,7 @@ pub mod notify;
 pub mod parse;
 mod privacy;
 mod render;
+mod talk;
 mod tour;
 
 use crate::domain::Side;

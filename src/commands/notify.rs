@@ -177,6 +177,19 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             None => Message::text(format!("The exit from tour *{id}* is no longer planned.")),
         },
         NoticeKind::HandoverAsked => handover_asked(tour),
+        NoticeKind::Talk { from, note, .. } => {
+            let mut text = format!(
+                "{} would like a conversation with you about their next move.",
+                from.mention()
+            );
+            if let Some(note) = note {
+                text.push_str(&format!("\n>{}", escape(&truncate(note, 500))));
+            }
+            Message::text(text).context(format!(
+                "Only you and {} see this. It is their Right of First Conversation: they came to you first, and raising it is safe — find a time to talk soon.",
+                from.mention()
+            ))
+        }
         NoticeKind::HandoverAccepted => Message::text(format!(
             "The handover of tour *{id}* ({mission}) was accepted{}.",
             tour.exit

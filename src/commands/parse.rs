@@ -10,6 +10,7 @@
 //! extend <id> <length>   complete <id>
 //! next <id> <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
 //! leave <id> successor @user [on YYYY-MM-DD] [handover notes…]
+//! talk [note…]           (ask my manager, privately, for a conversation)
 //! forget-me              (erase my own data, after a confirmation button)
 //! ```
 //!
@@ -44,10 +45,11 @@ pub const USAGE_COMPLETE: &str = "/tour complete <id>";
 pub const USAGE_NEXT: &str = "/tour next <id> <rotational|transformational|foundational> <length|from YYYY-MM-DD to YYYY-MM-DD> <mission…>";
 pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] [handover notes…]";
 
+pub const USAGE_TALK: &str = "/tour talk [note…]";
 pub const USAGE_FORGET_ME: &str = "/tour forget-me";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 14] = [
+pub const ALL_USAGES: [&str; 15] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_ACCEPT,
@@ -60,6 +62,7 @@ pub const ALL_USAGES: [&str; 14] = [
     USAGE_COMPLETE,
     USAGE_NEXT,
     USAGE_LEAVE,
+    USAGE_TALK,
     USAGE_FORGET_ME,
     USAGE_HELP,
 ];
@@ -121,6 +124,11 @@ pub enum TourCommand {
     },
     /// `/tour alumni …`, the same as `/alumni …`.
     Alumni(AlumniCommand),
+    /// The Right of First Conversation: ask my manager, privately, for a
+    /// conversation about my next move.
+    Talk {
+        note: Option<String>,
+    },
     /// Erase my data (`other`: someone named it for another person, which
     /// is refused: that is the operator's `alliance erase`).
     ForgetMe {
@@ -295,7 +303,7 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
 }
 
 /// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 3] = ["checkin", "talk", "1on1"];
+const LATER: [&str; 2] = ["checkin", "1on1"];
 
 /// `/tour propose` with nothing after it: on Slack it opens the propose
 /// form; elsewhere it is answered with the usage line.
@@ -358,6 +366,9 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         }
         "leave" => parse_leave(&mut words),
         "alumni" => Ok(TourCommand::Alumni(parse_alumni(words.rest())?)),
+        "talk" => Ok(TourCommand::Talk {
+            note: Some(strip_quotes(&decode_entities(words.rest()))).filter(|n| !n.is_empty()),
+        }),
         "forget-me" => {
             let other = words
                 .next()

@@ -186,6 +186,7 @@ pub(super) fn handle(
             Ok(render::history(&tour, &entries))
         }
         TourCommand::List(scope) => list(engine, req, scope),
+        TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
         TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
     }
 }

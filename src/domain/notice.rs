@@ -54,6 +54,15 @@ pub enum NoticeKind {
     HandoverAccepted,
     /// The member left on the exit date; to the manager.
     Left,
+    /// The Right of First Conversation: `from` (a member) asks their manager
+    /// for a conversation about their next move. Private to the two of them:
+    /// the note is dropped once delivered, and no list, export or admin view
+    /// shows it (except `from`'s own export).
+    Talk {
+        from: UserId,
+        note: Option<String>,
+        asked_at: chrono::DateTime<chrono::Utc>,
+    },
     /// A short answer to a button, keyed by what caused it.
     Note {
         key: String,
@@ -86,6 +95,11 @@ impl Notice {
                 format!("tour:{tour}:handover-accepted:{}", self.to)
             }
             NoticeKind::Left => format!("tour:{tour}:left:{}", self.to),
+            // Not about a tour in anyone's record: keyed by the asker and the
+            // instant (several requests over time are several messages).
+            NoticeKind::Talk { from, asked_at, .. } => {
+                format!("talk:{from}:{}", asked_at.timestamp_micros())
+            }
             NoticeKind::Note { key, .. } => format!("tour:{tour}:note:{key}"),
         }
     }
@@ -93,7 +107,15 @@ impl Notice {
     /// Whether it answers someone's action now (sent at once) rather than
     /// being a reminder (sent in the recipient's working hours).
     pub fn is_immediate(&self) -> bool {
-        !matches!(self.kind, NoticeKind::Reminder { .. })
+        !matches!(
+            self.kind,
+            NoticeKind::Reminder { .. } | NoticeKind::Talk { .. }
+        )
+    }
+
+    /// A Right of First Conversation request from `who`.
+    pub fn is_talk_from(&self, who: &UserId) -> bool {
+        matches!(&self.kind, NoticeKind::Talk { from, .. } if from == who)
     }
 }
 

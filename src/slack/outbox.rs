@@ -31,7 +31,7 @@ use super::pacer::Pacer;
 use crate::clock::Clock;
 use crate::commands::notify;
 use crate::domain::hours::{WorkingHours, parse_tz};
-use crate::domain::notice::Notice;
+use crate::domain::notice::{Notice, NoticeKind};
 use crate::store::outbox::{Delivery, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -337,6 +337,10 @@ impl Deliverer {
             channel,
             ts,
         };
+        // A conversation request's note lives only until it is delivered.
+        if let NoticeKind::Talk { note, .. } = &mut entry.notice.kind {
+            *note = None;
+        }
         self.store.outbox_save(&entry)?;
         Ok(Step::Sent)
     }

@@ -297,7 +297,7 @@ impl Round<'_> {
             TreeName::Outbox => {
                 let entry: OutboxEntry = decode(tree, &value).map_err(fail)?;
                 let due_key = |e: &OutboxEntry| keys::outbox_due(e.not_before, &e.team, &e.key);
-                if entry.recipient() == person {
+                if entry.recipient() == person || entry.notice.is_talk_from(person) {
                     if entry.state.is_open() {
                         tx.remove(TreeName::OutboxDue, &due_key(&entry))?;
                     }

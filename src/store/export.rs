@@ -56,6 +56,7 @@ use super::outbox::{OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{Backend, Store, StoreError, TreeName, decode, encode, encode_index, keys};
 use crate::domain::alumni::Alumnus;
+use crate::domain::notice::NoticeKind;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -470,7 +471,13 @@ impl Store {
                         let (_, v) = entry?;
                         progress.tick();
                         let entry: OutboxEntry = decode(tree, &v)?;
-                        if keep(entry.recipient()) {
+                        // A conversation request is only the asker's to see.
+                        let talk = matches!(entry.notice.kind, NoticeKind::Talk { .. });
+                        let shown = match person {
+                            _ if talk => person.is_some_and(|p| entry.notice.is_talk_from(p)),
+                            _ => keep(entry.recipient()),
+                        };
+                        if shown {
                             json.item(&entry)?;
                             counts.outbox += 1;
                         }

@@ -194,6 +194,13 @@ fn accepted_inputs() {
                 notes: None,
             },
         ),
+        ("talk", TourCommand::Talk { note: None }),
+        (
+            "talk \"About &lt;next year&gt;\"",
+            TourCommand::Talk {
+                note: Some("About <next year>".into()),
+            },
+        ),
         ("forget-me", TourCommand::ForgetMe { other: None }),
         (
             "FORGET-ME <@U7|bo>",

@@ -1,0 +1,73 @@
+//! `/tour talk [note…]`: the Right of First Conversation. A member tells
+//! their manager, privately, that they would like a conversation about their
+//! next move — and the framework's promise is that raising it is safe.
+//!
+//! Decisions:
+//! - "Their manager" is the manager of the member's most recent open tour
+//!   (proposed, active or leaving) where they are the member. With no such
+//!   tour Alliance knows no manager, and says so.
+//! - The request is one DM to the manager, in the manager's working hours
+//!   (it is not an emergency). It is not a change to any tour: no history
+//!   entry, no list, no admin view shows it. The note travels in the outbox
+//!   entry only until it is delivered, then is dropped; the entry (kept so
+//!   the message is never sent twice) holds who asked whom, and when.
+//! - Exports leave it out, except the asker's own `--person` export; erasing
+//!   the asker removes it.
+
+use super::{Engine, Failure, Request};
+use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::{Role, TourError};
+use crate::slack::blocks::{self, Message};
+use crate::store::outbox::OutboxEntry;
+use chrono::{DateTime, Utc};
+
+/// The longest note a request may carry.
+pub const MAX_NOTE: usize = 500;
+
+pub(super) fn handle(
+    engine: &Engine,
+    req: &Request,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Message, Failure> {
+    let me = &req.user;
+    let manager = engine
+        .store()
+        .tours_of(&req.team, me)?
+        .into_iter()
+        .filter(|t| t.role_of(me) == Some(Role::Member) && t.status.is_open())
+        .max_by_key(|t| t.id)
+        .map(|t| (t.id, t.manager));
+    let Some((tour, manager)) = manager else {
+        return Err(Failure::User(blocks::problem(
+            "You have no current tour, so Alliance doesn't know who your manager is. Talk to them directly: raising it is safe.",
+            crate::commands::parse::USAGE_TALK,
+        )));
+    };
+    let len = note.map_or(0, |n| n.chars().count());
+    if len > MAX_NOTE {
+        return Err(Failure::User(blocks::problem(
+            &TourError::TooLong { len, max: MAX_NOTE }.to_string(),
+            crate::commands::parse::USAGE_TALK,
+        )));
+    }
+    let notice = Notice {
+        tour,
+        to: manager.clone(),
+        kind: NoticeKind::Talk {
+            from: me.clone(),
+            note: note.map(str::to_string),
+            asked_at: now,
+        },
+    };
+    engine
+        .store()
+        .enqueue(&OutboxEntry::post(&req.team, notice, now))?;
+    Ok(Message::text(format!(
+        "I've told {} privately that you'd like a conversation about your next move. Only the two of you see this.",
+        manager.mention()
+    ))
+    .context(
+        "In the Alliance, talking about what comes next is part of the deal, not a threat: your manager has promised that raising it is safe.",
+    ))
+}

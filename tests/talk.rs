@@ -1,0 +1,165 @@
+//! The Right of First Conversation (`/tour talk`): the member's manager is
+//! told privately, and nobody else — not a stranger, not an admin, not
+//! `list all`, not an export — ever sees it.
+
+mod common;
+
+use alliance::domain::{TeamId, UserId};
+use alliance::store::outbox::OutboxEntry;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::fake_slack::FakeSlack;
+use common::{ADMIN, Bot, TEAM};
+
+const MANAGER: &str = "UMANAGER";
+const MEMBER: &str = "UMEMBER";
+const STRANGER: &str = "USTRANGER";
+const NOTE: &str = "I would like to talk about moving to the platform team";
+
+fn tuesday_9am() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+async fn drain(bot: &Bot, mut now: DateTime<Utc>) {
+    for _ in 0..50 {
+        match bot.deliver(now).await.next {
+            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
+            _ => return,
+        }
+    }
+    panic!("the outbox did not drain");
+}
+
+fn export(bot: &Bot, person: Option<&str>) -> String {
+    let mut out = Vec::new();
+    let person = person.map(|p| UserId::parse(p).unwrap());
+    bot.store
+        .export(person.as_ref(), &mut out, &mut |_| {})
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn talk_entries(bot: &Bot) -> Vec<OutboxEntry> {
+    bot.store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.key.starts_with("talk:"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_manager_alone_is_told_and_the_note_does_not_outlive_delivery() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    drain(&bot, tuesday_9am()).await;
+
+    let reply = bot.tour(MEMBER, &format!("talk {NOTE}")).await;
+    reply.assert_well_formed();
+    assert!(
+        reply.contains("<@UMANAGER>") && reply.contains("safe"),
+        "{}",
+        reply.text()
+    );
+    // Before delivery: nobody else can find it anywhere.
+    for (who, text) in [
+        (ADMIN, "list all"),
+        (ADMIN, "show 1"),
+        (ADMIN, "history 1"),
+        (STRANGER, "list <@UMEMBER>"),
+        (MANAGER, "history 1"),
+    ] {
+        let seen = bot.tour(who, text).await;
+        assert!(
+            !seen.contains("platform team") && !seen.contains("conversation"),
+            "{who} {text}: {}",
+            seen.text()
+        );
+    }
+    let full = export(&bot, None);
+    assert!(
+        !full.contains("platform team") && !full.contains("talk:"),
+        "{full}"
+    );
+    assert!(!export(&bot, Some(MANAGER)).contains("talk:"));
+    assert!(export(&bot, Some(MEMBER)).contains("platform team"));
+
+    drain(&bot, tuesday_9am()).await;
+    let to_manager = slack
+        .posted()
+        .into_iter()
+        .rev()
+        .find(|m| m.channel == "DUMANAGER")
+        .unwrap();
+    assert!(
+        to_manager
+            .metadata_key
+            .as_deref()
+            .unwrap()
+            .starts_with("talk:UMEMBER:"),
+        "{:?}",
+        to_manager.metadata_key
+    );
+    assert!(to_manager.text.contains(NOTE), "{}", to_manager.text);
+    assert!(
+        to_manager
+            .blocks
+            .to_string()
+            .contains("Right of First Conversation")
+    );
+    assert!(
+        slack
+            .posted()
+            .iter()
+            .all(|m| m.channel == "DUMANAGER" || !m.text.contains("platform team")),
+        "only the manager receives it"
+    );
+    let kept = talk_entries(&bot);
+    assert_eq!(kept.len(), 1);
+    assert!(
+        !serde_json::to_string(&kept[0])
+            .unwrap()
+            .contains("platform team"),
+        "the note is dropped once delivered"
+    );
+
+    // Erasing the member removes the request entirely.
+    bot.store
+        .erase_person(
+            &UserId::parse(MEMBER).unwrap(),
+            Some(&TeamId::parse(TEAM).unwrap()),
+        )
+        .unwrap();
+    assert!(talk_entries(&bot).is_empty());
+}
+
+#[tokio::test]
+async fn without_a_current_tour_there_is_no_manager_to_ask() {
+    let bot = Bot::start().await;
+    bot.tour(MEMBER, "talk").await.assert_problem("/tour talk");
+    // A manager of a tour is not its member: no manager of theirs is known.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    bot.tour(MANAGER, "talk").await.assert_problem("/tour talk");
+    // A declined proposal is no current tour either.
+    bot.tour(MEMBER, "decline 1").await;
+    bot.tour(MEMBER, "talk").await.assert_problem("/tour talk");
+    assert!(talk_entries(&bot).is_empty());
+    let long = "x".repeat(600);
+    bot.tour(MANAGER, "propose <@UMEMBER> rotational 1y Second try")
+        .await;
+    bot.tour(MEMBER, &format!("talk {long}"))
+        .await
+        .assert_problem("/tour talk");
+    assert!(talk_entries(&bot).is_empty());
+    bot.tour(MEMBER, "talk").await.assert_well_formed();
+    assert_eq!(talk_entries(&bot).len(), 1);
+}
