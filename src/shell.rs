@@ -85,7 +85,10 @@ fn show_direct_messages(
     let Ok(owed) = store.outbox_due(now, 100) else {
         return Ok(());
     };
-    for entry in owed.into_iter().filter(|e| e.team == *team) {
+    let dms = owed
+        .into_iter()
+        .filter(|e| e.team == *team && e.action == crate::store::outbox::Delivery::Post);
+    for entry in dms {
         if !shown.insert(entry.key.clone()) {
             continue;
         }

@@ -14,7 +14,7 @@
 //! about that tour for the person who clicked, not for the other party.
 
 use super::notify::{self, parse_reminder_value};
-use super::{Engine, Failure, Request, form, modals, parse, tour};
+use super::{Engine, Failure, Request, form, home, modals, parse, tour};
 use crate::domain::alumni::AlumniError;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
@@ -45,6 +45,10 @@ pub enum AfterClick {
     Nothing,
     /// Open this modal (needs the click's `trigger_id`).
     OpenView {
+        view: serde_json::Value,
+    },
+    /// Publish this App Home view for the clicker.
+    PublishView {
         view: serde_json::Value,
     },
     /// Replace the clicked message with this one through the click's
@@ -123,6 +127,31 @@ impl Engine {
                         view: modals::exit_view(tour.id),
                     }),
                 }
+            }
+            home::PAGE => Ok(AfterClick::PublishView {
+                view: self.home_view(
+                    &click.team,
+                    &click.user,
+                    home::page_of(click.value.as_deref()),
+                    now,
+                )?,
+            }),
+            home::PROPOSE => Ok(AfterClick::OpenView {
+                view: form::propose_view(None, None),
+            }),
+            home::TALK => {
+                let request = Request {
+                    team: click.team.clone(),
+                    user: click.user.clone(),
+                    command: "/tour".into(),
+                    text: "talk".into(),
+                };
+                let text = match self.try_handle(&request, now) {
+                    Ok(message) | Err(Failure::User(message)) => message.text,
+                    Err(Failure::Internal(e)) => return Err(e),
+                };
+                self.note(click, None, &text, now)?;
+                Ok(AfterClick::Nothing)
             }
             notify::PROPOSE_FOR => {
                 let Some(member) = click.value.as_deref().and_then(UserId::parse) else {

@@ -10,6 +10,7 @@
 mod alumni;
 pub mod buttons;
 pub mod form;
+pub mod home;
 pub mod modals;
 pub mod notify;
 pub mod parse;

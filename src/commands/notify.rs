@@ -177,6 +177,7 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             None => Message::text(format!("The exit from tour *{id}* is no longer planned.")),
         },
         NoticeKind::HandoverAsked => handover_asked(tour),
+        NoticeKind::Home { .. } => Message::text("Your Alliance Home tab was updated."),
         NoticeKind::Talk { from, note, .. } => {
             let mut text = format!(
                 "{} would like a conversation with you about their next move.",

@@ -54,6 +54,11 @@ pub enum NoticeKind {
     HandoverAccepted,
     /// The member left on the exit date; to the manager.
     Left,
+    /// Not a message: the recipient's App Home tab is published again after
+    /// history entry `entry` of the tour changed it.
+    Home {
+        entry: u32,
+    },
     /// The Right of First Conversation: `from` (a member) asks their manager
     /// for a conversation about their next move. Private to the two of them:
     /// the note is dropped once delivered, and no list, export or admin view
@@ -95,6 +100,7 @@ impl Notice {
                 format!("tour:{tour}:handover-accepted:{}", self.to)
             }
             NoticeKind::Left => format!("tour:{tour}:left:{}", self.to),
+            NoticeKind::Home { entry } => format!("home:{}:tour:{tour}:h{entry}", self.to),
             // Not about a tour in anyone's record: keyed by the asker and the
             // instant (several requests over time are several messages).
             NoticeKind::Talk { from, asked_at, .. } => {

@@ -402,6 +402,12 @@ impl SlackApi {
         self.call("views.open", body).await.map(drop)
     }
 
+    /// `views.publish`: the person's App Home tab.
+    pub async fn publish_view(&self, user: &UserId, view: &Value) -> Result<(), ApiError> {
+        let body = json_body(&serde_json::json!({ "user_id": user.as_str(), "view": view }))?;
+        self.call("views.publish", body).await.map(drop)
+    }
+
     /// Looks for a message we posted to `channel` since `oldest_unix` whose
     /// metadata carries `metadata_key` (`conversations.history` with
     /// `include_all_metadata`, 200 a page, at most 5 pages).

@@ -52,6 +52,11 @@ pub enum FollowUp {
         trigger_id: String,
         view: serde_json::Value,
     },
+    /// Publish someone's App Home tab.
+    PublishView {
+        user: crate::domain::UserId,
+        view: serde_json::Value,
+    },
     /// Replace the clicked message through the click's `response_url`.
     Respond {
         response_url: Secret,
@@ -110,6 +115,11 @@ async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
                         FollowUp::OpenView { trigger_id, view } => {
                             if let Err(e) = api.open_view(&trigger_id, &view).await {
                                 tracing::warn!(error = %e.code(), "could not open the form");
+                            }
+                        }
+                        FollowUp::PublishView { user, view } => {
+                            if let Err(e) = api.publish_view(&user, &view).await {
+                                tracing::warn!(error = %e.code(), "could not publish the Home tab");
                             }
                         }
                         FollowUp::Respond {
@@ -231,8 +241,22 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
             team,
             kind,
             deactivated,
+            home_opened,
         } => {
             tracing::info!(%team, %event_id, %kind, "event acknowledged");
+            if let Some(user) = home_opened {
+                if let Err(e) = state.engine.store().mark_home_opened(&team, &user) {
+                    tracing::error!(error = %e, "could not record a Home tab opening");
+                }
+                // Rendered now (from the store), published after the answer.
+                return match state.engine.home_view(&team, &user, 0, now) {
+                    Ok(view) => (Answer::Ack, Some(FollowUp::PublishView { user, view })),
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not render the Home tab");
+                        (Answer::Ack, None)
+                    }
+                };
+            }
             if let Some(user) = deactivated {
                 // Their messages go to their alumni liaison from now on.
                 if let Err(e) = state.engine.store().mark_inactive(&team, &user) {
@@ -281,6 +305,12 @@ fn interaction(state: &AppState, i: Interaction, now: DateTime<Utc>) -> (Answer,
                                 message,
                             });
                         }
+                    }
+                    AfterClick::PublishView { view } => {
+                        follow_up = Some(FollowUp::PublishView {
+                            user: i.user.clone(),
+                            view,
+                        });
                     }
                     AfterClick::Nothing => {}
                 }

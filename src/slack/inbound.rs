@@ -28,6 +28,8 @@ pub enum Inbound {
         kind: String,
         /// For `user_change`: the person, if Slack says they were deactivated.
         deactivated: Option<UserId>,
+        /// For `app_home_opened` on the Home tab: who opened it.
+        home_opened: Option<UserId>,
     },
     /// A well-formed envelope of a type we do not handle (e.g. `app_rate_limited`).
     Ignored {
@@ -163,6 +165,9 @@ struct EventJson {
     /// An object for `user_change`, a string for messages.
     #[serde(default)]
     user: Option<serde_json::Value>,
+    /// For `app_home_opened`: `home` or `messages`.
+    #[serde(default)]
+    tab: Option<String>,
 }
 
 /// Reads a verified body. `content_type` is the request's header value.
@@ -245,6 +250,8 @@ fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
         "event_callback" => Ok({
             let event = json.event.ok_or(BadRequest::Field("event"))?;
             let event_is_user_change = event.kind == "user_change";
+            let on_home_tab =
+                event.kind == "app_home_opened" && event.tab.as_deref() != Some("messages");
             Inbound::Event {
                 event_id: json.event_id.ok_or(BadRequest::Field("event_id"))?,
                 team: json
@@ -253,6 +260,11 @@ fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
                     .and_then(TeamId::parse)
                     .ok_or(BadRequest::Field("team_id"))?,
                 kind: event.kind,
+                home_opened: event
+                    .user
+                    .as_ref()
+                    .filter(|_| on_home_tab)
+                    .and_then(|u| u.as_str().and_then(UserId::parse)),
                 deactivated: event
                     .user
                     .filter(|u| event_is_user_change && u["deleted"] == true)

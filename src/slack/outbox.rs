@@ -214,7 +214,11 @@ impl Deliverer {
                 return Ok(Step::Later);
             }
         }
+        if entry.action == Delivery::PublishHome {
+            return self.publish_home(entry, now).await;
+        }
         let channel = match &entry.action {
+            Delivery::PublishHome => unreachable!("published above"),
             Delivery::Update { channel, .. } => channel.clone(),
             Delivery::Post => match &person.dm_channel {
                 Some(dm) => dm.clone(),
@@ -239,6 +243,7 @@ impl Deliverer {
             );
         }
         match entry.action.clone() {
+            Delivery::PublishHome => unreachable!("published above"),
             Delivery::Update { channel, ts } => {
                 self.pacer().record(&channel, now);
                 match self.api.update_message(&channel, &ts, &message).await {
@@ -287,6 +292,25 @@ impl Deliverer {
                     Err(e) => self.after_error(entry, e, now),
                 }
             }
+        }
+    }
+
+    /// Publishes the recipient's App Home tab as the store holds it now.
+    async fn publish_home(
+        &self,
+        entry: OutboxEntry,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        let user = entry.recipient().clone();
+        let slot = self.pacer().next_slot(user.as_str(), now);
+        if slot > now {
+            return Ok(Step::Paced(slot));
+        }
+        let view = crate::commands::home::view(&self.store, &entry.team, &user, 0, now)?;
+        self.pacer().record(user.as_str(), now);
+        match self.api.publish_view(&user, &view).await {
+            Ok(()) => self.sent(entry, "home".into(), String::new(), now),
+            Err(e) => self.after_error(entry, e, now),
         }
     }
 

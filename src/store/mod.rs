@@ -507,6 +507,36 @@ fn put_tour(
     for owed in notice::for_change(tour, entry) {
         outbox::enqueue_in(tx, team, &owed, entry.at)?;
     }
+    // Both parties' App Home tabs show the tour: publish them again, for
+    // those who have opened it.
+    for party in [&tour.manager, &tour.member] {
+        let seen = match tx.get(TreeName::Users, &keys::person(team, party))? {
+            Some(bytes) => {
+                decode::<outbox::UserCache>(TreeName::Users, &bytes)
+                    .map_err(|e| TxFail::Engine(e.to_string()))?
+                    .home_opened
+            }
+            None => false,
+        };
+        if !seen {
+            continue;
+        }
+        let refresh = notice::Notice {
+            tour: tour.id,
+            to: party.clone(),
+            kind: notice::NoticeKind::Home {
+                entry: tour.history_len.saturating_sub(1),
+            },
+        };
+        outbox::enqueue_entry_in(
+            tx,
+            &outbox::OutboxEntry {
+                action: outbox::Delivery::PublishHome,
+                in_working_hours: false,
+                ..outbox::OutboxEntry::post(team, refresh, entry.at)
+            },
+        )?;
+    }
     tx.insert(TreeName::Tours, &keys::tour(team, tour.id), &encode(tour))?;
     let summary = tour.summary();
     for party in [&tour.manager, &tour.member] {

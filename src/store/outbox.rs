@@ -40,6 +40,8 @@ pub enum Delivery {
     Post,
     /// Replace an earlier message (after a button was clicked on it).
     Update { channel: String, ts: String },
+    /// Publish the recipient's App Home tab, rendered when it goes.
+    PublishHome,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,9 +95,23 @@ pub struct UserCache {
     pub tz_checked_at: Option<DateTime<Utc>>,
     /// Deactivated (`account_inactive`, `user_not_found`, `deleted`).
     pub inactive: bool,
+    /// They have opened Alliance's App Home tab: changes to their tours
+    /// publish it again. (Nobody else's is published unasked.)
+    #[serde(default)]
+    pub home_opened: bool,
 }
 
 impl Store {
+    /// Records that `user` opened the App Home tab (once).
+    pub fn mark_home_opened(&self, team: &TeamId, user: &UserId) -> Result<(), StoreError> {
+        let mut person = self.user(team, user)?;
+        if person.home_opened {
+            return Ok(());
+        }
+        person.home_opened = true;
+        self.save_user(team, user, &person)
+    }
+
     /// Slack said this person's account is deactivated (a `user_change`
     /// event): the worker stops writing to them.
     pub fn mark_inactive(&self, team: &TeamId, user: &UserId) -> Result<(), StoreError> {

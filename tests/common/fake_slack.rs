@@ -332,6 +332,11 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
             }
             Ok(json!({"ok": true, "view": view}))
         }
+        "views.publish" => {
+            param(params, "user_id").ok_or("invalid_arguments")?;
+            let view = json_param(params, "view").ok_or("invalid_arguments")?;
+            Ok(json!({"ok": true, "view": view}))
+        }
         "conversations.history" => history(&inner, params),
         _ => Err("unknown_method"),
     }

@@ -1,0 +1,171 @@
+//! The App Home tab: pull before push. What a person sees when they open
+//! Alliance in Slack — their tours, their team's tours with what is due, and
+//! buttons for the common actions — so the bot needs to send fewer DMs.
+//!
+//! It is published (`views.publish`) when someone opens the tab (after the
+//! event is acknowledged) and, through the outbox, whenever one of their
+//! tours changes — for people who have opened it at least once (nobody's
+//! tab is published unasked). The view is rendered from the store at
+//! publish time, so a refresh always shows the latest state.
+//!
+//! Decisions:
+//! - Only what the viewer may see: their own tours (as either party), and as
+//!   a manager the tours they manage. Nothing about anyone else, and never a
+//!   Right of First Conversation.
+//! - "What is due" for a team tour is derived from its state, not from the
+//!   reminder index: a proposal waiting for an answer, an end date within
+//!   180 days ("plan the next tour"), an end date passed with no decision, an
+//!   exit planned. Upcoming 1:1s and pending check-ins join here when those
+//!   features land.
+//! - Tours are listed newest first. Slack allows 100 blocks in a Home view; the team section is paged
+//!   ([`TEAM_PAGE`] tours a page, Previous/Next buttons), own tours are
+//!   capped at [`MINE_MAX`] with a pointer to `/tour list`. Both caps keep a
+//!   view under 60 blocks.
+
+use super::{Engine, render};
+use crate::domain::{Role, Status, TeamId, TourSummary, UserId};
+use crate::slack::blocks::{Element, Message};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+/// Team tours on one page of the Home tab.
+pub const TEAM_PAGE: usize = 15;
+/// Own tours shown on the Home tab.
+pub const MINE_MAX: usize = 15;
+
+pub const PAGE: &str = "home.page";
+pub const PROPOSE: &str = "home.propose";
+pub const TALK: &str = "home.talk";
+
+impl Engine {
+    /// The Home view of `user`, showing page `page` (from 0) of their team.
+    pub fn home_view(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        page: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Value, StoreError> {
+        view(self.store(), team, user, page, now)
+    }
+}
+
+/// [`Engine::home_view`], for the delivery worker (which has only the store).
+pub fn view(
+    store: &Store,
+    team: &TeamId,
+    user: &UserId,
+    page: usize,
+    now: DateTime<Utc>,
+) -> Result<Value, StoreError> {
+    let tours = store.tours_of(team, user)?;
+    let (managed, mine): (Vec<&TourSummary>, Vec<&TourSummary>) = tours
+        .iter()
+        .partition(|t| t.role_of(user) == Some(Role::Manager));
+    let mut message = Message::new("Alliance").header("Alliance: your tours of duty");
+
+    message = message.section("*Your tours*");
+    if mine.is_empty() {
+        message =
+            message.context("You have no tours yet. A manager starts one with `/tour propose`.");
+    }
+    for t in mine.iter().take(MINE_MAX) {
+        message = message.section(render::row(t));
+    }
+    if mine.len() > MINE_MAX {
+        message = message.context(format!(
+            "…and {} older ones: `/tour list`.",
+            mine.len() - MINE_MAX
+        ));
+    }
+
+    if !managed.is_empty() {
+        let pages = managed.len().div_ceil(TEAM_PAGE);
+        let page = page.min(pages - 1);
+        message = message.divider().section(format!(
+            "*Your team's tours* ({} · page {} of {pages})",
+            managed.len(),
+            page + 1
+        ));
+        for t in managed.iter().skip(page * TEAM_PAGE).take(TEAM_PAGE) {
+            let mut row = render::row(t);
+            if let Some(due) = what_is_due(t, now) {
+                row.push_str(&format!("\n:hourglass_flowing_sand: {due}"));
+            }
+            message = message.section(row);
+        }
+        let mut nav = Vec::new();
+        if page > 0 {
+            nav.push(Element::button(
+                "Previous page",
+                PAGE,
+                &(page - 1).to_string(),
+                None,
+            ));
+        }
+        if page + 1 < pages {
+            nav.push(Element::button(
+                "Next page",
+                PAGE,
+                &(page + 1).to_string(),
+                None,
+            ));
+        }
+        if !nav.is_empty() {
+            message = message.actions(nav);
+        }
+    }
+
+    let mut actions = vec![Element::button(
+        "Propose a tour",
+        PROPOSE,
+        "propose",
+        Some("primary"),
+    )];
+    if mine.iter().any(|t| t.status.is_open()) {
+        actions.push(Element::button(
+            "Ask for a conversation",
+            TALK,
+            "talk",
+            None,
+        ));
+    }
+    message = message
+        .divider()
+        .actions(actions)
+        .context("Everything here is private to you. `/tour help` lists every command.");
+    Ok(json!({ "type": "home", "blocks": message.blocks }))
+}
+
+/// What a team tour needs from its manager now, if anything.
+fn what_is_due(t: &TourSummary, now: DateTime<Utc>) -> Option<String> {
+    let today = now.date_naive();
+    match t.status {
+        Status::Proposed => Some(format!("waiting for {}'s answer", t.member.mention())),
+        Status::Active => {
+            let end = t.ends_on?;
+            let days = (end - today).num_days();
+            if days < 0 {
+                Some(format!(
+                    "ended on {end} with no decision: propose the next tour, extend it or plan an exit (`/tour next|extend|leave {}`)",
+                    t.id.0
+                ))
+            } else if days <= 180 {
+                Some(format!(
+                    "ends in {days} days: plan the next tour together (`/tour next {}`)",
+                    t.id.0
+                ))
+            } else {
+                None
+            }
+        }
+        Status::Leaving => Some("an exit is planned: see the handover checklist".to_string()),
+        _ => None,
+    }
+}
+
+/// The value a Home button carries back: which page.
+pub fn page_of(value: Option<&str>) -> usize {
+    value.and_then(|v| v.parse().ok()).unwrap_or(0)
+}
