@@ -187,6 +187,9 @@ pub(super) fn handle(
         }
         TourCommand::List(scope) => list(engine, req, scope),
         TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
+        command @ (TourCommand::CheckinStart { .. }
+        | TourCommand::CheckinNotes { .. }
+        | TourCommand::CheckinEvery { .. }) => super::checkin::handle(engine, req, command, now),
     }
 }
 
