@@ -17,7 +17,7 @@
 //! | `alumni-ask` | member | 7 days before the last day (at once if sooner), until answered |
 //! | `exit` | nobody | the last day: the tour ends (and the member becomes an alumnus if they said yes) |
 //! | `keep-in-touch:U…:nN` | the alumnus' liaison | N × 6 months after the last logged contact (not about a tour: its due entries carry tour 0) |
-//! | `checkin:nN` | member | N × the cadence (1 month, or the tour's own) after the last check-in, the cadence's change, or the acceptance; while the tour is active and before its end date. Its message is the first question of the check-in conversation (`domain::checkin`); a snoozed or paused conversation comes back as the same series, round ≥ 1 |
+//! | `checkin:nN` | member | N × the cadence (1 month, or the tour's own) after the last check-in, the cadence's change, or the acceptance; while the tour is active and before its end date. Its message is the first question of the check-in conversation (`domain::checkin`); a snoozed or paused conversation comes back as the same series, round ≥ 1. An occurrence planned before a recorded check-in moved the count is dropped at delivery, like any reminder its tour no longer owes |
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
