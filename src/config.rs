@@ -90,6 +90,7 @@ struct RemindersFile {
     ended_every_days: u32,
     recommit_every_months: u32,
     keep_in_touch_months: u32,
+    checkin_every_months: u32,
     working_hours_start: String,
     working_hours_end: String,
     working_days: Vec<String>,
@@ -273,6 +274,12 @@ impl Config {
         if !(1..=120).contains(&file.reminders.keep_in_touch_months) {
             problems.push("reminders.keep_in_touch_months: must be between 1 and 120".to_string());
         }
+        if !(1..=crate::domain::checkin::MAX_CADENCE_MONTHS).contains(&r.checkin_every_months) {
+            problems.push(format!(
+                "reminders.checkin_every_months: must be between 1 and {}",
+                crate::domain::checkin::MAX_CADENCE_MONTHS
+            ));
+        }
         let hours = WorkingHours::new(
             &r.working_hours_start,
             &r.working_hours_end,
@@ -309,6 +316,7 @@ impl Config {
                         ended_every_days: file.reminders.ended_every_days,
                         recommit_every_months: file.reminders.recommit_every_months,
                         keep_in_touch_months: file.reminders.keep_in_touch_months,
+                        checkin_every_months: file.reminders.checkin_every_months,
                     },
                     alumni_directory_for_everyone: file.workspace.alumni_directory == "everyone",
                     working_hours,
@@ -345,7 +353,7 @@ impl Config {
             "[server]\nlisten = \"{}\"\nrequest_timeout_secs = {}\n\n[store]\npath = \"{}\"\ncache_capacity_mb = {}\n\n\
              [workspace]\nadmins = [{}]\nalumni_directory = \"{}\"\n\n[slack]\napi_url = \"{}\"\n# SLACK_SIGNING_SECRET: {}\n# SLACK_BOT_TOKEN: {}\n\n\
              [scheduler]\ntick = \"{}\"\n\n[reminders]\nproposal_waiting_days = {}\nending_days = {:?}\nended_every_days = {}\n\
-             recommit_every_months = {}\nkeep_in_touch_months = {}\nworking_hours = \"{}–{}\"\ndefault_timezone = \"{}\"\n\n[log]\nfilter = \"{}\"\n",
+             recommit_every_months = {}\nkeep_in_touch_months = {}\ncheckin_every_months = {}\nworking_hours = \"{}–{}\"\ndefault_timezone = \"{}\"\n\n[log]\nfilter = \"{}\"\n",
             self.listen,
             self.request_timeout.as_secs(),
             self.data_dir.display(),
@@ -365,6 +373,7 @@ impl Config {
             self.reminders.ended_every_days,
             self.reminders.recommit_every_months,
             self.reminders.keep_in_touch_months,
+            self.reminders.checkin_every_months,
             self.working_hours.start().format("%H:%M"),
             self.working_hours.end().format("%H:%M"),
             self.default_tz.name(),

@@ -12,6 +12,10 @@
 //! works on the real store, and a `serve` on it later would deliver them.
 //! Scheduled reminders are not shown here; `alliance reminders` lists them.
 //!
+//! A line that does not start with a slash is a direct message to the bot,
+//! as if written in its DM on Slack: the answer to a check-in question
+//! (`/tour checkin 1` starts one), `skip`, `later` or `stop`.
+//!
 //! Shell commands: `/as UBOB` switches who you are, `/whoami`, `/quit`.
 
 use crate::commands::{Engine, Request, notify};
@@ -64,7 +68,15 @@ pub fn run(
                 write!(out, "{}", engine.handle(&request, at).to_terminal())?;
                 show_direct_messages(engine, team, at, &mut shown, &mut out)?;
             }
-            _ => writeln!(out, "Commands start with a slash, like /tour help.")?,
+            _ => {
+                let at = now();
+                if let Err(e) =
+                    engine.direct_message(team, &user, None, &escape_like_slack(line), at)
+                {
+                    writeln!(out, "Sorry, that was not saved: {e}")?;
+                }
+                show_direct_messages(engine, team, at, &mut shown, &mut out)?;
+            }
         }
         write!(out, "{user}> ")?;
         out.flush()?;
@@ -179,6 +191,49 @@ mod tests {
         assert!(
             !out.contains("Your tours"),
             "nothing runs after /quit: {out}"
+        );
+    }
+
+    #[test]
+    fn a_line_without_a_slash_answers_a_check_in() {
+        let engine = Engine::new(Store::in_memory(), Default::default());
+        let input = "/tour propose @UBOB rotational 1y Run support\n/as UBOB\n/tour accept 1\n\
+                     /tour checkin 1\nOn track &amp; happy\nstop\nhello\n";
+        let mut out = Vec::new();
+        let now = || Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        run(
+            &engine,
+            &TeamId::parse("TLOCAL").unwrap(),
+            UserId::parse("UALICE").unwrap(),
+            input.as_bytes(),
+            &mut out,
+            now,
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        for said in [
+            "│ Your check-in on tour *#1*",
+            "*Question 1 of 2.* What is blocking you?",
+            "*Question 2 of 2.* What support do you need",
+            "Check-in 1 on tour *#1* is recorded",
+            "┌ DM to @UALICE",
+            "There's no check-in waiting for your answer",
+        ] {
+            assert!(out.contains(said), "{said}: {out}");
+        }
+        let record = engine
+            .store()
+            .checkin(
+                &TeamId::parse("TLOCAL").unwrap(),
+                crate::domain::TourId(1),
+                1,
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            record.answers[0].text.as_deref(),
+            Some("On track &amp; happy"),
+            "typed text is kept literally, as in commands"
         );
     }
 }

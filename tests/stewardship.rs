@@ -49,7 +49,10 @@ fn exit_day() -> NaiveDate {
 
 /// Real traffic through the bot:
 /// 1. manager → Ana, transformational, accepted, objectives (one done), her
-///    name in a mention label in the mission and an objective;
+///    name in a mention label in the mission and an objective; a check-in
+///    recorded with notes naming her, and a check-in conversation the
+///    manager starts that she answers once by DM (an Events API callback,
+///    at the end);
 /// 2. manager → Ben, accepted and completed;
 /// 3. manager → Ana, accepted, Ana leaves early with Ben as successor and
 ///    joins the alumni network with a personal contact; the exit date
@@ -77,6 +80,9 @@ async fn scenario(slack: &FakeSlack) -> Bot {
     .await;
     assert!(bot.tour(ANA, "accept 1").await.contains("You accepted"));
     bot.tour(ANA, "objective 1 done 1").await;
+    bot.tour(ANA, &format!("checkin 1 Good month; ask {mention}"))
+        .await;
+    bot.tour(MANAGER, "checkin 1").await;
 
     bot.tour(
         MANAGER,
@@ -152,6 +158,17 @@ async fn scenario(slack: &FakeSlack) -> Bot {
     bot.tick(last_day);
     bot.deliver(last_day + Duration::hours(8)).await;
 
+    // Ana answers the check-in's first question (after the ticks, which
+    // forget event ids older than a day).
+    let dm = serde_json::json!({
+        "type": "event_callback", "team_id": TEAM, "event_id": "Ev0STEWARD",
+        "event": {"type": "message", "channel_type": "im", "channel": "DUANA01",
+                  "user": ANA, "text": format!("On track, says {mention}"), "ts": "1.2"}
+    });
+    let answered = bot
+        .post_signed(dm.to_string().as_bytes(), "application/json")
+        .await;
+    assert_eq!(answered.status(), 200);
     let tour = store.tour(&team(), TourId(3)).unwrap().unwrap();
     assert_eq!(tour.status, alliance::domain::Status::Left, "Ana left");
     let users = store.user(&team(), &u(ANA)).unwrap();
@@ -203,6 +220,9 @@ async fn export_then_import_into_an_empty_store_then_export_is_byte_identical() 
         "users",
         "dismissed",
         "alumni",
+        "checkins",
+        "chats",
+        "events",
     ] {
         assert!(
             !json[section].as_array().unwrap().is_empty(),
@@ -217,7 +237,7 @@ async fn export_then_import_into_an_empty_store_then_export_is_byte_identical() 
         (Some(ANA), Some(ANA_CONTACT))
     );
     let history = json["tours"][0]["history"].as_array().unwrap();
-    assert_eq!(history.len(), 5, "tour 1 travels with its history");
+    assert_eq!(history.len(), 6, "tour 1 travels with its history");
 
     let dir = tempfile::tempdir().unwrap();
     let restored = Store::open(dir.path(), 16 << 20).unwrap();

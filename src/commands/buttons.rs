@@ -250,6 +250,7 @@ impl Engine {
                     now,
                 )
             }
+            action if action.starts_with(super::checkin::PREFIX) => self.checkin_click(click, now),
             other => {
                 tracing::info!(action = %other, "click on an unknown action ignored");
                 Ok(AfterClick::Nothing)
@@ -384,7 +385,7 @@ impl Engine {
     }
 
     /// Replaces the clicked message with a short note of what happened.
-    fn replace_with_note(
+    pub(super) fn replace_with_note(
         &self,
         click: &Click,
         tour: TourId,
@@ -399,7 +400,7 @@ impl Engine {
     }
 
     /// Replaces the clicked message with the current rendering of `kind`.
-    fn replace(
+    pub(super) fn replace(
         &self,
         click: &Click,
         tour: TourId,

@@ -9,6 +9,8 @@
 
 mod alumni;
 pub mod buttons;
+pub mod checkin;
+pub mod events;
 pub mod form;
 pub mod home;
 pub mod modals;

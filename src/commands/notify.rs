@@ -65,6 +65,17 @@ pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Mess
             *round,
         ));
     }
+    match &notice.kind {
+        NoticeKind::Reminder {
+            series: Series::Checkin(_),
+            round,
+            ..
+        } => return super::checkin::render_reminder(store, team, notice, *round),
+        NoticeKind::CheckedIn { number } => {
+            return super::checkin::render_checked_in(store, team, notice, *number);
+        }
+        _ => {}
+    }
     let tour = store.tour(team, notice.tour)?;
     Ok(render(notice, tour.as_ref()))
 }
@@ -127,8 +138,12 @@ fn keep_in_touch(
 
 /// The message for `notice`; `tour` is `None` if it no longer exists.
 pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
-    if let NoticeKind::Note { text, .. } = &notice.kind {
-        return Message::text(text.clone());
+    match &notice.kind {
+        NoticeKind::Note { text, .. } => return Message::text(text.clone()),
+        NoticeKind::Chat { text, pause, .. } => {
+            return super::checkin::render_chat(notice.tour, text, *pause);
+        }
+        _ => {}
     }
     let Some(tour) = tour else {
         return Message::text("This tour is no longer available.");
@@ -160,7 +175,14 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             "{} withdrew the proposal of tour *{id}*: {mission}",
             tour.manager.mention()
         )),
-        NoticeKind::Note { .. } => unreachable!("notes are rendered above"),
+        NoticeKind::Note { .. } | NoticeKind::Chat { .. } => {
+            unreachable!("rendered above")
+        }
+        // Rendered from the check-in record by `render_from`.
+        NoticeKind::CheckedIn { number } => Message::text(format!(
+            "Check-in {number} of tour *{id}* was recorded. `/tour history {}` shows it.",
+            id.0
+        )),
         NoticeKind::Extended { .. } => Message::text(format!(
             "Tour *{id}* ({mission}) was extended: it now runs {}. `/tour history {}` shows who and when.",
             render::span(tour.starts_on, tour.ends_on, tour.term),
@@ -280,6 +302,8 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Series::AlumniAsk => return alumni_ask(tour, series, round),
         Series::Exit => format!("Tour *{id}* ends today."),
         Series::KeepInTouch(..) => format!("Keep in touch (tour *{id}*)."),
+        // Rendered from the member's conversation by `render_from`.
+        Series::Checkin(_) => format!("Time for your check-in on tour *{id}*."),
         Series::Recommit(years) => format!(
             "Foundational tour *{id}* is {years} year{} old: time for the yearly re-commitment. Does the mission still fit you both?",
             if *years == 1 { "" } else { "s" }

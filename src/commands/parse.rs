@@ -11,6 +11,9 @@
 //! next <id> <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
 //! leave <id> successor @user [on YYYY-MM-DD] [handover notes…]
 //! talk [note…]           (ask my manager, privately, for a conversation)
+//! checkin <id>           (a check-in conversation with the member, by DM, now)
+//! checkin <id> <notes…>  (records a check-in directly)
+//! checkin <id> every <length>   (check-ins this many months apart, 1–12)
 //! forget-me              (erase my own data, after a confirmation button)
 //! ```
 //!
@@ -47,9 +50,10 @@ pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] 
 
 pub const USAGE_TALK: &str = "/tour talk [note…]";
 pub const USAGE_FORGET_ME: &str = "/tour forget-me";
+pub const USAGE_CHECKIN: &str = "/tour checkin <id> [notes…]   or   /tour checkin <id> every <length>   (no notes: a check-in conversation by DM, now)";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 15] = [
+pub const ALL_USAGES: [&str; 16] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_ACCEPT,
@@ -63,6 +67,7 @@ pub const ALL_USAGES: [&str; 15] = [
     USAGE_NEXT,
     USAGE_LEAVE,
     USAGE_TALK,
+    USAGE_CHECKIN,
     USAGE_FORGET_ME,
     USAGE_HELP,
 ];
@@ -121,6 +126,20 @@ pub enum TourCommand {
         successor: UserId,
         on: Option<NaiveDate>,
         notes: Option<String>,
+    },
+    /// Start a check-in conversation with the tour's member now.
+    CheckinStart {
+        tour: TourId,
+    },
+    /// Record a check-in directly.
+    CheckinNotes {
+        tour: TourId,
+        notes: String,
+    },
+    /// Check-ins of this tour come every `months` months.
+    CheckinEvery {
+        tour: TourId,
+        months: u32,
     },
     /// `/tour alumni …`, the same as `/alumni …`.
     Alumni(AlumniCommand),
@@ -303,7 +322,7 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
 }
 
 /// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 2] = ["checkin", "1on1"];
+const LATER: [&str; 1] = ["1on1"];
 
 /// `/tour propose` with nothing after it: on Slack it opens the propose
 /// form; elsewhere it is answered with the usage line.
@@ -365,6 +384,7 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             })
         }
         "leave" => parse_leave(&mut words),
+        "checkin" | "check-in" => parse_checkin(&mut words),
         "alumni" => Ok(TourCommand::Alumni(parse_alumni(words.rest())?)),
         "talk" => Ok(TourCommand::Talk {
             note: Some(strip_quotes(&decode_entities(words.rest()))).filter(|n| !n.is_empty()),
@@ -470,6 +490,38 @@ fn parse_leave(words: &mut Words) -> Result<TourCommand, Usage> {
         on,
         notes,
     })
+}
+
+fn parse_checkin(words: &mut Words) -> Result<TourCommand, Usage> {
+    let tour = tour_id(words, USAGE_CHECKIN)?;
+    let mut look = *words;
+    if look.next().is_some_and(|w| w.eq_ignore_ascii_case("every")) {
+        // `every` then something that looks like a length is the cadence;
+        // `every objective is on track` is notes.
+        let looks_like_length = look.peek().is_some_and(|w| {
+            w.starts_with(|c: char| c.is_ascii_digit())
+                || matches!(
+                    w.to_ascii_lowercase().as_str(),
+                    "week" | "weeks" | "day" | "days" | "month" | "months" | "year" | "quarter"
+                )
+        });
+        if looks_like_length {
+            let months = length(&mut look).ok_or_else(|| {
+                usage(
+                    "How often? Check-ins come every 1 to 12 months: give a length like 1m, 2 months or 1y.",
+                    USAGE_CHECKIN,
+                )
+            })?;
+            no_more(&mut look, USAGE_CHECKIN)?;
+            return Ok(TourCommand::CheckinEvery { tour, months });
+        }
+    }
+    let notes = strip_quotes(&decode_entities(words.rest()));
+    if notes.is_empty() {
+        Ok(TourCommand::CheckinStart { tour })
+    } else {
+        Ok(TourCommand::CheckinNotes { tour, notes })
+    }
 }
 
 fn parse_term(words: &mut Words, kind: TourKind, usage_line: &'static str) -> Result<Term, Usage> {

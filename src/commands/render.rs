@@ -287,5 +287,27 @@ fn describe(event: &Event, tour: &Tour) -> String {
         Event::HandoverAccepted => "accepted the handover".to_string(),
         Event::AlumniAnswered { .. } => "answered the alumni question".to_string(),
         Event::Left { .. } => "left on the last day; the tour ended".to_string(),
+        Event::CheckedIn {
+            number,
+            notes: Some(notes),
+        } => format!(
+            "recorded check-in {number}: “{}”",
+            escape(&truncate(notes, 300))
+        ),
+        Event::CheckedIn {
+            number,
+            notes: None,
+        } => format!("answered check-in {number} in a conversation with the bot"),
+        Event::CheckinCadence { months } => {
+            format!("set check-ins to every {months} month(s), from that day")
+        }
+        Event::PromiseReviewed {
+            checkin,
+            objective,
+            delivered,
+        } => format!(
+            "answered for the company about objective {objective} (check-in {checkin}): delivered? *{}*",
+            delivered.name()
+        ),
     }
 }

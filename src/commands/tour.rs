@@ -188,6 +188,9 @@ pub(super) fn handle(
         TourCommand::List(scope) => list(engine, req, scope),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
         TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
+        command @ (TourCommand::CheckinStart { .. }
+        | TourCommand::CheckinNotes { .. }
+        | TourCommand::CheckinEvery { .. }) => super::checkin::handle(engine, req, command, now),
     }
 }
 

@@ -6,6 +6,7 @@
 //! values. Surfaces and the store call into this module; it calls nothing.
 
 pub mod alumni;
+pub mod checkin;
 pub mod ending;
 pub mod hours;
 pub mod notice;

@@ -73,6 +73,20 @@ pub enum NoticeKind {
         key: String,
         text: String,
     },
+    /// A check-in was recorded; to the other party. The manager's copy
+    /// asks the company's side of it.
+    CheckedIn {
+        number: u32,
+    },
+    /// A message of a check-in conversation (a question, a thank-you), as
+    /// said; `seq` numbers the recipient's conversation messages. With
+    /// `pause` it carries the Later / Snooze buttons.
+    Chat {
+        seq: u32,
+        text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pause: bool,
+    },
 }
 
 impl Notice {
@@ -107,6 +121,12 @@ impl Notice {
                 format!("talk:{from}:{}", asked_at.timestamp_micros())
             }
             NoticeKind::Note { key, .. } => format!("tour:{tour}:note:{key}"),
+            NoticeKind::CheckedIn { number } => {
+                format!("tour:{tour}:checked-in:{number}:{}", self.to)
+            }
+            // Numbered by the person's chat, zero-padded so that messages
+            // due in the same second go out in the order they were said.
+            NoticeKind::Chat { seq, .. } => format!("chat:{}:{seq:010}", self.to),
         }
     }
 
@@ -170,6 +190,10 @@ pub fn for_change(tour: &Tour, entry: &HistoryEntry) -> Vec<Notice> {
             notice(&tour.manager, NoticeKind::HandoverAccepted),
         ],
         Event::Left { .. } => vec![notice(&tour.manager, NoticeKind::Left)],
+        Event::CheckedIn { number, .. } => {
+            vec![notice(other, NoticeKind::CheckedIn { number: *number })]
+        }
+        Event::CheckinCadence { .. } | Event::PromiseReviewed { .. } => Vec::new(),
         Event::ObjectiveAdded { .. }
         | Event::ObjectiveDone { .. }
         | Event::NextProposed { .. }

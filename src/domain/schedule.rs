@@ -17,6 +17,7 @@
 //! | `alumni-ask` | member | 7 days before the last day (at once if sooner), until answered |
 //! | `exit` | nobody | the last day: the tour ends (and the member becomes an alumnus if they said yes) |
 //! | `keep-in-touch:U…:nN` | the alumnus' liaison | N × 6 months after the last logged contact (not about a tour: its due entries carry tour 0) |
+//! | `checkin:nN` | member | N × the cadence (1 month, or the tour's own) after the last check-in, the cadence's change, or the acceptance; while the tour is active and before its end date. Its message is the first question of the check-in conversation (`domain::checkin`); a snoozed or paused conversation comes back as the same series, round ≥ 1. An occurrence planned before a recorded check-in moved the count is dropped at delivery, like any reminder its tour no longer owes |
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
@@ -35,6 +36,8 @@ pub struct ReminderPolicy {
     pub ended_every_days: u32,
     pub recommit_every_months: u32,
     pub keep_in_touch_months: u32,
+    /// Months between check-ins of an active tour, unless the tour sets its own.
+    pub checkin_every_months: u32,
 }
 
 impl Default for ReminderPolicy {
@@ -45,6 +48,7 @@ impl Default for ReminderPolicy {
             ended_every_days: 7,
             recommit_every_months: 12,
             keep_in_touch_months: 6,
+            checkin_every_months: 1,
         }
     }
 }
@@ -70,6 +74,10 @@ pub enum Series {
     /// The N-th keep-in-touch reminder about an alumnus since the last
     /// logged contact.
     KeepInTouch(UserId, u32),
+    /// The N-th check-in since the tour's check-ins last counted from (see
+    /// [`Tour::checkin_from`]); 0 names a conversation started by hand,
+    /// which only ever comes back from a pause (round ≥ 1).
+    Checkin(u32),
 }
 
 impl Series {
@@ -85,6 +93,7 @@ impl Series {
             Series::AlumniAsk => "alumni-ask".into(),
             Series::Exit => "exit".into(),
             Series::KeepInTouch(who, n) => format!("keep-in-touch:{who}:n{n}"),
+            Series::Checkin(n) => format!("checkin:n{n}"),
         }
     }
 
@@ -102,6 +111,7 @@ impl Series {
             k if k.starts_with("handover:") => number(k, "handover:w", "").map(Series::Handover),
             "alumni-ask" => Some(Series::AlumniAsk),
             "exit" => Some(Series::Exit),
+            k if k.starts_with("checkin:") => number(k, "checkin:n", "").map(Series::Checkin),
             k if k.starts_with("keep-in-touch:") => {
                 let (who, n) = k.strip_prefix("keep-in-touch:")?.split_once(':')?;
                 Some(Series::KeepInTouch(
@@ -124,6 +134,7 @@ impl Series {
             Series::AlumniAsk => "alumni-ask",
             Series::Exit => "exit",
             Series::KeepInTouch(..) => "keep-in-touch",
+            Series::Checkin(_) => "checkin",
         }
     }
 
@@ -133,7 +144,7 @@ impl Series {
     pub fn keyed_by_day(&self) -> bool {
         matches!(
             self,
-            Series::Ending(_) | Series::Ended(_) | Series::KeepInTouch(..)
+            Series::Ending(_) | Series::Ended(_) | Series::KeepInTouch(..) | Series::Checkin(_)
         )
     }
 
@@ -142,7 +153,7 @@ impl Series {
         match self {
             Series::Waiting => vec![tour.member.clone()],
             Series::WaitingManager => vec![tour.manager.clone()],
-            Series::AlumniAsk => vec![tour.member.clone()],
+            Series::AlumniAsk | Series::Checkin(_) => vec![tour.member.clone()],
             Series::Exit | Series::KeepInTouch(..) => Vec::new(),
             _ => vec![tour.manager.clone(), tour.member.clone()],
         }
@@ -224,6 +235,25 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
         }
         Series::Exit => leaving().map(|exit| day_start(exit.on)),
         Series::KeepInTouch(..) => None,
+        Series::Checkin(n) => checkin_at(tour, policy, *n),
+    }
+}
+
+/// When the `n`-th check-in of `tour` falls due: `n` cadences after the day
+/// its check-ins count from, while it is active and before its end date.
+fn checkin_at(tour: &Tour, policy: &ReminderPolicy, n: u32) -> Option<DateTime<Utc>> {
+    if tour.status != Status::Active || n == 0 {
+        return None;
+    }
+    let from = tour.checkin_from.or(tour.accepted_on).or(tour.starts_on)?;
+    let every = tour
+        .checkin_every_months
+        .unwrap_or(policy.checkin_every_months)
+        .max(1);
+    let date = from.checked_add_months(Months::new(every.saturating_mul(n)))?;
+    match tour.ends_on {
+        Some(end) if date >= end => None,
+        _ => Some(day_start(date)),
     }
 }
 
@@ -253,6 +283,7 @@ pub fn plan(tour: &Tour, policy: &ReminderPolicy) -> Vec<Occurrence> {
         Series::Handover(0),
         Series::AlumniAsk,
         Series::Exit,
+        Series::Checkin(1),
     ];
     series.extend(policy.ending_days.iter().map(|d| Series::Ending(*d)));
     series
@@ -267,6 +298,7 @@ pub fn following(tour: &Tour, policy: &ReminderPolicy, fired: &Series) -> Option
         Series::Ended(w) => Series::Ended(w + 1),
         Series::Recommit(y) => Series::Recommit(y + 1),
         Series::Handover(w) => Series::Handover(w + 1),
+        Series::Checkin(n) if *n > 0 => Series::Checkin(n + 1),
         _ => return None,
     };
     due_at(tour, policy, &next).map(|at| Occurrence { series: next, at })
@@ -331,6 +363,7 @@ mod tests {
             plan,
             vec![
                 ("ended:w0".into(), at(2028, 1, 12)),
+                ("checkin:n1".into(), at(2026, 2, 11)),
                 ("ending:180d".into(), at(2027, 7, 15)),
                 ("ending:90d".into(), at(2027, 10, 13)),
                 ("ending:30d".into(), at(2027, 12, 12)),
@@ -358,7 +391,10 @@ mod tests {
             .unwrap()
             .0;
         let series: Vec<String> = plan(&t, &p).into_iter().map(|o| o.series.key()).collect();
-        assert_eq!(series, vec!["ended:w0", "ending:30d", "ending:7d"]);
+        assert_eq!(
+            series,
+            vec!["ended:w0", "checkin:n1", "ending:30d", "ending:7d"]
+        );
     }
 
     #[test]
@@ -370,7 +406,10 @@ mod tests {
             .0;
         assert_eq!(
             keys(&plan(&t, &p)),
-            vec![("recommit:y1".into(), at(2027, 2, 28))]
+            vec![
+                ("recommit:y1".into(), at(2027, 2, 28)),
+                ("checkin:n1".into(), at(2026, 3, 28))
+            ]
         );
         let y2 = following(&t, &p, &Series::Recommit(1)).unwrap();
         assert_eq!((y2.series, y2.at), (Series::Recommit(2), at(2028, 2, 28)));
@@ -432,6 +471,57 @@ mod tests {
     }
 
     #[test]
+    fn check_ins_come_every_cadence_from_the_last_one_until_the_end_date() {
+        let p = ReminderPolicy::default();
+        let t = tour(TourKind::Rotational, Term::Months(4))
+            .accept(&u("UA"), at(2026, 1, 31))
+            .unwrap()
+            .0;
+        assert_eq!(due_at(&t, &p, &Series::Checkin(1)), Some(at(2026, 2, 28)));
+        let n3 = following(&t, &p, &Series::Checkin(2)).unwrap();
+        assert_eq!((n3.series, n3.at), (Series::Checkin(3), at(2026, 4, 30)));
+        assert_eq!(
+            due_at(&t, &p, &Series::Checkin(4)),
+            None,
+            "not on or after the end date (2026-05-31)"
+        );
+        assert_eq!(
+            due_at(&t, &p, &Series::Checkin(0)),
+            None,
+            "0 is never planned"
+        );
+        assert_eq!(Series::Checkin(1).recipients(&t), vec![u("UA")]);
+        assert!(Series::Checkin(1).keyed_by_day());
+
+        // The workspace's cadence, the tour's own, and a recorded check-in.
+        let quarterly = ReminderPolicy {
+            checkin_every_months: 3,
+            ..ReminderPolicy::default()
+        };
+        assert_eq!(
+            due_at(&t, &quarterly, &Series::Checkin(1)),
+            Some(at(2026, 4, 30))
+        );
+        let (every2, _) = t.set_checkin_every(&u("UM"), 2, at(2026, 2, 10)).unwrap();
+        assert_eq!(
+            due_at(&every2, &quarterly, &Series::Checkin(1)),
+            Some(at(2026, 4, 10))
+        );
+        let (checked, _, _) = t
+            .check_in(&u("UA"), Some("Fine"), None, at(2026, 3, 3))
+            .unwrap();
+        assert_eq!(
+            plan(&checked, &p)
+                .into_iter()
+                .find(|o| o.series.family() == "checkin")
+                .map(|o| o.at),
+            Some(at(2026, 4, 3))
+        );
+        let done = t.complete(&u("UM"), at(2026, 2, 1)).unwrap().0;
+        assert_eq!(due_at(&done, &p, &Series::Checkin(1)), None);
+    }
+
+    #[test]
     fn keys_name_the_series_and_its_place() {
         assert_eq!(Series::Ending(30).key(), "ending:30d");
         assert_eq!(Series::Ended(2).key(), "ended:w2");
@@ -447,6 +537,8 @@ mod tests {
             Series::AlumniAsk,
             Series::Exit,
             Series::KeepInTouch(u("UA"), 3),
+            Series::Checkin(0),
+            Series::Checkin(14),
         ] {
             assert_eq!(Series::parse(&s.key()), Some(s));
         }

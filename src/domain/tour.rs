@@ -223,6 +223,22 @@ pub struct Tour {
     /// An early exit being planned (`/tour leave`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit: Option<Exit>,
+    /// Months between check-ins when the parties set it for this tour
+    /// (`/tour checkin <id> every <length>`); else the workspace's cadence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkin_every_months: Option<u32>,
+    /// The day check-ins count from: the last one recorded, or the day the
+    /// cadence changed; before either, the day the tour was accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkin_from: Option<NaiveDate>,
+    /// Check-ins recorded so far: the next one gets this number plus one,
+    /// so the store keys its record without scanning.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub checkins: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// What a list shows of a tour. Stored in the party index beside each
@@ -321,6 +337,24 @@ pub enum Event {
     Left {
         alumni: bool,
     },
+    /// A check-in was recorded (its answers are in the check-in record);
+    /// `notes` when it was written directly with `/tour checkin <id> notes…`.
+    CheckedIn {
+        number: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        notes: Option<String>,
+    },
+    /// Check-ins now come every `months` months, counted from that day.
+    CheckinCadence {
+        months: u32,
+    },
+    /// The manager said whether the company delivered a member-side
+    /// objective in the period of check-in `checkin`.
+    PromiseReviewed {
+        checkin: u32,
+        objective: u32,
+        delivered: super::checkin::Delivered,
+    },
 }
 
 /// Why a rule said no. Each message is written for the person who asked.
@@ -373,6 +407,14 @@ pub enum TourError {
     NextPending { id: TourId, next: TourId },
     #[error("The tour after {id} is for its member, {member}; propose a new tour for anyone else.")]
     NextIsForTheMember { id: TourId, member: String },
+    #[error("Check-ins can come every 1 to {max} months.")]
+    CadenceOutOfRange { max: u32 },
+    #[error("Check-in {number} of tour {id} has no question about objective {objective}.")]
+    NoSuchPromise {
+        id: TourId,
+        number: u32,
+        objective: u32,
+    },
 }
 
 pub const MAX_MISSION: usize = 1000;
@@ -428,6 +470,9 @@ impl Tour {
             previous: None,
             next: None,
             exit: None,
+            checkin_every_months: None,
+            checkin_from: None,
+            checkins: 0,
         };
         let entry = HistoryEntry {
             at: now,

@@ -41,6 +41,11 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError>
         report.due += due.len();
         report.enqueued += store.fire(&due, false)?;
     }
+    // Handled Events API ids older than a day: Slack stopped retrying them.
+    let pruned = store.prune_events(now)?;
+    if pruned > 0 {
+        tracing::debug!(pruned, "forgot old event ids");
+    }
     store.flush()?;
     Ok(report)
 }

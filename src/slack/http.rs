@@ -6,14 +6,23 @@
 //! dispatch. A command's change is committed and flushed before its answer
 //! is sent. No Slack Web API call happens on this path.
 //!
+//! Events API callbacks get the same order. A direct message's effect (a
+//! check-in answer and the messages it owes, all through the outbox) is
+//! committed in one transaction with its `event_id`, so the same event
+//! arriving again — Slack retries with `X-Slack-Retry-Num` when an answer
+//! took over 3 s or failed — is acknowledged with 200 and changes nothing.
+//! If that transaction fails, the answer is 500 and nothing was written, so
+//! Slack's retry does the work.
+//!
 //! What is logged: the route, status, workspace, user and command name.
 //! Never a signature, token, `response_url`, command text or raw body.
 
 use super::api::SlackApi;
-use super::inbound::{self, Inbound, Interaction};
+use super::inbound::{self, EventDetail, Inbound, Interaction};
 use super::verify::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::clock::Clock;
 use crate::commands::buttons::{AfterClick, Click};
+use crate::commands::events::AfterEvent;
 use crate::commands::{Engine, Request, form, parse};
 use crate::config::Secret;
 use axum::Router;
@@ -176,7 +185,19 @@ pub fn respond(
     now: DateTime<Utc>,
 ) -> (Answer, Option<FollowUp>) {
     match verified(state, headers, body, now) {
-        Ok(inbound) => dispatch(state, inbound, now),
+        Ok(inbound) => {
+            if let Some(retry) = headers
+                .get("x-slack-retry-num")
+                .and_then(|v| v.to_str().ok())
+            {
+                let reason = headers
+                    .get("x-slack-retry-reason")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("unknown");
+                tracing::info!(%retry, %reason, "Slack retried a delivery");
+            }
+            dispatch(state, inbound, now)
+        }
         Err(refusal) => (refusal, None),
     }
 }
@@ -241,27 +262,52 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
             team,
             kind,
             deactivated,
-            home_opened,
+            detail,
         } => {
-            tracing::info!(%team, %event_id, %kind, "event acknowledged");
-            if let Some(user) = home_opened {
-                if let Err(e) = state.engine.store().mark_home_opened(&team, &user) {
-                    tracing::error!(error = %e, "could not record a Home tab opening");
-                }
-                // Rendered now (from the store), published after the answer.
-                return match state.engine.home_view(&team, &user, 0, now) {
-                    Ok(view) => (Answer::Ack, Some(FollowUp::PublishView { user, view })),
-                    Err(e) => {
-                        tracing::error!(error = %e, "could not render the Home tab");
-                        (Answer::Ack, None)
-                    }
-                };
-            }
+            tracing::info!(%team, %event_id, %kind, "event");
             if let Some(user) = deactivated {
                 // Their messages go to their alumni liaison from now on.
                 if let Err(e) = state.engine.store().mark_inactive(&team, &user) {
                     tracing::error!(error = %e, "could not record a deactivated account");
                 }
+            }
+            match detail {
+                EventDetail::DirectMessage { user, text } => {
+                    match state
+                        .engine
+                        .direct_message(&team, &user, Some(&event_id), &text, now)
+                    {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::info!(%team, %event_id, "event handled before; nothing to do")
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, %team, %event_id, "direct message failed");
+                            return (
+                                Answer::Refused(
+                                    StatusCode::INTERNAL_SERVER_ERROR,
+                                    "internal error",
+                                ),
+                                None,
+                            );
+                        }
+                    }
+                }
+                EventDetail::HomeOpened { user } => {
+                    if let AfterEvent::PublishHome { user } =
+                        state.engine.home_opened(&team, &user, now)
+                    {
+                        // Rendered now (from the store), published after the answer.
+                        match state.engine.home_view(&team, &user, 0, now) {
+                            Ok(view) => {
+                                return (Answer::Ack, Some(FollowUp::PublishView { user, view }));
+                            }
+                            Err(e) => tracing::error!(error = %e, "could not render the Home tab"),
+                        }
+                    }
+                }
+                EventDetail::Ignored(why) => tracing::debug!(%event_id, why, "event ignored"),
+                EventDetail::Other => {}
             }
             (Answer::Ack, None)
         }

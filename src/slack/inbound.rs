@@ -4,6 +4,11 @@
 //! - Slash commands: `application/x-www-form-urlencoded` with `command`.
 //! - Interactivity: the same form type with a single `payload` field of JSON.
 //! - Events API: `application/json` (`url_verification`, `event_callback`, …).
+//!   Of the events, a person's message in the bot's DM (`message.im`) and
+//!   `app_home_opened` are read into an [`EventDetail`]. A message that is
+//!   the bot's own or another bot's (`bot_id`, or the installation's bot
+//!   user), has a `subtype` (edits, deletions, joins, `bot_message`…), or
+//!   is not in a DM is read as [`EventDetail::Ignored`]: nothing answers it.
 //! - `ssl_check=1`: Slack's certificate check.
 //!
 //! `response_url`s are credentials: they are kept in [`Secret`]s so they can
@@ -21,20 +26,33 @@ pub enum Inbound {
     UrlVerification {
         challenge: String,
     },
-    /// An Events API callback; handlers arrive with the conversations work.
+    /// An Events API callback.
     Event {
+        /// The same across Slack's retries of one event: the dedupe key.
         event_id: String,
         team: TeamId,
         kind: String,
         /// For `user_change`: the person, if Slack says they were deactivated.
         deactivated: Option<UserId>,
-        /// For `app_home_opened` on the Home tab: who opened it.
-        home_opened: Option<UserId>,
+        detail: EventDetail,
     },
     /// A well-formed envelope of a type we do not handle (e.g. `app_rate_limited`).
     Ignored {
         kind: String,
     },
+}
+
+/// What an event asks of the bot.
+#[derive(Debug, PartialEq, Eq)]
+pub enum EventDetail {
+    /// `message.im`: a person wrote to the bot in its DM.
+    DirectMessage { user: UserId, text: String },
+    /// `app_home_opened`: a person opened the bot's App Home (either tab).
+    HomeOpened { user: UserId },
+    /// A message nothing answers, and why (never logged with its text).
+    Ignored(&'static str),
+    /// Any other event.
+    Other,
 }
 
 #[derive(Debug)]
@@ -156,6 +174,9 @@ struct EnvelopeJson {
     event_id: Option<String>,
     team_id: Option<String>,
     event: Option<EventJson>,
+    /// The installation the event is for: its `user_id` is our bot user.
+    #[serde(default)]
+    authorizations: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -165,9 +186,58 @@ struct EventJson {
     /// An object for `user_change`, a string for messages.
     #[serde(default)]
     user: Option<serde_json::Value>,
+    // Values, not strings: other event types use these names for objects,
+    // and an event we do not read must not make the envelope a 400.
+    #[serde(default)]
+    channel_type: Option<serde_json::Value>,
+    #[serde(default)]
+    text: Option<serde_json::Value>,
+    #[serde(default)]
+    bot_id: Option<serde_json::Value>,
+    #[serde(default)]
+    subtype: Option<serde_json::Value>,
     /// For `app_home_opened`: `home` or `messages`.
     #[serde(default)]
-    tab: Option<String>,
+    tab: Option<serde_json::Value>,
+}
+
+/// What a verified event asks of us (see the module docs).
+fn detail(event: &EventJson, bot_user: Option<&str>) -> EventDetail {
+    let user = event.user.as_ref().and_then(|u| u.as_str());
+    match event.kind.as_str() {
+        "message" => {
+            if event.channel_type.as_ref().and_then(|c| c.as_str()) != Some("im") {
+                return EventDetail::Ignored("not in a direct message");
+            }
+            if event.bot_id.as_ref().is_some_and(|b| !b.is_null()) {
+                return EventDetail::Ignored("a bot's message");
+            }
+            if event.subtype.as_ref().is_some_and(|s| !s.is_null()) {
+                return EventDetail::Ignored("a message subtype");
+            }
+            if user.is_some() && user == bot_user {
+                return EventDetail::Ignored("our own message");
+            }
+            match (
+                user.and_then(UserId::parse),
+                event.text.as_ref().and_then(|t| t.as_str()),
+            ) {
+                (Some(user), Some(text)) => EventDetail::DirectMessage {
+                    user,
+                    text: text.to_string(),
+                },
+                _ => EventDetail::Ignored("a message without a person or text"),
+            }
+        }
+        "app_home_opened" if event.tab.as_ref().and_then(|t| t.as_str()) == Some("messages") => {
+            EventDetail::Ignored("the Messages tab, not Home")
+        }
+        "app_home_opened" => match user.and_then(UserId::parse) {
+            Some(user) => EventDetail::HomeOpened { user },
+            None => EventDetail::Ignored("app_home_opened without a person"),
+        },
+        _ => EventDetail::Other,
+    }
 }
 
 /// Reads a verified body. `content_type` is the request's header value.
@@ -249,9 +319,14 @@ fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
         }),
         "event_callback" => Ok({
             let event = json.event.ok_or(BadRequest::Field("event"))?;
+            let bot_user = json
+                .authorizations
+                .as_ref()
+                .and_then(|a| a.get(0))
+                .filter(|a| a["is_bot"] == true)
+                .and_then(|a| a["user_id"].as_str());
+            let detail = detail(&event, bot_user);
             let event_is_user_change = event.kind == "user_change";
-            let on_home_tab =
-                event.kind == "app_home_opened" && event.tab.as_deref() != Some("messages");
             Inbound::Event {
                 event_id: json.event_id.ok_or(BadRequest::Field("event_id"))?,
                 team: json
@@ -260,15 +335,11 @@ fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
                     .and_then(TeamId::parse)
                     .ok_or(BadRequest::Field("team_id"))?,
                 kind: event.kind,
-                home_opened: event
-                    .user
-                    .as_ref()
-                    .filter(|_| on_home_tab)
-                    .and_then(|u| u.as_str().and_then(UserId::parse)),
                 deactivated: event
                     .user
                     .filter(|u| event_is_user_change && u["deleted"] == true)
                     .and_then(|u| u["id"].as_str().and_then(UserId::parse)),
+                detail,
             }
         }),
         _ => Ok(Inbound::Ignored { kind: json.kind }),
@@ -328,6 +399,60 @@ mod tests {
             Ok(Inbound::SslCheck)
         ));
         assert!(is_ssl_check(b"token=x&ssl_check=1") && !is_ssl_check(b"ssl_check=0"));
+    }
+
+    #[test]
+    fn direct_messages_are_read_and_bots_edits_and_channels_ignored() {
+        let read = |event: &str| {
+            let body = format!(
+                r#"{{"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{event},
+                   "authorizations":[{{"team_id":"T1","user_id":"UBOT","is_bot":true}}]}}"#
+            );
+            match parse(Some("application/json"), body.as_bytes()) {
+                Ok(Inbound::Event { detail, .. }) => detail,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            read(
+                r#"{"type":"message","channel_type":"im","channel":"D1","user":"UANA","text":"On track &amp; happy","ts":"1.2"}"#
+            ),
+            EventDetail::DirectMessage {
+                user: UserId::parse("UANA").unwrap(),
+                text: "On track &amp; happy".into()
+            }
+        );
+        for (event, why) in [
+            (
+                r#"{"type":"message","channel_type":"im","user":"UBOT","text":"Question 2","bot_id":"B1"}"#,
+                "a bot's message",
+            ),
+            (
+                r#"{"type":"message","channel_type":"im","user":"UBOT","text":"Question 2"}"#,
+                "our own message",
+            ),
+            (
+                r#"{"type":"message","subtype":"message_changed","channel_type":"im","message":{"text":"x"}}"#,
+                "a message subtype",
+            ),
+            (
+                r#"{"type":"message","channel_type":"channel","user":"UANA","text":"hi"}"#,
+                "not in a direct message",
+            ),
+        ] {
+            assert_eq!(read(event), EventDetail::Ignored(why), "{event}");
+        }
+        assert_eq!(
+            read(r#"{"type":"app_home_opened","user":"UANA","channel":"D1","tab":"home"}"#),
+            EventDetail::HomeOpened {
+                user: UserId::parse("UANA").unwrap()
+            }
+        );
+        assert_eq!(
+            read(r#"{"type":"channel_created","channel":{"id":"C1","name":"x"}}"#),
+            EventDetail::Other,
+            "an object where messages have strings is no 400"
+        );
     }
 
     #[test]

@@ -233,6 +233,8 @@ impl Deliverer {
         if slot > now {
             return Ok(Step::Paced(slot));
         }
+        // What the message changes as it goes (a check-in opens now).
+        crate::commands::checkin::before_send(&self.store, &entry.team, &entry.notice, now)?;
         let mut message = notify::render_from(&self.store, &entry.team, &entry.notice)?;
         if entry.key.ends_with(VIA_LIAISON) {
             message = message.context(

@@ -26,6 +26,12 @@
 //!   zone).
 //! - **Alumni they were liaison for** keep their record, with the
 //!   placeholder as liaison: visibly nobody's, for an admin to reassign.
+//! - **Check-ins** of shared tours stay, like history: the answers and
+//!   notes are the shared record of how the tour went, with mentions of the
+//!   person replaced. **Their conversation state** (what they were being
+//!   asked, and the questions waiting) is removed; another person's that
+//!   names them (as the manager to report to) gets the placeholder. Handled
+//!   Events API ids hold nobody's id and are left to expire.
 //!
 //! Decisions:
 //! - The placeholder receives nothing: the outbox never enqueues a message
@@ -58,6 +64,7 @@ use super::{
     Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
 };
 use crate::domain::alumni::Alumnus;
+use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::schedule::Series;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourSummary, UserId};
 use serde::{Serialize, de::DeserializeOwned};
@@ -352,6 +359,24 @@ impl Round<'_> {
                     self.rewrite(tree, key, &encode(&alumnus))?;
                 }
             }
+            TreeName::Checkins => {
+                let record: CheckIn = decode(tree, &value).map_err(fail)?;
+                if let Some(record) = self.scrub(&team_of(key)?, &record)? {
+                    self.rewrite(tree, key, &encode(&record))?;
+                }
+            }
+            TreeName::Chats => {
+                let (team, user) = split_person(key).ok_or_else(|| fail("bad key"))?;
+                if &user == person {
+                    return self.remove(tree, key);
+                }
+                let chat: Chat = decode(tree, &value).map_err(fail)?;
+                if let Some(chat) = self.scrub(&team, &chat)? {
+                    self.rewrite(tree, key, &encode(&chat))?;
+                }
+            }
+            // Event ids and times: nobody's (a scan may match bytes by chance).
+            TreeName::Events | TreeName::EventTimes => {}
         }
         Ok(())
     }
@@ -361,7 +386,7 @@ impl Round<'_> {
 fn key_team(tree: TreeName, key: &[u8]) -> Option<&[u8]> {
     let rest = match tree {
         TreeName::Meta => return None,
-        TreeName::Due | TreeName::OutboxDue => key.get(8..)?,
+        TreeName::Due | TreeName::OutboxDue | TreeName::EventTimes => key.get(8..)?,
         _ => key,
     };
     Some(&rest[..rest.iter().position(|b| *b == 0)?])

@@ -15,7 +15,8 @@
 //!   "tours": [ {"team": …, "tour": {…}, "history": [{…}, …]}, … ],
 //!   "workspaces": [ {"team": …, "next_tour": 18, "erased": 2}, … ],
 //!   "reminders": [ … ], "outbox": [ … ], "users": [ … ],
-//!   "dismissed": [ … ], "alumni": [ … ]
+//!   "dismissed": [ … ], "alumni": [ … ],
+//!   "checkins": [ … ], "chats": [ … ], "events": [ … ]
 //! }
 //! ```
 //!
@@ -23,10 +24,15 @@
 //! - **Every tree is accounted for** by an exhaustive `match` over
 //!   [`TreeName`] (no `_` arm), here and in [`super::erase`]: a new tree does
 //!   not compile until export, import and erase say what happens to it.
-//! - Two trees are derived indexes and are **rebuilt on import**, not
-//!   exported: `parties` (each person's tour summaries, from the tours) and
-//!   `outbox-due` (open outbox entries by send time, from the outbox). History
+//! - Three trees are derived indexes and are **rebuilt on import**, not
+//!   exported: `parties` (each person's tour summaries, from the tours),
+//!   `outbox-due` (open outbox entries by send time, from the outbox) and
+//!   `event-times` (handled Events API ids by age, from `events`). History
 //!   entries travel inside their tour, numbered by their position.
+//! - `checkins`, `chats` and `events` came with check-ins (schema 3); an
+//!   export written before them has no such sections and imports as empty
+//!   ones. Handled event ids are exported too (a day's worth at most) so the
+//!   round trip stays exact.
 //! - **Round trip exact**: export → import into an empty store → export gives
 //!   the same bytes (and the same raw store, derived indexes included; tested).
 //!   So the file has no timestamp: the same data always gives the same bytes.
@@ -39,7 +45,8 @@
 //! - `--person U123`: the tours where they are manager, member or named
 //!   successor (with their whole history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
-//!   Slack info, their dismissals and their own alumni record. Not other
+//!   Slack info, their dismissals, their own alumni record, the check-ins
+//!   of their tours and their own conversation state. Not other
 //!   people's alumni records where they are the liaison (those hold the
 //!   alumnus's private contact), and no workspace counters. Such an export is
 //!   for reading, not importing: import refuses it.
@@ -56,6 +63,7 @@ use super::outbox::{OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{Backend, Store, StoreError, TreeName, decode, encode, encode_index, keys};
 use crate::domain::alumni::Alumnus;
+use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::notice::NoticeKind;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use chrono::{DateTime, Utc};
@@ -85,6 +93,39 @@ pub struct Export {
     pub users: Vec<UserRecord>,
     pub dismissed: Vec<Dismissal>,
     pub alumni: Vec<AlumnusRecord>,
+    #[serde(default)]
+    pub checkins: Vec<CheckinRecord>,
+    #[serde(default)]
+    pub chats: Vec<ChatRecord>,
+    #[serde(default)]
+    pub events: Vec<EventRecord>,
+}
+
+/// A recorded check-in of a tour.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinRecord {
+    pub team: TeamId,
+    pub checkin: CheckIn,
+}
+
+/// A person's check-in conversations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRecord {
+    pub team: TeamId,
+    pub user: UserId,
+    pub chat: Chat,
+}
+
+/// An Events API delivery already handled (kept a day, so a retry of it
+/// has no effect).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRecord {
+    pub team: TeamId,
+    pub event_id: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A workspace's counters (the meta tree).
@@ -147,6 +188,9 @@ pub struct Counts {
     pub users: u64,
     pub dismissed: u64,
     pub alumni: u64,
+    pub checkins: u64,
+    pub chats: u64,
+    pub events: u64,
 }
 
 impl std::fmt::Display for Counts {
@@ -154,7 +198,8 @@ impl std::fmt::Display for Counts {
         write!(
             f,
             "{} tours ({} history entries), {} workspaces, {} reminders, {} outbox entries, \
-             {} cached users, {} dismissals, {} alumni",
+             {} cached users, {} dismissals, {} alumni, {} check-ins, {} conversation states, \
+             {} handled events",
             self.tours,
             self.history,
             self.workspaces,
@@ -162,7 +207,10 @@ impl std::fmt::Display for Counts {
             self.outbox,
             self.users,
             self.dismissed,
-            self.alumni
+            self.alumni,
+            self.checkins,
+            self.chats,
+            self.events
         )
     }
 }
@@ -535,6 +583,60 @@ impl Store {
                     }
                     json.end()?;
                 }
+                TreeName::Checkins => {
+                    json.begin("checkins")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, _) = split_team(&k).ok_or_else(|| unexpected(tree, &k))?;
+                        let checkin: CheckIn = decode(tree, &v)?;
+                        let keep = match person {
+                            None => true,
+                            Some(p) => self
+                                .tour(&team, checkin.tour)?
+                                .is_some_and(|t| tour_concerns(&t, p)),
+                        };
+                        if keep {
+                            json.item(&CheckinRecord { team, checkin })?;
+                            counts.checkins += 1;
+                        }
+                    }
+                    json.end()?;
+                }
+                TreeName::Chats => {
+                    json.begin("chats")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, user) = split_person(&k).ok_or_else(|| unexpected(tree, &k))?;
+                        if keep(&user) {
+                            let chat: Chat = decode(tree, &v)?;
+                            json.item(&ChatRecord { team, user, chat })?;
+                            counts.chats += 1;
+                        }
+                    }
+                    json.end()?;
+                }
+                TreeName::Events => {
+                    json.begin("events")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, id) = split_team(&k).ok_or_else(|| unexpected(tree, &k))?;
+                        let event_id = std::str::from_utf8(id)
+                            .map_err(|_| unexpected(tree, &k))?
+                            .to_string();
+                        // Nobody's: not part of a person's export.
+                        if person.is_none() {
+                            let at: DateTime<Utc> = decode(tree, &v)?;
+                            json.item(&EventRecord { team, event_id, at })?;
+                            counts.events += 1;
+                        }
+                    }
+                    json.end()?;
+                }
+                // Derived from `events`; rebuilt on import.
+                TreeName::EventTimes => {}
             }
         }
         json.out.write_all(b"\n}\n")?;
@@ -700,6 +802,9 @@ impl Store {
             users: export.users.len() as u64,
             dismissed: export.dismissed.len() as u64,
             alumni: export.alumni.len() as u64,
+            checkins: export.checkins.len() as u64,
+            chats: export.chats.len() as u64,
+            events: export.events.len() as u64,
         })
     }
 }
@@ -890,6 +995,40 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
                         tree,
                         keys::person(&r.team, &r.alumnus.user),
                         encode(&r.alumnus),
+                    ));
+                }
+            }
+            TreeName::Checkins => {
+                for (n, r) in export.checkins.iter().enumerate() {
+                    if !team_ok(&r.team) || !user_ok(&r.checkin.by) {
+                        return Err(refuse("checkins", n, "a team or user id is not a Slack id"));
+                    }
+                    let key = keys::checkin(&r.team, r.checkin.tour, r.checkin.number);
+                    writes.push((tree, key, encode(&r.checkin)));
+                }
+            }
+            TreeName::Chats => {
+                for (n, r) in export.chats.iter().enumerate() {
+                    if !team_ok(&r.team) || !user_ok(&r.user) {
+                        return Err(refuse("chats", n, "a team or user id is not a Slack id"));
+                    }
+                    writes.push((tree, keys::person(&r.team, &r.user), encode(&r.chat)));
+                }
+            }
+            TreeName::Events => {
+                for (n, r) in export.events.iter().enumerate() {
+                    if !team_ok(&r.team) || r.event_id.is_empty() || r.event_id.contains('\0') {
+                        return Err(refuse("events", n, "no team id or no event id"));
+                    }
+                    writes.push((tree, keys::event(&r.team, &r.event_id), encode(&r.at)));
+                }
+            }
+            TreeName::EventTimes => {
+                for r in &export.events {
+                    writes.push((
+                        tree,
+                        keys::event_time(r.at, &r.team, &r.event_id),
+                        Vec::new(),
                     ));
                 }
             }

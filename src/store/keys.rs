@@ -100,6 +100,28 @@ pub fn dismissed(team: &TeamId, tour: TourId, family: &str, user: &UserId) -> Ve
     k
 }
 
+/// `team ∅ tour n` — the n-th check-in of a tour (after the tour's own key,
+/// so a tour's check-ins are one range scan).
+pub fn checkin(team: &TeamId, tour: TourId, n: u32) -> Vec<u8> {
+    let mut k = self::tour(team, tour);
+    k.extend_from_slice(&n.to_be_bytes());
+    k
+}
+
+/// `team ∅ event-id` — an Events API delivery already handled.
+pub fn event(team: &TeamId, event_id: &str) -> Vec<u8> {
+    let mut k = team_prefix(team);
+    k.extend_from_slice(event_id.as_bytes());
+    k
+}
+
+/// `time team ∅ event-id` — the same, by the time it was first seen.
+pub fn event_time(at: DateTime<Utc>, team: &TeamId, event_id: &str) -> Vec<u8> {
+    let mut k = time(at).to_vec();
+    k.extend_from_slice(&event(team, event_id));
+    k
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@
 //!   one value, read in one lookup.
 
 pub mod alumni;
+pub mod checkins;
 pub mod erase;
 pub mod export;
 pub mod keys;
@@ -66,10 +67,21 @@ pub enum TreeName {
     Dismissed,
     /// `team ∅ user` → an alumnus.
     Alumni,
+    /// `team ∅ tour-id n` → the n-th check-in of a tour: answers, notes,
+    /// and the company's side.
+    Checkins,
+    /// `team ∅ user` → the person's check-in conversations: the current
+    /// one, where it stands, and those waiting.
+    Chats,
+    /// `team ∅ event-id` → when that Events API delivery was first handled:
+    /// a retry of it has no effect. Kept for a day.
+    Events,
+    /// `time team ∅ event-id` → (): the same ids by age, for pruning.
+    EventTimes,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 10] = [
+    pub const ALL: [TreeName; 14] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -80,6 +92,10 @@ impl TreeName {
         TreeName::Users,
         TreeName::Dismissed,
         TreeName::Alumni,
+        TreeName::Checkins,
+        TreeName::Chats,
+        TreeName::Events,
+        TreeName::EventTimes,
     ];
 
     pub fn index(self) -> usize {
@@ -98,6 +114,10 @@ impl TreeName {
             TreeName::Users => "users",
             TreeName::Dismissed => "dismissed",
             TreeName::Alumni => "alumni",
+            TreeName::Checkins => "checkins",
+            TreeName::Chats => "chats",
+            TreeName::Events => "events",
+            TreeName::EventTimes => "event-times",
         }
     }
 }
@@ -178,7 +198,11 @@ pub enum TxOutcome {
 /// - 2: a due reminder carries its recipients, so a scheduler tick never
 ///   reads a tour. Version-1 due entries are still read (their recipients
 ///   come from the tour, once); every other value is unchanged.
-pub const SCHEMA_VERSION: u8 = 2;
+/// - 3: check-ins. Tours gain optional fields (their cadence and count of
+///   check-ins) and four trees appear; older values read unchanged. The
+///   bump makes an older build refuse the store rather than rewrite a tour
+///   without its check-in fields.
+pub const SCHEMA_VERSION: u8 = 3;
 const SCHEMA_KEY: &[u8] = b"schema";
 
 /// Encodes a value as `[schema version] ++ JSON`.

@@ -132,6 +132,10 @@ fn recipients_in(
     policy: &ReminderPolicy,
     due: &DueReminder,
 ) -> Result<Option<(Tour, Vec<UserId>)>, TxFail> {
+    if matches!(due.series, Series::Checkin(_)) && due.round > 0 {
+        // A paused check-in conversation coming back: owed while it waits.
+        return super::checkins::resume_owed_in(tx, due);
+    }
     let Some(tour) = super::read_tour_in(tx, &due.team, due.tour)? else {
         return Ok(None);
     };

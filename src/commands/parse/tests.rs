@@ -141,9 +141,45 @@ fn accepted_inputs() {
         ("list <@U7|bo>", TourCommand::List(ListScope::Of(u("U7")))),
         ("show 9", TourCommand::Show { tour: TourId(9) }),
         ("history 9", TourCommand::History { tour: TourId(9) }),
+        ("checkin 9", TourCommand::CheckinStart { tour: TourId(9) }),
         (
-            "checkin 9 all good",
-            TourCommand::ComingSoon { what: "checkin" },
+            "check-in #9 ",
+            TourCommand::CheckinStart { tour: TourId(9) },
+        ),
+        (
+            "checkin 9 all good &amp; on track",
+            TourCommand::CheckinNotes {
+                tour: TourId(9),
+                notes: "all good & on track".into(),
+            },
+        ),
+        (
+            r#"checkin 9 "Talked about the conference""#,
+            TourCommand::CheckinNotes {
+                tour: TourId(9),
+                notes: "Talked about the conference".into(),
+            },
+        ),
+        (
+            "checkin 9 every objective is on track",
+            TourCommand::CheckinNotes {
+                tour: TourId(9),
+                notes: "every objective is on track".into(),
+            },
+        ),
+        (
+            "checkin 9 every 2 months",
+            TourCommand::CheckinEvery {
+                tour: TourId(9),
+                months: 2,
+            },
+        ),
+        (
+            "CHECKIN 9 EVERY 1y",
+            TourCommand::CheckinEvery {
+                tour: TourId(9),
+                months: 12,
+            },
         ),
         ("1on1 list", TourCommand::ComingSoon { what: "1on1" }),
         (
@@ -414,6 +450,19 @@ fn rejected_inputs() {
         ("list @bo", "plain text, not a mention", USAGE_LIST),
         ("list team extra", "didn't expect", USAGE_LIST),
         ("show", "Which tour", USAGE_SHOW),
+        ("checkin", "Which tour", USAGE_CHECKIN),
+        ("checkin all good", "isn't a tour number", USAGE_CHECKIN),
+        (
+            "checkin 9 every week",
+            "every 1 to 12 months",
+            USAGE_CHECKIN,
+        ),
+        ("checkin 9 every 2w", "every 1 to 12 months", USAGE_CHECKIN),
+        (
+            "checkin 9 every 2m please",
+            "didn't expect `please`",
+            USAGE_CHECKIN,
+        ),
         (
             "history 99999999999999999999999",
             "isn't a tour number",
