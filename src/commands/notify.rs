@@ -266,6 +266,7 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Series::AlumniAsk => return alumni_ask(tour, series, round),
         Series::Exit => format!("Tour *{id}* ends today."),
         Series::KeepInTouch(..) => format!("Keep in touch (tour *{id}*)."),
+        Series::OneOnOne { .. } => format!("A 1:1 reminder (tour *{id}*)."),
         Series::Recommit(years) => format!(
             "Foundational tour *{id}* is {years} year{} old: time for the yearly re-commitment. Does the mission still fit you both?",
             if *years == 1 { "" } else { "s" }

@@ -9,6 +9,7 @@ pub mod alumni;
 pub mod ending;
 pub mod hours;
 pub mod notice;
+pub mod one_on_one;
 pub mod people;
 pub mod schedule;
 pub mod tour;
