@@ -26,6 +26,11 @@
 //!   zone).
 //! - **Alumni they were liaison for** keep their record, with the
 //!   placeholder as liaison: visibly nobody's, for an admin to reassign.
+//! - **Their 1:1s are removed**, as manager or as member, with their log,
+//!   notes and agenda, and their reminders: a 1:1 is the two people's
+//!   working conversation, not a shared commitment like a tour, and its
+//!   notes are mostly about the person. Mentions of them in other people's
+//!   1:1s (agenda items, notes) are replaced like any free text.
 //!
 //! Decisions:
 //! - The placeholder receives nothing: the outbox never enqueues a message
@@ -58,6 +63,7 @@ use super::{
     Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
 };
 use crate::domain::alumni::Alumnus;
+use crate::domain::one_on_one::OneOnOne;
 use crate::domain::schedule::Series;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourSummary, UserId};
 use serde::{Serialize, de::DeserializeOwned};
@@ -278,8 +284,13 @@ impl Round<'_> {
             TreeName::Meta => {}
             TreeName::Due => {
                 let mut due: DueReminder = reminders::decode_due_in(tx, &value)?;
-                let about_them =
-                    matches!(&due.series, Series::KeepInTouch(who, _) if who == person);
+                let about_them = match &due.series {
+                    Series::KeepInTouch(who, _) => who == person,
+                    Series::OneOnOne {
+                        manager, member, ..
+                    } => manager == person || member == person,
+                    _ => false,
+                };
                 if due.to.as_ref() == Some(person) || about_them {
                     return self.remove(tree, key);
                 }
@@ -350,6 +361,17 @@ impl Round<'_> {
                 let alumnus: Alumnus = decode(tree, &value).map_err(fail)?;
                 if let Some(alumnus) = self.scrub(&team, &alumnus)? {
                     self.rewrite(tree, key, &encode(&alumnus))?;
+                }
+            }
+            TreeName::OneOnOnes => {
+                let (team, manager, member) =
+                    super::one_on_ones::split_key(key).ok_or_else(|| fail("bad key"))?;
+                if &manager == person || &member == person {
+                    return self.remove(tree, key);
+                }
+                let o: OneOnOne = decode(tree, &value).map_err(fail)?;
+                if let Some(o) = self.scrub(&team, &o)? {
+                    self.rewrite(tree, key, &encode(&o))?;
                 }
             }
         }

@@ -15,7 +15,7 @@
 //!   "tours": [ {"team": …, "tour": {…}, "history": [{…}, …]}, … ],
 //!   "workspaces": [ {"team": …, "next_tour": 18, "erased": 2}, … ],
 //!   "reminders": [ … ], "outbox": [ … ], "users": [ … ],
-//!   "dismissed": [ … ], "alumni": [ … ]
+//!   "dismissed": [ … ], "alumni": [ … ], "one_on_ones": [ … ]
 //! }
 //! ```
 //!
@@ -39,10 +39,13 @@
 //! - `--person U123`: the tours where they are manager, member or named
 //!   successor (with their whole history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
-//!   Slack info, their dismissals and their own alumni record. Not other
+//!   Slack info, their dismissals, their own alumni record and the 1:1s
+//!   they are a party to (with the log and agenda they share). Not other
 //!   people's alumni records where they are the liaison (those hold the
 //!   alumnus's private contact), and no workspace counters. Such an export is
 //!   for reading, not importing: import refuses it.
+//! - `one_on_ones` came after format version 1 was first written: import
+//!   reads a file without it as having none, so older exports still import.
 //! - Import refuses a store that is not empty, a file that is not an export,
 //!   an unknown format version, and records whose ids could not form keys
 //!   (a hand-edited file); it checks everything before writing anything.
@@ -56,6 +59,7 @@ use super::outbox::{OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{Backend, Store, StoreError, TreeName, decode, encode, encode_index, keys};
 use crate::domain::alumni::Alumnus;
+use crate::domain::one_on_one::OneOnOne;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -84,6 +88,8 @@ pub struct Export {
     pub users: Vec<UserRecord>,
     pub dismissed: Vec<Dismissal>,
     pub alumni: Vec<AlumnusRecord>,
+    #[serde(default)]
+    pub one_on_ones: Vec<OneOnOneRecord>,
 }
 
 /// A workspace's counters (the meta tree).
@@ -135,6 +141,14 @@ pub struct AlumnusRecord {
     pub alumnus: Alumnus,
 }
 
+/// A 1:1 series with its log and agenda.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneOnOneRecord {
+    pub team: TeamId,
+    pub one_on_one: OneOnOne,
+}
+
 /// How many records of each kind an export or import carried.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -146,6 +160,7 @@ pub struct Counts {
     pub users: u64,
     pub dismissed: u64,
     pub alumni: u64,
+    pub one_on_ones: u64,
 }
 
 impl std::fmt::Display for Counts {
@@ -153,7 +168,7 @@ impl std::fmt::Display for Counts {
         write!(
             f,
             "{} tours ({} history entries), {} workspaces, {} reminders, {} outbox entries, \
-             {} cached users, {} dismissals, {} alumni",
+             {} cached users, {} dismissals, {} alumni, {} one-on-ones",
             self.tours,
             self.history,
             self.workspaces,
@@ -161,7 +176,8 @@ impl std::fmt::Display for Counts {
             self.outbox,
             self.users,
             self.dismissed,
-            self.alumni
+            self.alumni,
+            self.one_on_ones
         )
     }
 }
@@ -528,6 +544,21 @@ impl Store {
                     }
                     json.end()?;
                 }
+                TreeName::OneOnOnes => {
+                    json.begin("one_on_ones")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, _, _) = super::one_on_ones::split_key(&k)
+                            .ok_or_else(|| unexpected(tree, &k))?;
+                        let one_on_one: OneOnOne = decode(tree, &v)?;
+                        if person.is_none_or(|p| one_on_one.role_of(p).is_some()) {
+                            json.item(&OneOnOneRecord { team, one_on_one })?;
+                            counts.one_on_ones += 1;
+                        }
+                    }
+                    json.end()?;
+                }
             }
         }
         json.out.write_all(b"\n}\n")?;
@@ -693,6 +724,7 @@ impl Store {
             users: export.users.len() as u64,
             dismissed: export.dismissed.len() as u64,
             alumni: export.alumni.len() as u64,
+            one_on_ones: export.one_on_ones.len() as u64,
         })
     }
 }
@@ -883,6 +915,23 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
                         tree,
                         keys::person(&r.team, &r.alumnus.user),
                         encode(&r.alumnus),
+                    ));
+                }
+            }
+            TreeName::OneOnOnes => {
+                for (n, r) in export.one_on_ones.iter().enumerate() {
+                    let o = &r.one_on_one;
+                    if !team_ok(&r.team) || !user_ok(&o.manager) || !user_ok(&o.member) {
+                        return Err(refuse(
+                            "one_on_ones",
+                            n,
+                            "a team or user id is not a Slack id",
+                        ));
+                    }
+                    writes.push((
+                        tree,
+                        super::one_on_ones::key(&r.team, &o.manager, &o.member),
+                        encode(o),
                     ));
                 }
             }

@@ -27,6 +27,7 @@ pub mod erase;
 pub mod export;
 pub mod keys;
 pub mod memory;
+pub mod one_on_ones;
 pub mod outbox;
 pub mod reminders;
 pub mod sled_backend;
@@ -66,10 +67,12 @@ pub enum TreeName {
     Dismissed,
     /// `team ∅ user` → an alumnus.
     Alumni,
+    /// `team ∅ manager ∅ member` → a 1:1 series, its log and agenda.
+    OneOnOnes,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 10] = [
+    pub const ALL: [TreeName; 11] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -80,6 +83,7 @@ impl TreeName {
         TreeName::Users,
         TreeName::Dismissed,
         TreeName::Alumni,
+        TreeName::OneOnOnes,
     ];
 
     pub fn index(self) -> usize {
@@ -98,6 +102,7 @@ impl TreeName {
             TreeName::Users => "users",
             TreeName::Dismissed => "dismissed",
             TreeName::Alumni => "alumni",
+            TreeName::OneOnOnes => "one-on-ones",
         }
     }
 }
@@ -178,7 +183,10 @@ pub enum TxOutcome {
 /// - 2: a due reminder carries its recipients, so a scheduler tick never
 ///   reads a tour. Version-1 due entries are still read (their recipients
 ///   come from the tour, once); every other value is unchanged.
-pub const SCHEMA_VERSION: u8 = 2;
+/// - 3: one-on-ones: a new tree, and 1:1 reminder series in due entries and
+///   outbox entries, which an older build could not decode. Older data
+///   reads as it is.
+pub const SCHEMA_VERSION: u8 = 3;
 const SCHEMA_KEY: &[u8] = b"schema";
 
 /// Encodes a value as `[schema version] ++ JSON`.
