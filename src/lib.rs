@@ -15,9 +15,11 @@
 //! three.
 //!
 //! - [`domain`]: tours, objectives, history, who may do what, when reminders
-//!   fall due, working hours, the notices owed. Pure; `now` is an argument.
-//! - [`commands`]: the `/tour` grammar, the engine every surface calls, the
-//!   buttons, the propose form, and how the bot's messages read.
+//!   fall due, working hours, one-on-ones and their dates, the notices owed.
+//!   Pure; `now` is an argument.
+//! - [`commands`]: the `/tour`, `/alumni` and `/1on1` grammars, the engine
+//!   every surface calls, the buttons, the forms, and how the bot's messages
+//!   read.
 //! - [`store`]: sled behind a small backend trait, keys and indexes, the
 //!   reminder index and the outbox; export/import and erasing a person.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the

@@ -65,6 +65,13 @@ pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Mess
             *round,
         ));
     }
+    if let NoticeKind::Reminder {
+        series: Series::OneOnOne { .. },
+        ..
+    } = &notice.kind
+    {
+        return super::one_on_ones::render_reminder(store, team, notice);
+    }
     let tour = store.tour(team, notice.tour)?;
     Ok(render(notice, tour.as_ref()))
 }

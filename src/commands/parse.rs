@@ -20,7 +20,8 @@
 //! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`.
 //! - Kind and foundational tours: foundational takes no length (open-ended).
 //! - `/1on1 …` and `/alumni …` are reachable as `/tour 1on1 …` and
-//!   `/tour alumni …`; commands of later releases answer "coming soon".
+//!   `/tour alumni …` (the `/1on1` grammar is in [`one_on_one`]); commands
+//!   of later releases answer "coming soon".
 //!
 //! The parser is pure and knows nothing of the store: whether tour 17 exists
 //! or the caller may touch it is decided later.
@@ -121,6 +122,8 @@ pub enum TourCommand {
     },
     /// `/tour alumni …`, the same as `/alumni …`.
     Alumni(AlumniCommand),
+    /// `/tour 1on1 …`, the same as `/1on1 …`.
+    OneOnOne(OneOnOneCommand),
     /// Erase my data (`other`: someone named it for another person, which
     /// is refused: that is the operator's `alliance erase`).
     ForgetMe {
@@ -295,7 +298,7 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
 }
 
 /// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 3] = ["checkin", "talk", "1on1"];
+const LATER: [&str; 2] = ["checkin", "talk"];
 
 /// `/tour propose` with nothing after it: on Slack it opens the propose
 /// form; elsewhere it is answered with the usage line.
@@ -358,6 +361,7 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         }
         "leave" => parse_leave(&mut words),
         "alumni" => Ok(TourCommand::Alumni(parse_alumni(words.rest())?)),
+        "1on1" => Ok(TourCommand::OneOnOne(parse_one_on_one(words.rest())?)),
         "forget-me" => {
             let other = words
                 .next()
@@ -728,6 +732,9 @@ impl<'a> Words<'a> {
         self.rest.trim()
     }
 }
+
+mod one_on_one;
+pub use one_on_one::*;
 
 #[cfg(test)]
 mod tests;

@@ -20,6 +20,7 @@ pub(super) fn handle(
         TourCommand::Help => Ok(render::help()),
         TourCommand::ComingSoon { what } => Ok(render::coming_soon(what)),
         TourCommand::Alumni(command) => super::alumni::handle(engine, req, command, now),
+        TourCommand::OneOnOne(command) => super::one_on_ones::handle(engine, req, command, now),
         TourCommand::Propose {
             member,
             kind,

@@ -145,7 +145,7 @@ fn accepted_inputs() {
             "checkin 9 all good",
             TourCommand::ComingSoon { what: "checkin" },
         ),
-        ("1on1 list", TourCommand::ComingSoon { what: "1on1" }),
+        ("1on1 list", TourCommand::OneOnOne(OneOnOneCommand::List)),
         (
             "alumni list",
             TourCommand::Alumni(AlumniCommand::List { text: None }),
