@@ -50,7 +50,8 @@ impl App {
         });
         let state = Arc::new(AppState {
             engine: Engine::new(store.clone(), config.admins.clone())
-                .with_alumni_directory(config.alumni_directory_for_everyone),
+                .with_alumni_directory(config.alumni_directory_for_everyone)
+                .with_default_tz(config.default_tz),
             signing_secret,
             clock,
             wake: Arc::new(Notify::new()),

@@ -15,11 +15,12 @@
 //! three.
 //!
 //! - [`domain`]: tours, objectives, history, who may do what, when reminders
-//!   fall due, working hours, the notices owed, the check-in conversation
-//!   state machine. Pure; `now` is an argument.
-//! - [`commands`]: the `/tour` grammar, the engine every surface calls, the
-//!   buttons, the propose form, check-ins and the direct messages that
-//!   answer them, and how the bot's messages read.
+//!   fall due, working hours, one-on-ones and their dates, the check-in
+//!   conversation state machine, the notices owed. Pure; `now` is an
+//!   argument.
+//! - [`commands`]: the `/tour`, `/alumni` and `/1on1` grammars, the engine
+//!   every surface calls, the buttons, the forms, check-ins and the direct
+//!   messages that answer them, and how the bot's messages read.
 //! - [`store`]: sled behind a small backend trait, keys and indexes, the
 //!   reminder index and the outbox; export/import and erasing a person.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the

@@ -314,7 +314,8 @@ fn shell(config: &Config, user: &str, team: &str) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("--team `{team}` is not a Slack-style team id (like TLOCAL)"))?;
     let store = open_store(config)?;
     let engine = Engine::new(store, config.admins.clone())
-        .with_alumni_directory(config.alumni_directory_for_everyone);
+        .with_alumni_directory(config.alumni_directory_for_everyone)
+        .with_default_tz(config.default_tz);
     let stdin = std::io::stdin();
     alliance::shell::run(
         &engine,

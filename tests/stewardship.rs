@@ -60,7 +60,9 @@ fn exit_day() -> NaiveDate {
 /// 4. manager → Cat, unanswered: the "waiting" reminder fires;
 /// 5. manager → Cat, declined with a reason that mentions Ana;
 ///
-/// plus deliveries (cached users, sent messages), a snooze and a "Done".
+/// plus weekly 1:1s of the manager with Ana (an agenda item of hers, a 1:1
+/// logged with notes naming her) and with Ben (an agenda item naming her),
+/// deliveries (cached users, sent messages), a snooze and a "Done".
 async fn scenario(slack: &FakeSlack) -> Bot {
     let bot = Bot::with_slack(slack, start(), None).await;
     let store = bot.store.clone();
@@ -129,6 +131,37 @@ async fn scenario(slack: &FakeSlack) -> Bot {
         .await;
     bot.tour(CAT, &format!("decline 5 Ask <@{ANA}|{ANA_NAME}> instead"))
         .await;
+
+    for person in [ANA, BEN] {
+        bot.command(
+            MANAGER,
+            "/1on1",
+            &format!("<@{person}> every week on tuesday at 10:00"),
+        )
+        .await
+        .assert_well_formed();
+    }
+    bot.command(
+        ANA,
+        "/1on1",
+        &format!("agenda <@{MANAGER}> add My next tour"),
+    )
+    .await
+    .assert_well_formed();
+    bot.command(
+        MANAGER,
+        "/1on1",
+        &format!("agenda <@{BEN}> add Pair with {mention} on the runbook"),
+    )
+    .await
+    .assert_well_formed();
+    bot.command(
+        MANAGER,
+        "/1on1",
+        &format!("done <@{ANA}> {mention} wants to present at the offsite"),
+    )
+    .await
+    .assert_well_formed();
 
     store
         .snooze(
@@ -223,6 +256,7 @@ async fn export_then_import_into_an_empty_store_then_export_is_byte_identical() 
         "checkins",
         "chats",
         "events",
+        "one_on_ones",
     ] {
         assert!(
             !json[section].as_array().unwrap().is_empty(),
@@ -314,6 +348,17 @@ async fn a_person_export_holds_their_tours_and_nobody_elses() {
     assert_eq!(tour_ids(&ben), [2, 3]);
     let ana: Value = serde_json::from_slice(&export(&bot.store, Some(ANA))).unwrap();
     assert_eq!(tour_ids(&ana), [1, 3]);
+    let pairs = |json: &Value| -> Vec<String> {
+        json["one_on_ones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["one_on_one"]["member"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(pairs(&ana), [ANA], "her 1:1 only");
+    assert_eq!(pairs(&ben), [BEN]);
+    assert!(pairs(&cat).is_empty());
     assert_eq!(ana["alumni"][0]["alumnus"]["contact"], ANA_CONTACT);
 
     // For reading only.
@@ -361,6 +406,12 @@ async fn erasing_a_person_leaves_no_trace_and_the_other_party_keeps_the_tour() {
             .await
             .contains("You have no tours yet"),
         "nothing of hers is listed under her id"
+    );
+    let one_on_ones = bot.command(MANAGER, "/1on1", "list").await;
+    assert!(
+        one_on_ones.contains(&format!("<@{BEN}>")) && !one_on_ones.contains("UERASED"),
+        "her 1:1 went with her; Ben's stays: {}",
+        one_on_ones.text()
     );
     let successor = bot.store.tour(&team(), TourId(3)).unwrap().unwrap();
     let exit = successor.exit.unwrap();
@@ -591,8 +642,13 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
         .unwrap()
         .into_iter()
         .filter(|e| e.recipient().as_str() == BEN && e.key.contains(":note:"))
+        .filter(|e| !e.key.contains(":note:1on1:"))
         .collect();
-    assert_eq!(notes.len(), 1, "the stranger is told why");
+    assert_eq!(
+        notes.len(),
+        1,
+        "the stranger is told why (besides his 1:1's setup)"
+    );
 
     // Nobody erases someone else from Slack, admins included.
     let refused = bot

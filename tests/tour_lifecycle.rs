@@ -350,7 +350,7 @@ async fn tours_stay_inside_their_workspace() {
 }
 
 #[tokio::test]
-async fn help_coming_soon_and_unknown_commands_are_friendly() {
+async fn help_the_other_families_and_unknown_commands_are_friendly() {
     let bot = Bot::start().await;
     for text in ["", "help"] {
         let r = bot.tour(MEMBER, text).await;
@@ -369,11 +369,12 @@ async fn help_coming_soon_and_unknown_commands_are_friendly() {
     for (command, text) in [("/1on1", "list"), ("/tour", "1on1 list")] {
         let r = bot.command(MEMBER, command, text).await;
         r.assert_well_formed();
-        assert!(
-            r.contains("is coming in a later release") && r.contains("/tour propose"),
-            "{command} {text}: {}",
-            r.text()
-        );
+        assert!(r.contains("No 1:1s yet"), "{command} {text}: {}", r.text());
+    }
+    for text in ["checkin 1", "talk", "frobnicate"] {
+        let r = bot.tour(MEMBER, text).await;
+        r.assert_well_formed();
+        assert!(!r.contains("later release"), "{text}: {}", r.text());
     }
     bot.command(MEMBER, "/frobnicate", "now")
         .await

@@ -14,7 +14,7 @@
 //! about that tour for the person who clicked, not for the other party.
 
 use super::notify::{self, parse_reminder_value};
-use super::{Engine, Failure, Request, form, home, modals, parse, tour};
+use super::{Engine, Failure, Request, form, home, modals, one_on_ones, parse, tour};
 use crate::domain::alumni::AlumniError;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
@@ -97,6 +97,9 @@ impl Engine {
             }
             notify::SNOOZE_WEEK | notify::SNOOZE_UNTIL | notify::DONE => {
                 self.reminder_click(click, now)
+            }
+            one_on_ones::DONE | one_on_ones::SKIPPED | one_on_ones::MOVED => {
+                self.one_on_one_click(click, now)
             }
             notify::FORGET_ME => self.forget_me(click, now),
             notify::PROPOSE_NEXT | notify::EXTEND | notify::PLAN_EXIT => {
@@ -284,6 +287,9 @@ impl Engine {
         if let Series::KeepInTouch(who, _) = &series {
             return self.snooze_keep_in_touch(click, who, &series, round, now);
         }
+        if let Series::OneOnOne { .. } = &series {
+            return self.snooze_one_on_one(click, &series, round, now);
+        }
         let Some(tour) = self.party_tour(click, TourId(id), now)? else {
             return Ok(AfterClick::Nothing);
         };
@@ -453,7 +459,7 @@ impl Engine {
 
 /// When a snooze click brings the reminder back: a week on, or the start of
 /// the picked day (which must be after today).
-fn snooze_until(click: &Click, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(super) fn snooze_until(click: &Click, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if click.action_id == notify::SNOOZE_WEEK {
         return Some(now + Duration::weeks(1));
     }

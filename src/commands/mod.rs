@@ -15,6 +15,7 @@ pub mod form;
 pub mod home;
 pub mod modals;
 pub mod notify;
+pub mod one_on_ones;
 pub mod parse;
 mod privacy;
 mod render;
@@ -29,6 +30,7 @@ use crate::domain::{TeamId, UserId};
 use crate::slack::blocks::{self, Message};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use std::collections::BTreeSet;
 
 /// A command as any surface hands it over.
@@ -47,6 +49,8 @@ pub struct Engine {
     store: Store,
     admins: BTreeSet<UserId>,
     alumni_directory_for_everyone: bool,
+    /// The zone a 1:1 is set up in while its manager's Slack zone is unknown.
+    default_tz: Tz,
 }
 
 /// Why a command did not produce its normal answer.
@@ -69,7 +73,17 @@ impl Engine {
             store,
             admins,
             alumni_directory_for_everyone: true,
+            default_tz: Tz::UTC,
         }
+    }
+
+    /// The workspace's default time zone (`reminders.default_timezone`).
+    pub fn with_default_tz(self, default_tz: Tz) -> Engine {
+        Engine { default_tz, ..self }
+    }
+
+    pub fn default_tz(&self) -> Tz {
+        self.default_tz
     }
 
     /// Whether everyone in the workspace sees the alumni directory (the
@@ -112,7 +126,7 @@ impl Engine {
     pub(crate) fn try_handle(&self, req: &Request, now: DateTime<Utc>) -> Result<Message, Failure> {
         match req.command.as_str() {
             "/tour" => tour::handle(self, req, now),
-            "/1on1" => Ok(render::coming_soon("1on1")),
+            "/1on1" => one_on_ones::handle_text(self, req, now),
             "/alumni" => alumni::handle_text(self, req, now),
             other => Ok(blocks::problem(
                 &format!(

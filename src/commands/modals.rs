@@ -9,7 +9,7 @@
 //! The alumni answer has no typed command: it is the member's private
 //! answer to the bot's question, so it is a rule call of its own.
 
-use super::{Engine, Failure, Request, form, tour};
+use super::{Engine, Failure, Request, form, one_on_ones, tour};
 use crate::domain::{TeamId, TourId, UserId};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -158,6 +158,15 @@ impl Engine {
         let (block, outcome) = match (callback_id, id) {
             (form::CALLBACK_ID, _) => {
                 return Some(self.submit_propose_form(team, user, id, values, now));
+            }
+            (one_on_ones::NOTES_VIEW, _) => {
+                return Some(self.submit_one_on_one_notes(
+                    team,
+                    user,
+                    private_metadata,
+                    values,
+                    now,
+                ));
             }
             (EXTEND, Some(id)) => {
                 let length = text(values, BLOCK_LENGTH, ACTION_LENGTH, "value");

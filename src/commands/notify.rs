@@ -74,6 +74,10 @@ pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Mess
         NoticeKind::CheckedIn { number } => {
             return super::checkin::render_checked_in(store, team, notice, *number);
         }
+        NoticeKind::Reminder {
+            series: Series::OneOnOne { .. },
+            ..
+        } => return super::one_on_ones::render_reminder(store, team, notice),
         _ => {}
     }
     let tour = store.tour(team, notice.tour)?;
@@ -304,6 +308,7 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Series::KeepInTouch(..) => format!("Keep in touch (tour *{id}*)."),
         // Rendered from the member's conversation by `render_from`.
         Series::Checkin(_) => format!("Time for your check-in on tour *{id}*."),
+        Series::OneOnOne { .. } => format!("A 1:1 reminder (tour *{id}*)."),
         Series::Recommit(years) => format!(
             "Foundational tour *{id}* is {years} year{} old: time for the yearly re-commitment. Does the mission still fit you both?",
             if *years == 1 { "" } else { "s" }

@@ -24,7 +24,7 @@
 //! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`.
 //! - Kind and foundational tours: foundational takes no length (open-ended).
 //! - `/1on1 …` and `/alumni …` are reachable as `/tour 1on1 …` and
-//!   `/tour alumni …`; commands of later releases answer "coming soon".
+//!   `/tour alumni …` (the `/1on1` grammar is in [`one_on_one`]).
 //!
 //! The parser is pure and knows nothing of the store: whether tour 17 exists
 //! or the caller may touch it is decided later.
@@ -148,15 +148,12 @@ pub enum TourCommand {
     Talk {
         note: Option<String>,
     },
+    /// `/tour 1on1 …`, the same as `/1on1 …`.
+    OneOnOne(OneOnOneCommand),
     /// Erase my data (`other`: someone named it for another person, which
     /// is refused: that is the operator's `alliance erase`).
     ForgetMe {
         other: Option<UserId>,
-    },
-    /// A command of the grammar that a later release brings (`checkin`, …),
-    /// or a whole family (`1on1`, `alumni`).
-    ComingSoon {
-        what: &'static str,
     },
 }
 
@@ -321,9 +318,6 @@ fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
     }
 }
 
-/// Subcommands of the grammar that later releases bring.
-const LATER: [&str; 1] = ["1on1"];
-
 /// `/tour propose` with nothing after it: on Slack it opens the propose
 /// form; elsewhere it is answered with the usage line.
 pub fn wants_form(text: &str) -> bool {
@@ -389,6 +383,7 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         "talk" => Ok(TourCommand::Talk {
             note: Some(strip_quotes(&decode_entities(words.rest()))).filter(|n| !n.is_empty()),
         }),
+        "1on1" => Ok(TourCommand::OneOnOne(parse_one_on_one(words.rest())?)),
         "forget-me" => {
             let other = words
                 .next()
@@ -397,13 +392,10 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             no_more(&mut words, USAGE_FORGET_ME)?;
             Ok(TourCommand::ForgetMe { other })
         }
-        other => match LATER.iter().find(|l| **l == other) {
-            Some(what) => Ok(TourCommand::ComingSoon { what }),
-            None => Err(usage(
-                format!("I don't know `{}`. Here is what `/tour` can do:", clip(sub)),
-                USAGE_HELP,
-            )),
-        },
+        _ => Err(usage(
+            format!("I don't know `{}`. Here is what `/tour` can do:", clip(sub)),
+            USAGE_HELP,
+        )),
     }
 }
 
@@ -791,6 +783,9 @@ impl<'a> Words<'a> {
         self.rest.trim()
     }
 }
+
+mod one_on_one;
+pub use one_on_one::*;
 
 #[cfg(test)]
 mod tests;

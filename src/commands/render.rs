@@ -26,17 +26,6 @@ pub fn help() -> Message {
         )
 }
 
-pub fn coming_soon(what: &str) -> Message {
-    let line =
-        format!("`/{what}` is coming in a later release of Alliance. Here is what works today:");
-    let help = help();
-    let mut message = Message::text(&line);
-    for block in help.blocks {
-        message.blocks.push(block);
-    }
-    message
-}
-
 fn when(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -18,8 +18,8 @@ pub(super) fn handle(
     let store = engine.store();
     match command {
         TourCommand::Help => Ok(render::help()),
-        TourCommand::ComingSoon { what } => Ok(render::coming_soon(what)),
         TourCommand::Alumni(command) => super::alumni::handle(engine, req, command, now),
+        TourCommand::OneOnOne(command) => super::one_on_ones::handle(engine, req, command, now),
         TourCommand::Propose {
             member,
             kind,

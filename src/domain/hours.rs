@@ -191,6 +191,12 @@ impl WorkingHours {
             .any(|(open, close)| open <= at && at < close)
     }
 
+    /// When the working window of local `date` opens in `tz`, if `date` is
+    /// a working day whose window is not empty (the rules of [`resolve`]).
+    pub fn opens_on(&self, date: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+        self.window(date, tz).map(|(open, _)| open)
+    }
+
     /// The working window of local `date` as UTC instants `[open, close)`,
     /// or None if `date` is not a working day, the window is empty, or the
     /// instants are out of chrono's range.
@@ -218,14 +224,15 @@ fn parse_time(field: &'static str, value: &str) -> Result<NaiveTime, HoursError>
 
 /// The wall-clock time `at` shows in `tz`, or None at the very ends of
 /// chrono's range, where `with_timezone(..).naive_local()` would panic.
-fn local_time(at: DateTime<Utc>, tz: Tz) -> Option<NaiveDateTime> {
+pub fn local_time(at: DateTime<Utc>, tz: Tz) -> Option<NaiveDateTime> {
     let offset = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
     at.naive_utc().checked_add_offset(offset)
 }
 
 /// The instant a local wall-clock time names in `tz`: the earlier of two in a
-/// fold, the first valid instant after it in a gap.
-fn resolve(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+/// fold, the first valid instant after it in a gap. One-on-one slots are
+/// read with the same rule (`domain::one_on_one`).
+pub fn resolve(tz: Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(a, b) => Some(a.min(b).with_timezone(&Utc)),

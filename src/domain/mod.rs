@@ -10,6 +10,7 @@ pub mod checkin;
 pub mod ending;
 pub mod hours;
 pub mod notice;
+pub mod one_on_one;
 pub mod people;
 pub mod schedule;
 pub mod tour;

@@ -18,11 +18,15 @@
 //! | `exit` | nobody | the last day: the tour ends (and the member becomes an alumnus if they said yes) |
 //! | `keep-in-touch:U…:nN` | the alumnus' liaison | N × 6 months after the last logged contact (not about a tour: its due entries carry tour 0) |
 //! | `checkin:nN` | member | N × the cadence (1 month, or the tour's own) after the last check-in, the cadence's change, or the acceptance; while the tour is active and before its end date. Its message is the first question of the check-in conversation (`domain::checkin`); a snoozed or paused conversation comes back as the same series, round ≥ 1. An occurrence planned before a recorded check-in moved the count is dropped at delivery, like any reminder its tour no longer owes |
+//! | `1on1:U…:U…:agenda:T` | both parties of a 1:1 | before the slot `T`, held for each one's morning (tour 0; see `one_on_one`) |
+//! | `1on1:U…:U…:happened:T` | the 1:1's manager | an hour after the slot `T` |
+//! | `1on1:U…:U…:overdue:T` | the 1:1's manager | at `T`, two cadences without a 1:1 held |
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
 
 use super::alumni::Alumnus;
+use super::one_on_one::Step;
 use super::people::UserId;
 use super::tour::{Status, Tour, TourKind};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
@@ -78,6 +82,16 @@ pub enum Series {
     /// [`Tour::checkin_from`]); 0 names a conversation started by hand,
     /// which only ever comes back from a pause (round ≥ 1).
     Checkin(u32),
+    /// A reminder of the 1:1 of `manager` with `member` (not about a tour:
+    /// tour 0), about the slot at `slot` (for an overdue nudge, the instant
+    /// it falls due). The instant is in the key, so a 1:1 moved to another
+    /// time, even on the same day, owes new messages.
+    OneOnOne {
+        manager: UserId,
+        member: UserId,
+        step: Step,
+        slot: DateTime<Utc>,
+    },
 }
 
 impl Series {
@@ -94,6 +108,16 @@ impl Series {
             Series::Exit => "exit".into(),
             Series::KeepInTouch(who, n) => format!("keep-in-touch:{who}:n{n}"),
             Series::Checkin(n) => format!("checkin:n{n}"),
+            Series::OneOnOne {
+                manager,
+                member,
+                step,
+                slot,
+            } => format!(
+                "1on1:{manager}:{member}:{}:{}",
+                step.name(),
+                slot.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
         }
     }
 
@@ -119,6 +143,19 @@ impl Series {
                     n.strip_prefix('n')?.parse().ok()?,
                 ))
             }
+            k if k.starts_with("1on1:") => {
+                let mut parts = k.strip_prefix("1on1:")?.splitn(4, ':');
+                let manager = UserId::parse(parts.next()?)?;
+                let member = UserId::parse(parts.next()?)?;
+                let step = Step::parse(parts.next()?)?;
+                let slot = DateTime::parse_from_rfc3339(parts.next()?).ok()?;
+                Some(Series::OneOnOne {
+                    manager,
+                    member,
+                    step,
+                    slot: slot.with_timezone(&Utc),
+                })
+            }
             _ => None,
         }
     }
@@ -135,12 +172,18 @@ impl Series {
             Series::Exit => "exit",
             Series::KeepInTouch(..) => "keep-in-touch",
             Series::Checkin(_) => "checkin",
+            Series::OneOnOne { step, .. } => match step {
+                Step::Agenda => "1on1-agenda",
+                Step::Happened => "1on1-happened",
+                Step::Overdue => "1on1-overdue",
+            },
         }
     }
 
     /// Whether the same place in the series can fall on another day — the
     /// end date was extended, a contact was logged — so its messages' keys
-    /// must name the day (see `notice`).
+    /// must name the day (see `notice`). A 1:1's series names its slot
+    /// itself (day and time), so it needs no second date.
     pub fn keyed_by_day(&self) -> bool {
         matches!(
             self,
@@ -154,7 +197,7 @@ impl Series {
             Series::Waiting => vec![tour.member.clone()],
             Series::WaitingManager => vec![tour.manager.clone()],
             Series::AlumniAsk | Series::Checkin(_) => vec![tour.member.clone()],
-            Series::Exit | Series::KeepInTouch(..) => Vec::new(),
+            Series::Exit | Series::KeepInTouch(..) | Series::OneOnOne { .. } => Vec::new(),
             _ => vec![tour.manager.clone(), tour.member.clone()],
         }
     }
@@ -234,7 +277,7 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
             Some(week_before.max(exit.planned_at))
         }
         Series::Exit => leaving().map(|exit| day_start(exit.on)),
-        Series::KeepInTouch(..) => None,
+        Series::KeepInTouch(..) | Series::OneOnOne { .. } => None,
         Series::Checkin(n) => checkin_at(tour, policy, *n),
     }
 }

@@ -24,7 +24,8 @@
 //!   marked `Dropped`, and its key is spent.
 //! - **Working hours.** Reminders wait for the recipient's working hours in
 //!   their Slack time zone (`users.info`, cached for a day); answers to
-//!   someone's action go at once.
+//!   someone's action go at once. A 1:1's agenda also waits for the
+//!   recipient's morning before its slot (`domain::one_on_one`).
 
 use super::api::{ApiError, SlackApi};
 use super::pacer::Pacer;
@@ -32,6 +33,8 @@ use crate::clock::Clock;
 use crate::commands::notify;
 use crate::domain::hours::{WorkingHours, parse_tz};
 use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::one_on_one;
+use crate::domain::schedule::Series;
 use crate::store::outbox::{Delivery, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -189,10 +192,7 @@ impl Deliverer {
                 .store
                 .check_reminder(&entry.team, &entry.notice, entry.created_at, now)?
         {
-            tracing::debug!(key = %entry.key, "reminder no longer owed; dropped");
-            entry.state = OutboxState::Dropped { at: now };
-            self.store.outbox_save(&entry)?;
-            return Ok(Step::Dropped);
+            return self.dropped(entry, now);
         }
         let to = entry.recipient().clone();
         let mut person = self.store.user(&entry.team, &to)?;
@@ -206,6 +206,31 @@ impl Deliverer {
             };
             if person.inactive && entry.action == Delivery::Post {
                 return self.deactivated(entry, "account_inactive", now);
+            }
+            // A 1:1 is read in its manager's Slack zone, which this lookup
+            // may just have taught us: it is checked again, and its agenda
+            // waits for the recipient's own morning.
+            if let NoticeKind::Reminder {
+                series: series @ Series::OneOnOne { .. },
+                ..
+            } = &entry.notice.kind
+            {
+                let morning = one_on_one::hold_until(series, tz, &self.hours);
+                if entry.state == OutboxState::Pending
+                    && !self.store.check_reminder(
+                        &entry.team,
+                        &entry.notice,
+                        entry.created_at,
+                        now,
+                    )?
+                {
+                    return self.dropped(entry, now);
+                }
+                if let Some(morning) = morning.filter(|m| *m > now) {
+                    entry.not_before = morning;
+                    self.store.outbox_save(&entry)?;
+                    return Ok(Step::Later);
+                }
             }
             let open = self.hours.next_open(now, tz);
             if open > now {
@@ -312,6 +337,14 @@ impl Deliverer {
             Ok(()) => self.sent(entry, "home".into(), String::new(), now),
             Err(e) => self.after_error(entry, e, now),
         }
+    }
+
+    /// A reminder no longer owed: kept as dropped, its key spent.
+    fn dropped(&self, mut entry: OutboxEntry, now: DateTime<Utc>) -> Result<Step, StoreError> {
+        tracing::debug!(key = %entry.key, "reminder no longer owed; dropped");
+        entry.state = OutboxState::Dropped { at: now };
+        self.store.outbox_save(&entry)?;
+        Ok(Step::Dropped)
     }
 
     /// The recipient's time zone: cached for a day, else `users.info`.

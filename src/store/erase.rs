@@ -32,6 +32,11 @@
 //!   asked, and the questions waiting) is removed; another person's that
 //!   names them (as the manager to report to) gets the placeholder. Handled
 //!   Events API ids hold nobody's id and are left to expire.
+//! - **Their 1:1s are removed**, as manager or as member, with their log,
+//!   notes and agenda, and their reminders: a 1:1 is the two people's
+//!   working conversation, not a shared commitment like a tour, and its
+//!   notes are mostly about the person. Mentions of them in other people's
+//!   1:1s (agenda items, notes) are replaced like any free text.
 //!
 //! Decisions:
 //! - The placeholder receives nothing: the outbox never enqueues a message
@@ -65,6 +70,7 @@ use super::{
 };
 use crate::domain::alumni::Alumnus;
 use crate::domain::checkin::{Chat, CheckIn};
+use crate::domain::one_on_one::OneOnOne;
 use crate::domain::schedule::Series;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourSummary, UserId};
 use serde::{Serialize, de::DeserializeOwned};
@@ -285,8 +291,13 @@ impl Round<'_> {
             TreeName::Meta => {}
             TreeName::Due => {
                 let mut due: DueReminder = reminders::decode_due_in(tx, &value)?;
-                let about_them =
-                    matches!(&due.series, Series::KeepInTouch(who, _) if who == person);
+                let about_them = match &due.series {
+                    Series::KeepInTouch(who, _) => who == person,
+                    Series::OneOnOne {
+                        manager, member, ..
+                    } => manager == person || member == person,
+                    _ => false,
+                };
                 if due.to.as_ref() == Some(person) || about_them {
                     return self.remove(tree, key);
                 }
@@ -377,6 +388,17 @@ impl Round<'_> {
             }
             // Event ids and times: nobody's (a scan may match bytes by chance).
             TreeName::Events | TreeName::EventTimes => {}
+            TreeName::OneOnOnes => {
+                let (team, manager, member) =
+                    super::one_on_ones::split_key(key).ok_or_else(|| fail("bad key"))?;
+                if &manager == person || &member == person {
+                    return self.remove(tree, key);
+                }
+                let o: OneOnOne = decode(tree, &value).map_err(fail)?;
+                if let Some(o) = self.scrub(&team, &o)? {
+                    self.rewrite(tree, key, &encode(&o))?;
+                }
+            }
         }
         Ok(())
     }

@@ -15,7 +15,7 @@
 //!   "tours": [ {"team": …, "tour": {…}, "history": [{…}, …]}, … ],
 //!   "workspaces": [ {"team": …, "next_tour": 18, "erased": 2}, … ],
 //!   "reminders": [ … ], "outbox": [ … ], "users": [ … ],
-//!   "dismissed": [ … ], "alumni": [ … ],
+//!   "dismissed": [ … ], "alumni": [ … ], "one_on_ones": [ … ],
 //!   "checkins": [ … ], "chats": [ … ], "events": [ … ]
 //! }
 //! ```
@@ -45,11 +45,14 @@
 //! - `--person U123`: the tours where they are manager, member or named
 //!   successor (with their whole history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
-//!   Slack info, their dismissals, their own alumni record, the check-ins
+//!   Slack info, their dismissals, their own alumni record, the 1:1s they are a party to
+//!   (with the log and agenda they share), the check-ins
 //!   of their tours and their own conversation state. Not other
 //!   people's alumni records where they are the liaison (those hold the
 //!   alumnus's private contact), and no workspace counters. Such an export is
 //!   for reading, not importing: import refuses it.
+//! - `one_on_ones` came after format version 1 was first written: import
+//!   reads a file without it as having none, so older exports still import.
 //! - Import refuses a store that is not empty, a file that is not an export,
 //!   an unknown format version, and records whose ids could not form keys
 //!   (a hand-edited file); it checks everything before writing anything.
@@ -65,6 +68,7 @@ use super::{Backend, Store, StoreError, TreeName, decode, encode, encode_index, 
 use crate::domain::alumni::Alumnus;
 use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::notice::NoticeKind;
+use crate::domain::one_on_one::OneOnOne;
 use crate::domain::{HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -99,6 +103,8 @@ pub struct Export {
     pub chats: Vec<ChatRecord>,
     #[serde(default)]
     pub events: Vec<EventRecord>,
+    #[serde(default)]
+    pub one_on_ones: Vec<OneOnOneRecord>,
 }
 
 /// A recorded check-in of a tour.
@@ -177,6 +183,14 @@ pub struct AlumnusRecord {
     pub alumnus: Alumnus,
 }
 
+/// A 1:1 series with its log and agenda.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneOnOneRecord {
+    pub team: TeamId,
+    pub one_on_one: OneOnOne,
+}
+
 /// How many records of each kind an export or import carried.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -191,6 +205,7 @@ pub struct Counts {
     pub checkins: u64,
     pub chats: u64,
     pub events: u64,
+    pub one_on_ones: u64,
 }
 
 impl std::fmt::Display for Counts {
@@ -199,7 +214,7 @@ impl std::fmt::Display for Counts {
             f,
             "{} tours ({} history entries), {} workspaces, {} reminders, {} outbox entries, \
              {} cached users, {} dismissals, {} alumni, {} check-ins, {} conversation states, \
-             {} handled events",
+             {} handled events, {} one-on-ones",
             self.tours,
             self.history,
             self.workspaces,
@@ -210,7 +225,8 @@ impl std::fmt::Display for Counts {
             self.alumni,
             self.checkins,
             self.chats,
-            self.events
+            self.events,
+            self.one_on_ones
         )
     }
 }
@@ -603,6 +619,21 @@ impl Store {
                     }
                     json.end()?;
                 }
+                TreeName::OneOnOnes => {
+                    json.begin("one_on_ones")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, _, _) = super::one_on_ones::split_key(&k)
+                            .ok_or_else(|| unexpected(tree, &k))?;
+                        let one_on_one: OneOnOne = decode(tree, &v)?;
+                        if person.is_none_or(|p| one_on_one.role_of(p).is_some()) {
+                            json.item(&OneOnOneRecord { team, one_on_one })?;
+                            counts.one_on_ones += 1;
+                        }
+                    }
+                    json.end()?;
+                }
                 TreeName::Chats => {
                     json.begin("chats")?;
                     for entry in Walk::new(self, tree) {
@@ -805,6 +836,7 @@ impl Store {
             checkins: export.checkins.len() as u64,
             chats: export.chats.len() as u64,
             events: export.events.len() as u64,
+            one_on_ones: export.one_on_ones.len() as u64,
         })
     }
 }
@@ -1029,6 +1061,23 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
                         tree,
                         keys::event_time(r.at, &r.team, &r.event_id),
                         Vec::new(),
+                    ));
+                }
+            }
+            TreeName::OneOnOnes => {
+                for (n, r) in export.one_on_ones.iter().enumerate() {
+                    let o = &r.one_on_one;
+                    if !team_ok(&r.team) || !user_ok(&o.manager) || !user_ok(&o.member) {
+                        return Err(refuse(
+                            "one_on_ones",
+                            n,
+                            "a team or user id is not a Slack id",
+                        ));
+                    }
+                    writes.push((
+                        tree,
+                        super::one_on_ones::key(&r.team, &o.manager, &o.member),
+                        encode(o),
                     ));
                 }
             }

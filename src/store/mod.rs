@@ -28,6 +28,7 @@ pub mod erase;
 pub mod export;
 pub mod keys;
 pub mod memory;
+pub mod one_on_ones;
 pub mod outbox;
 pub mod reminders;
 pub mod sled_backend;
@@ -78,10 +79,12 @@ pub enum TreeName {
     Events,
     /// `time team ∅ event-id` → (): the same ids by age, for pruning.
     EventTimes,
+    /// `team ∅ manager ∅ member` → a 1:1 series, its log and agenda.
+    OneOnOnes,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 14] = [
+    pub const ALL: [TreeName; 15] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -96,6 +99,7 @@ impl TreeName {
         TreeName::Chats,
         TreeName::Events,
         TreeName::EventTimes,
+        TreeName::OneOnOnes,
     ];
 
     pub fn index(self) -> usize {
@@ -118,6 +122,7 @@ impl TreeName {
             TreeName::Chats => "chats",
             TreeName::Events => "events",
             TreeName::EventTimes => "event-times",
+            TreeName::OneOnOnes => "one-on-ones",
         }
     }
 }
@@ -202,7 +207,10 @@ pub enum TxOutcome {
 ///   check-ins) and four trees appear; older values read unchanged. The
 ///   bump makes an older build refuse the store rather than rewrite a tour
 ///   without its check-in fields.
-pub const SCHEMA_VERSION: u8 = 3;
+/// - 4: one-on-ones: a new tree, and 1:1 reminder series in due entries and
+///   outbox entries, which an older build could not decode. Older data
+///   reads as it is.
+pub const SCHEMA_VERSION: u8 = 4;
 const SCHEMA_KEY: &[u8] = b"schema";
 
 /// Encodes a value as `[schema version] ++ JSON`.

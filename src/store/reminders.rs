@@ -292,6 +292,16 @@ impl Store {
                 })
                 .map(|r| r.unwrap_or_default());
         }
+        if let Series::OneOnOne { .. } = series {
+            return self
+                .run(false, |tx| {
+                    let owed = super::one_on_ones::check_in(
+                        tx, team, series, *round, &notice.to, planned, now, true,
+                    )?;
+                    Ok(Ok::<_, ()>(owed))
+                })
+                .map(|r| r.unwrap_or_default());
+        }
         let due = DueReminder {
             at: planned,
             team: team.clone(),
@@ -327,6 +337,24 @@ impl Store {
         let policy = self.policy.clone();
         // A transaction that always aborts: the same reads as delivery, no writes.
         self.run(false, |tx| {
+            if let Series::OneOnOne { .. } = &due.series {
+                let mut reached = Vec::new();
+                for to in &due.recipients {
+                    if super::one_on_ones::check_in(
+                        tx,
+                        &due.team,
+                        &due.series,
+                        due.round,
+                        to,
+                        due.at,
+                        due.at,
+                        false,
+                    )? {
+                        reached.push(to.clone());
+                    }
+                }
+                return Ok(Err(reached));
+            }
             let reached = recipients_in(tx, &policy, due)?
                 .map(|(_, to)| to)
                 .unwrap_or_default();

@@ -181,7 +181,7 @@ fn accepted_inputs() {
                 months: 12,
             },
         ),
-        ("1on1 list", TourCommand::ComingSoon { what: "1on1" }),
+        ("1on1 list", TourCommand::OneOnOne(OneOnOneCommand::List)),
         (
             "alumni list",
             TourCommand::Alumni(AlumniCommand::List { text: None }),

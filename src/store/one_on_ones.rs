@@ -1,0 +1,317 @@
+//! The one-on-ones tree: one record per (manager, member) pair in a
+//! workspace, keyed `team ∅ manager ∅ member`, and the reminders that follow
+//! each record.
+//!
+//! A 1:1's reminders are due entries like any other, with tour 0 (they are
+//! about a pair, not a tour) and series `1on1:Umanager:Umember:step:slot`.
+//! Every write of a record moves its next occurrences (agenda, "did it
+//! happen?", overdue) in the same transaction, computed by
+//! `domain::one_on_one` in the zone the record is read in now: its own, or
+//! the manager's Slack zone from the users cache (see
+//! [`OneOnOne::schedule`]'s `zone`).
+//!
+//! At delivery [`check_in`] decides whether an occurrence is still owed
+//! (the 1:1 was not stopped, moved or logged meanwhile; an agenda is never
+//! sent once its slot has begun) and plans the following one. An occurrence
+//! found stale plans the one that is owed now in its place: inputs can
+//! change outside a write of the record (delivery learns the manager's Slack
+//! zone), and the series must not stop because of it. Its key names its
+//! slot's instant, so the replacement is a new message, never a duplicate.
+//!
+//! Cost: a person's 1:1s as manager are one prefix scan; as member, a scan
+//! of the workspace's 1:1s (one per pair: small next to its tours).
+
+use super::alumni::NO_TOUR;
+use super::outbox::{UserCache, enqueue_in};
+use super::reminders::{DueReminder, plan_in, unplan_in};
+use super::{Store, StoreError, TreeName, Tx, TxFail, decode, encode, keys};
+use crate::domain::notice::Notice;
+use crate::domain::one_on_one::{Due, OneOnOne, Step};
+use crate::domain::schedule::Series;
+use crate::domain::{TeamId, UserId};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// `team ∅ manager ∅ member`.
+pub fn key(team: &TeamId, manager: &UserId, member: &UserId) -> Vec<u8> {
+    let mut k = keys::person(team, manager);
+    k.push(0);
+    k.extend_from_slice(member.as_str().as_bytes());
+    k
+}
+
+/// Reads back [`key`].
+pub(super) fn split_key(key: &[u8]) -> Option<(TeamId, UserId, UserId)> {
+    let mut parts = key.split(|b| *b == 0);
+    let text = |b: &[u8]| std::str::from_utf8(b).ok().map(str::to_string);
+    let team = TeamId::parse(&text(parts.next()?)?)?;
+    let manager = UserId::parse(&text(parts.next()?)?)?;
+    let member = UserId::parse(&text(parts.next()?)?)?;
+    parts.next().is_none().then_some((team, manager, member))
+}
+
+/// The series of an occurrence of `o`.
+pub fn series(o: &OneOnOne, step: Step, slot: DateTime<Utc>) -> Series {
+    Series::OneOnOne {
+        manager: o.manager.clone(),
+        member: o.member.clone(),
+        step,
+        slot,
+    }
+}
+
+fn due_entry(team: &TeamId, o: &OneOnOne, due: &Due) -> DueReminder {
+    DueReminder {
+        at: due.at,
+        team: team.clone(),
+        tour: NO_TOUR,
+        series: series(o, due.step, due.slot),
+        to: None,
+        round: 0,
+        recipients: o.recipients(due.step),
+    }
+}
+
+fn fail(e: StoreError) -> TxFail {
+    TxFail::Engine(e.to_string())
+}
+
+pub(crate) fn read_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    manager: &UserId,
+    member: &UserId,
+) -> Result<Option<OneOnOne>, TxFail> {
+    tx.get(TreeName::OneOnOnes, &key(team, manager, member))?
+        .map(|b| decode(TreeName::OneOnOnes, &b).map_err(fail))
+        .transpose()
+}
+
+/// The zone the slots of `o` are read in now.
+pub(crate) fn zone_in(tx: &dyn Tx, team: &TeamId, o: &OneOnOne) -> Result<Tz, TxFail> {
+    let cached: Option<UserCache> = tx
+        .get(TreeName::Users, &keys::person(team, &o.manager))?
+        .map(|b| decode(TreeName::Users, &b).map_err(fail))
+        .transpose()?;
+    Ok(o.schedule.zone(cached.and_then(|c| c.tz).as_deref()))
+}
+
+/// Writes a record and moves its next occurrences.
+pub(crate) fn put_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    old: Option<&OneOnOne>,
+    new: &OneOnOne,
+    now: DateTime<Utc>,
+) -> Result<(), TxFail> {
+    let tz = zone_in(tx, team, new)?;
+    let before = old.map(|o| o.plan(tz, now)).unwrap_or_default();
+    let after = new.plan(tz, now);
+    if let Some(old) = old {
+        for due in before.iter().filter(|d| !after.contains(d)) {
+            unplan_in(tx, &due_entry(team, old, due))?;
+        }
+    }
+    for due in after.iter().filter(|d| !before.contains(d)) {
+        plan_in(tx, &due_entry(team, new, due))?;
+    }
+    tx.insert(
+        TreeName::OneOnOnes,
+        &key(team, &new.manager, &new.member),
+        &encode(new),
+    )
+}
+
+/// Whether the 1:1 reminder `series` (planned for `planned`, round
+/// `round`) is still owed to `to` at `now`. With `plan`, the first time an
+/// occurrence is found owed the following one is planned, and a stale one
+/// plans the occurrence owed now in its place (see the module docs).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    series: &Series,
+    round: u32,
+    to: &UserId,
+    planned: DateTime<Utc>,
+    now: DateTime<Utc>,
+    plan: bool,
+) -> Result<bool, TxFail> {
+    let Series::OneOnOne {
+        manager,
+        member,
+        step,
+        slot,
+    } = series
+    else {
+        return Ok(false);
+    };
+    let Some(o) = read_in(tx, team, manager, member)? else {
+        return Ok(false);
+    };
+    let tz = zone_in(tx, team, &o)?;
+    let due = o.due_at(*step, *slot, tz);
+    let timely = match round {
+        0 => due == Some(planned),
+        _ => due.is_some(),
+    };
+    let owed = timely && o.recipients(*step).contains(to) && (*step != Step::Agenda || now < *slot);
+    if plan && round == 0 {
+        let next = if owed {
+            o.following(*step, *slot, tz, now)
+        } else {
+            o.next_due(*step, now, tz)
+        };
+        if let Some(next) = next {
+            plan_in(tx, &due_entry(team, &o, &next))?;
+        }
+    }
+    Ok(owed)
+}
+
+impl Store {
+    pub fn one_on_one(
+        &self,
+        team: &TeamId,
+        manager: &UserId,
+        member: &UserId,
+    ) -> Result<Option<OneOnOne>, StoreError> {
+        self.backend
+            .get(TreeName::OneOnOnes, &key(team, manager, member))?
+            .map(|v| decode(TreeName::OneOnOnes, &v))
+            .transpose()
+    }
+
+    /// Every 1:1 `user` is a party to (stopped ones too): those they
+    /// manage, then those they are the member of.
+    pub fn one_on_ones_of(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+    ) -> Result<Vec<OneOnOne>, StoreError> {
+        let mut managed = keys::person(team, user);
+        managed.push(0);
+        let mut out: Vec<OneOnOne> = self
+            .backend
+            .scan_prefix(TreeName::OneOnOnes, &managed, usize::MAX)?
+            .iter()
+            .map(|(_, v)| decode(TreeName::OneOnOnes, v))
+            .collect::<Result<_, _>>()?;
+        for (k, v) in
+            self.backend
+                .scan_prefix(TreeName::OneOnOnes, &keys::team_prefix(team), usize::MAX)?
+        {
+            if k.ends_with(user.as_str().as_bytes())
+                && split_key(&k).is_some_and(|(_, _, member)| &member == user)
+            {
+                out.push(decode(TreeName::OneOnOnes, &v)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The zone the slots of `o` are read in now.
+    pub fn one_on_one_zone(&self, team: &TeamId, o: &OneOnOne) -> Result<Tz, StoreError> {
+        let cached = self.user(team, &o.manager)?;
+        Ok(o.schedule.zone(cached.tz.as_deref()))
+    }
+
+    /// Applies `rule` to the 1:1 of `manager` with `member` (given with the
+    /// zone it is read in now, if it exists) and writes what it returns,
+    /// with the messages it owes, durably, its reminders moved. A refusal
+    /// changes nothing.
+    pub fn change_one_on_one<E>(
+        &self,
+        team: &TeamId,
+        manager: &UserId,
+        member: &UserId,
+        now: DateTime<Utc>,
+        rule: impl Fn(Option<(&OneOnOne, Tz)>) -> Result<(OneOnOne, Vec<Notice>), E>,
+    ) -> Result<Result<OneOnOne, E>, StoreError> {
+        self.run(self.durable, |tx| {
+            let old = read_in(tx, team, manager, member)?;
+            let zone = match &old {
+                Some(o) => Some(zone_in(tx, team, o)?),
+                None => None,
+            };
+            let (new, owed) = match rule(old.as_ref().zip(zone)) {
+                Ok(changed) => changed,
+                Err(e) => return Ok(Err(e)),
+            };
+            put_in(tx, team, old.as_ref(), &new, now)?;
+            for notice in &owed {
+                enqueue_in(tx, team, notice, now)?;
+            }
+            Ok(Ok(new))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::one_on_one::Cadence;
+    use chrono::{NaiveTime, TimeZone, Weekday};
+
+    #[test]
+    fn keys_split_back_and_lists_find_both_sides() {
+        let team = TeamId::parse("T1").unwrap();
+        let (m, a, b) = (
+            UserId::parse("UM").unwrap(),
+            UserId::parse("UA").unwrap(),
+            UserId::parse("UAA").unwrap(),
+        );
+        assert_eq!(
+            split_key(&key(&team, &m, &a)),
+            Some((team.clone(), m.clone(), a.clone()))
+        );
+        let store = Store::in_memory();
+        let now = Utc.with_ymd_and_hms(2026, 6, 1, 16, 0, 0).unwrap();
+        for (manager, member) in [(&m, &a), (&m, &b), (&a, &m)] {
+            store
+                .change_one_on_one(&team, manager, member, now, |old| {
+                    OneOnOne::set_up(
+                        old.map(|(o, _)| o),
+                        manager,
+                        member,
+                        Cadence::Weekly,
+                        Weekday::Tue,
+                        NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+                        Tz::UTC,
+                        true,
+                        now,
+                    )
+                    .map(|o| (o, Vec::new()))
+                })
+                .unwrap()
+                .unwrap();
+        }
+        let pairs = |user: &UserId| -> Vec<(String, String)> {
+            store
+                .one_on_ones_of(&team, user)
+                .unwrap()
+                .into_iter()
+                .map(|o| (o.manager.to_string(), o.member.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            pairs(&m),
+            [
+                ("UM".into(), "UA".into()),
+                ("UM".into(), "UAA".into()),
+                ("UA".into(), "UM".into())
+            ]
+        );
+        assert_eq!(
+            pairs(&a),
+            [("UA".into(), "UM".into()), ("UM".into(), "UA".into())],
+            "UAA's pair is not UA's"
+        );
+        // Three occurrences each, planned at once.
+        let due = store
+            .due_reminders(now + chrono::Duration::days(400), 100)
+            .unwrap();
+        assert_eq!(due.len(), 9);
+        assert!(due.iter().all(|d| d.tour == NO_TOUR));
+    }
+}

@@ -1,0 +1,515 @@
+//! One-on-ones end to end: `/1on1` over signed HTTP, the scheduler and the
+//! outbox driven at chosen times, the fake Slack telling each person's time
+//! zone. A manager in New York and a member in Tokyo meet on Tuesdays at
+//! 10:00 New York time; each gets the agenda on their own morning, the
+//! manager is asked whether it happened, is nudged when none was held for
+//! two weeks, and a stopped 1:1 sends nothing more. Only the two of them
+//! see or change it.
+
+mod common;
+
+use alliance::commands::{notify, one_on_ones};
+use alliance::domain::one_on_one::{OneOnOne, Outcome};
+use alliance::domain::{TeamId, UserId};
+use alliance::store::outbox::OutboxState;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::fake_slack::{FakeSlack, PostedMessage};
+use common::{ADMIN, Bot, TEAM};
+use serde_json::json;
+
+const MANAGER: &str = "UMANAGER";
+const MEMBER: &str = "UMEMBER";
+const STRANGER: &str = "USTRANGER";
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+
+/// Monday 2026-06-01, 12:00 in New York (EDT), 01:00 Tuesday in Tokyo.
+fn monday_noon_ny() -> DateTime<Utc> {
+    at(2026, 6, 1, 16, 0)
+}
+
+fn one_on_one(bot: &Bot) -> OneOnOne {
+    bot.store
+        .one_on_one(
+            &TeamId::parse(TEAM).unwrap(),
+            &UserId::parse(MANAGER).unwrap(),
+            &UserId::parse(MEMBER).unwrap(),
+        )
+        .unwrap()
+        .expect("the 1:1 is stored")
+}
+
+/// Delivers everything owed up to `now` (pacing moves time a little).
+async fn drain(bot: &Bot, mut now: DateTime<Utc>) {
+    for _ in 0..50 {
+        match bot.deliver(now).await.next {
+            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
+            _ => return,
+        }
+    }
+    panic!("the outbox did not drain");
+}
+
+/// What the running bot does at `now`: scheduler ticks and delivery passes
+/// until nothing more falls due (delivery may plan what a tick then fires).
+async fn settle(bot: &Bot, now: DateTime<Utc>) {
+    for _ in 0..10 {
+        let fired = bot.tick(now).enqueued;
+        drain(bot, now).await;
+        if fired == 0 {
+            return;
+        }
+    }
+    panic!("the scheduler kept firing");
+}
+
+/// The 1:1 reminders (not notes) posted so far, as (channel, key).
+fn reminders(slack: &FakeSlack) -> Vec<(String, String)> {
+    slack
+        .posted()
+        .into_iter()
+        .filter_map(|m| Some((m.channel, m.metadata_key?)))
+        .filter(|(_, key)| key.starts_with("tour:0:1on1:"))
+        .collect()
+}
+
+fn posted_with_key(slack: &FakeSlack, key: &str) -> PostedMessage {
+    slack
+        .posted()
+        .into_iter()
+        .find(|m| m.metadata_key.as_deref() == Some(key))
+        .unwrap_or_else(|| panic!("nothing posted as {key}: {:?}", reminders(slack)))
+}
+
+/// The forms opened once there are at least `n` (a form opens right after
+/// the click is answered, as Slack wants it).
+async fn views_opened(slack: &FakeSlack, n: usize) -> Vec<common::fake_slack::Call> {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let opened = slack.calls_to("views.open");
+            if opened.len() >= n {
+                return opened;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the form opens")
+}
+
+/// The same bot, restarted with its clock at `now`: the commands and
+/// clicks that follow happen then.
+async fn restart_at(bot: Bot, slack: &FakeSlack, now: DateTime<Utc>) -> Bot {
+    let dir = bot.stop().await;
+    Bot::with_slack(slack, now, Some(dir)).await
+}
+
+/// A fake Slack that puts the manager in New York and the member in Tokyo,
+/// and a bot where the manager's tour with the member is active, with an
+/// objective for each side (the company's done).
+async fn with_tour(slack: &FakeSlack) -> Bot {
+    slack.set_user(MANAGER, "America/New_York", false);
+    slack.set_user(MEMBER, "Asia/Tokyo", false);
+    let start = monday_noon_ny() - Duration::hours(1);
+    let bot = Bot::with_slack(slack, start, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> transformational 2y Lead the payments rewrite",
+    )
+    .await
+    .assert_well_formed();
+    bot.tour(MANAGER, "objective 1 add company Ship the new ledger")
+        .await;
+    bot.tour(MANAGER, "objective 1 add member A conference talk")
+        .await;
+    assert!(bot.tour(MEMBER, "accept 1").await.contains("You accepted"));
+    bot.tour(MANAGER, "objective 1 done 1").await;
+    drain(&bot, start).await;
+    bot
+}
+
+#[tokio::test]
+async fn the_agenda_arrives_on_each_ones_morning_and_done_records_the_notes() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let now = monday_noon_ny();
+
+    // Set up without a zone: Alliance has not seen the manager's yet.
+    let reply = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on tuesday at 10:00",
+        )
+        .await;
+    reply.assert_well_formed();
+    assert!(
+        reply.contains("every week on Tuesday at 10:00") && reply.contains("workspace's default"),
+        "{}",
+        reply.text()
+    );
+    bot.command(
+        MEMBER,
+        "/1on1",
+        "agenda <@UMANAGER> add Conference budget &amp; travel",
+    )
+    .await
+    .assert_well_formed();
+    bot.command(MANAGER, "/1on1", "agenda <@UMEMBER> add Promotion path")
+        .await
+        .assert_well_formed();
+    settle(&bot, now).await;
+    let told = slack
+        .posted()
+        .into_iter()
+        .find(|m| m.channel == "DUMEMBER" && m.text.contains("set up a 1:1 with you"))
+        .expect("the member is told at once");
+    assert!(told.text.contains("<@UMANAGER>"), "{}", told.text);
+    assert!(
+        reminders(&slack).is_empty(),
+        "nothing before anyone's morning: {:?}",
+        reminders(&slack)
+    );
+
+    // Tuesday 2 June, 10:00 EDT is 14:00Z, and 23:00 in Tokyo: the member's
+    // morning is 09:00 JST (00:00Z), the manager's 09:00 EDT (13:00Z).
+    let slot = "2026-06-02T14:00:00Z";
+    settle(&bot, at(2026, 6, 1, 23, 59)).await;
+    assert!(reminders(&slack).is_empty());
+    settle(&bot, at(2026, 6, 2, 0, 0)).await;
+    assert_eq!(
+        reminders(&slack),
+        [(
+            "DUMEMBER".to_string(),
+            format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMEMBER")
+        )],
+        "the member's agenda on Tokyo's Tuesday morning, for the slot in New York time"
+    );
+    let agenda = posted_with_key(
+        &slack,
+        &format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMEMBER"),
+    );
+    let blocks = agenda.blocks.to_string();
+    for expected in [
+        "<@UMANAGER>",
+        "Lead the payments rewrite",
+        "☑ 1. Ship the new ledger",
+        "☐ 2. A conference talk",
+        "Conference budget &amp; travel",
+        "Promotion path",
+        "<!date^1780408800^",
+    ] {
+        assert!(blocks.contains(expected), "{expected} in {blocks}");
+    }
+    settle(&bot, at(2026, 6, 2, 12, 59)).await;
+    assert_eq!(reminders(&slack).len(), 1, "not yet the manager's morning");
+    settle(&bot, at(2026, 6, 2, 13, 0)).await;
+    let to_manager = posted_with_key(
+        &slack,
+        &format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMANAGER"),
+    );
+    assert_eq!(to_manager.channel, "DUMANAGER");
+    assert!(
+        to_manager
+            .blocks
+            .to_string()
+            .contains("Ship the new ledger")
+            && to_manager.blocks.to_string().contains("<@UMEMBER>"),
+        "{}",
+        to_manager.blocks
+    );
+    assert_eq!(reminders(&slack).len(), 2, "one agenda each, no other");
+
+    // An hour after the slot, the manager (only) is asked.
+    settle(&bot, at(2026, 6, 2, 14, 59)).await;
+    assert_eq!(reminders(&slack).len(), 2);
+    settle(&bot, at(2026, 6, 2, 15, 0)).await;
+    let asked = posted_with_key(
+        &slack,
+        &format!("tour:0:1on1:UMANAGER:UMEMBER:happened:{slot}:UMANAGER"),
+    );
+    assert_eq!(reminders(&slack).len(), 3, "nothing to the member");
+    for button in [one_on_ones::DONE, one_on_ones::SKIPPED, one_on_ones::MOVED] {
+        assert!(
+            asked.blocks.to_string().contains(button),
+            "{}",
+            asked.blocks
+        );
+    }
+
+    // Nobody but the manager logs it.
+    let bot = restart_at(bot, &slack, at(2026, 6, 2, 15, 1)).await;
+    let forms = slack.calls_to("views.open").len();
+    bot.click(STRANGER, &asked, one_on_ones::DONE, None).await;
+    bot.click(MEMBER, &asked, one_on_ones::SKIPPED, None).await;
+    assert!(one_on_one(&bot).meetings.is_empty());
+
+    // Done opens the notes form; its submission records the 1:1 as held.
+    assert_eq!(
+        bot.click(MANAGER, &asked, one_on_ones::DONE, None).await,
+        200
+    );
+    let opened = views_opened(&slack, forms + 1).await;
+    assert_eq!(opened.len(), forms + 1, "one form, the manager's");
+    let view = &opened.last().expect("the notes form").body["view"];
+    assert_eq!(view["callback_id"], one_on_ones::NOTES_VIEW);
+    let answer = bot
+        .submit_view(
+            MANAGER,
+            one_on_ones::NOTES_VIEW,
+            view["private_metadata"].as_str().unwrap(),
+            json!({"notes": {"notes.text": {"type": "plain_text_input", "value": "Ledger on track; talk proposal due Friday"}}}),
+        )
+        .await;
+    assert_eq!(answer["response_action"], "clear", "{answer}");
+    let o = one_on_one(&bot);
+    assert_eq!(o.meetings.len(), 1);
+    let meeting = &o.meetings[0];
+    assert_eq!(meeting.outcome, Outcome::Held);
+    assert_eq!(meeting.slot.to_rfc3339(), "2026-06-02T14:00:00+00:00");
+    assert_eq!(
+        meeting.notes.as_deref(),
+        Some("Ledger on track; talk proposal due Friday")
+    );
+    assert_eq!(o.open_items().count(), 0, "the agenda was talked through");
+    drain(&bot, at(2026, 6, 2, 15, 5)).await;
+    let replaced = slack.updated();
+    assert!(
+        replaced
+            .last()
+            .is_some_and(|m| m.ts == asked.ts && m.text.contains("Logged")),
+        "the question is replaced: {replaced:?}"
+    );
+    // Logged twice? The form is refused inline.
+    let again = bot
+        .submit_view(
+            MANAGER,
+            one_on_ones::NOTES_VIEW,
+            view["private_metadata"].as_str().unwrap(),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again["response_action"], "errors", "{again}");
+
+    // The next week's agenda shows the last 1:1 and its notes.
+    settle(&bot, at(2026, 6, 9, 0, 0)).await;
+    let next = posted_with_key(
+        &slack,
+        "tour:0:1on1:UMANAGER:UMEMBER:agenda:2026-06-09T14:00:00Z:UMEMBER",
+    );
+    let blocks = next.blocks.to_string();
+    assert!(
+        blocks.contains("Ledger on track") && blocks.contains("Nothing added yet"),
+        "{blocks}"
+    );
+}
+
+#[tokio::test]
+async fn no_one_on_one_for_two_weeks_nudges_the_manager_and_stop_ends_it_all() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let setup = monday_noon_ny();
+    let reply = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on tue at 10:00 tz America/New_York",
+        )
+        .await;
+    assert!(reply.contains("as you said"), "{}", reply.text());
+    settle(&bot, setup).await;
+    for day in [2, 9] {
+        for hour in [0, 13, 15] {
+            settle(&bot, at(2026, 6, day, hour, 0)).await;
+        }
+    }
+    // Two weeks after it was set up (to the second), none held.
+    let due = one_on_one(&bot).since + Duration::days(14);
+    let overdue_key = format!(
+        "tour:0:1on1:UMANAGER:UMEMBER:overdue:{}:UMANAGER",
+        due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    settle(&bot, due - Duration::minutes(1)).await;
+    assert!(
+        !reminders(&slack)
+            .iter()
+            .any(|(_, k)| k.contains(":overdue:")),
+        "not before two weeks: {:?}",
+        reminders(&slack)
+    );
+    settle(&bot, due).await;
+    let nudge = posted_with_key(&slack, &overdue_key);
+    assert_eq!(nudge.channel, "DUMANAGER");
+    assert!(
+        nudge
+            .text
+            .contains("No 1:1 with <@UMEMBER> has been held since 2026-06-01"),
+        "{}",
+        nudge.text
+    );
+    let to_member: Vec<_> = reminders(&slack)
+        .into_iter()
+        .filter(|(ch, _)| ch == "DUMEMBER")
+        .collect();
+    assert!(
+        to_member.len() == 2 && to_member.iter().all(|(_, k)| k.contains(":agenda:")),
+        "only agendas go to the member: {to_member:?}"
+    );
+
+    // Tuesday 16 June, 11:30 EDT: the manager snoozes the nudge a week,
+    // then logs today's 1:1, so the snooze is moot when it comes back.
+    let bot = restart_at(bot, &slack, at(2026, 6, 16, 15, 30)).await;
+    bot.click(MANAGER, &nudge, notify::SNOOZE_WEEK, None).await;
+    let done = bot
+        .command(MANAGER, "/1on1", "done <@UMEMBER> Caught up at last")
+        .await;
+    done.assert_well_formed();
+    assert!(
+        done.contains("as *held*") && done.contains("Tuesday 2026-06-16"),
+        "the latest slot begun: {}",
+        done.text()
+    );
+    settle(&bot, at(2026, 6, 23, 15, 31)).await;
+    let snoozed = bot
+        .store
+        .outbox_entry(&TeamId::parse(TEAM).unwrap(), &format!("{overdue_key}:s1"))
+        .unwrap()
+        .expect("the snooze came back");
+    assert!(
+        matches!(snoozed.state, OutboxState::Dropped { .. }),
+        "{:?}",
+        snoozed.state
+    );
+    let overdue: Vec<_> = reminders(&slack)
+        .into_iter()
+        .filter(|(_, k)| k.contains(":overdue:"))
+        .collect();
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+
+    // The member stops it: the manager is told, and nothing more comes.
+    let bot = restart_at(bot, &slack, at(2026, 6, 23, 16, 0)).await;
+    bot.command(MEMBER, "/1on1", "stop <@UMANAGER>")
+        .await
+        .assert_well_formed();
+    settle(&bot, at(2026, 6, 23, 16, 1)).await;
+    assert!(
+        slack
+            .posted()
+            .iter()
+            .any(|m| m.channel == "DUMANAGER" && m.text.contains("stopped your 1:1")),
+        "the manager is told"
+    );
+    let before = reminders(&slack).len();
+    for day in [23, 29, 30] {
+        settle(&bot, at(2026, 6, day, 16, 0)).await;
+    }
+    settle(&bot, at(2026, 9, 1, 16, 0)).await;
+    assert_eq!(reminders(&slack).len(), before, "{:?}", reminders(&slack));
+    assert!(
+        bot.command(MANAGER, "/1on1", "list")
+            .await
+            .contains("No 1:1s yet")
+    );
+}
+
+#[tokio::test]
+async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    // Through `/tour 1on1 …`, the same handler.
+    bot.tour(
+        MANAGER,
+        "1on1 <@UMEMBER> every 2 weeks on wednesday at 15:30",
+    )
+    .await
+    .assert_well_formed();
+    let before = one_on_one(&bot);
+
+    for (user, text, usage) in [
+        (STRANGER, "agenda <@UMEMBER>", "/1on1 agenda"),
+        (STRANGER, "agenda <@UMANAGER> add Gossip", "/1on1 agenda"),
+        (STRANGER, "done <@UMEMBER>", "/1on1 done"),
+        (STRANGER, "skip <@UMEMBER>", "/1on1 skip"),
+        (STRANGER, "stop <@UMEMBER>", "/1on1 stop"),
+        (STRANGER, "stop <@UMANAGER>", "/1on1 stop"),
+        (ADMIN, "agenda <@UMEMBER>", "/1on1 agenda"),
+        (MEMBER, "done <@UMANAGER>", "/1on1 done"),
+        (MEMBER, "skip <@UMANAGER>", "/1on1 skip"),
+    ] {
+        let reply = bot.command(user, "/1on1", text).await;
+        reply.assert_problem(usage);
+        assert!(
+            !reply.contains("every 2 weeks") && !reply.contains("Ship the new ledger"),
+            "{user} {text}: {}",
+            reply.text()
+        );
+    }
+    let hidden = bot.command(STRANGER, "/1on1", "agenda <@UMEMBER>").await;
+    let nobody = bot.command(STRANGER, "/1on1", "agenda <@UNOBODY>").await;
+    assert_eq!(
+        hidden.text().replace("UMEMBER", "X"),
+        nobody.text().replace("UNOBODY", "X"),
+        "the same answer as for a pair that never met"
+    );
+    assert!(
+        bot.command(MEMBER, "/1on1", "done <@UMANAGER>")
+            .await
+            .contains("Only the manager of this 1:1, <@UMANAGER>")
+    );
+    assert!(
+        !bot.command(STRANGER, "/1on1", "list")
+            .await
+            .contains("UMEMBER")
+    );
+    assert_eq!(one_on_one(&bot), before, "nothing changed");
+
+    // Both parties see it: the member names the manager.
+    let listed = bot.command(MEMBER, "/tour", "1on1 list").await;
+    assert!(
+        listed.contains("<@UMANAGER> manages it") && listed.contains("every 2 weeks on Wednesday"),
+        "{}",
+        listed.text()
+    );
+    let agenda = bot.command(MEMBER, "/1on1", "agenda <@UMANAGER>").await;
+    agenda.assert_well_formed();
+    assert!(agenda.contains("Ship the new ledger"), "{}", agenda.text());
+
+    // Mistakes change nothing and show the usage line.
+    for (text, usage) in [
+        (
+            "<@UMEMBER> every day on tuesday at 10:00",
+            "/1on1 @member every",
+        ),
+        (
+            "@member every week on tuesday at 10:00",
+            "/1on1 @member every",
+        ),
+        (
+            "<@UMEMBER> every week on tuesday at 10am",
+            "/1on1 @member every",
+        ),
+        (
+            "<@UMEMBER> every week on tuesday at 10:00 tz Mars/Base",
+            "/1on1 @member every",
+        ),
+        (
+            "<@UMANAGER> every week on tuesday at 10:00",
+            "/1on1 @member every",
+        ),
+        ("agenda <@UMEMBER> add", "/1on1 agenda"),
+        ("frobnicate", "/1on1 help"),
+    ] {
+        bot.command(MANAGER, "/1on1", text)
+            .await
+            .assert_problem(usage);
+    }
+    bot.tour(MANAGER, "1on1 done")
+        .await
+        .assert_problem("/1on1 done");
+    assert_eq!(one_on_one(&bot), before, "nothing changed");
+    let help = bot.command(MANAGER, "/1on1", "").await;
+    help.assert_well_formed();
+    assert!(help.contains("/1on1 agenda @person"), "{}", help.text());
+}
