@@ -160,6 +160,10 @@ async fn the_agenda_arrives_on_each_ones_morning_and_done_records_the_notes() {
     bot.command(MANAGER, "/1on1", "agenda <@UMEMBER> add Promotion path")
         .await
         .assert_well_formed();
+    // A check-in recorded as notes: the agenda brings it up.
+    bot.tour(MANAGER, "checkin 1 Waiting on database access from infra")
+        .await
+        .assert_well_formed();
     settle(&bot, now).await;
     let told = slack
         .posted()
@@ -199,6 +203,8 @@ async fn the_agenda_arrives_on_each_ones_morning_and_done_records_the_notes() {
         "☐ 2. A conference talk",
         "Conference budget &amp; travel",
         "Promotion path",
+        "Last check-in",
+        "Waiting on database access from infra",
         "<!date^1780408800^",
     ] {
         assert!(blocks.contains(expected), "{expected} in {blocks}");

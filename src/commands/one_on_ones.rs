@@ -20,8 +20,8 @@
 //! - The agenda, in the DM on the morning of each 1:1 and in
 //!   `/1on1 agenda @person`: the active tour between the two (its
 //!   mission, objectives of both sides with their state), the last
-//!   check-in's blockers and support asks ([`last_checkin`], a hook until
-//!   check-ins are stored), the open items either of them added, and the
+//!   check-in's blockers and support asks, or its notes
+//!   ([`last_checkin`]), the open items either of them added, and the
 //!   last 1:1 held with its notes.
 //! - The agenda carries no buttons: it is about one morning, and snoozing it
 //!   would bring it after its 1:1. "Did it happen?" and the overdue nudge
@@ -391,18 +391,39 @@ pub struct CheckinAsks {
     pub at: DateTime<Utc>,
     pub blockers: Vec<String>,
     pub support: Vec<String>,
+    /// A check-in recorded as notes rather than a conversation.
+    pub notes: Option<String>,
 }
 
-/// The hook for check-ins: the blockers and support asks of `tour`'s last
-/// check-in. Check-ins are being built separately and store nothing yet,
-/// so there is nothing to read and the agenda leaves the part out. When they
-/// land, read the tour's last check-in here; the agenda already shows it.
+/// The blockers and support asks of `tour`'s last check-in (a conversation
+/// or written notes), if there is one with anything to say.
 fn last_checkin(
-    _store: &Store,
-    _team: &TeamId,
-    _tour: &Tour,
+    store: &Store,
+    team: &TeamId,
+    tour: &Tour,
 ) -> Result<Option<CheckinAsks>, StoreError> {
-    Ok(None)
+    use crate::domain::checkin::Question;
+    let Some(last) = store.checkins(team, tour.id)?.pop() else {
+        return Ok(None);
+    };
+    let said = |q: Question| -> Vec<String> {
+        last.answers
+            .iter()
+            .filter(|a| a.question == q)
+            .filter_map(|a| a.text.clone())
+            .collect()
+    };
+    let blockers = said(Question::Blockers);
+    let support = said(Question::Support);
+    if blockers.is_empty() && support.is_empty() && last.notes.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(CheckinAsks {
+        at: last.at,
+        blockers,
+        support,
+        notes: last.notes,
+    }))
 }
 
 /// The agenda of `o` for `to`, about `slot` (the next one, if any).
@@ -523,6 +544,9 @@ fn checkin_part(asks: &CheckinAsks) -> String {
     }
     if !asks.support.is_empty() {
         out.push_str(&format!("\n_Support asked for_\n{}", list(&asks.support)));
+    }
+    if let Some(notes) = &asks.notes {
+        out.push_str(&format!("\n_Notes_\n{}", escape(&truncate(notes, 500))));
     }
     out
 }
