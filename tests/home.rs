@@ -117,6 +117,34 @@ async fn opening_the_home_tab_publishes_ones_own_tours_and_changes_refresh_it() 
         1,
         "nothing of theirs changed"
     );
+
+    // A 1:1 and a check-in conversation waiting show up too.
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on thursday at 10:00",
+    )
+    .await
+    .assert_well_formed();
+    bot.tour(MANAGER, "checkin 1").await.assert_well_formed();
+    let before = slack.calls_to("views.publish").len();
+    open_home(&bot, MEMBER, "Ev0HOME4").await;
+    let mut latest = Value::Null;
+    for _ in 0..500 {
+        let calls = slack.calls_to("views.publish");
+        if calls.len() > before {
+            latest = calls.last().unwrap().body["view"].clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_valid_home(&latest);
+    let text = latest.to_string();
+    assert!(
+        text.contains("Upcoming 1:1s") && text.contains("with <@UMANAGER>"),
+        "{text}"
+    );
+    assert!(text.contains("Check-ins waiting for you"), "{text}");
 }
 
 #[tokio::test]

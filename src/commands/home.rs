@@ -15,8 +15,9 @@
 //! - "What is due" for a team tour is derived from its state, not from the
 //!   reminder index: a proposal waiting for an answer, an end date within
 //!   180 days ("plan the next tour"), an end date passed with no decision, an
-//!   exit planned. Upcoming 1:1s and pending check-ins join here when those
-//!   features land.
+//!   exit planned. Then the person's upcoming 1:1s (soonest first, in
+//!   Slack's own date formatting, so each viewer reads their own time zone)
+//!   and the check-in conversations waiting for their answers.
 //! - Tours are listed newest first. Slack allows 100 blocks in a Home view; the team section is paged
 //!   ([`TEAM_PAGE`] tours a page, Previous/Next buttons), own tours are
 //!   capped at [`MINE_MAX`] with a pointer to `/tour list`. Both caps keep a
@@ -115,6 +116,52 @@ pub fn view(
         if !nav.is_empty() {
             message = message.actions(nav);
         }
+    }
+
+    // Upcoming 1:1s (the running ones, soonest first) and check-ins waiting
+    // for the person's answers.
+    let mut upcoming = Vec::new();
+    for o in store.one_on_ones_of(team, user)? {
+        if !o.is_active() {
+            continue;
+        }
+        let zone = store.one_on_one_zone(team, &o)?;
+        if let Some(slot) = o.next_slot(zone, now) {
+            upcoming.push((slot, o.other(user).clone()));
+        }
+    }
+    upcoming.sort();
+    let chat = store.chat(team, user)?;
+    let waiting: Vec<_> = chat.current.iter().chain(chat.queue.iter()).collect();
+    if !upcoming.is_empty() || !waiting.is_empty() {
+        message = message.divider();
+    }
+    if !upcoming.is_empty() {
+        let lines: Vec<String> = upcoming
+            .iter()
+            .take(MINE_MAX)
+            .map(|(slot, with)| {
+                format!(
+                    "• with {} — <!date^{}^{{date_short_pretty}} at {{time}}|{}>",
+                    with.mention(),
+                    slot.timestamp(),
+                    slot.format("%Y-%m-%d %H:%M UTC")
+                )
+            })
+            .collect();
+        message = message.section(format!("*Upcoming 1:1s*\n{}", lines.join("\n")));
+    }
+    if !waiting.is_empty() {
+        let lines: Vec<String> = waiting
+            .iter()
+            .map(|c| {
+                format!(
+                    "• tour {}: answer in our DM (`skip`, `later` and `stop` work too)",
+                    c.tour
+                )
+            })
+            .collect();
+        message = message.section(format!("*Check-ins waiting for you*\n{}", lines.join("\n")));
     }
 
     let mut actions = vec![Element::button(
