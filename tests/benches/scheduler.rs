@@ -9,7 +9,8 @@
 //!    fake Slack Web API on loopback (time given explicitly, so Slack's own
 //!    pacing costs no wall time).
 //!
-//! `BENCH_TOURS=N` changes the store size (loading 1M tours takes minutes).
+//! `BENCH_TOURS=N` changes the store size (loading 1M tours takes minutes);
+//! `BENCH_CACHE_MB=N` sled's cache for it (default 256).
 
 #[path = "../common/fake_slack.rs"]
 #[allow(dead_code)]
@@ -42,7 +43,11 @@ fn due_day(base: DateTime<Utc>, g: i64) -> DateTime<Utc> {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), 256 << 20).expect("store");
+    let cache_mb: u64 = std::env::var("BENCH_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let store = Store::open(dir.path(), cache_mb << 20).expect("store");
     let team = TeamId::parse("T0BENCH").unwrap();
     let base = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
     let total = tours();
