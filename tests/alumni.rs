@@ -213,9 +213,17 @@ async fn the_liaison_is_reminded_to_keep_in_touch_and_touch_snooze_and_stop_work
     bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
     assert_eq!(bot.tick(tuesday_9am() + Duration::days(180)).enqueued, 0);
 
+    // `alliance reminders` (the same check as delivery) names the liaison.
+    let six_months = Utc.with_ymd_and_hms(2027, 5, 24, 10, 0, 0).unwrap();
+    let due = bot.store.due_reminders(six_months, 10).unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(
+        bot.store.would_reach(&due[0]).unwrap(),
+        vec![UserId::parse(MANAGER).unwrap()]
+    );
+
     // Six months on (the bot restarted with the calendar), the liaison hears.
     let dir = bot.stop().await;
-    let six_months = Utc.with_ymd_and_hms(2027, 5, 24, 10, 0, 0).unwrap();
     let bot = Bot::with_slack(&slack, six_months, Some(dir)).await;
     assert_eq!(bot.tick(six_months).enqueued, 1);
     drain(&bot, six_months).await;

@@ -355,6 +355,24 @@ impl Store {
                 }
                 return Ok(Err(reached));
             }
+            if let Series::KeepInTouch(..) = &due.series {
+                let mut reached = Vec::new();
+                for to in &due.recipients {
+                    // Its planning of the next occurrence is undone with the rest.
+                    if super::alumni::check_keep_in_touch_in(
+                        tx,
+                        &due.team,
+                        &policy,
+                        &due.series,
+                        due.round,
+                        to,
+                        due.at,
+                    )? {
+                        reached.push(to.clone());
+                    }
+                }
+                return Ok(Err(reached));
+            }
             let reached = recipients_in(tx, &policy, due)?
                 .map(|(_, to)| to)
                 .unwrap_or_default();
