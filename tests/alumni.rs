@@ -7,28 +7,14 @@ mod common;
 use alliance::clock::Clock;
 use alliance::commands::notify;
 use alliance::domain::{TeamId, UserId};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use common::fake_slack::{FakeSlack, PostedMessage};
-use common::{ADMIN, Bot, TEAM};
+use common::{ADMIN, Bot, TEAM, drain, tuesday_9am};
 
 const MANAGER: &str = "UMANAGER";
 const FORMER: &str = "UFORMER";
 const OTHER: &str = "UOTHER";
 const STRANGER: &str = "USTRANGER";
-
-fn tuesday_9am() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
-}
-
-async fn drain(bot: &Bot, mut now: DateTime<Utc>) {
-    for _ in 0..50 {
-        match bot.deliver(now).await.next {
-            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
-            _ => return,
-        }
-    }
-    panic!("the outbox did not drain");
-}
 
 fn last_to(slack: &FakeSlack, user: &str) -> Option<PostedMessage> {
     slack

@@ -14,7 +14,7 @@ use alliance::domain::{TeamId, TourId, UserId};
 use alliance::slack::verify;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::fake_slack::{FakeSlack, PostedMessage};
-use common::{ADMIN, Bot, SECRET, TEAM, find_action};
+use common::{ADMIN, Bot, SECRET, TEAM, find_action, tuesday_9am};
 use serde_json::json;
 
 const MANAGER: &str = "UMANAGER";
@@ -23,11 +23,6 @@ const OTHER_MANAGER: &str = "UOTHERMGR";
 const STRANGER: &str = "USTRANGER";
 /// The bot's own user, as Slack names it in `authorizations`.
 const BOT_USER: &str = "UALLIANCEBOT";
-
-/// Tuesday 2026-11-24, 09:00 UTC: inside default working hours.
-fn tuesday_9am() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
-}
 
 fn team() -> TeamId {
     TeamId::parse(TEAM).unwrap()

@@ -7,16 +7,11 @@ mod common;
 use alliance::scheduler::TickReport;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::fake_slack::{Failure, FakeSlack, PostedMessage};
-use common::{Bot, find_action};
+use common::{Bot, find_action, tuesday_9am};
 use std::collections::HashMap;
 
 const MANAGER: &str = "UMANAGER";
 const MEMBER: &str = "UMEMBER";
-
-/// A Tuesday morning in UTC, inside default working hours.
-fn tuesday_9am() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
-}
 
 fn dm(user: &str) -> String {
     format!("D{user}")

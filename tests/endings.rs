@@ -7,32 +7,15 @@ mod common;
 
 use alliance::commands::{modals, notify};
 use alliance::domain::{Status, TeamId, TourId, UserId};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use common::fake_slack::{FakeSlack, PostedMessage};
-use common::{Bot, TEAM, find_action};
+use common::{Bot, TEAM, drain, find_action, tuesday_9am};
 use serde_json::json;
 
 const MANAGER: &str = "UMANAGER";
 const MEMBER: &str = "UMEMBER";
 const SUCCESSOR: &str = "USUCCESSOR";
 const STRANGER: &str = "USTRANGER";
-
-/// Tuesday 2026-11-24, 09:00 UTC: inside default working hours.
-fn tuesday_9am() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
-}
-
-/// Delivers everything owed up to `now` (pacing moves time a little).
-async fn drain(bot: &Bot, mut now: DateTime<Utc>) -> DateTime<Utc> {
-    for _ in 0..50 {
-        let report = bot.deliver(now).await;
-        match report.next {
-            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
-            _ => return now,
-        }
-    }
-    panic!("the outbox did not drain");
-}
 
 fn last_to(slack: &FakeSlack, user: &str) -> PostedMessage {
     slack

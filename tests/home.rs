@@ -5,18 +5,14 @@
 mod common;
 
 use alliance::commands::home;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 use common::fake_slack::{FakeSlack, PostedMessage};
-use common::{Bot, TEAM};
+use common::{Bot, TEAM, tuesday_9am};
 use serde_json::{Value, json};
 
 const MANAGER: &str = "UMANAGER";
 const MEMBER: &str = "UMEMBER";
 const STRANGER: &str = "USTRANGER";
-
-fn tuesday_9am() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
-}
 
 async fn open_home(bot: &Bot, user: &str, event_id: &str) -> u16 {
     let event = json!({

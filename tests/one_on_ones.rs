@@ -14,7 +14,7 @@ use alliance::domain::{TeamId, UserId};
 use alliance::store::outbox::OutboxState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::fake_slack::{FakeSlack, PostedMessage};
-use common::{ADMIN, Bot, TEAM};
+use common::{ADMIN, Bot, TEAM, drain};
 use serde_json::json;
 
 const MANAGER: &str = "UMANAGER";
@@ -39,17 +39,6 @@ fn one_on_one(bot: &Bot) -> OneOnOne {
         )
         .unwrap()
         .expect("the 1:1 is stored")
-}
-
-/// Delivers everything owed up to `now` (pacing moves time a little).
-async fn drain(bot: &Bot, mut now: DateTime<Utc>) {
-    for _ in 0..50 {
-        match bot.deliver(now).await.next {
-            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
-            _ => return,
-        }
-    }
-    panic!("the outbox did not drain");
 }
 
 /// What the running bot does at `now`: scheduler ticks and delivery passes

@@ -14,8 +14,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::fake_slack::FakeSlack;
 use common::{Bot, TEAM};
 use serde_json::Value;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 const MANAGER: &str = "UMGR01";
 /// The person erased in these tests; no other id contains these bytes.
@@ -26,8 +24,6 @@ const CAT: &str = "UCAT03";
 /// left as an alumna: neither may survive her erasure.
 const ANA_NAME: &str = "ana.lovelace";
 const ANA_CONTACT: &str = "ana@example.org";
-
-const BIN: &str = env!("CARGO_BIN_EXE_alliance");
 
 fn u(s: &str) -> UserId {
     UserId::parse(s).unwrap()
@@ -457,27 +453,8 @@ async fn erasing_a_person_leaves_no_trace_and_the_other_party_keeps_the_tour() {
 
 /// Runs the binary on `data` with `args`, feeding `stdin`.
 fn run(data: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("ALLIANCE_DATA_DIR", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let data = data.to_str().expect("a UTF-8 temp path");
+    common::run_binary(args, &[("ALLIANCE_DATA_DIR", data)], stdin)
 }
 
 #[test]

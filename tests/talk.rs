@@ -6,28 +6,13 @@ mod common;
 
 use alliance::domain::{TeamId, UserId};
 use alliance::store::outbox::OutboxEntry;
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::fake_slack::FakeSlack;
-use common::{ADMIN, Bot, TEAM};
+use common::{ADMIN, Bot, TEAM, drain, tuesday_9am};
 
 const MANAGER: &str = "UMANAGER";
 const MEMBER: &str = "UMEMBER";
 const STRANGER: &str = "USTRANGER";
 const NOTE: &str = "I would like to talk about moving to the platform team";
-
-fn tuesday_9am() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
-}
-
-async fn drain(bot: &Bot, mut now: DateTime<Utc>) {
-    for _ in 0..50 {
-        match bot.deliver(now).await.next {
-            Some(next) if next <= now + Duration::seconds(5) => now = next.max(now),
-            _ => return,
-        }
-    }
-    panic!("the outbox did not drain");
-}
 
 fn export(bot: &Bot, person: Option<&str>) -> String {
     let mut out = Vec::new();

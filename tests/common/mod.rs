@@ -264,6 +264,52 @@ impl Bot {
     }
 }
 
+/// A Tuesday morning in UTC (2026-11-24 09:00), inside default working
+/// hours: where most end-to-end stories start.
+pub fn tuesday_9am() -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap()
+}
+
+/// Delivers everything owed by `now`, letting pacing move time on by a few
+/// seconds; returns the time it got to.
+pub async fn drain(bot: &Bot, mut now: DateTime<Utc>) -> DateTime<Utc> {
+    for _ in 0..50 {
+        match bot.deliver(now).await.next {
+            Some(next) if next <= now + chrono::Duration::seconds(5) => now = next.max(now),
+            _ => return now,
+        }
+    }
+    panic!("the outbox did not drain");
+}
+
+/// Runs the `alliance` binary with `args` and only `env`, feeding `stdin`;
+/// returns its exit code, stdout and stderr.
+pub fn run_binary(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, String, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_alliance"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 /// Opens the store, waiting briefly for a bot stopped a moment ago to let go
 /// of sled's file lock (its background flusher drops it asynchronously).
 async fn open_when_released(path: &std::path::Path) -> Store {
