@@ -201,7 +201,13 @@ fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
     };
     let store = open_store(config)?.with_policy(config.reminders.clone());
     let mut owed = Vec::new();
-    for d in store.due_reminders(at, usize::MAX)? {
+    // Fired by a tick but not yet fanned out into messages (the bot stopped
+    // in between): owed as much as those still planned.
+    let fired = store.fired_reminders(usize::MAX)?;
+    for d in fired
+        .into_iter()
+        .chain(store.due_reminders(at, usize::MAX)?)
+    {
         let to = store.would_reach(&d)?;
         if !to.is_empty() {
             owed.push((d, to));

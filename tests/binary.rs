@@ -360,6 +360,20 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
         "still pending: {out}"
     );
 
+    // A tick fired it and the bot stopped before its worker made it a
+    // message: it is still listed, whatever the time asked about.
+    {
+        let store = alliance::store::Store::open(data.path(), 8 << 20).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339(&in_four_days).unwrap();
+        assert_eq!(
+            alliance::scheduler::tick(&store, at.into()).unwrap().fired,
+            1
+        );
+    }
+    let now = chrono::Utc::now().to_rfc3339();
+    let (_, out, _) = run(&["reminders", "--at", &now], &env, "");
+    assert!(out.contains("tour #1  waiting  → UMEMBER"), "{out}");
+
     // Once the proposal is answered, the waiting reminders are no longer owed.
     run(&["shell", "--as", "UMEMBER"], &env, "/tour accept 1\n");
     let (_, out, _) = run(&["reminders", "--at", &in_four_days], &env, "");

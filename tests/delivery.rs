@@ -4,10 +4,9 @@
 
 mod common;
 
-use alliance::scheduler::TickReport;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::fake_slack::{Failure, FakeSlack, PostedMessage};
-use common::{Bot, find_action, tuesday_9am};
+use common::{Bot, TickReport, find_action, tuesday_9am};
 use std::collections::HashMap;
 
 const MANAGER: &str = "UMANAGER";
@@ -401,6 +400,48 @@ async fn a_reminder_that_fell_due_while_the_bot_was_down_goes_out_once_on_start(
             reminder.blocks
         );
     }
+}
+
+/// The scheduler's tick only fires a reminder; the worker's next pass makes
+/// it a message per person. A stop in between loses nothing and sends once.
+#[tokio::test]
+async fn a_reminder_fired_just_before_a_stop_is_sent_once_by_the_next_pass() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-12-01 to 2027-11-30 Run support",
+    )
+    .await;
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    // "Proposal waiting" is due to the member three days on: a Friday morning.
+    let due = tuesday_9am() + Duration::days(3);
+    // The tick alone, as `serve` runs it.
+    assert_eq!(alliance::scheduler::tick(&bot.store, due).unwrap().fired, 1);
+    let team = alliance::domain::TeamId::parse(common::TEAM).unwrap();
+    assert!(
+        bot.store
+            .outbox_entry(&team, "tour:1:waiting:UMEMBER")
+            .unwrap()
+            .is_none(),
+        "fired, not yet a message"
+    );
+    assert_eq!(bot.store.fired_reminders(10).unwrap().len(), 1);
+    let dir = bot.stop().await;
+
+    let bot = Bot::with_slack(&slack, due, Some(dir)).await;
+    assert_eq!(
+        alliance::scheduler::tick(&bot.store, due).unwrap().fired,
+        0,
+        "it fired once"
+    );
+    drain(&bot, due, Duration::seconds(1), 10).await;
+    drain(&bot, due + Duration::minutes(1), Duration::seconds(1), 10).await;
+    assert_eq!(
+        posts_per_key(&slack).get("tour:1:waiting:UMEMBER"),
+        Some(&1)
+    );
+    assert!(bot.store.fired_reminders(10).unwrap().is_empty());
 }
 
 #[tokio::test]

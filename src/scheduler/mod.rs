@@ -1,8 +1,11 @@
-//! The scheduler: on every cron tick, turn the reminders that have fallen
-//! due into outbox entries, then wake the delivery worker.
+//! The scheduler: on every cron tick, fire the reminders that have fallen
+//! due, then wake the delivery worker, which fans each out into one outbox
+//! entry per recipient before its pass (`store::reminders` has the two steps).
 //!
 //! A tick reads the time-ordered reminder index up to `now`, so its cost
-//! follows the number of due reminders, not the number of tours. The first
+//! follows the number of due reminders, not the number of tours, and it
+//! writes two keys per due reminder, so it holds the store's writer lock
+//! (which commands wait on) only briefly. The first
 //! tick runs at start, so reminders that fell due while the bot was down go
 //! out when it comes back (once: outbox keys are never sent twice). The
 //! server's tick runs in UTC; per-person times (working hours) are applied at
@@ -23,23 +26,20 @@ const BATCH: usize = 512;
 /// What one tick did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TickReport {
-    /// Due reminders processed.
-    pub due: usize,
-    /// Messages owed as a result (checked against their tours at delivery).
-    pub enqueued: usize,
+    /// Due reminders fired: occurrences waiting to be fanned out.
+    pub fired: usize,
 }
 
 /// Fires every reminder due at or before `now`, then flushes once.
 pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
     let mut report = TickReport::default();
     loop {
-        let due = store.due_reminders(now, BATCH)?;
-        if due.is_empty() {
+        // One transaction per batch: a tick's cost is its due reminders.
+        let fired = store.fire_due(now, BATCH, false)?;
+        report.fired += fired;
+        if fired < BATCH {
             break;
         }
-        // One transaction per batch: a tick's cost is its due reminders.
-        report.due += due.len();
-        report.enqueued += store.fire(&due, false)?;
     }
     // Handled Events API ids older than a day: Slack stopped retrying them.
     let pruned = store.prune_events(now)?;
@@ -65,14 +65,8 @@ pub async fn run(
         let ticking = store.clone();
         match tokio::task::spawn_blocking(move || tick(&ticking, now)).await {
             Ok(Ok(report)) => {
-                if report.due > 0 {
-                    tracing::info!(
-                        due = report.due,
-                        enqueued = report.enqueued,
-                        "scheduler tick"
-                    );
-                }
-                if report.enqueued > 0 {
+                if report.fired > 0 {
+                    tracing::info!(fired = report.fired, "scheduler tick");
                     wake.notify_one();
                 }
             }
@@ -156,6 +150,10 @@ mod tests {
         tokio::time::timeout(StdDuration::from_secs(120), woken)
             .await
             .expect("delivery was woken");
+        let fired = store.fired_reminders(10).unwrap();
+        assert_eq!(fired.len(), 1, "fired, waiting for the worker: {fired:?}");
+        assert_eq!(store.fan_out().unwrap(), 1, "the worker's first step");
+        assert!(store.fired_reminders(10).unwrap().is_empty());
         let entry = store
             .outbox_entry(&team, "tour:1:waiting:UA")
             .unwrap()
@@ -182,13 +180,17 @@ mod tests {
             .unwrap()
             .unwrap();
         let report = tick(&store, origin + chrono::Duration::days(7)).unwrap();
+        assert_eq!(report, TickReport { fired: 2 });
         assert_eq!(
-            report,
-            TickReport {
-                due: 2,
-                enqueued: 2
-            },
+            store.fan_out().unwrap(),
+            2,
             "only the open proposal is chased (member, then manager)"
+        );
+        assert!(
+            store
+                .outbox_entry(&team, "tour:2:waiting:UA")
+                .unwrap()
+                .is_some()
         );
         assert!(
             store

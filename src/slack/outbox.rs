@@ -6,6 +6,9 @@
 //! entry, never a sleep inside a call, so a restart loses nothing and tests
 //! drive it with explicit times.
 //!
+//! - **Fan-out first.** A pass starts by turning the reminders the scheduler
+//!   fired into one entry per recipient (`Store::fan_out`), so the tick
+//!   itself stays two writes per reminder.
 //! - **Exactly once.** Before posting, an entry is marked `Sending`
 //!   (durably). A post that succeeds is marked `Sent` and its key is kept
 //!   forever. If the bot dies, or the call times out, between the two, the
@@ -109,6 +112,11 @@ impl Deliverer {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Report, StoreError> {
         let mut report = Report::default();
         let mut paced: Option<DateTime<Utc>> = None;
+        // Reminders the scheduler fired become messages first. A failure
+        // here must not hold up what is already owed: the next pass retries.
+        if let Err(e) = self.store.fan_out() {
+            tracing::error!(error = %e, "fanning out fired reminders failed");
+        }
         let due = self.store.outbox_due(now, BATCH)?;
         let more_now = due.len() == BATCH;
         for entry in due {

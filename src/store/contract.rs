@@ -194,16 +194,61 @@ fn schema_1_data_is_read_and_upgraded(store: Store) {
         .find(|d| d.series == schedule::Series::WaitingManager)
         .expect("the schema-1 entry is read");
     assert_eq!(old.recipients, vec![user("UM")], "recipients from its tour");
-    assert_eq!(
-        store.fire(&due, true).unwrap(),
-        2,
-        "member and manager owed"
-    );
+    assert_eq!(store.fire_due(at, 10, true).unwrap(), due.len());
+    assert_eq!(store.fan_out().unwrap(), 2, "member and manager owed");
     assert!(
         store
             .outbox_entry(&team(), "tour:1:waiting-manager:UM")
             .unwrap()
             .is_some()
+    );
+}
+
+/// A scan inside a transaction sees that transaction's own writes: new
+/// keys, changed values, removals, in key order and within its limit.
+fn a_transaction_scans_through_its_own_writes(store: Store) {
+    let backend = store.backend.clone();
+    backend
+        .transact(true, &|tx| {
+            for key in [b"a", b"c", b"e"] {
+                tx.insert(TreeName::Due, key, b"old")?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let entry = |k: &[u8], v: &[u8]| (k.to_vec(), v.to_vec());
+    let seen = store
+        .run(false, |tx| {
+            tx.insert(TreeName::Due, b"b", b"new")?;
+            tx.insert(TreeName::Due, b"c", b"changed")?;
+            tx.remove(TreeName::Due, b"a")?;
+            tx.insert(TreeName::Due, b"d", b"gone again")?;
+            tx.remove(TreeName::Due, b"d")?;
+            tx.insert(TreeName::Outbox, b"b2", b"another tree")?;
+            let all = tx.scan_range(TreeName::Due, b"a", b"z", 10)?;
+            let two = tx.scan_range(TreeName::Due, b"a", b"z", 2)?;
+            let upto_e = tx.scan_range(TreeName::Due, b"a", b"e", 10)?;
+            // Aborted: nothing of it stays.
+            Ok(Err::<(), _>((all, two, upto_e)))
+        })
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        seen.0,
+        vec![
+            entry(b"b", b"new"),
+            entry(b"c", b"changed"),
+            entry(b"e", b"old")
+        ]
+    );
+    assert_eq!(seen.1, seen.0[..2]);
+    assert_eq!(seen.2, seen.0[..2]);
+    assert_eq!(
+        backend
+            .scan_range(TreeName::Due, b"a", b"z", 10)
+            .unwrap()
+            .len(),
+        3
     );
 }
 
@@ -227,7 +272,8 @@ contract!(
     updates_append_history_in_order,
     party_index_finds_both_sides,
     newer_schema_is_refused,
-    schema_1_data_is_read_and_upgraded
+    schema_1_data_is_read_and_upgraded,
+    a_transaction_scans_through_its_own_writes
 );
 
 #[test]

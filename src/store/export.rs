@@ -36,6 +36,11 @@
 //! - **Round trip exact**: export → import into an empty store → export gives
 //!   the same bytes (and the same raw store, derived indexes included; tested).
 //!   So the file has no timestamp: the same data always gives the same bytes.
+//! - A reminder a tick fired but the worker had not yet fanned out into
+//!   messages (see [`super::reminders`]; the bot stopped in between) is
+//!   exported with the others and imports as planned for its time, so the
+//!   next tick fires it again; outbox keys keep anyone from hearing twice.
+//!   (Only then is the round trip not exact: it comes back in time order.)
 //! - Deterministic order: every section is in key order (workspace, then
 //!   tour id, …), one record per line, so two exports diff well.
 //! - Streamed: the export is written as the store is read, page by page, with

@@ -77,6 +77,19 @@ pub fn due(
     k
 }
 
+/// The head of the fired region of the reminder index: a time no reminder
+/// is planned for, so "due up to now" never reaches it.
+pub const FIRED: [u8; 8] = [0xff; 8];
+
+/// `FIRED team ∅ tour series ∅ user ∅ round time` — a reminder that fell due
+/// and waits to be fanned out into messages (see `store::reminders`): its
+/// due key with the time moved to the end, so the workspace stays where
+/// every time-ordered key has it.
+pub fn fired(due_key: &[u8]) -> Vec<u8> {
+    let (time, rest) = due_key.split_at(due_key.len().min(8));
+    [&FIRED[..], rest, time].concat()
+}
+
 /// `team ∅ key` — an outbox entry by its idempotency key.
 pub fn outbox(team: &TeamId, key: &str) -> Vec<u8> {
     let mut k = team_prefix(team);
@@ -146,6 +159,18 @@ mod tests {
         );
         assert!(outbox_due(early, &t, "z") < after_time(early));
         assert!(outbox_due(late, &t, "a") >= after_time(early));
+        let far = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
+        let planned = due(early, &t, TourId(9), "waiting", None, 0);
+        let fired = fired(&planned);
+        assert!(
+            fired >= after_time(far),
+            "fired entries are never due again"
+        );
+        assert_eq!(
+            fired[8..fired.len() - 8],
+            planned[8..],
+            "the workspace stays at 8"
+        );
     }
 
     #[test]

@@ -35,6 +35,31 @@ impl Tx for MemoryTx<'_> {
         Ok(self.trees[tree.index()].get(key).cloned())
     }
 
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Entries, TxFail> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let range = start.to_vec()..end.to_vec();
+        // The latest pending write of each key in range, in key order.
+        let pending: BTreeMap<Vec<u8>, Option<Vec<u8>>> = self
+            .pending
+            .borrow()
+            .iter()
+            .filter(|(t, k, _)| *t == tree && range.contains(k))
+            .map(|(_, k, v)| (k.clone(), v.clone()))
+            .collect();
+        let committed = self.trees[tree.index()]
+            .range(range)
+            .map(|(k, v)| Ok((k.clone(), v.clone())));
+        super::overlay_scan(committed, pending.iter(), limit)
+    }
+
     fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
         self.pending
             .borrow_mut()

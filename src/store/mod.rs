@@ -56,7 +56,8 @@ pub enum TreeName {
     /// Counters and the schema version.
     Meta,
     /// `due-time team ∅ tour-id series ∅ user ∅ round` → a reminder's next
-    /// firing; the scheduler reads it up to now.
+    /// firing; the scheduler reads it up to now. Fired occurrences wait for
+    /// the outbox worker at the end, under [`keys::FIRED`].
     Due,
     /// `team ∅ key` → an outbox entry: a message owed, and whether it went.
     Outbox,
@@ -153,8 +154,52 @@ pub enum TxFail {
 /// The view of the trees inside one transaction.
 pub trait Tx {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail>;
+    /// Entries with `start <= key < end`, in key order, at most `limit`, as
+    /// this transaction sees them (its own writes included).
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Entries, TxFail>;
     fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail>;
     fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail>;
+}
+
+/// A transaction's range scan: `committed` entries (in key order) with its
+/// `pending` writes in the same range (in key order) laid over them; a
+/// pending `None` hides the key.
+fn overlay_scan<'a>(
+    committed: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), TxFail>>,
+    pending: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+    limit: usize,
+) -> Result<Entries, TxFail> {
+    use std::cmp::Ordering;
+    let mut committed = committed.peekable();
+    let mut pending = pending.peekable();
+    let mut out = Vec::new();
+    while out.len() < limit {
+        let order = match (committed.peek(), pending.peek()) {
+            (None, None) => break,
+            (Some(Err(_)) | Some(Ok(_)), None) | (Some(Err(_)), Some(_)) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(Ok((c, _))), Some((p, _))) => c.cmp(p),
+        };
+        if order == Ordering::Less {
+            if let Some(entry) = committed.next() {
+                out.push(entry?);
+            }
+            continue;
+        }
+        if order == Ordering::Equal {
+            committed.next();
+        }
+        if let Some((key, Some(value))) = pending.next() {
+            out.push((key.clone(), value.clone()));
+        }
+    }
+    Ok(out)
 }
 
 /// Key–value pairs as a scan returns them.

@@ -4,8 +4,21 @@
 //! Entries are planned by `put_tour` (when a change starts a series), by the
 //! delivery of an occurrence ([`Store::check_reminder`] plans the following
 //! one) and by snoozes. Each entry carries whom it is for (a tour's parties
-//! never change), so **firing reads no tour**: a tick moves due entries into
-//! the outbox, and its cost is its due entries, whatever the store's size.
+//! never change), so **firing reads no tour**.
+//!
+//! An occurrence goes to the outbox in two steps, each one atomic:
+//! 1. **Firing** (the scheduler's tick): the due entry moves, bytes as they
+//!    are, to the *fired* region at the end of the index ([`keys::fired`]).
+//!    That is a range read and two writes per due reminder, so a tick is
+//!    short and holds the store's writer lock only briefly, however many
+//!    reminders fall due at once (commands wait on that lock).
+//! 2. **Fanning out** (the outbox worker, before each pass): a fired
+//!    occurrence becomes one outbox entry per recipient, keyed so that
+//!    nobody is ever owed it twice, in transactions of [`FAN_OUT_BATCH`].
+//!
+//! A crash between the two leaves the occurrence fired, and the next pass
+//! fans it out; a crash before a tick's flush fires it again, and the outbox
+//! keys keep anyone from hearing twice.
 //!
 //! Whether a reminder is still owed is decided when it is about to be sent,
 //! against the tour as it is then (`schedule::due_at` is the single source of
@@ -163,15 +176,23 @@ fn recipients_in(
     Ok(Some((tour, kept)))
 }
 
-/// Moves one due entry into the outbox: a message owed to each recipient,
-/// not yet checked against the tour. Returns how many were new. The last
-/// day of an exit is the one entry that changes a tour (see [`depart_in`]).
-fn fire_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<usize, TxFail> {
-    let key = due.key();
-    if tx.get(TreeName::Due, &key)?.is_none() {
+/// How many fired occurrences one fan-out transaction takes.
+pub const FAN_OUT_BATCH: usize = 64;
+
+/// Turns the fired occurrence at `key` into a message owed to each
+/// recipient, not yet checked against the tour (delivery does that).
+/// Returns how many were new. The last day of an exit is the one occurrence
+/// that changes a tour (see [`depart_in`]).
+fn fan_out_in(
+    tx: &dyn Tx,
+    policy: &ReminderPolicy,
+    key: &[u8],
+    due: &DueReminder,
+) -> Result<usize, TxFail> {
+    if tx.get(TreeName::Due, key)?.is_none() {
         return Ok(0);
     }
-    tx.remove(TreeName::Due, &key)?;
+    tx.remove(TreeName::Due, key)?;
     if due.series == Series::Exit {
         return depart_in(tx, policy, due);
     }
@@ -248,22 +269,65 @@ impl Store {
             .collect()
     }
 
-    /// Fires due reminders, all in one transaction: each is removed from
-    /// the index and owes each of its recipients a message (see the module
-    /// docs: whether it is still owed is checked at delivery). Returns how
-    /// many messages were new. With `durable` false the caller flushes (a
-    /// tick flushes once for all it fired; if it crashes first, the next tick
-    /// fires the same entries again and the outbox keys keep anyone from
-    /// hearing twice).
-    pub fn fire(&self, due: &[DueReminder], durable: bool) -> Result<usize, StoreError> {
+    /// Fires up to `limit` reminders due at or before `now`, in one
+    /// transaction that reads them too (so nothing a command changed in
+    /// between is fired): each moves, bytes unchanged, to the fired region
+    /// (see the module docs). Returns how many fired. With `durable` false
+    /// the caller flushes (a tick flushes once for all it fired).
+    pub fn fire_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        durable: bool,
+    ) -> Result<usize, StoreError> {
         self.run(durable, |tx| {
-            let mut sent = 0;
-            for d in due {
-                sent += fire_in(tx, &self.policy, d)?;
+            let due = tx.scan_range(TreeName::Due, &[], &keys::after_time(now), limit)?;
+            for (key, value) in &due {
+                tx.remove(TreeName::Due, key)?;
+                tx.insert(TreeName::Due, &keys::fired(key), value)?;
             }
-            Ok(Ok::<_, ()>(sent))
+            Ok(Ok::<_, ()>(due.len()))
         })
         .map(|r| r.unwrap_or_default())
+    }
+
+    /// Occurrences that fired and are not fanned out yet, at most `limit`.
+    pub fn fired_reminders(&self, limit: usize) -> Result<Vec<DueReminder>, StoreError> {
+        Ok(self
+            .fired_entries(limit)?
+            .into_iter()
+            .map(|(_, due)| due)
+            .collect())
+    }
+
+    fn fired_entries(&self, limit: usize) -> Result<Vec<(Vec<u8>, DueReminder)>, StoreError> {
+        self.backend
+            .scan_prefix(TreeName::Due, &keys::FIRED, limit)?
+            .into_iter()
+            .map(|(k, v)| Ok((k, decode_due(self, &v)?)))
+            .collect()
+    }
+
+    /// Fans every fired occurrence out into the outbox, [`FAN_OUT_BATCH`]
+    /// per transaction (not flushed: the delivery that follows is). Returns
+    /// how many messages became owed.
+    pub fn fan_out(&self) -> Result<usize, StoreError> {
+        let mut owed = 0;
+        loop {
+            let fired = self.fired_entries(FAN_OUT_BATCH)?;
+            if fired.is_empty() {
+                return Ok(owed);
+            }
+            owed += self
+                .run(false, |tx| {
+                    let mut owed = 0;
+                    for (key, due) in &fired {
+                        owed += fan_out_in(tx, &self.policy, key, due)?;
+                    }
+                    Ok(Ok::<_, ()>(owed))
+                })?
+                .unwrap_or_default();
+        }
     }
 
     /// Whether the reminder `notice` (planned for `planned`) is still owed

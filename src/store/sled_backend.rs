@@ -121,6 +121,32 @@ impl Tx for BatchTx<'_> {
             .map_err(|e| TxFail::Engine(e.to_string()))
     }
 
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Entries, TxFail> {
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let (start, end) = (full_key(tree, start), full_key(tree, end));
+        let committed = self.data.range(start.clone()..end.clone()).map(|r| {
+            r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(|e| TxFail::Engine(e.to_string()))
+        });
+        let writes = self.writes.borrow();
+        let entries = super::overlay_scan(committed, writes.range(start..end), limit)?;
+        Ok(entries
+            .into_iter()
+            .map(|(mut k, v)| {
+                k.remove(0);
+                (k, v)
+            })
+            .collect())
+    }
+
     fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
         self.writes
             .borrow_mut()

@@ -8,7 +8,7 @@ pub mod fake_slack;
 use alliance::app::App;
 use alliance::clock::Clock;
 use alliance::config::{Config, Secret};
-use alliance::scheduler::{self, TickReport};
+use alliance::scheduler;
 use alliance::slack::http;
 use alliance::slack::outbox::{Deliverer, Report};
 use alliance::slack::verify;
@@ -24,6 +24,13 @@ use tokio::sync::oneshot;
 pub const SECRET: &str = "test-signing-secret-8f742231b10e";
 pub const TEAM: &str = "T0TEST";
 pub const ADMIN: &str = "UADMIN";
+
+/// What [`Bot::tick`] did: due reminders fired, and messages they owe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TickReport {
+    pub due: usize,
+    pub enqueued: usize,
+}
 
 /// Alliance on loopback. Built by [`App::new`] exactly as `serve` builds it,
 /// but only the HTTP side runs on its own: tests drive the scheduler and the
@@ -129,9 +136,13 @@ impl Bot {
         self.clock.now()
     }
 
-    /// One scheduler tick at `now`.
+    /// One scheduler tick at `now`, then the first step of the worker's
+    /// next pass: fanning what fired out into the outbox, without sending.
+    /// (`deliver` alone does both steps of a pass, as `serve` does.)
     pub fn tick(&self, now: DateTime<Utc>) -> TickReport {
-        scheduler::tick(&self.store, now).unwrap()
+        let due = scheduler::tick(&self.store, now).unwrap().fired;
+        let enqueued = self.store.fan_out().unwrap();
+        TickReport { due, enqueued }
     }
 
     /// One delivery pass at `now`.
