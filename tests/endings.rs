@@ -208,9 +208,13 @@ async fn an_early_exit_runs_through_handover_to_the_alumni_network() {
         Some("tour:1:handover:USUCCESSOR")
     );
     assert!(asked.text.contains("Runbook in the wiki"), "{}", asked.text);
-    assert_eq!(
-        last_to(&slack, MEMBER).metadata_key.as_deref(),
-        Some("tour:1:leave:UMEMBER")
+    let told = last_to(&slack, MEMBER);
+    assert_eq!(told.metadata_key.as_deref(), Some("tour:1:leave:UMEMBER"));
+    // The member reads about their own last day, not about themselves.
+    assert!(
+        told.text.contains("your last day is 2026-12-18") && !told.text.contains("<@UMEMBER>"),
+        "{}",
+        told.text
     );
 
     // Only the successor can accept the handover.
@@ -241,6 +245,20 @@ async fn an_early_exit_runs_through_handover_to_the_alumni_network() {
         checklist.text
     );
     assert!(checklist.text.contains("☐ alumni question answered"));
+    assert!(
+        checklist
+            .text
+            .contains("<@UMEMBER>'s last day is 2026-12-18"),
+        "{}",
+        checklist.text
+    );
+    let own = last_to(&slack, MEMBER);
+    assert!(
+        own.text
+            .starts_with("Handover for tour *#1*: your last day is"),
+        "{}",
+        own.text
+    );
 
     // Seven days before the last day the member is asked, privately.
     let ask_day = Utc.with_ymd_and_hms(2026, 12, 11, 9, 0, 0).unwrap();

@@ -9,7 +9,7 @@ use super::render;
 use crate::domain::alumni::Alumnus;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
-use crate::domain::{Status, TeamId, Tour, TourKind};
+use crate::domain::{Status, TeamId, Tour, TourKind, UserId};
 use crate::slack::blocks::{Element, Message, escape, truncate};
 use crate::store::{Store, StoreError};
 
@@ -195,8 +195,8 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
         NoticeKind::Completed => completed(tour, &notice.to),
         NoticeKind::LeavePlanned => match &tour.exit {
             Some(exit) => Message::text(format!(
-                "An exit from tour *{id}* ({mission}) is planned: {}'s last day is {}, and {} takes over. You'll get a short handover checklist each week until then.",
-                tour.member.mention(),
+                "An exit from tour *{id}* ({mission}) is planned: {} is {}, and {} takes over. You'll get a short handover checklist each week until then.",
+                last_day_of(tour, &notice.to),
                 exit.on,
                 exit.successor.mention()
             )),
@@ -238,7 +238,7 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
                 "They did not join the alumni network."
             }
         )),
-        NoticeKind::Reminder { series, round, .. } => reminder(tour, series, *round),
+        NoticeKind::Reminder { series, round, .. } => reminder(tour, series, *round, &notice.to),
     }
 }
 
@@ -275,7 +275,7 @@ fn proposal(tour: &Tour, headline: &str) -> Message {
     }
 }
 
-fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
+fn reminder(tour: &Tour, series: &Series, round: u32, to: &UserId) -> Message {
     let id = tour.id;
     let end = tour.ends_on.map(|d| d.to_string()).unwrap_or_default();
     let text = match series {
@@ -302,7 +302,7 @@ fn reminder(tour: &Tour, series: &Series, round: u32) -> Message {
         Series::Ended(_) => format!(
             "Tour *{id}* ended on {end} and no decision is recorded: propose the next tour, extend it, or plan an exit."
         ),
-        Series::Handover(_) => return handover_checklist(tour, series, round),
+        Series::Handover(_) => return handover_checklist(tour, series, round, to),
         Series::AlumniAsk => return alumni_ask(tour, series, round),
         Series::Exit => format!("Tour *{id}* ends today."),
         Series::KeepInTouch(..) => format!("Keep in touch (tour *{id}*)."),
@@ -393,8 +393,17 @@ fn handover_asked(tour: &Tour) -> Message {
     }
 }
 
+/// "your last day" to the leaving member, "@member's last day" to others.
+fn last_day_of(tour: &Tour, to: &UserId) -> String {
+    if *to == tour.member {
+        "your last day".to_string()
+    } else {
+        format!("{}'s last day", tour.member.mention())
+    }
+}
+
 /// The weekly handover checklist, to the leaving member and the manager.
-fn handover_checklist(tour: &Tour, series: &Series, round: u32) -> Message {
+fn handover_checklist(tour: &Tour, series: &Series, round: u32, to: &UserId) -> Message {
     let id = tour.id;
     let Some(exit) = &tour.exit else {
         return Message::text(format!("The exit from tour *{id}* is no longer planned."));
@@ -406,12 +415,12 @@ fn handover_checklist(tour: &Tour, series: &Series, round: u32) -> Message {
         .filter(|o| o.done_at.is_none())
         .count();
     let text = format!(
-        "Handover for tour *{id}*: {}'s last day is {}.
+        "Handover for tour *{id}*: {} is {}.
 {} handover notes written
 {} successor ({}) accepted
 {} open objectives handed over ({open} open)
 {} alumni question answered",
-        tour.member.mention(),
+        last_day_of(tour, to),
         exit.on,
         tick(exit.notes.is_some()),
         tick(exit.handover_accepted),
