@@ -112,10 +112,14 @@ impl Deliverer {
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Report, StoreError> {
         let mut report = Report::default();
         let mut paced: Option<DateTime<Utc>> = None;
-        // Reminders the scheduler fired become messages first. A failure
-        // here must not hold up what is already owed: the next pass retries.
-        if let Err(e) = self.store.fan_out() {
-            tracing::error!(error = %e, "fanning out fired reminders failed");
+        // Reminders the scheduler fired become messages first, off the async
+        // threads (a thousand take a tenth of a second). A failure here must
+        // not hold up what is already owed: the next pass retries.
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.fan_out()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "fanning out fired reminders failed"),
+            Err(_) => tracing::error!("fanning out fired reminders panicked"),
         }
         let due = self.store.outbox_due(now, BATCH)?;
         let more_now = due.len() == BATCH;
