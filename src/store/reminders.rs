@@ -293,41 +293,58 @@ impl Store {
 
     /// Occurrences that fired and are not fanned out yet, at most `limit`.
     pub fn fired_reminders(&self, limit: usize) -> Result<Vec<DueReminder>, StoreError> {
-        Ok(self
-            .fired_entries(limit)?
-            .into_iter()
-            .map(|(_, due)| due)
-            .collect())
-    }
-
-    fn fired_entries(&self, limit: usize) -> Result<Vec<(Vec<u8>, DueReminder)>, StoreError> {
         self.backend
             .scan_prefix(TreeName::Due, &keys::FIRED, limit)?
-            .into_iter()
-            .map(|(k, v)| Ok((k, decode_due(self, &v)?)))
+            .iter()
+            .map(|(_, v)| decode_due(self, v))
             .collect()
     }
 
     /// Fans every fired occurrence out into the outbox, [`FAN_OUT_BATCH`]
     /// per transaction (not flushed: the delivery that follows is). Returns
-    /// how many messages became owed.
+    /// how many messages became owed. One occurrence that cannot be fanned
+    /// out (an unreadable value) does not hold up the others: it is logged
+    /// and left where it is, for `alliance reminders` to show.
     pub fn fan_out(&self) -> Result<usize, StoreError> {
+        // Team ids are ASCII, so every fired key sorts below this.
+        let end = [&keys::FIRED[..], &[0xff]].concat();
+        let mut from = keys::FIRED.to_vec();
         let mut owed = 0;
         loop {
-            let fired = self.fired_entries(FAN_OUT_BATCH)?;
-            if fired.is_empty() {
+            let batch = self
+                .backend
+                .scan_range(TreeName::Due, &from, &end, FAN_OUT_BATCH)?;
+            let Some((last, _)) = batch.last() else {
                 return Ok(owed);
-            }
-            owed += self
-                .run(false, |tx| {
-                    let mut owed = 0;
-                    for (key, due) in &fired {
-                        owed += fan_out_in(tx, &self.policy, key, due)?;
+            };
+            from = [last.as_slice(), &[0]].concat();
+            match self.fan_out_batch(&batch) {
+                Ok(n) => owed += n,
+                Err(_) => {
+                    for one in batch.chunks(1) {
+                        match self.fan_out_batch(one) {
+                            Ok(n) => owed += n,
+                            Err(e) => tracing::error!(
+                                error = %e,
+                                "a fired reminder cannot be fanned out; it is left in place"
+                            ),
+                        }
                     }
-                    Ok(Ok::<_, ()>(owed))
-                })?
-                .unwrap_or_default();
+                }
+            }
         }
+    }
+
+    fn fan_out_batch(&self, batch: &[(Vec<u8>, Vec<u8>)]) -> Result<usize, StoreError> {
+        self.run(false, |tx| {
+            let mut owed = 0;
+            for (key, value) in batch {
+                let due = decode_due_in(tx, value)?;
+                owed += fan_out_in(tx, &self.policy, key, &due)?;
+            }
+            Ok(Ok::<_, ()>(owed))
+        })
+        .map(|r| r.unwrap_or_default())
     }
 
     /// Whether the reminder `notice` (planned for `planned`) is still owed
@@ -489,5 +506,53 @@ impl Store {
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Term, TourKind};
+    use chrono::TimeZone;
+
+    #[test]
+    fn an_unreadable_fired_reminder_does_not_hold_up_the_others() {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let (m, a) = (UserId::parse("UM").unwrap(), UserId::parse("UA").unwrap());
+        store
+            .create_tour(&team, |id| {
+                Tour::propose(id, &m, &a, TourKind::Rotational, Term::Months(12), "M", now)
+            })
+            .unwrap()
+            .unwrap();
+        // Sorts before the real one (an earlier tour id), and is not a reminder.
+        let bad = keys::fired(&keys::due(now, &team, TourId(0), "waiting", None, 0));
+        store
+            .run(true, |tx| {
+                tx.insert(TreeName::Due, &bad, b"\x09garbage")?;
+                Ok(Ok::<(), ()>(()))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store
+                .fire_due(now + chrono::Duration::days(3), 10, true)
+                .unwrap(),
+            1
+        );
+        assert_eq!(store.fan_out().unwrap(), 1, "the good one went through");
+        assert!(
+            store
+                .outbox_entry(&team, "tour:1:waiting:UA")
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            store.backend.get(TreeName::Due, &bad).unwrap().is_some(),
+            "the bad one stays, for an operator to see"
+        );
+        assert_eq!(store.fan_out().unwrap(), 0, "and is not a loop");
     }
 }
