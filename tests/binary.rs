@@ -371,7 +371,18 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
         );
     }
     let now = chrono::Utc::now().to_rfc3339();
-    let (_, out, _) = run(&["reminders", "--at", &now], &env, "");
+    // sled lets go of its file lock a moment after the store is dropped.
+    let out = (0..100)
+        .find_map(|_| {
+            let (code, out, err) = run(&["reminders", "--at", &now], &env, "");
+            if err.contains("in use by another") {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                return None;
+            }
+            assert_eq!(code, 0, "{err}");
+            Some(out)
+        })
+        .expect("the store was let go");
     assert!(out.contains("tour #1  waiting  → UMEMBER"), "{out}");
 
     // Once the proposal is answered, the waiting reminders are no longer owed.
