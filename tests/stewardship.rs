@@ -50,9 +50,9 @@ fn exit_day() -> NaiveDate {
 ///    manager starts that she answers once by DM (an Events API callback,
 ///    at the end);
 /// 2. manager → Ben, accepted and completed;
-/// 3. manager → Ana, accepted, Ana leaves early with Ben as successor and
-///    joins the alumni network with a personal contact; the exit date
-///    comes, so she becomes an alumna;
+/// 3. manager → Ana, accepted beside tour 1 (older data), Ana leaves early
+///    with Ben as successor and joins the alumni network with a personal
+///    contact; the exit date comes, so she becomes an alumna;
 /// 4. manager → Cat, unanswered: the "waiting" reminder fires;
 /// 5. manager → Cat, declined with a reason that mentions Ana;
 ///
@@ -93,12 +93,27 @@ async fn scenario(slack: &FakeSlack) -> Bot {
         .unwrap()
         .unwrap();
 
-    bot.tour(
-        MANAGER,
-        &format!("propose <@{ANA}> rotational 18m Second tour"),
-    )
-    .await;
-    bot.tour(ANA, "accept 3").await;
+    // A second tour of hers running beside the first: data from before a
+    // member had one tour at a time (the bot refuses it now), written
+    // through the store's single-tour path, as an older Alliance did.
+    store
+        .create_tour(&team(), |id| {
+            alliance::domain::Tour::propose(
+                id,
+                &u(MANAGER),
+                &u(ANA),
+                alliance::domain::TourKind::Rotational,
+                alliance::domain::Term::Months(18),
+                "Second tour",
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    store
+        .update_tour(&team(), TourId(3), |t| t.accept(&u(ANA), now))
+        .unwrap()
+        .unwrap();
     store
         .update_tour(&team(), TourId(3), |t| {
             t.leave(

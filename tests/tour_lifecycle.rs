@@ -316,7 +316,12 @@ async fn permissions_for_every_command_and_every_role() {
     assert_eq!(history_len(&bot, 1).await, before + 3);
 
     // Withdrawing is the manager's, on a proposal only.
-    propose(&bot).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UOTHER> rotational 1y Run the support rotation",
+    )
+    .await
+    .assert_well_formed();
     assert!(
         bot.tour(MANAGER, "withdraw 2")
             .await
