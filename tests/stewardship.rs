@@ -681,3 +681,55 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
         "the manager keeps the tour"
     );
 }
+
+/// Scheduled and followed tours, moved and called off, travel through an
+/// export and back unchanged (their status, dates and history events).
+#[tokio::test]
+async fn scheduled_and_followed_tours_round_trip() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, start(), None).await;
+    for (member, first, next) in [(BEN, 1, 2), (CAT, 3, 4)] {
+        bot.tour(
+            MANAGER,
+            &format!("propose <@{member}> rotational from 2026-11-01 to 2027-06-30 Run support"),
+        )
+        .await
+        .assert_well_formed();
+        bot.tour(member, &format!("accept {first}")).await;
+        bot.tour(
+            MANAGER,
+            &format!("next {first} rotational 1y Then the new region"),
+        )
+        .await
+        .assert_well_formed();
+        assert!(
+            bot.tour(member, &format!("accept {next}"))
+                .await
+                .contains("It is scheduled")
+        );
+    }
+    bot.tour(BEN, "extend 1 2m").await.assert_well_formed();
+    bot.tour(MANAGER, "withdraw 4").await.assert_well_formed();
+    let first = export(&bot.store, None);
+    let text = String::from_utf8_lossy(&first);
+    for needle in [
+        "\"followed\"",
+        "\"next_agreed\"",
+        "\"rescheduled\"",
+        "\"called_off\"",
+        "\"next_called_off\"",
+    ] {
+        assert!(text.contains(needle), "{needle} in the export");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let restored = Store::open(dir.path(), 16 << 20).unwrap();
+    restored.import(&first, &mut |_| {}).unwrap();
+    assert!(
+        first == export(&restored, None),
+        "the round trip changed the export"
+    );
+    assert!(
+        bot.store.raw_entries().unwrap() == restored.raw_entries().unwrap(),
+        "the rebuilt indexes match"
+    );
+}
