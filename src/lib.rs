@@ -14,8 +14,8 @@
 //! ([`slack::outbox`]) sends them through the Web API. [`app`] assembles the
 //! three.
 //!
-//! - [`domain`]: tours, objectives, history, who may do what, when reminders
-//!   fall due, working hours, one-on-ones and their dates, the check-in
+//! - [`domain`]: tours, objectives, history, who may do what, a member's
+//!   tours in time (scheduled, ended, one at a time), when reminders fall due, working hours, one-on-ones and their dates, the check-in
 //!   conversation state machine, the notices owed. Pure; `now` is an
 //!   argument.
 //! - [`commands`]: the `/tour`, `/alumni` and `/1on1` grammars, the engine

@@ -461,7 +461,35 @@ async fn a_member_in_two_tours_is_asked_one_conversation_at_a_time() {
     let slack = FakeSlack::start().await;
     let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
     active_tour(&bot, MANAGER, 1).await;
-    active_tour(&bot, OTHER_MANAGER, 2).await;
+    // A second tour running beside the first: since a member has one tour
+    // at a time, only data from before that rule has it, so it is written
+    // through the store's single-tour path, as an older Alliance did.
+    let now = bot.now();
+    bot.store
+        .create_tour(&team(), |id| {
+            alliance::domain::Tour::propose(
+                id,
+                &u(OTHER_MANAGER),
+                &u(MEMBER),
+                alliance::domain::TourKind::Rotational,
+                alliance::domain::Term::Months(12),
+                "Run the payments team",
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    bot.store
+        .update_tour(&team(), TourId(2), |t| t.accept(&u(MEMBER), now))
+        .unwrap()
+        .unwrap();
+    for text in [
+        "objective 2 add company Ship the new ledger",
+        "objective 2 add member A conference talk &amp; the course",
+    ] {
+        bot.tour(OTHER_MANAGER, text).await.assert_well_formed();
+    }
+    drain(&bot, now).await;
 
     // Both fall due on the same day; tour 1's opens, tour 2's waits.
     let due = Utc.with_ymd_and_hms(2026, 12, 24, 9, 0, 0).unwrap();
@@ -521,7 +549,7 @@ async fn tour_checkin_records_notes_sets_the_cadence_and_refuses_strangers() {
     let slack = FakeSlack::start().await;
     let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
     active_tour(&bot, MANAGER, 1).await;
-    bot.tour(MANAGER, "propose <@UMEMBER> rotational 1y Not yet accepted")
+    bot.tour(MANAGER, "next 1 rotational 1y Not yet accepted")
         .await
         .assert_well_formed();
 

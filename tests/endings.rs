@@ -5,7 +5,8 @@
 
 mod common;
 
-use alliance::commands::{modals, notify};
+use alliance::commands::{home, modals, notify};
+use alliance::domain::schedule::Series;
 use alliance::domain::{Status, TeamId, TourId, UserId};
 use chrono::{Duration, TimeZone, Utc};
 use common::fake_slack::{FakeSlack, PostedMessage};
@@ -383,4 +384,322 @@ async fn exit_buttons_open_forms_whose_submissions_follow_the_rules() {
     let exit = tour(&bot, 1).exit.unwrap();
     assert_eq!(exit.on.to_string(), "2027-06-30");
     assert_eq!(exit.notes.as_deref(), Some("on call handover then docs"));
+}
+
+/// A rule's refusal of a well-formed command: private, said plainly, no
+/// usage line, nothing of Rust.
+fn assert_refused(reply: &common::Reply, expected: &str) {
+    reply.assert_well_formed();
+    let text = reply.text();
+    assert!(text.contains(expected), "{text}");
+    assert!(
+        !text.contains("Usage: `"),
+        "a refusal, not a syntax mistake: {text}"
+    );
+    assert!(!text.contains("Err(") && !text.contains("::"), "{text}");
+}
+
+fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().unwrap()
+}
+
+/// Tour 1 runs to 2027-06-30; tour 2, its next tour, is accepted now.
+async fn with_scheduled_next(slack: &FakeSlack) -> Bot {
+    let bot = with_active_tour(slack).await;
+    bot.tour(MANAGER, "next 1 rotational 1y Run the new region")
+        .await
+        .assert_well_formed();
+    let accepted = bot.tour(MEMBER, "accept 2").await;
+    accepted.assert_well_formed();
+    assert!(
+        accepted.contains("It is scheduled: it starts the day after tour *#1* ends and runs 2027-07-01 → 2028-07-01"),
+        "{}",
+        accepted.text()
+    );
+    drain(&bot, tuesday_9am()).await;
+    bot
+}
+
+#[tokio::test]
+async fn a_next_tour_accepted_before_its_predecessor_ends_is_scheduled_after_it() {
+    let slack = FakeSlack::start().await;
+    let bot = with_scheduled_next(&slack).await;
+    let next = tour(&bot, 2);
+    assert_eq!(
+        (next.starts_on, next.ends_on),
+        (Some(day("2027-07-01")), Some(day("2028-07-01")))
+    );
+    assert!(
+        last_to(&slack, MANAGER)
+            .text
+            .contains("It is scheduled: it runs 2027-07-01 → 2028-07-01"),
+        "{}",
+        last_to(&slack, MANAGER).text
+    );
+
+    // show, list and the chain say so; the tour it follows still runs.
+    let card = bot.tour(MEMBER, "show 2").await;
+    assert!(
+        card.contains("*Status* scheduled · 2027-07-01 → 2028-07-01")
+            && card.contains("Starts on 2027-07-01, after tour #1")
+            && card.contains("#1 (active (its next tour is agreed)) → *#2* (this, scheduled)"),
+        "{}",
+        card.text()
+    );
+    let list = bot.tour(MEMBER, "list").await;
+    assert!(
+        list.contains("*#2* · rotational · *scheduled* · 2027-07-01 → 2028-07-01")
+            && list.contains("*#1* · rotational · *active (its next tour is agreed)*"),
+        "{}",
+        list.text()
+    );
+    let home = home::view(
+        &bot.store,
+        &TeamId::parse(TEAM).unwrap(),
+        &UserId::parse(MANAGER).unwrap(),
+        0,
+        tuesday_9am(),
+    )
+    .unwrap()
+    .to_string();
+    assert!(home.contains("*scheduled*"), "{home}");
+    assert!(
+        !home.contains("plan the next tour together"),
+        "the next tour is agreed: {home}"
+    );
+
+    // No reminder of either tour comes before tour 1 ends: not tour 2's
+    // runway or check-ins, and tour 1's plan-the-next-tour ones are done.
+    let due = bot
+        .store
+        .due_reminders(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap(), 1000)
+        .unwrap();
+    let end_of_1 = Utc.with_ymd_and_hms(2027, 7, 1, 0, 0, 0).unwrap();
+    let early: Vec<String> = due
+        .iter()
+        .filter(|d| d.tour == TourId(2) && d.at < end_of_1)
+        .map(|d| format!("{} at {}", d.series.key(), d.at))
+        .collect();
+    assert!(early.is_empty(), "{early:?}");
+    let planned: Vec<String> = due
+        .iter()
+        .filter(|d| d.tour == TourId(2))
+        .map(|d| format!("{} {}", d.series.key(), d.at.date_naive()))
+        .collect();
+    assert!(
+        planned.contains(&"checkin:n1 2027-08-01".to_string())
+            && planned.contains(&"ending:30d 2028-06-01".to_string()),
+        "{planned:?}"
+    );
+    assert!(
+        !due.iter().any(
+            |d| d.tour == TourId(1) && matches!(d.series, Series::Ending(_) | Series::Ended(_))
+        ),
+        "{due:?}"
+    );
+    let milestone = Utc.with_ymd_and_hms(2027, 5, 31, 9, 0, 0).unwrap();
+    bot.tick(milestone);
+    let owed: Vec<String> = bot
+        .store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.key)
+        .filter(|k| k.contains(":ending:") || k.contains(":ended:"))
+        .collect();
+    assert!(owed.is_empty(), "{owed:?}");
+
+    // Once tour 1 has ended, tour 2 runs and tour 1 is not awaiting anything.
+    let later = Utc.with_ymd_and_hms(2027, 7, 2, 9, 0, 0).unwrap();
+    let dir = bot.stop().await;
+    let bot = Bot::with_slack(&slack, later, Some(dir)).await;
+    assert!(bot.tour(MEMBER, "show 2").await.contains("*Status* active"));
+    let card = bot.tour(MEMBER, "show 1").await;
+    assert!(
+        card.contains("*Status* ended (its next tour followed)"),
+        "{}",
+        card.text()
+    );
+    bot.tick(later + Duration::days(1));
+    assert!(
+        !bot.store
+            .outbox_all()
+            .unwrap()
+            .iter()
+            .any(|e| e.key.contains(":ended:")),
+        "no 'ended with no decision' for a tour that was followed"
+    );
+}
+
+#[tokio::test]
+async fn a_scheduled_next_tour_moves_with_the_tour_it_follows() {
+    let slack = FakeSlack::start().await;
+    let bot = with_scheduled_next(&slack).await;
+
+    // Extending tour 1 moves tour 2 on, keeping its length.
+    let extended = bot.tour(MEMBER, "extend 1 3m").await;
+    assert!(
+        extended.contains("Tour *#2*, which follows it, now runs 2027-10-01 → 2028-10-01"),
+        "{}",
+        extended.text()
+    );
+    assert_eq!(tour(&bot, 2).starts_on, Some(day("2027-10-01")));
+    assert!(
+        bot.tour(MANAGER, "history 2").await.contains(
+            "moved this tour with the one it follows: it now runs 2027-10-01 → 2028-10-01"
+        )
+    );
+    drain(&bot, tuesday_9am()).await;
+    let told = last_to(&slack, MANAGER);
+    assert!(
+        told.blocks
+            .to_string()
+            .contains("Tour *#2*, which follows it, runs 2027-10-01 → 2028-10-01"),
+        "{}",
+        told.blocks
+    );
+
+    // Completing tour 1 early lets tour 2 start tomorrow.
+    let completed = bot.tour(MANAGER, "complete 1").await;
+    assert!(
+        completed.contains("Tour *#2*, which follows it, now runs 2026-11-25 → 2027-11-25"),
+        "{}",
+        completed.text()
+    );
+    let next = tour(&bot, 2);
+    assert_eq!(
+        (next.starts_on, next.ends_on),
+        (Some(day("2026-11-25")), Some(day("2027-11-25")))
+    );
+    // Not started yet: it can't be completed, left or checked in on.
+    for (text, expected) in [
+        (
+            "complete 2",
+            "Tour #2 starts on 2026-11-25, so it can't be completed yet.",
+        ),
+        (
+            "leave 2 successor <@USUCCESSOR>",
+            "Tour #2 starts on 2026-11-25, so it can't be ended early yet.",
+        ),
+        (
+            "checkin 2 Fine",
+            "Tour #2 starts on 2026-11-25, so it can't be checked in on yet.",
+        ),
+    ] {
+        assert_refused(&bot.tour(MEMBER, text).await, expected);
+    }
+}
+
+#[tokio::test]
+async fn an_exit_or_its_manager_calls_off_a_scheduled_next_tour() {
+    let slack = FakeSlack::start().await;
+    let bot = with_scheduled_next(&slack).await;
+    let reply = bot.tour(MEMBER, "leave 1 successor <@USUCCESSOR>").await;
+    assert!(
+        reply.contains("Tour *#2*, which was to follow it, is called off."),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(tour(&bot, 2).status, Status::Withdrawn);
+    assert!(
+        bot.store
+            .due_reminders(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap(), 1000)
+            .unwrap()
+            .iter()
+            .all(|d| d.tour != TourId(2)),
+        "a called-off tour owes nothing"
+    );
+    assert!(
+        bot.tour(MANAGER, "history 2").await.contains(
+            "planned the member's exit from the tour before it, so this one was called off"
+        )
+    );
+
+    // The manager calls off a scheduled tour; the one it followed needs a
+    // decision again.
+    let slack = FakeSlack::start().await;
+    let bot = with_scheduled_next(&slack).await;
+    bot.tour(MEMBER, "withdraw 2")
+        .await
+        .assert_problem("/tour withdraw");
+    let reply = bot.tour(MANAGER, "withdraw 2").await;
+    assert!(
+        reply.contains("You called off tour *#2*, which was to start on 2027-07-01.")
+            && reply.contains("Tour *#1* has no next tour now"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(tour(&bot, 2).status, Status::Withdrawn);
+    assert_eq!(tour(&bot, 1).status, Status::Active);
+    drain(&bot, tuesday_9am()).await;
+    assert!(
+        last_to(&slack, MEMBER)
+            .text
+            .contains("<@UMANAGER> called off tour *#2*, which was to start on 2027-07-01"),
+        "{}",
+        last_to(&slack, MEMBER).text
+    );
+    // The plan-the-next-tour reminders of tour 1 are owed again.
+    assert!(
+        bot.store
+            .due_reminders(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap(), 1000)
+            .unwrap()
+            .iter()
+            .any(|d| d.tour == TourId(1) && d.series == Series::Ending(30))
+    );
+}
+
+#[tokio::test]
+async fn a_member_has_one_tour_at_a_time() {
+    let slack = FakeSlack::start().await;
+    let bot = with_active_tour(&slack).await;
+    // Tour 1's manager is pointed to the next tour; anyone else to dates
+    // after it.
+    assert_refused(
+        &bot.tour(MANAGER, "propose <@UMEMBER> rotational 1y A second team")
+            .await,
+        "<@UMEMBER> already has tour #1 (2026-11-01 → 2027-06-30), and a member has one tour at a time. To follow it, propose the next tour (`/tour next 1",
+    );
+    assert_refused(
+        &bot.tour(
+            STRANGER,
+            "propose <@UMEMBER> rotational from 2027-03-01 to 2028-03-01 Another team",
+        )
+        .await,
+        "Give dates that start after 2027-06-30",
+    );
+    assert_refused(
+        &bot.tour(
+            MANAGER,
+            "next 1 rotational from 2027-06-01 to 2028-06-01 Overlapping",
+        )
+        .await,
+        "Tour #1 runs until 2027-06-30, and a member has one tour at a time: the tour after it can start on 2027-07-01 at the earliest.",
+    );
+    assert!(
+        bot.store
+            .tour(&TeamId::parse(TEAM).unwrap(), TourId(2))
+            .unwrap()
+            .is_none()
+    );
+
+    // Dates after it are fine, and scheduled once accepted.
+    bot.tour(
+        STRANGER,
+        "propose <@UMEMBER> rotational from 2027-07-01 to 2028-06-30 Another team",
+    )
+    .await
+    .assert_well_formed();
+    let accepted = bot.tour(MEMBER, "accept 2").await;
+    assert!(
+        accepted.contains("It is scheduled: it runs 2027-07-01 → 2028-06-30"),
+        "{}",
+        accepted.text()
+    );
+    // Extending tour 1 into it is refused.
+    assert_refused(
+        &bot.tour(MEMBER, "extend 1 1m").await,
+        "Tour #1 would then overlap tour #2 (2027-07-01 → 2028-06-30), and a member has one tour at a time.",
+    );
+    assert_eq!(tour(&bot, 1).ends_on, Some(day("2027-06-30")));
 }

@@ -50,9 +50,9 @@ fn exit_day() -> NaiveDate {
 ///    manager starts that she answers once by DM (an Events API callback,
 ///    at the end);
 /// 2. manager → Ben, accepted and completed;
-/// 3. manager → Ana, accepted, Ana leaves early with Ben as successor and
-///    joins the alumni network with a personal contact; the exit date
-///    comes, so she becomes an alumna;
+/// 3. manager → Ana, accepted beside tour 1 (older data), Ana leaves early
+///    with Ben as successor and joins the alumni network with a personal
+///    contact; the exit date comes, so she becomes an alumna;
 /// 4. manager → Cat, unanswered: the "waiting" reminder fires;
 /// 5. manager → Cat, declined with a reason that mentions Ana;
 ///
@@ -93,12 +93,27 @@ async fn scenario(slack: &FakeSlack) -> Bot {
         .unwrap()
         .unwrap();
 
-    bot.tour(
-        MANAGER,
-        &format!("propose <@{ANA}> rotational 18m Second tour"),
-    )
-    .await;
-    bot.tour(ANA, "accept 3").await;
+    // A second tour of hers running beside the first: data from before a
+    // member had one tour at a time (the bot refuses it now), written
+    // through the store's single-tour path, as an older Alliance did.
+    store
+        .create_tour(&team(), |id| {
+            alliance::domain::Tour::propose(
+                id,
+                &u(MANAGER),
+                &u(ANA),
+                alliance::domain::TourKind::Rotational,
+                alliance::domain::Term::Months(18),
+                "Second tour",
+                now,
+            )
+        })
+        .unwrap()
+        .unwrap();
+    store
+        .update_tour(&team(), TourId(3), |t| t.accept(&u(ANA), now))
+        .unwrap()
+        .unwrap();
     store
         .update_tour(&team(), TourId(3), |t| {
             t.leave(
@@ -664,5 +679,57 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
     assert!(
         bot.tour(MANAGER, "show 1").await.contains("<@UERASED1>"),
         "the manager keeps the tour"
+    );
+}
+
+/// Scheduled and followed tours, moved and called off, travel through an
+/// export and back unchanged (their status, dates and history events).
+#[tokio::test]
+async fn scheduled_and_followed_tours_round_trip() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, start(), None).await;
+    for (member, first, next) in [(BEN, 1, 2), (CAT, 3, 4)] {
+        bot.tour(
+            MANAGER,
+            &format!("propose <@{member}> rotational from 2026-11-01 to 2027-06-30 Run support"),
+        )
+        .await
+        .assert_well_formed();
+        bot.tour(member, &format!("accept {first}")).await;
+        bot.tour(
+            MANAGER,
+            &format!("next {first} rotational 1y Then the new region"),
+        )
+        .await
+        .assert_well_formed();
+        assert!(
+            bot.tour(member, &format!("accept {next}"))
+                .await
+                .contains("It is scheduled")
+        );
+    }
+    bot.tour(BEN, "extend 1 2m").await.assert_well_formed();
+    bot.tour(MANAGER, "withdraw 4").await.assert_well_formed();
+    let first = export(&bot.store, None);
+    let text = String::from_utf8_lossy(&first);
+    for needle in [
+        "\"followed\"",
+        "\"next_agreed\"",
+        "\"rescheduled\"",
+        "\"called_off\"",
+        "\"next_called_off\"",
+    ] {
+        assert!(text.contains(needle), "{needle} in the export");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let restored = Store::open(dir.path(), 16 << 20).unwrap();
+    restored.import(&first, &mut |_| {}).unwrap();
+    assert!(
+        first == export(&restored, None),
+        "the round trip changed the export"
+    );
+    assert!(
+        bot.store.raw_entries().unwrap() == restored.raw_entries().unwrap(),
+        "the rebuilt indexes match"
     );
 }

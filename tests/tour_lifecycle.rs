@@ -316,7 +316,12 @@ async fn permissions_for_every_command_and_every_role() {
     assert_eq!(history_len(&bot, 1).await, before + 3);
 
     // Withdrawing is the manager's, on a proposal only.
-    propose(&bot).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UOTHER> rotational 1y Run the support rotation",
+    )
+    .await
+    .assert_well_formed();
     assert!(
         bot.tour(MANAGER, "withdraw 2")
             .await
@@ -379,4 +384,242 @@ async fn help_the_other_families_and_unknown_commands_are_friendly() {
     bot.command(MEMBER, "/frobnicate", "now")
         .await
         .assert_problem("/tour help");
+}
+
+/// The bot (no Slack) with its clock at `at`, on `dir` or a new directory.
+async fn bot_at(at: chrono::DateTime<chrono::Utc>, dir: Option<tempfile::TempDir>) -> Bot {
+    Bot::launch(
+        dir.unwrap_or_else(|| tempfile::tempdir().unwrap()),
+        common::config(None, &[]),
+        alliance::clock::Clock::starting_at(at),
+    )
+    .await
+}
+
+/// A rule's refusal of a well-formed command: private, said plainly, no
+/// usage line, nothing of Rust.
+fn assert_refused(reply: &common::Reply, expected: &str) {
+    reply.assert_well_formed();
+    let text = reply.text();
+    assert!(text.contains(expected), "{text}");
+    assert!(
+        !text.contains("Usage: `"),
+        "a refusal, not a syntax mistake: {text}"
+    );
+    assert!(!text.contains("Err(") && !text.contains("::"), "{text}");
+}
+
+fn tours_stored(bot: &Bot) -> usize {
+    let team = alliance::domain::TeamId::parse(common::TEAM).unwrap();
+    bot.store.tours_in_team(&team, 100).unwrap().len()
+}
+
+#[tokio::test]
+async fn dates_obey_the_rules_lengths_obey_and_never_end_in_the_past() {
+    let bot = bot_at(common::tuesday_9am(), None).await;
+    for (text, expected) in [
+        (
+            "propose <@UMEMBER> rotational from 2020-01-01 to 2021-01-01 Over already",
+            "The end date, 2021-01-01, has passed: a tour can't end in the past.",
+        ),
+        (
+            "propose <@UMEMBER> rotational from 2027-01-01 to 2027-01-10 Nine days",
+            "From 2027-01-01 to 2027-01-10 is less than a month: a tour runs from 1 month to 10 years.",
+        ),
+        (
+            "propose <@UMEMBER> transformational from 2027-01-01 to 2037-01-02 A decade and a day",
+            "From 2027-01-01 to 2037-01-02 is more than 10 years: a tour runs from 1 month to 10 years.",
+        ),
+    ] {
+        assert_refused(&bot.tour(MANAGER, text).await, expected);
+    }
+    assert_eq!(tours_stored(&bot), 0, "refusals change nothing");
+
+    // A start in the past formalises a tour already under way.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-06-01 to 2027-12-31 Formalise the on-call rota",
+    )
+    .await
+    .assert_well_formed();
+    // Exactly one month is the shortest tour.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2027-01-01 to 2027-02-01 A month's cover",
+    )
+    .await
+    .assert_well_formed();
+    assert!(
+        bot.tour(MEMBER, "accept 1")
+            .await
+            .contains("It runs 2026-06-01 → 2027-12-31")
+    );
+    assert_eq!(tours_stored(&bot), 2);
+}
+
+#[tokio::test]
+async fn a_proposal_whose_dates_passed_meanwhile_is_not_accepted() {
+    let bot = bot_at(common::tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-11-01 to 2026-12-15 Cover the year end",
+    )
+    .await
+    .assert_well_formed();
+    let dir = bot.stop().await;
+    let later = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 1, 5, 9, 0, 0).unwrap();
+    let bot = bot_at(later, Some(dir)).await;
+    assert_refused(
+        &bot.tour(MEMBER, "accept 1").await,
+        "Tour #1 was to end on 2026-12-15, which has passed, so it can't be accepted. Decline it (`/tour decline 1`), or ask <@UMANAGER> to propose it again with new dates.",
+    );
+    assert!(
+        bot.tour(MEMBER, "show 1")
+            .await
+            .contains("*Status* proposed")
+    );
+    bot.tour(MEMBER, "decline 1 Too late now")
+        .await
+        .assert_well_formed();
+}
+
+#[tokio::test]
+async fn a_tour_past_its_end_is_ended_awaiting_a_decision_and_extend_cannot_leave_it_there() {
+    let bot = bot_at(common::tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-11-01 to 2027-01-31 Close the quarter",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await.assert_well_formed();
+    let dir = bot.stop().await;
+    let later = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 9, 1, 9, 0, 0).unwrap();
+    let bot = bot_at(later, Some(dir)).await;
+
+    let card = bot.tour(MEMBER, "show 1").await;
+    assert!(
+        card.contains("*Status* ended, awaiting a decision · 2026-11-01 → 2027-01-31")
+            && !card.contains("*Status* active"),
+        "{}",
+        card.text()
+    );
+    let list = bot.tour(MANAGER, "list").await;
+    assert!(
+        list.contains("*#1* · rotational · *ended, awaiting a decision*"),
+        "{}",
+        list.text()
+    );
+    let home = alliance::commands::home::view(
+        &bot.store,
+        &alliance::domain::TeamId::parse(common::TEAM).unwrap(),
+        &alliance::domain::UserId::parse(MANAGER).unwrap(),
+        0,
+        later,
+    )
+    .unwrap()
+    .to_string();
+    assert!(
+        home.contains("*ended, awaiting a decision*")
+            && home.contains("ended on 2027-01-31 with no decision"),
+        "{home}"
+    );
+
+    // Extending by too little would leave the end in the past.
+    assert_refused(
+        &bot.tour(MEMBER, "extend 1 6m").await,
+        "Extended by 6 months, tour #1 would end on 2027-07-31, which has passed. Extend it by at least 8 months (to today or later)",
+    );
+    assert_eq!(
+        bot.tour(MEMBER, "history 1")
+            .await
+            .text()
+            .matches("UTC`")
+            .count(),
+        2,
+        "nothing recorded"
+    );
+    let extended = bot.tour(MEMBER, "extend 1 8m").await;
+    assert!(
+        extended.contains("now runs 2026-11-01 → 2027-09-30"),
+        "{}",
+        extended.text()
+    );
+    assert!(bot.tour(MEMBER, "show 1").await.contains("*Status* active"));
+}
+
+#[tokio::test]
+async fn a_length_outside_the_books_range_for_its_kind_is_noted_not_refused() {
+    let bot = bot_at(common::tuesday_9am(), None).await;
+    let note = |kind: &str, range: &str| {
+        format!("Note: the book's typical {kind} tour runs {range} years.")
+    };
+    let rotational = bot
+        .tour(MANAGER, "propose <@UMEMBER> rotational 5y Run support")
+        .await;
+    rotational.assert_well_formed();
+    assert!(
+        rotational.contains("Proposed tour *#1*")
+            && rotational.contains(&note("rotational", "1–2")),
+        "{}",
+        rotational.text()
+    );
+    let transformational = bot
+        .tour(
+            MANAGER,
+            "propose <@UOTHER> transformational 3 months Rewrite billing",
+        )
+        .await;
+    assert!(
+        transformational.contains("Proposed tour *#2*")
+            && transformational.contains(&note("transformational", "2–5")),
+        "{}",
+        transformational.text()
+    );
+    for text in [
+        "propose <@UTHIRD> rotational 18m In range",
+        "propose <@UFOURTH> transformational from 2027-01-01 to 2029-12-31 In range",
+        "propose <@UFIFTH> foundational Open-ended",
+    ] {
+        let reply = bot.tour(MANAGER, text).await;
+        reply.assert_well_formed();
+        assert!(
+            !reply.contains("Note: the book"),
+            "{text}: {}",
+            reply.text()
+        );
+    }
+    // Dates are measured too; extending past the range says so once it is.
+    let dated = bot
+        .tour(
+            MANAGER,
+            "propose <@USIXTH> rotational from 2027-01-01 to 2029-06-30 Long rotation",
+        )
+        .await;
+    assert!(
+        dated.contains(&note("rotational", "1–2")),
+        "{}",
+        dated.text()
+    );
+    bot.tour("UTHIRD", "accept 3").await.assert_well_formed();
+    let extended = bot.tour(MANAGER, "extend 3 6m").await;
+    assert!(
+        !extended.contains("Note: the book"),
+        "24 months is in range: {}",
+        extended.text()
+    );
+    let extended = bot.tour(MANAGER, "extend 3 1m").await;
+    assert!(
+        extended.contains(&note("rotational", "1–2")),
+        "{}",
+        extended.text()
+    );
+    let next = bot
+        .tour(MANAGER, "next 3 transformational 6y The big one")
+        .await;
+    assert!(
+        next.contains("as the next tour after *#3*")
+            && next.contains(&note("transformational", "2–5")),
+        "{}",
+        next.text()
+    );
 }

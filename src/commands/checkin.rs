@@ -38,7 +38,7 @@ use crate::domain::checkin::{
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::{self, Series};
 use crate::domain::{Side, TeamId, Tour, TourError, TourId, UserId};
-use crate::slack::blocks::{self, Element, Message, escape, truncate};
+use crate::slack::blocks::{Element, Message, escape, truncate};
 use crate::store::checkins::CheckinTx;
 use crate::store::{Store, StoreError, TxFail};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -87,7 +87,7 @@ pub(super) fn handle(
 }
 
 fn refusal(e: TourError) -> Failure {
-    Failure::User(blocks::problem(&e.to_string(), parse::USAGE_CHECKIN))
+    super::tour::refusal(parse::USAGE_CHECKIN)(e)
 }
 
 /// A tour the caller may see (for anyone else it does not exist).
@@ -161,7 +161,7 @@ fn start(
                 Ok(t) => t,
                 Err(e) => return Ok(Err(e)),
             };
-            if let Err(e) = tour.check_checkin_start(&req.user) {
+            if let Err(e) = tour.check_checkin_start(&req.user, now) {
                 return Ok(Err(e));
             }
             let member = &tour.member;

@@ -12,10 +12,11 @@
 //! - Only what the viewer may see: their own tours (as either party), and as
 //!   a manager the tours they manage. Nothing about anyone else, and never a
 //!   Right of First Conversation.
-//! - "What is due" for a team tour is derived from its state, not from the
-//!   reminder index: a proposal waiting for an answer, an end date within
-//!   180 days ("plan the next tour"), an end date passed with no decision, an
-//!   exit planned. Then the person's upcoming 1:1s (soonest first, in
+//! - "What is due" for a team tour is derived from its phase on the day
+//!   (`domain::timeline`), not from the reminder index: a proposal waiting
+//!   for an answer, an end date within 180 days ("plan the next tour"), an
+//!   end date passed with no decision, an exit planned. A scheduled tour,
+//!   or one whose next tour is agreed, needs nothing. Then the person's upcoming 1:1s (soonest first, in
 //!   Slack's own date formatting, so each viewer reads their own time zone)
 //!   and the check-in conversations waiting for their answers.
 //! - Tours are listed newest first. Slack allows 100 blocks in a Home view; the team section is paged
@@ -24,7 +25,7 @@
 //!   view under 60 blocks.
 
 use super::{Engine, render};
-use crate::domain::{Role, Status, TeamId, TourSummary, UserId};
+use crate::domain::{Phase, Role, TeamId, TourSummary, UserId};
 use crate::slack::blocks::{Element, Message};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -71,8 +72,9 @@ pub fn view(
         message =
             message.context("You have no tours yet. A manager starts one with `/tour propose`.");
     }
+    let today = now.date_naive();
     for t in mine.iter().take(MINE_MAX) {
-        message = message.section(render::row(t));
+        message = message.section(render::row(t, today));
     }
     if mine.len() > MINE_MAX {
         message = message.context(format!(
@@ -90,7 +92,7 @@ pub fn view(
             page + 1
         ));
         for t in managed.iter().skip(page * TEAM_PAGE).take(TEAM_PAGE) {
-            let mut row = render::row(t);
+            let mut row = render::row(t, today);
             if let Some(due) = what_is_due(t, now) {
                 row.push_str(&format!("\n:hourglass_flowing_sand: {due}"));
             }
@@ -185,29 +187,27 @@ pub fn view(
     Ok(json!({ "type": "home", "blocks": message.blocks }))
 }
 
-/// What a team tour needs from its manager now, if anything.
+/// What a team tour needs from its manager now, if anything: from its
+/// phase on that day (a scheduled or followed tour needs nothing).
 fn what_is_due(t: &TourSummary, now: DateTime<Utc>) -> Option<String> {
     let today = now.date_naive();
-    match t.status {
-        Status::Proposed => Some(format!("waiting for {}'s answer", t.member.mention())),
-        Status::Active => {
-            let end = t.ends_on?;
-            let days = (end - today).num_days();
-            if days < 0 {
-                Some(format!(
-                    "ended on {end} with no decision: propose the next tour, extend it or plan an exit (`/tour next|extend|leave {}`)",
-                    t.id.0
-                ))
-            } else if days <= 180 {
-                Some(format!(
+    match t.phase(today) {
+        Phase::Proposed => Some(format!("waiting for {}'s answer", t.member.mention())),
+        Phase::AwaitingDecision => Some(format!(
+            "ended on {} with no decision: propose the next tour, extend it or plan an exit (`/tour next|extend|leave {}`)",
+            render::day(t.ends_on),
+            t.id.0
+        )),
+        Phase::Active => {
+            let days = (t.ends_on? - today).num_days();
+            (days <= 180).then(|| {
+                format!(
                     "ends in {days} days: plan the next tour together (`/tour next {}`)",
                     t.id.0
-                ))
-            } else {
-                None
-            }
+                )
+            })
         }
-        Status::Leaving => Some("an exit is planned: see the handover checklist".to_string()),
+        Phase::Leaving => Some("an exit is planned: see the handover checklist".to_string()),
         _ => None,
     }
 }

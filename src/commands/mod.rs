@@ -213,9 +213,12 @@ impl Engine {
             kind: NoticeKind::Note {
                 key: "proposed".into(),
                 text: format!(
-                    "You proposed tour *{}* to {}. They have it in a DM with Accept and Decline.",
+                    "You proposed tour *{}* to {}. They have it in a DM with Accept and Decline.{}",
                     tour.id,
-                    member.mention()
+                    member.mention(),
+                    render::typical_note(tour.kind, tour.term)
+                        .map(|note| format!("\n{note}"))
+                        .unwrap_or_default()
                 ),
             },
         };

@@ -81,7 +81,24 @@ pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Mess
         _ => {}
     }
     let tour = store.tour(team, notice.tour)?;
-    Ok(render(notice, tour.as_ref()))
+    let message = render(notice, tour.as_ref());
+    // An agreed next tour moves with this one: say where it is now.
+    if let (NoticeKind::Extended { .. } | NoticeKind::Completed, Some(tour)) = (&notice.kind, &tour)
+        && let Some(next) = tour
+            .next
+            .map(|id| store.tour(team, id))
+            .transpose()?
+            .flatten()
+        && next.previous == Some(tour.id)
+        && next.status.is_agreed()
+    {
+        return Ok(message.context(format!(
+            "Tour *{}*, which follows it, runs {}.",
+            next.id,
+            render::span(next.starts_on, next.ends_on, next.term)
+        )));
+    }
+    Ok(message)
 }
 
 /// To an alumnus' liaison: time to get in touch, with what to talk about.
@@ -163,8 +180,14 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             ),
         ),
         NoticeKind::Accepted => Message::text(format!(
-            "{} accepted tour *{id}*: {mission}\nIt runs {}.",
+            "{} accepted tour *{id}*: {mission}\n{} {}.",
             tour.member.mention(),
+            // Accepted to start later: after the tour it follows, or on its dates.
+            if tour.starts_on > tour.accepted_on {
+                "It is scheduled: it runs"
+            } else {
+                "It runs"
+            },
             render::span(tour.starts_on, tour.ends_on, tour.term)
         )),
         NoticeKind::Declined { reason } => Message::text(match reason {
@@ -175,6 +198,11 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             ),
             None => format!("{} declined tour *{id}*.", tour.member.mention()),
         }),
+        NoticeKind::Withdrawn if tour.accepted_on.is_some() => Message::text(format!(
+            "{} called off tour *{id}*, which was to start on {}: {mission}",
+            tour.manager.mention(),
+            render::day(tour.starts_on)
+        )),
         NoticeKind::Withdrawn => Message::text(format!(
             "{} withdrew the proposal of tour *{id}*: {mission}",
             tour.manager.mention()

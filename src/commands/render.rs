@@ -3,7 +3,8 @@
 
 use super::parse::ALL_USAGES;
 use crate::domain::{
-    Event, HistoryEntry, Side, Status, Term, Tour, TourId, TourKind, TourSummary, UserId,
+    Dates, Event, HistoryEntry, Phase, Side, Status, Term, Tour, TourId, TourKind, TourSummary,
+    UserId,
 };
 use crate::slack::blocks::{MAX_SECTION, Message, escape, escape_into, truncate};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,8 +22,9 @@ pub fn help() -> Message {
         .header("Alliance: tours of duty")
         .section(lines.join("\n"))
         .context(
-            "Kinds: *rotational* (1–2 years), *transformational* (2–5 years), *foundational* (open-ended). \
-             Lengths: `18m`, `2y`, `6 months`, `1 year`. Dates: `YYYY-MM-DD`. Tours are numbered: `/tour show 17`.",
+            "Kinds: *rotational* (typically 1–2 years), *transformational* (typically 2–5 years), *foundational* (open-ended). \
+             Lengths: `18m`, `2y`, `6 months`, `1 year` (1 month to 10 years; dates too). Dates: `YYYY-MM-DD`. \
+             A member has one tour at a time. Tours are numbered: `/tour show 17`.",
         )
 }
 
@@ -53,11 +55,30 @@ fn write_span(
     term: Term,
 ) {
     let _ = match (starts_on, ends_on, term) {
-        (Some(from), Some(to), _) => write!(out, "{from} → {to}"),
-        (Some(from), None, _) => write!(out, "open-ended since {from}"),
+        (Some(from), to, _) => write!(out, "{}", Dates(from, to)),
         (None, _, Term::OpenEnded) => write!(out, "open-ended, from acceptance"),
         (None, _, term) => write!(out, "{} from acceptance", term.describe()),
     };
+}
+
+/// A day, or nothing when there is none.
+pub fn day(day: Option<NaiveDate>) -> String {
+    day.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// One line for an answer that chose a length outside the book's typical
+/// range for its kind: allowed (real tours vary), but said.
+pub fn typical_note(kind: TourKind, term: Term) -> Option<String> {
+    if !term.outside_typical(kind) {
+        return None;
+    }
+    let (min, max) = kind.typical_months()?;
+    Some(format!(
+        "Note: the book's typical {} tour runs {}–{} years.",
+        kind.name(),
+        min / 12,
+        max / 12
+    ))
 }
 
 /// "What the company gets" / "what <@member> gets" — never lower-case a
@@ -70,15 +91,16 @@ pub fn side_title(side: Side, tour: &Tour, capitalised: bool) -> String {
     }
 }
 
-/// One tour in a list, written into one buffer: lists are the hot path.
-pub fn row(t: &TourSummary) -> String {
+/// One tour in a list as it stands on `today`, written into one buffer:
+/// lists are the hot path.
+pub fn row(t: &TourSummary, today: NaiveDate) -> String {
     let mut out = String::with_capacity(160 + t.mission.len().min(200));
     let _ = write!(
         out,
         "*{}* · {} · *{}* · ",
         t.id,
         t.kind.name(),
-        t.status.name()
+        t.phase(today).name()
     );
     write_span(&mut out, t.starts_on, t.ends_on, t.term);
     let _ = write!(
@@ -99,13 +121,19 @@ pub fn row(t: &TourSummary) -> String {
 const MISSION_IN_LIST: usize = 200;
 
 /// A list of tours under a title, capped at [`MAX_ROWS`].
-pub fn list(title: &str, tours: &[TourSummary], empty: &str, more: Option<&str>) -> Message {
+pub fn list(
+    title: &str,
+    tours: &[TourSummary],
+    empty: &str,
+    more: Option<&str>,
+    today: NaiveDate,
+) -> Message {
     let mut message = Message::new(title).section(format!("*{title}*"));
     if tours.is_empty() {
         return message.context(empty);
     }
     for tour in tours.iter().take(MAX_ROWS) {
-        message = message.section(row(tour));
+        message = message.section(row(tour, today));
     }
     if tours.len() > MAX_ROWS {
         message = message.context(format!(
@@ -118,9 +146,10 @@ pub fn list(title: &str, tours: &[TourSummary], empty: &str, more: Option<&str>)
     message
 }
 
-/// A tour's card; `chain` is the tours linked before and after it (with
-/// itself), oldest first, shown when there is more than this one.
-pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message {
+/// A tour's card as it stands on `today`; `chain` is the tours linked
+/// before and after it (with itself), oldest first, shown when there is
+/// more than this one.
+pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Phase)], today: NaiveDate) -> Message {
     let id = tour.id.0;
     let mut message = Message::new(format!(
         "Tour {}: {}",
@@ -130,11 +159,12 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message
     .header(format!("Tour {} · {}", tour.id, kind_title(tour.kind)))
     .section(format!("*Mission*\n{}", escape(&tour.mission)))
     .section(format!(
-        "*Manager* {}   *Member* {}\n*Status* {} · {}",
+        "*Manager* {}   *Member* {}\n*Status* {} · {}{}",
         tour.manager.mention(),
         tour.member.mention(),
-        tour.status.name(),
-        span(tour.starts_on, tour.ends_on, tour.term)
+        tour.phase(today).name(),
+        span(tour.starts_on, tour.ends_on, tour.term),
+        phase_line(tour, today)
     ));
     for side in [Side::Company, Side::Member] {
         let mut lines = vec![format!("*{}*", side_title(side, tour, true))];
@@ -174,11 +204,11 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message
     if chain.len() > 1 {
         let links: Vec<String> = chain
             .iter()
-            .map(|(id, status)| {
+            .map(|(id, phase)| {
                 if *id == tour.id {
-                    format!("*{id}* (this, {})", status.name())
+                    format!("*{id}* (this, {})", phase.name())
                 } else {
-                    format!("{id} ({})", status.name())
+                    format!("{id} ({})", phase.name())
                 }
             })
             .collect();
@@ -195,6 +225,24 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message
         ));
     }
     message.context(&footer)
+}
+
+/// What the card adds under the status when the phase needs saying.
+fn phase_line(tour: &Tour, today: NaiveDate) -> String {
+    let id = tour.id.0;
+    match tour.phase(today) {
+        Phase::Scheduled => match tour.previous {
+            Some(previous) => format!(
+                "\n_Starts on {}, after tour {previous}: a member has one tour at a time._",
+                day(tour.starts_on)
+            ),
+            None => format!("\n_Starts on {}._", day(tour.starts_on)),
+        },
+        Phase::AwaitingDecision => format!(
+            "\n_Its end date has passed and nothing is decided: propose the next tour, extend it or plan an exit (`/tour next|extend|leave {id}`), or complete it (`/tour complete {id}`)._"
+        ),
+        _ => String::new(),
+    }
 }
 
 pub fn history(tour: &Tour, entries: &[HistoryEntry]) -> Message {
@@ -269,6 +317,21 @@ fn describe(event: &Event, tour: &Tour) -> String {
             )
         }
         Event::NextProposed { next } => format!("proposed the next tour, {next}"),
+        Event::NextAgreed { next, starts_on } => {
+            format!("accepted the next tour, {next}, which starts on {starts_on}")
+        }
+        Event::NextCalledOff { next } => {
+            format!("called off the next tour, {next}: what comes after this tour is open again")
+        }
+        Event::Rescheduled { starts_on, ends_on } => format!(
+            "moved this tour with the one it follows: it now runs {}",
+            Dates(*starts_on, *ends_on)
+        ),
+        Event::CalledOff { exit: false } => "called the tour off before it began".to_string(),
+        Event::CalledOff { exit: true } => {
+            "planned the member's exit from the tour before it, so this one was called off"
+                .to_string()
+        }
         Event::LeavePlanned { successor, on, .. } => format!(
             "planned the member's exit: last day {on}, successor {}",
             successor.mention()

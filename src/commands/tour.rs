@@ -3,9 +3,9 @@
 
 use super::parse::{self, ListScope, TourCommand, Usage};
 use super::{Engine, Failure, Request, render};
-use crate::domain::{HistoryEntry, Role, Tour, TourError, TourId};
+use crate::domain::{HistoryEntry, Phase, Role, Tour, TourError, TourId};
 use crate::slack::blocks::{self, Message, escape};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 pub(super) fn handle(
     engine: &Engine,
@@ -26,26 +26,26 @@ pub(super) fn handle(
             term,
             mission,
         } => {
-            let tour = store
-                .create_tour(&req.team, |id| {
-                    Tour::propose(id, me, &member, kind, term, &mission, now)
-                })?
-                .map_err(refusal(parse::USAGE_PROPOSE))?;
+            let tour = propose(engine, req, &member, kind, term, &mission, now)?;
             let id = tour.id.0;
-            Ok(Message::new(format!("Proposed tour {} to {}", tour.id, tour.member.mention()))
-                .section(format!(
-                    "Proposed tour *{}* to {}: {} tour, {}.\n>{}",
-                    tour.id,
-                    tour.member.mention(),
-                    tour.kind.name(),
-                    render::span(tour.starts_on, tour.ends_on, tour.term),
-                    escape(&tour.mission)
-                ))
-                .context(format!(
-                    "{} can accept with `/tour accept {id}` or decline with `/tour decline {id} [reason]`. \
-                     Add objectives for both sides with `/tour objective {id} add company|member &lt;text&gt;`.",
-                    tour.member.mention()
-                )))
+            let message = Message::new(format!(
+                "Proposed tour {} to {}",
+                tour.id,
+                tour.member.mention()
+            ))
+            .section(format!(
+                "Proposed tour *{}* to {}: {} tour, {}.\n>{}",
+                tour.id,
+                tour.member.mention(),
+                tour.kind.name(),
+                render::span(tour.starts_on, tour.ends_on, tour.term),
+                escape(&tour.mission)
+            ));
+            Ok(with_typical_note(message, &tour).context(format!(
+                "{} can accept with `/tour accept {id}` or decline with `/tour decline {id} [reason]`. \
+                 Add objectives for both sides with `/tour objective {id} add company|member &lt;text&gt;`.",
+                tour.member.mention()
+            )))
         }
         TourCommand::ObjectiveAdd { tour, side, text } => {
             let tour = change(engine, req, tour, parse::USAGE_OBJECTIVE, |t| {
@@ -74,15 +74,30 @@ pub(super) fn handle(
             )))
         }
         TourCommand::Accept { tour } => {
-            let tour = change(engine, req, tour, parse::USAGE_ACCEPT, |t| {
-                t.accept(me, now)
+            let changed = change_among(engine, req, tour, parse::USAGE_ACCEPT, |t, others| {
+                t.accept_among(me, now, others)
             })?;
-            Ok(Message::text(format!(
-                "You accepted tour *{}* with {}. It runs {}.",
-                tour.id,
-                tour.manager.mention(),
-                render::span(tour.starts_on, tour.ends_on, tour.term)
-            )))
+            let tour = &changed[0];
+            let span = render::span(tour.starts_on, tour.ends_on, tour.term);
+            let text = match (tour.is_scheduled(now.date_naive()), changed.get(1)) {
+                (true, Some(previous)) => format!(
+                    "You accepted tour *{}* with {}. It is scheduled: it starts the day after tour *{}* ends and runs {span}.",
+                    tour.id,
+                    tour.manager.mention(),
+                    previous.id
+                ),
+                (true, None) => format!(
+                    "You accepted tour *{}* with {}. It is scheduled: it runs {span}.",
+                    tour.id,
+                    tour.manager.mention()
+                ),
+                (false, _) => format!(
+                    "You accepted tour *{}* with {}. It runs {span}.",
+                    tour.id,
+                    tour.manager.mention()
+                ),
+            };
+            Ok(Message::text(text))
         }
         TourCommand::Decline { tour, reason } => {
             let tour = change(engine, req, tour, parse::USAGE_DECLINE, |t| {
@@ -100,42 +115,69 @@ pub(super) fn handle(
             )))
         }
         TourCommand::Withdraw { tour } => {
-            let tour = change(engine, req, tour, parse::USAGE_WITHDRAW, |t| {
-                t.withdraw(me, now)
+            let changed = change_among(engine, req, tour, parse::USAGE_WITHDRAW, |t, others| {
+                t.withdraw_among(me, now, others)
             })?;
-            Ok(Message::text(format!(
-                "You withdrew the proposal of tour *{}* to {}.",
+            let tour = &changed[0];
+            if tour.accepted_on.is_none() {
+                return Ok(Message::text(format!(
+                    "You withdrew the proposal of tour *{}* to {}.",
+                    tour.id,
+                    tour.member.mention()
+                )));
+            }
+            let mut text = format!(
+                "You called off tour *{}*, which was to start on {}. {} is told.",
                 tour.id,
+                render::day(tour.starts_on),
                 tour.member.mention()
-            )))
+            );
+            if let Some(previous) = changed.get(1) {
+                text.push_str(&format!(
+                    " Tour *{}* has no next tour now, so the reminders to plan one come again.",
+                    previous.id
+                ));
+            }
+            Ok(Message::text(text))
         }
         TourCommand::Show { tour } => {
             let tour = visible(engine, req, tour, parse::USAGE_SHOW)?;
-            let chain = chain(engine, req, &tour)?;
-            Ok(render::card(&tour, me, &chain))
+            let today = now.date_naive();
+            let chain = chain(engine, req, &tour, today)?;
+            Ok(render::card(&tour, me, &chain, today))
         }
         TourCommand::Extend { tour, months } => {
-            let tour = change(engine, req, tour, parse::USAGE_EXTEND, |t| {
-                t.extend(me, months, now)
+            let changed = change_among(engine, req, tour, parse::USAGE_EXTEND, |t, others| {
+                t.extend_among(me, months, now, others)
             })?;
-            Ok(Message::text(format!(
-                "Tour *{}* now runs {}. {} sees it in the tour's history, and the plan-the-next-tour reminders follow the new end date.",
+            let tour = &changed[0];
+            let reminders = if tour.status == crate::domain::Status::Followed {
+                ""
+            } else {
+                ", and the plan-the-next-tour reminders follow the new end date"
+            };
+            let mut text = format!(
+                "Tour *{}* now runs {}. {} sees it in the tour's history{reminders}.",
                 tour.id,
                 render::span(tour.starts_on, tour.ends_on, tour.term),
-                other_party(&tour, me).mention()
-            )))
+                other_party(tour, me).mention()
+            );
+            text.push_str(&moved_next(&changed));
+            Ok(with_typical_note(Message::text(text), tour))
         }
         TourCommand::Complete { tour } => {
-            let tour = change(engine, req, tour, parse::USAGE_COMPLETE, |t| {
-                t.complete(me, now)
+            let changed = change_among(engine, req, tour, parse::USAGE_COMPLETE, |t, others| {
+                t.complete_among(me, now, others)
             })?;
+            let moved = moved_next(&changed);
+            let tour = changed.into_iter().next().ok_or_else(missing_change)?;
             let done = tour
                 .objectives
                 .iter()
                 .filter(|o| o.done_at.is_some())
                 .count();
             Ok(Message::text(format!(
-                "Tour *{}* is completed, with {done} of {} objective(s) done. What comes next? `/tour next {} <kind> <length> <mission…>` proposes the follow-up.",
+                "Tour *{}* is completed, with {done} of {} objective(s) done. What comes next? `/tour next {} <kind> <length> <mission…>` proposes the follow-up.{moved}",
                 tour.id,
                 tour.objectives.len(),
                 tour.id.0
@@ -148,14 +190,15 @@ pub(super) fn handle(
             mission,
         } => {
             let tour = next(engine, req, after, None, kind, term, &mission, now)?;
-            Ok(Message::text(format!(
+            let message = Message::text(format!(
                 "Proposed tour *{}* to {} as the next tour after *{after}*: {} tour, {}.\n>{}",
                 tour.id,
                 tour.member.mention(),
                 tour.kind.name(),
                 render::span(tour.starts_on, tour.ends_on, tour.term),
                 escape(&tour.mission)
-            )))
+            ));
+            Ok(with_typical_note(message, &tour))
         }
         TourCommand::Leave {
             tour,
@@ -163,29 +206,37 @@ pub(super) fn handle(
             on,
             notes,
         } => {
-            let tour = change(engine, req, tour, parse::USAGE_LEAVE, |t| {
-                t.leave(me, &successor, on, notes.as_deref(), now)
+            let changed = change_among(engine, req, tour, parse::USAGE_LEAVE, |t, others| {
+                t.leave_among(me, &successor, on, notes.as_deref(), now, others)
             })?;
+            let tour = &changed[0];
             let last = tour
                 .exit
                 .as_ref()
                 .map(|e| e.on.to_string())
                 .unwrap_or_default();
-            Ok(Message::text(format!(
+            let mut text = format!(
                 "The exit from tour *{}* is planned: {}'s last day is {last}. {} is asked to accept the handover, and {} and {} get a short checklist each week until then.",
                 tour.id,
                 tour.member.mention(),
                 successor.mention(),
                 tour.member.mention(),
                 tour.manager.mention()
-            )))
+            );
+            if let Some(next) = changed.get(1) {
+                text.push_str(&format!(
+                    " Tour *{}*, which was to follow it, is called off.",
+                    next.id
+                ));
+            }
+            Ok(Message::text(text))
         }
         TourCommand::History { tour } => {
             let tour = visible(engine, req, tour, parse::USAGE_HISTORY)?;
             let entries = store.history(&req.team, tour.id)?;
             Ok(render::history(&tour, &entries))
         }
-        TourCommand::List(scope) => list(engine, req, scope),
+        TourCommand::List(scope) => list(engine, req, scope, now.date_naive()),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
         TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
         command @ (TourCommand::CheckinStart { .. }
@@ -207,8 +258,10 @@ pub(super) fn propose(
 ) -> Result<Tour, Failure> {
     engine
         .store()
-        .create_tour(&req.team, |id| {
-            Tour::propose(id, &req.user, member, kind, term, mission, now)
+        .propose_tour(&req.team, member, |id, others| {
+            let (tour, entry) = Tour::propose(id, &req.user, member, kind, term, mission, now)?;
+            tour.check_fits(&req.user, now.date_naive(), others)?;
+            Ok((tour, entry))
         })?
         .map_err(refusal(parse::USAGE_PROPOSE))
 }
@@ -247,10 +300,11 @@ pub(super) fn next(
                     _ => Ok(()),
                 }
             },
-            |previous, id| {
+            |previous, id, others| {
                 let (mut tour, entry) =
                     Tour::propose(id, me, &previous.member, kind, term, mission, now)?;
                 tour.previous = Some(previous.id);
+                tour.check_fits(me, now.date_naive(), others)?;
                 Ok((tour, entry))
             },
         )?
@@ -285,7 +339,40 @@ pub(super) fn add_objective(
     })
 }
 
-fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Failure> {
+/// The answer's one-line note when a length is outside the book's typical
+/// range for the tour's kind (allowed: real tours vary).
+fn with_typical_note(message: Message, tour: &Tour) -> Message {
+    match render::typical_note(tour.kind, tour.term) {
+        Some(note) => message.context(note),
+        None => message,
+    }
+}
+
+/// What an answer adds when a change moved the scheduled next tour (the
+/// second of the changed tours).
+fn moved_next(changed: &[Tour]) -> String {
+    match changed.get(1) {
+        Some(next) => format!(
+            " Tour *{}*, which follows it, now runs {}.",
+            next.id,
+            render::span(next.starts_on, next.ends_on, next.term)
+        ),
+        None => String::new(),
+    }
+}
+
+fn missing_change() -> Failure {
+    Failure::Internal(crate::store::StoreError::Engine(
+        "a change returned no tour".into(),
+    ))
+}
+
+fn list(
+    engine: &Engine,
+    req: &Request,
+    scope: ListScope,
+    today: NaiveDate,
+) -> Result<Message, Failure> {
     let me = &req.user;
     let store = engine.store();
     match scope {
@@ -294,6 +381,7 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
             &store.tours_of(&req.team, me)?,
             "You have no tours yet. A manager starts one with `/tour propose`.",
             None,
+            today,
         )),
         ListScope::Team => {
             let mut tours = store.tours_of(&req.team, me)?;
@@ -303,6 +391,7 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
                 &tours,
                 "You haven't proposed any tours. Start one with `/tour propose @member …`.",
                 None,
+                today,
             ))
         }
         ListScope::All if !engine.is_admin(me) => Err(Failure::User(blocks::problem(
@@ -319,6 +408,7 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
                 &tours,
                 "No tours in this workspace yet.",
                 more,
+                today,
             ))
         }
         ListScope::Of(user) => {
@@ -330,6 +420,7 @@ fn list(engine: &Engine, req: &Request, scope: ListScope) -> Result<Message, Fai
                 &tours,
                 &format!("There are no tours of {} that you can see.", user.mention()),
                 None,
+                today,
             ))
         }
     }
@@ -350,7 +441,8 @@ fn chain(
     engine: &Engine,
     req: &Request,
     tour: &Tour,
-) -> Result<Vec<(TourId, crate::domain::Status)>, Failure> {
+    today: NaiveDate,
+) -> Result<Vec<(TourId, Phase)>, Failure> {
     /// Far more than a career holds; a guard against a corrupt loop.
     const MAX_LINKS: usize = 50;
     let admin = engine.is_admin(&req.user);
@@ -363,11 +455,11 @@ fn chain(
         };
         at = t.previous;
         if t.visible_to(&req.user, admin) {
-            before.push((t.id, t.status));
+            before.push((t.id, t.phase(today)));
         }
     }
     before.reverse();
-    before.push((tour.id, tour.status));
+    before.push((tour.id, tour.phase(today)));
     let mut at = tour.next;
     while let Some(id) = at.filter(|_| before.len() < 2 * MAX_LINKS) {
         let Some(t) = store.tour(&req.team, id)? else {
@@ -375,7 +467,7 @@ fn chain(
         };
         at = t.next;
         if t.visible_to(&req.user, admin) {
-            before.push((t.id, t.status));
+            before.push((t.id, t.phase(today)));
         }
     }
     Ok(before)
@@ -392,6 +484,31 @@ fn visible(
         Some(tour) if tour.visible_to(&req.user, engine.is_admin(&req.user)) => Ok(tour),
         _ => Err(refusal(usage)(TourError::NotFound(id))),
     }
+}
+
+/// [`change`] for a rule that may change other tours of the member too
+/// (see `domain::timeline`); the tour asked about comes back first.
+fn change_among(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    usage: &'static str,
+    rule: impl Fn(&Tour, &[Tour]) -> Result<Vec<(Tour, HistoryEntry)>, TourError>,
+) -> Result<Vec<Tour>, Failure> {
+    let admin = engine.is_admin(&req.user);
+    let changed = engine
+        .store()
+        .update_among(&req.team, id, |tour, others| {
+            if !tour.visible_to(&req.user, admin) {
+                return Err(TourError::NotFound(id));
+            }
+            rule(tour, others)
+        })?
+        .map_err(refusal(usage))?;
+    if changed.is_empty() {
+        return Err(missing_change());
+    }
+    Ok(changed)
 }
 
 /// Applies a rule to a tour the caller may see, durably.
@@ -414,6 +531,14 @@ pub(super) fn change(
         .map_err(refusal(usage))
 }
 
-fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
-    move |e| Failure::User(blocks::problem(&e.to_string(), usage))
+/// A rule's refusal, said privately: with the usage line only for what
+/// [`TourError::shows_usage`].
+pub(super) fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
+    move |e| {
+        Failure::User(if e.shows_usage() {
+            blocks::problem(&e.to_string(), usage)
+        } else {
+            Message::text(e.to_string())
+        })
+    }
 }

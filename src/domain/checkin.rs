@@ -497,7 +497,7 @@ impl Tour {
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry, CheckIn), TourError> {
         self.require_party(by, "check in on")?;
-        self.require_checkins("checked in on")?;
+        self.require_checkins("checked in on", now)?;
         let notes = notes
             .map(|n| check_text(n, MAX_NOTES))
             .transpose()?
@@ -546,7 +546,7 @@ impl Tour {
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require_party(by, "change the check-ins of")?;
-        self.require_checkins("given a check-in cadence")?;
+        self.require_checkins("given a check-in cadence", now)?;
         if !(1..=MAX_CADENCE_MONTHS).contains(&months) {
             return Err(TourError::CadenceOutOfRange {
                 max: MAX_CADENCE_MONTHS,
@@ -563,9 +563,9 @@ impl Tour {
     }
 
     /// Whether a check-in conversation may start about this tour now.
-    pub fn check_checkin_start(&self, by: &UserId) -> Result<(), TourError> {
+    pub fn check_checkin_start(&self, by: &UserId, now: DateTime<Utc>) -> Result<(), TourError> {
         self.require_party(by, "check in on")?;
-        self.require_checkins("checked in on")
+        self.require_checkins("checked in on", now)
     }
 
     /// The manager answers for the company about a member-side objective
@@ -592,10 +592,12 @@ impl Tour {
         Ok((tour, entry, reviewed))
     }
 
-    /// Check-ins are for tours under way: active, or ending with an exit.
-    fn require_checkins(&self, action: &'static str) -> Result<(), TourError> {
+    /// Check-ins are for tours under way: active (not still scheduled), or
+    /// ending with an exit.
+    fn require_checkins(&self, action: &'static str, now: DateTime<Utc>) -> Result<(), TourError> {
         match self.status {
-            Status::Active | Status::Leaving => Ok(()),
+            Status::Active | Status::Followed => self.require_started(now, action),
+            Status::Leaving => Ok(()),
             status => Err(TourError::WrongStatus {
                 id: self.id,
                 status: status.name(),

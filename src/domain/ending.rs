@@ -60,7 +60,7 @@ impl Tour {
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require_party(by, "extend")?;
-        self.require_status(Status::Active, "extended")?;
+        self.require_running("extended")?;
         if self.kind == TourKind::Foundational {
             return Err(TourError::FoundationalHasNoEnd);
         }
@@ -68,6 +68,23 @@ impl Tour {
         let to = from
             .checked_add_months(Months::new(months))
             .ok_or(TourError::BadLength)?;
+        let today = now.date_naive();
+        if to < today {
+            // The smallest extension that reaches today.
+            let mut at_least = months;
+            while from
+                .checked_add_months(Months::new(at_least))
+                .is_some_and(|end| end < today)
+            {
+                at_least += 1;
+            }
+            return Err(TourError::EndStillInThePast {
+                id: self.id,
+                months,
+                to,
+                at_least,
+            });
+        }
         let term = match self.term {
             Term::Months(m) => Term::Months(m.saturating_add(months)),
             Term::Dates { from: start, .. } => Term::Dates { from: start, to },
@@ -91,7 +108,8 @@ impl Tour {
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require_party(by, "complete")?;
-        self.require_status(Status::Active, "completed")?;
+        self.require_running("completed")?;
+        self.require_started(now, "completed")?;
         let open = self
             .objectives
             .iter()
@@ -112,7 +130,7 @@ impl Tour {
     pub fn check_next(&self, by: &UserId) -> Result<(), TourError> {
         self.require(by, Role::Manager, "propose the next tour after")?;
         match self.status {
-            Status::Active | Status::Completed => Ok(()),
+            Status::Active | Status::Followed | Status::Completed => Ok(()),
             status => Err(TourError::WrongStatus {
                 id: self.id,
                 status: status.name(),
@@ -142,7 +160,8 @@ impl Tour {
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry), TourError> {
         self.require_party(by, "plan the exit from")?;
-        self.require_status(Status::Active, "ended early")?;
+        self.require_running("ended early")?;
+        self.require_started(now, "ended early")?;
         if successor == &self.member {
             return Err(TourError::SuccessorIsLeaving);
         }
@@ -247,6 +266,32 @@ impl Tour {
             by: self.member.clone(),
             event: Event::Left { alumni },
         }))
+    }
+
+    /// Accepted and not closed or leaving: active, or followed.
+    fn require_running(&self, action: &'static str) -> Result<(), TourError> {
+        match self.status {
+            Status::Active | Status::Followed => Ok(()),
+            _ => self.require_status(Status::Active, action),
+        }
+    }
+
+    /// Not a scheduled tour still waiting for its start.
+    pub(crate) fn require_started(
+        &self,
+        now: DateTime<Utc>,
+        action: &'static str,
+    ) -> Result<(), TourError> {
+        match self.starts_on {
+            Some(starts_on) if self.is_scheduled(now.date_naive()) => {
+                Err(TourError::NotStartedYet {
+                    id: self.id,
+                    starts_on,
+                    action,
+                })
+            }
+            _ => Ok(()),
+        }
     }
 
     fn leaving(&self) -> Result<&Exit, TourError> {

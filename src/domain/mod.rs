@@ -13,10 +13,12 @@ pub mod notice;
 pub mod one_on_one;
 pub mod people;
 pub mod schedule;
+pub mod timeline;
 pub mod tour;
 
 pub use people::{TeamId, UserId};
+pub use timeline::Phase;
 pub use tour::{
-    Event, HistoryEntry, Objective, Role, Side, Status, Term, Tour, TourError, TourId, TourKind,
-    TourSummary,
+    Dates, Event, HistoryEntry, Objective, Role, Side, Status, Term, Tour, TourError, TourId,
+    TourKind, TourSummary,
 };

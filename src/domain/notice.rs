@@ -167,7 +167,15 @@ pub fn for_change(tour: &Tour, entry: &HistoryEntry) -> Vec<Notice> {
                 reason: reason.clone(),
             },
         )],
-        Event::Withdrawn => vec![notice(&tour.member, NoticeKind::Withdrawn)],
+        Event::Withdrawn | Event::CalledOff { exit: false } => {
+            vec![notice(&tour.member, NoticeKind::Withdrawn)]
+        }
+        // Its parties hear of the exit itself (`LeavePlanned`); the tour a
+        // scheduled one follows is answered for by the change that moved it.
+        Event::CalledOff { exit: true }
+        | Event::NextAgreed { .. }
+        | Event::NextCalledOff { .. }
+        | Event::Rescheduled { .. } => Vec::new(),
         Event::Extended { .. } => vec![notice(
             other,
             NoticeKind::Extended {

@@ -10,14 +10,14 @@
 //! | --- | --- | --- |
 //! | `waiting` | member | 3 days after a proposal with no answer |
 //! | `waiting-manager` | manager | 6 days after, still no answer |
-//! | `ending:Nd` | both | N ∈ {180, 90, 30, 7} days before the end date (not foundational); only milestones on or after the day the tour was accepted |
-//! | `ended:wN` | both | the day after the end date, then weekly, while still active |
+//! | `ending:Nd` | both | N ∈ {180, 90, 30, 7} days before the end date (not foundational); only milestones on or after the day the tour was accepted and the day it starts (a scheduled tour's come after the tour it follows ends); none once its next tour is agreed (`followed`) |
+//! | `ended:wN` | both | the day after the end date, then weekly, while still active with no next tour agreed |
 //! | `recommit:yN` | both | every 12 months of an active foundational tour |
 //! | `handover:wN` | both | weekly after an exit is planned, until the last day |
 //! | `alumni-ask` | member | 7 days before the last day (at once if sooner), until answered |
 //! | `exit` | nobody | the last day: the tour ends (and the member becomes an alumnus if they said yes) |
 //! | `keep-in-touch:U…:nN` | the alumnus' liaison | N × 6 months after the last logged contact (not about a tour: its due entries carry tour 0) |
-//! | `checkin:nN` | member | N × the cadence (1 month, or the tour's own) after the last check-in, the cadence's change, or the acceptance; while the tour is active and before its end date. Its message is the first question of the check-in conversation (`domain::checkin`); a snoozed or paused conversation comes back as the same series, round ≥ 1. An occurrence planned before a recorded check-in moved the count is dropped at delivery, like any reminder its tour no longer owes |
+//! | `checkin:nN` | member | N × the cadence (1 month, or the tour's own) after the last check-in, the cadence's change, or the acceptance (for a scheduled tour, its start); while the tour is active and before its end date. Its message is the first question of the check-in conversation (`domain::checkin`); a snoozed or paused conversation comes back as the same series, round ≥ 1. An occurrence planned before a recorded check-in moved the count is dropped at delivery, like any reminder its tour no longer owes |
 //! | `1on1:U…:U…:agenda:T` | both parties of a 1:1 | before the slot `T`, held for each one's morning (tour 0; see `one_on_one`) |
 //! | `1on1:U…:U…:happened:T` | the 1:1's manager | an hour after the slot `T` |
 //! | `1on1:U…:U…:overdue:T` | the 1:1's manager | at `T`, two cadences without a 1:1 held |
@@ -220,6 +220,7 @@ fn day_start(d: NaiveDate) -> DateTime<Utc> {
 /// longer applies. The single source of truth for every reminder's time.
 pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<DateTime<Utc>> {
     let days = |n: u32| chrono::Duration::days(i64::from(n));
+    // A followed tour's next tour is agreed: nothing left to plan or decide.
     let active_with_end = || match (tour.status, tour.kind, tour.ends_on) {
         (Status::Active, TourKind::Rotational | TourKind::Transformational, Some(end)) => Some(end),
         _ => None,
@@ -239,9 +240,9 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
                 return None;
             }
             let date = end.checked_sub_days(Days::new(u64::from(*n)))?;
-            // A milestone that had passed before the tour began is not owed.
-            let from = tour.accepted_on.or(tour.starts_on)?;
-            (date >= from).then(|| day_start(date))
+            // A milestone before the tour was accepted, or before it starts
+            // (a scheduled tour: its predecessor still runs), is not owed.
+            (date >= runs_from(tour)?).then(|| day_start(date))
         }
         Series::Ended(week) => {
             let end = active_with_end()?;
@@ -285,10 +286,13 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
 /// When the `n`-th check-in of `tour` falls due: `n` cadences after the day
 /// its check-ins count from, while it is active and before its end date.
 fn checkin_at(tour: &Tour, policy: &ReminderPolicy, n: u32) -> Option<DateTime<Utc>> {
-    if tour.status != Status::Active || n == 0 {
+    if !matches!(tour.status, Status::Active | Status::Followed) || n == 0 {
         return None;
     }
-    let from = tour.checkin_from.or(tour.accepted_on).or(tour.starts_on)?;
+    let from = match tour.checkin_from {
+        Some(day) => day.max(runs_from(tour)?),
+        None => runs_from(tour)?,
+    };
     let every = tour
         .checkin_every_months
         .unwrap_or(policy.checkin_every_months)
@@ -297,6 +301,15 @@ fn checkin_at(tour: &Tour, policy: &ReminderPolicy, n: u32) -> Option<DateTime<U
     match tour.ends_on {
         Some(end) if date >= end => None,
         _ => Some(day_start(date)),
+    }
+}
+
+/// The first day a tour is both agreed and under way: its acceptance, or
+/// its start if that comes later (a scheduled tour).
+fn runs_from(tour: &Tour) -> Option<NaiveDate> {
+    match (tour.accepted_on, tour.starts_on) {
+        (Some(accepted), Some(start)) => Some(accepted.max(start)),
+        (accepted, start) => accepted.or(start),
     }
 }
 
@@ -438,6 +451,51 @@ mod tests {
             series,
             vec!["ended:w0", "checkin:n1", "ending:30d", "ending:7d"]
         );
+    }
+
+    #[test]
+    fn a_scheduled_tour_is_reminded_only_from_its_start_and_a_followed_one_not_to_plan() {
+        let p = ReminderPolicy::default();
+        let first = tour(TourKind::Rotational, Term::Months(12))
+            .accept(&u("UA"), at(2026, 1, 11))
+            .unwrap()
+            .0;
+        let mut next = Tour::propose(
+            TourId(2),
+            &u("UM"),
+            &u("UA"),
+            TourKind::Rotational,
+            Term::Months(4),
+            "Next",
+            at(2026, 6, 1),
+        )
+        .unwrap()
+        .0;
+        next.previous = Some(first.id);
+        let changes = next
+            .accept_among(&u("UA"), at(2026, 6, 1), std::slice::from_ref(&first))
+            .unwrap();
+        let (next, first) = (&changes[0].0, &changes[1].0);
+        assert_eq!(next.starts_on, NaiveDate::from_ymd_opt(2027, 1, 12));
+        // Its 180-day milestone would fall before it starts (and before its
+        // predecessor ends): not owed. Check-ins start a month into it.
+        assert_eq!(
+            keys(&plan(next, &p)),
+            vec![
+                ("ended:w0".into(), at(2027, 5, 13)),
+                ("checkin:n1".into(), at(2027, 2, 12)),
+                ("ending:90d".into(), at(2027, 2, 11)),
+                ("ending:30d".into(), at(2027, 4, 12)),
+                ("ending:7d".into(), at(2027, 5, 5)),
+            ]
+        );
+        // The tour it follows: its next tour is agreed, so nothing to plan or
+        // decide; its check-ins go on.
+        assert_eq!(
+            keys(&plan(first, &p)),
+            vec![("checkin:n1".into(), at(2026, 2, 11))]
+        );
+        assert_eq!(due_at(first, &p, &Series::Ended(0)), None);
     }
 
     #[test]

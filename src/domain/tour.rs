@@ -8,9 +8,30 @@
 //!
 //! Decisions made here, where the product text is silent:
 //! - A tour proposed with a *length* starts on the day it is accepted and ends
-//!   that many months later; a tour proposed `from DATE to DATE` keeps those
-//!   dates. Foundational tours are open-ended and take no length.
-//! - Lengths run from 1 month to 10 years; anything else is a typo.
+//!   that many months later — or, for a next tour accepted while the tour it
+//!   follows still runs, the day after that one ends (it is *scheduled*); a
+//!   tour proposed `from DATE to DATE` keeps those dates. Foundational tours
+//!   are open-ended and take no length.
+//! - Lengths run from 1 month to 10 years; anything else is a typo. Dates obey
+//!   the same rule: the end at least a month after the start (as a length of
+//!   1 month would put it), at most 10 years.
+//! - An end date is never left in the past: `propose` refuses dates that end
+//!   before today; `accept` refuses a proposal whose end has passed in the
+//!   meantime (the member declines it, or the manager proposes new dates);
+//!   `extend` refuses an extension that would still end before today, and
+//!   says how much would reach today. A start in the past is allowed: it
+//!   formalises a tour already under way (its reminders and check-ins count
+//!   from the day it is accepted).
+//! - Where a tour stands is derived from its status and dates on the day it
+//!   is read, not stored: an accepted tour whose start is to come is
+//!   *scheduled*, one whose end has passed with nothing decided is *ended,
+//!   awaiting a decision* — never *active*. A member has one tour at a time;
+//!   how a next tour is scheduled after the one it follows, moves with it and
+//!   is called off, and what happens to other proposals, is in
+//!   [`super::timeline`].
+//! - The book's typical lengths (rotational 1–2 years, transformational 2–5)
+//!   are not rules: real tours vary. A length outside them is allowed, and
+//!   the answer that chose it says so in one line.
 //! - Objectives are numbered from 1 in the order they were added and are never
 //!   renumbered, so "objective 3" means the same thing in every message.
 //! - Objectives can be added or marked done while a tour is proposed or
@@ -57,6 +78,16 @@ impl TourKind {
         TourKind::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// The book's typical length of this kind, in months (rotational 1–2
+    /// years, transformational 2–5); foundational tours have none.
+    pub fn typical_months(self) -> Option<(u32, u32)> {
+        match self {
+            TourKind::Rotational => Some((12, 24)),
+            TourKind::Transformational => Some((24, 60)),
+            TourKind::Foundational => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             TourKind::Rotational => "rotational",
@@ -90,14 +121,50 @@ impl Term {
             (_, Term::OpenEnded) => Err(TourError::NeedsLength(kind)),
             (_, Term::Months(m)) if m == 0 || m > MAX_MONTHS => Err(TourError::BadLength),
             (_, Term::Dates { from, to }) if to <= from => Err(TourError::DatesBackwards),
+            // Dates obey the rule lengths obey: a length of 1 month ends a
+            // month after its start, so dates must be at least that far apart.
+            (_, Term::Dates { from, to })
+                if from
+                    .checked_add_months(Months::new(1))
+                    .is_none_or(|min| to < min) =>
+            {
+                Err(TourError::DatesOutOfRange {
+                    from,
+                    to,
+                    short: true,
+                })
+            }
             (_, Term::Dates { from, to })
                 if from
                     .checked_add_months(Months::new(MAX_MONTHS))
                     .is_none_or(|max| to > max) =>
             {
-                Err(TourError::BadLength)
+                Err(TourError::DatesOutOfRange {
+                    from,
+                    to,
+                    short: false,
+                })
             }
             _ => Ok(self),
+        }
+    }
+
+    /// Whether a term of this length is outside the book's typical range
+    /// for `kind` ([`TourKind::typical_months`]): allowed, but worth a note.
+    pub fn outside_typical(self, kind: TourKind) -> bool {
+        let Some((min, max)) = kind.typical_months() else {
+            return false;
+        };
+        match self {
+            Term::Months(m) => m < min || m > max,
+            Term::Dates { from, to } => {
+                from.checked_add_months(Months::new(min))
+                    .is_none_or(|shortest| to < shortest)
+                    || from
+                        .checked_add_months(Months::new(max))
+                        .is_none_or(|longest| to > longest)
+            }
+            Term::OpenEnded => false,
         }
     }
 
@@ -162,6 +229,11 @@ pub enum Status {
     Leaving,
     /// The member left on the exit date.
     Left,
+    /// Accepted, and so is its next tour, which starts the day after this
+    /// one ends (see [`super::timeline`]): no "plan the next tour" reminders.
+    /// Last, so that older values (JSON names, postcard indexes) read as
+    /// they are.
+    Followed,
 }
 
 impl Status {
@@ -174,12 +246,22 @@ impl Status {
             Status::Completed => "completed",
             Status::Leaving => "ending (the member is leaving)",
             Status::Left => "ended (the member left)",
+            Status::Followed => "active (its next tour is agreed)",
         }
     }
 
     /// Still part of someone's working life (not closed).
     pub fn is_open(self) -> bool {
-        matches!(self, Status::Proposed | Status::Active | Status::Leaving)
+        matches!(
+            self,
+            Status::Proposed | Status::Active | Status::Followed | Status::Leaving
+        )
+    }
+
+    /// Agreed by both and not closed: the tour holds its member for its
+    /// dates (see [`super::timeline`]).
+    pub fn is_agreed(self) -> bool {
+        matches!(self, Status::Active | Status::Followed | Status::Leaving)
     }
 }
 
@@ -324,6 +406,27 @@ pub enum Event {
     NextProposed {
         next: TourId,
     },
+    /// The member accepted the next tour; it starts on `starts_on`.
+    NextAgreed {
+        next: TourId,
+        starts_on: NaiveDate,
+    },
+    /// The next tour, agreed, was called off before it began: this one
+    /// needs a decision about what comes next again.
+    NextCalledOff {
+        next: TourId,
+    },
+    /// A scheduled tour moved with the tour it follows (extended, or
+    /// completed early).
+    Rescheduled {
+        starts_on: NaiveDate,
+        ends_on: Option<NaiveDate>,
+    },
+    /// An agreed tour was called off before it began: by its manager, or
+    /// because an exit was planned from the tour it was to follow (`exit`).
+    CalledOff {
+        exit: bool,
+    },
     LeavePlanned {
         successor: UserId,
         on: NaiveDate,
@@ -407,6 +510,103 @@ pub enum TourError {
     NextPending { id: TourId, next: TourId },
     #[error("The tour after {id} is for its member, {member}; propose a new tour for anyone else.")]
     NextIsForTheMember { id: TourId, member: String },
+    #[error(
+        "From {from} to {to} is {}: a tour runs from 1 month to 10 years.",
+        if *.short { "less than a month" } else { "more than 10 years" }
+    )]
+    DatesOutOfRange {
+        from: NaiveDate,
+        to: NaiveDate,
+        short: bool,
+    },
+    #[error(
+        "The end date, {to}, has passed: a tour can't end in the past. Give dates that end today or later, or a length (the tour then starts when it is accepted)."
+    )]
+    EndInThePast { to: NaiveDate },
+    #[error(
+        "Tour {id} was to end on {to}, which has passed, so it can't be accepted. Decline it (`/tour decline {}`), or ask {manager} to propose it again with new dates.",
+        .id.0
+    )]
+    EndedBeforeAccepted {
+        id: TourId,
+        to: NaiveDate,
+        manager: String,
+    },
+    #[error(
+        "Extended by {}, tour {id} would end on {to}, which has passed. Extend it by at least {} (to today or later), or decide what comes next: `/tour next {} …` proposes the next tour, `/tour complete {}` closes this one.",
+        Term::Months(*.months).describe(), Term::Months(*.at_least).describe(), .id.0, .id.0
+    )]
+    EndStillInThePast {
+        id: TourId,
+        months: u32,
+        to: NaiveDate,
+        at_least: u32,
+    },
+    #[error(
+        "Tour {previous} is open-ended (foundational), so no tour can start after it. Complete it first (`/tour complete {}`), then propose the next tour.",
+        .previous.0
+    )]
+    FollowsOpenEnded { previous: TourId },
+    #[error(
+        "Tour {previous} runs until {ends_on}, and a member has one tour at a time: the tour after it can start on {} at the earliest. Give dates from then on, or a length (the tour then starts the day after {previous} ends).",
+        day_after(*.ends_on)
+    )]
+    StartsBeforePrevious {
+        previous: TourId,
+        ends_on: NaiveDate,
+    },
+    #[error(
+        "{member} already has tour {other} ({dates}), and a member has one tour at a time. {}",
+        member_has_a_tour_advice(*.other, .dates, *.yours)
+    )]
+    MemberHasATour {
+        member: String,
+        other: TourId,
+        dates: Dates,
+        /// Whether the one proposing manages `other` (and so may propose
+        /// the tour that follows it).
+        yours: bool,
+    },
+    #[error(
+        "You already have tour {other} ({dates}), and a member has one tour at a time, so tour {id} can't be accepted while their dates overlap. Complete {other} first (`/tour complete {}`), or decline {id} (`/tour decline {}`).",
+        .other.0, .id.0
+    )]
+    YouHaveATour {
+        id: TourId,
+        other: TourId,
+        dates: Dates,
+    },
+    #[error(
+        "Tour {id} would then overlap tour {other} ({dates}), and a member has one tour at a time."
+    )]
+    WouldOverlap {
+        id: TourId,
+        other: TourId,
+        dates: Dates,
+    },
+    #[error(
+        "Tour {next}, which follows {id}, is agreed to start on {starts_on}, so {id} can't run past {}.",
+        day_before(*.starts_on)
+    )]
+    NextHasFixedDates {
+        id: TourId,
+        next: TourId,
+        starts_on: NaiveDate,
+    },
+    #[error(
+        "Tour {id} has ended and {next}, which follows it, is under way: {instead} {next} instead."
+    )]
+    NextUnderWay {
+        id: TourId,
+        next: TourId,
+        instead: &'static str,
+    },
+    #[error("Tour {id} starts on {starts_on}, so it can't be {action} yet.{}", not_started_hint(*.id, .action))]
+    NotStartedYet {
+        id: TourId,
+        starts_on: NaiveDate,
+        action: &'static str,
+    },
     #[error("Check-ins can come every 1 to {max} months.")]
     CadenceOutOfRange { max: u32 },
     #[error("Check-in {number} of tour {id} has no question about objective {objective}.")]
@@ -415,6 +615,79 @@ pub enum TourError {
         number: u32,
         objective: u32,
     },
+}
+
+impl TourError {
+    /// Whether the answer shows the command's usage line: for a mistake in
+    /// what was typed, not for a rule's refusal of a well-formed command.
+    /// (Older refusals still show it; the texts are being swept.)
+    pub fn shows_usage(&self) -> bool {
+        !matches!(
+            self,
+            TourError::DatesOutOfRange { .. }
+                | TourError::EndInThePast { .. }
+                | TourError::EndedBeforeAccepted { .. }
+                | TourError::EndStillInThePast { .. }
+                | TourError::FollowsOpenEnded { .. }
+                | TourError::StartsBeforePrevious { .. }
+                | TourError::MemberHasATour { .. }
+                | TourError::YouHaveATour { .. }
+                | TourError::WouldOverlap { .. }
+                | TourError::NextHasFixedDates { .. }
+                | TourError::NextUnderWay { .. }
+                | TourError::NotStartedYet { .. }
+        )
+    }
+}
+
+fn day_after(day: NaiveDate) -> NaiveDate {
+    day.succ_opt().unwrap_or(day)
+}
+
+fn day_before(day: NaiveDate) -> NaiveDate {
+    day.pred_opt().unwrap_or(day)
+}
+
+fn member_has_a_tour_advice(other: TourId, dates: &Dates, yours: bool) -> String {
+    let n = other.0;
+    match dates.1 {
+        None => {
+            format!("It is open-ended, so it has to be completed first (`/tour complete {n}`).")
+        }
+        Some(end) if yours => format!(
+            "To follow it, propose the next tour (`/tour next {n} …`), or give dates that start after {end}."
+        ),
+        Some(end) => {
+            format!(
+                "Give dates that start after {end}, or propose again once {other} is completed."
+            )
+        }
+    }
+}
+
+fn not_started_hint(id: TourId, action: &str) -> String {
+    match action {
+        "completed" => format!(
+            " Its manager can call it off before then with `/tour withdraw {}`.",
+            id.0
+        ),
+        "ended early" => " Plan the exit from the tour under way instead.".to_string(),
+        _ => String::new(),
+    }
+}
+
+/// An agreed tour's days, as answers show them: `2026-12-02 → 2029-06-30`,
+/// or `open-ended since 2026-12-02`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dates(pub NaiveDate, pub Option<NaiveDate>);
+
+impl fmt::Display for Dates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(end) => write!(f, "{} → {end}", self.0),
+            None => write!(f, "open-ended since {}", self.0),
+        }
+    }
 }
 
 pub const MAX_MISSION: usize = 1000;
@@ -450,6 +723,11 @@ impl Tour {
         }
         let term = term.check(kind)?;
         let (starts_on, ends_on) = match term {
+            // A start in the past formalises a tour already under way; an
+            // end in the past is a tour that is over.
+            Term::Dates { to, .. } if to < now.date_naive() => {
+                return Err(TourError::EndInThePast { to });
+            }
             Term::Dates { from, to } => (Some(from), Some(to)),
             _ => (None, None),
         };
@@ -515,30 +793,15 @@ impl Tour {
         is_admin || self.role_of(user).is_some()
     }
 
-    /// The member agrees to the term sheet; dates are fixed now.
+    /// The member agrees to the term sheet; dates are fixed now. For a
+    /// member with other tours, see [`Tour::accept_among`].
     pub fn accept(
         &self,
         by: &UserId,
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry), TourError> {
-        self.require(by, Role::Member, "accept")?;
-        self.require_status(Status::Proposed, "accepted")?;
-        let today = now.date_naive();
-        let (starts_on, ends_on) = match self.term {
-            Term::Months(m) => (today, today.checked_add_months(Months::new(m))),
-            Term::Dates { from, to } => (from, Some(to)),
-            Term::OpenEnded => (today, None),
-        };
-        let mut tour = self.clone();
-        tour.status = Status::Active;
-        tour.starts_on = Some(starts_on);
-        tour.ends_on = ends_on;
-        tour.accepted_on = Some(today);
-        Ok(tour.record(HistoryEntry {
-            at: now,
-            by: by.clone(),
-            event: Event::Accepted { starts_on, ends_on },
-        }))
+        let mut changes = self.accept_among(by, now, &[])?;
+        Ok(changes.swap_remove(0))
     }
 
     pub fn decline(

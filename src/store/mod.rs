@@ -445,17 +445,37 @@ impl Store {
         })
     }
 
+    /// [`Store::create_tour`] for a proposal to `member`: `build` also gets
+    /// the member's open tours (to check the one-tour-at-a-time rule, see
+    /// `domain::timeline`), read in the same transaction.
+    pub fn propose_tour(
+        &self,
+        team: &TeamId,
+        member: &UserId,
+        build: impl Fn(TourId, &[Tour]) -> Result<(Tour, HistoryEntry), TourError>,
+    ) -> Result<Result<Tour, TourError>, StoreError> {
+        self.write(|tx| {
+            let others = open_tours_of_member_in(tx, team, member, None)?;
+            let built = build(next_id_in(tx, team)?, &others);
+            if let Ok((tour, entry)) = &built {
+                put_tour(tx, team, &self.policy, None, tour, entry)?;
+            }
+            Ok(built.map(|(tour, _)| tour))
+        })
+    }
+
     /// Proposes the tour that follows `after` (`/tour next`): the new
     /// proposal and the link on the tour it follows, in one transaction.
     /// `may` decides whether the caller may follow that tour (first, so a
-    /// stranger learns nothing); `build` makes the proposal with the new id.
+    /// stranger learns nothing); `build` makes the proposal with the new id,
+    /// given the member's open tours (the one it follows among them).
     /// A next tour still open (proposed or running) is not proposed twice.
     pub fn propose_next(
         &self,
         team: &TeamId,
         after: TourId,
         may: impl Fn(&Tour) -> Result<(), TourError>,
-        build: impl Fn(&Tour, TourId) -> Result<(Tour, HistoryEntry), TourError>,
+        build: impl Fn(&Tour, TourId, &[Tour]) -> Result<(Tour, HistoryEntry), TourError>,
     ) -> Result<Result<Tour, TourError>, StoreError> {
         self.write(|tx| {
             let Some(previous) = read_tour_in(tx, team, after)? else {
@@ -469,7 +489,8 @@ impl Store {
             {
                 return Ok(Err(TourError::NextPending { id: after, next }));
             }
-            let (tour, entry) = match build(&previous, next_id_in(tx, team)?) {
+            let others = open_tours_of_member_in(tx, team, &previous.member, None)?;
+            let (tour, entry) = match build(&previous, next_id_in(tx, team)?, &others) {
                 Ok(built) => built,
                 Err(e) => return Ok(Err(e)),
             };
@@ -497,6 +518,37 @@ impl Store {
                 put_tour(tx, team, &self.policy, Some(&current), tour, entry)?;
             }
             Ok(changed.map(|(tour, _)| tour))
+        })
+    }
+
+    /// [`Store::update_tour`] for a rule that may change other tours of the
+    /// same member too (a next tour moving with the one it follows, see
+    /// `domain::timeline`): `rule` gets the tour and the member's other open
+    /// tours, and returns every tour it changed, that one first. All are
+    /// written in one durable transaction; the changed tours come back in
+    /// the same order.
+    pub fn update_among(
+        &self,
+        team: &TeamId,
+        id: TourId,
+        rule: impl Fn(&Tour, &[Tour]) -> Result<Vec<(Tour, HistoryEntry)>, TourError>,
+    ) -> Result<Result<Vec<Tour>, TourError>, StoreError> {
+        self.run(self.durable, |tx| {
+            let Some(current) = read_tour_in(tx, team, id)? else {
+                return Ok(Err(TourError::NotFound(id)));
+            };
+            let others = open_tours_of_member_in(tx, team, &current.member, Some(id))?;
+            let changes = match rule(&current, &others) {
+                Ok(changes) => changes,
+                Err(e) => return Ok(Err(e)),
+            };
+            for (tour, entry) in &changes {
+                let old = std::iter::once(&current)
+                    .chain(&others)
+                    .find(|t| t.id == tour.id);
+                put_tour(tx, team, &self.policy, old, tour, entry)?;
+            }
+            Ok(Ok(changes.into_iter().map(|(tour, _)| tour).collect()))
         })
     }
 
@@ -553,6 +605,33 @@ pub(crate) fn read_tour_in(tx: &dyn Tx, team: &TeamId, id: TourId) -> Result<Opt
     tx.get(TreeName::Tours, &keys::tour(team, id))?
         .map(|bytes| decode(TreeName::Tours, &bytes).map_err(|e| TxFail::Engine(e.to_string())))
         .transpose()
+}
+
+/// The open tours (proposed or not closed) where `member` is the member,
+/// but `except`: found through their party index, read whole. A person has
+/// a handful, so this is a few point reads.
+fn open_tours_of_member_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    member: &UserId,
+    except: Option<TourId>,
+) -> Result<Vec<Tour>, TxFail> {
+    let summaries: Vec<TourSummary> =
+        match tx.get(TreeName::Parties, &keys::person(team, member))? {
+            Some(bytes) => decode_index(TreeName::Parties, &bytes)
+                .map_err(|e| TxFail::Engine(e.to_string()))?,
+            None => Vec::new(),
+        };
+    let mut tours = Vec::new();
+    for s in summaries {
+        if &s.member != member || !s.status.is_open() || Some(s.id) == except {
+            continue;
+        }
+        if let Some(tour) = read_tour_in(tx, team, s.id)? {
+            tours.push(tour);
+        }
+    }
+    Ok(tours)
 }
 
 /// Writes a tour, its newest history entry, both parties' summaries, the
@@ -646,3 +725,33 @@ fn outcome_to_error(outcome: TxOutcome) -> StoreError {
 
 #[cfg(test)]
 mod contract;
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::domain::Status;
+
+    /// The party index is postcard (positional): a status is its variant's
+    /// number. Statuses added later go last, so every value an older build
+    /// wrote reads the same.
+    #[test]
+    fn statuses_keep_their_numbers_in_the_party_index() {
+        let older = [
+            Status::Proposed,
+            Status::Active,
+            Status::Declined,
+            Status::Withdrawn,
+            Status::Completed,
+            Status::Leaving,
+            Status::Left,
+        ];
+        for (n, status) in older.into_iter().chain([Status::Followed]).enumerate() {
+            let bytes = encode_index(&status);
+            assert_eq!(bytes, vec![SCHEMA_VERSION, n as u8], "{status:?}");
+            assert_eq!(
+                decode_index::<Status>(TreeName::Parties, &bytes).unwrap(),
+                status
+            );
+        }
+    }
+}
