@@ -38,7 +38,7 @@ use crate::domain::checkin::{
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::{self, Series};
 use crate::domain::{Side, TeamId, Tour, TourError, TourId, UserId};
-use crate::slack::blocks::{self, Element, Message, escape, truncate};
+use crate::slack::blocks::{Element, Message, escape, truncate};
 use crate::store::checkins::CheckinTx;
 use crate::store::{Store, StoreError, TxFail};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -87,10 +87,11 @@ pub(super) fn handle(
 }
 
 fn refusal(e: TourError) -> Failure {
-    Failure::User(blocks::problem(&e.to_string(), parse::USAGE_CHECKIN))
+    super::tour::refusal(parse::USAGE_CHECKIN)(e)
 }
 
-/// A tour the caller may see (for anyone else it does not exist).
+/// A tour the caller may try to change (for anyone else it does not exist;
+/// its successor only reads it).
 fn visible(
     engine: &Engine,
     ctx: &CheckinTx,
@@ -98,8 +99,8 @@ fn visible(
     id: TourId,
 ) -> Result<Result<Tour, TourError>, TxFail> {
     Ok(match ctx.tour(id)? {
-        Some(t) if t.visible_to(user, engine.is_admin(user)) => Ok(t),
-        _ => Err(TourError::NotFound(id)),
+        Some(t) => t.check_may_change(user, engine.is_admin(user)).map(|()| t),
+        None => Err(TourError::NotFound(id)),
     })
 }
 

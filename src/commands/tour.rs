@@ -1,5 +1,11 @@
 //! `/tour`: parse, check who may do it, change the store in one transaction,
 //! and say what happened.
+//!
+//! Refusals of a well-formed command (someone may not, or the tour is not in
+//! a state that allows it) are a plain private answer; the usage line is for
+//! mistakes in what was typed (see `TourError::shows_usage` for the older
+//! messages that still carry it). `/tour complete` only asks: its
+//! confirmation button completes the tour (`complete.rs`).
 
 use super::parse::{self, ListScope, TourCommand, Usage};
 use super::{Engine, Failure, Request, render};
@@ -57,21 +63,74 @@ pub(super) fn handle(
                 tour.id,
                 render::side_title(side, &tour, false),
                 escape(&text)
-            )))
+            ))
+            .context(told_later(&tour, me)))
         }
         TourCommand::ObjectiveDone { tour, number } => {
             let tour = change(engine, req, tour, parse::USAGE_OBJECTIVE, |t| {
                 t.complete_objective(me, number, now)
             })?;
-            let text = tour
-                .objectives
-                .get(number as usize - 1)
-                .map(|o| escape(&o.text))
-                .unwrap_or_default();
             Ok(Message::text(format!(
-                "Marked objective {number} of tour *{}* done: {text}",
-                tour.id
+                "Marked objective {number} of tour *{}* done: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(told_later(&tour, me)))
+        }
+        TourCommand::ObjectiveUndo { tour, number } => {
+            let tour = edit(engine, req, tour, |t| t.reopen_objective(me, number, now))?;
+            Ok(Message::text(format!(
+                "Objective {number} of tour *{}* is open again: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(told_later(&tour, me)))
+        }
+        TourCommand::ObjectiveEdit { tour, number, text } => {
+            let tour = edit(engine, req, tour, |t| {
+                t.edit_objective(me, number, &text, now)
+            })?;
+            Ok(Message::text(format!(
+                "Objective {number} of tour *{}* now reads: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(format!(
+                "The old text stays in `/tour history {}`. {}",
+                tour.id.0,
+                told_later(&tour, me)
             )))
+        }
+        TourCommand::ObjectiveRemove { tour, number } => {
+            let tour = edit(engine, req, tour, |t| t.remove_objective(me, number, now))?;
+            Ok(Message::text(format!(
+                "Removed objective {number} from tour *{}*: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(format!(
+                "No other objective takes its number, and `/tour history {}` keeps what it said. {}",
+                tour.id.0,
+                told_later(&tour, me)
+            )))
+        }
+        TourCommand::Mission { tour, text } => {
+            let tour = edit(engine, req, tour, |t| t.change_mission(me, &text, now))?;
+            Ok(Message::text(format!(
+                "The mission of tour *{}* now reads:\n>{}",
+                tour.id,
+                escape(&tour.mission)
+            ))
+            .context(format!(
+                "The old one stays in `/tour history {}`. {}",
+                tour.id.0,
+                told_later(&tour, me)
+            )))
+        }
+        TourCommand::Reassign { tour, manager } => {
+            let admin = engine.is_admin(me);
+            let (old, tour) = reassign(engine, req, tour, admin, &manager, now)?;
+            Ok(Message::text(reassigned_reply(&tour, &old, me)))
         }
         TourCommand::Accept { tour } => {
             let tour = change(engine, req, tour, parse::USAGE_ACCEPT, |t| {
@@ -114,6 +173,7 @@ pub(super) fn handle(
             let chain = chain(engine, req, &tour)?;
             Ok(render::card(&tour, me, &chain))
         }
+        TourCommand::Complete { tour } => super::complete::prompt(engine, req, tour, now),
         TourCommand::Extend { tour, months } => {
             let tour = change(engine, req, tour, parse::USAGE_EXTEND, |t| {
                 t.extend(me, months, now)
@@ -123,22 +183,6 @@ pub(super) fn handle(
                 tour.id,
                 render::span(tour.starts_on, tour.ends_on, tour.term),
                 other_party(&tour, me).mention()
-            )))
-        }
-        TourCommand::Complete { tour } => {
-            let tour = change(engine, req, tour, parse::USAGE_COMPLETE, |t| {
-                t.complete(me, now)
-            })?;
-            let done = tour
-                .objectives
-                .iter()
-                .filter(|o| o.done_at.is_some())
-                .count();
-            Ok(Message::text(format!(
-                "Tour *{}* is completed, with {done} of {} objective(s) done. What comes next? `/tour next {} <kind> <length> <mission…>` proposes the follow-up.",
-                tour.id,
-                tour.objectives.len(),
-                tour.id.0
             )))
         }
         TourCommand::Next {
@@ -183,7 +227,8 @@ pub(super) fn handle(
         TourCommand::History { tour } => {
             let tour = visible(engine, req, tour, parse::USAGE_HISTORY)?;
             let entries = store.history(&req.team, tour.id)?;
-            Ok(render::history(&tour, &entries))
+            let with_private = !tour.is_read_only_for(me, engine.is_admin(me));
+            Ok(render::history(&tour, &entries, with_private))
         }
         TourCommand::List(scope) => list(engine, req, scope),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
@@ -235,9 +280,7 @@ pub(super) fn next(
             &req.team,
             after,
             |previous| {
-                if !previous.visible_to(me, admin) {
-                    return Err(TourError::NotFound(after));
-                }
+                previous.check_may_change(me, admin)?;
                 previous.check_next(me)?;
                 match member {
                     Some(m) if m != &previous.member => Err(TourError::NextIsForTheMember {
@@ -394,7 +437,7 @@ fn visible(
     }
 }
 
-/// Applies a rule to a tour the caller may see, durably.
+/// Applies a rule to a tour the caller may change, durably.
 pub(super) fn change(
     engine: &Engine,
     req: &Request,
@@ -402,18 +445,130 @@ pub(super) fn change(
     usage: &'static str,
     rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
 ) -> Result<Tour, Failure> {
+    change_with(engine, req, id, refusal(usage), rule)
+}
+
+/// [`change`], for the commands whose refusals are plain answers.
+fn edit(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
+) -> Result<Tour, Failure> {
+    change_with(engine, req, id, refused, rule)
+}
+
+fn change_with(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    refuse: impl Fn(TourError) -> Failure,
+    rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
+) -> Result<Tour, Failure> {
     let admin = engine.is_admin(&req.user);
     engine
         .store()
         .update_tour(&req.team, id, |tour| {
-            if !tour.visible_to(&req.user, admin) {
-                return Err(TourError::NotFound(id));
-            }
+            tour.check_may_change(&req.user, admin)?;
             rule(tour)
         })?
-        .map_err(refusal(usage))
+        .map_err(refuse)
 }
 
-fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
-    move |e| Failure::User(blocks::problem(&e.to_string(), usage))
+/// Completes a tour as `req.user`: what the confirmation button runs.
+pub(super) fn complete(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    now: DateTime<Utc>,
+) -> Result<Tour, Failure> {
+    edit(engine, req, id, |t| t.complete(&req.user, now))
+}
+
+/// Hands a tour to `manager`, as its manager or an admin; returns the tour
+/// before and after.
+fn reassign(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    admin: bool,
+    manager: &crate::domain::UserId,
+    now: DateTime<Utc>,
+) -> Result<(Tour, Tour), Failure> {
+    let before = std::cell::RefCell::new(None);
+    let after = edit(engine, req, id, |t| {
+        *before.borrow_mut() = Some(t.clone());
+        t.reassign(&req.user, admin, manager, now)
+    })?;
+    let before = before.into_inner().unwrap_or_else(|| after.clone());
+    Ok((before, after))
+}
+
+/// A refusal: with the usage line for the older messages that still carry
+/// it, else a plain private answer.
+pub(super) fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
+    move |e| {
+        if e.shows_usage() {
+            Failure::User(blocks::problem(&e.to_string(), usage))
+        } else {
+            refused(e)
+        }
+    }
+}
+
+/// A plain private answer saying why not.
+pub(super) fn refused(e: TourError) -> Failure {
+    Failure::User(Message::text(e.to_string()))
+}
+
+/// An objective's text, escaped, by its number.
+fn objective_text(tour: &Tour, number: u32) -> String {
+    number
+        .checked_sub(1)
+        .and_then(|i| tour.objectives.get(i as usize))
+        .map(|o| escape(&o.text))
+        .unwrap_or_default()
+}
+
+/// What the other party will hear of a change that is gathered.
+fn told_later(tour: &Tour, me: &crate::domain::UserId) -> String {
+    format!(
+        "{} hears about your changes in one message, an hour after the first of them (in their working hours).",
+        other_party(tour, me).mention()
+    )
+}
+
+/// The answer to whoever handed a tour to a new manager.
+fn reassigned_reply(tour: &Tour, old: &Tour, me: &crate::domain::UserId) -> String {
+    let id = tour.id;
+    let new = &tour.manager;
+    let lead = if me == &old.manager {
+        format!(
+            "You handed tour *{id}* to {}: they manage it from now on, and its reminders go to them.",
+            new.mention()
+        )
+    } else if me == new {
+        format!(
+            "You manage tour *{id}* from now on, instead of {}, and its reminders come to you.",
+            old.manager.mention()
+        )
+    } else {
+        format!(
+            "{} manages tour *{id}* from now on, instead of {}, and its reminders go to them.",
+            new.mention(),
+            old.manager.mention()
+        )
+    };
+    let told: Vec<String> = [&old.manager, &tour.member, new]
+        .into_iter()
+        .filter(|p| *p != me)
+        .map(|p| p.mention())
+        .collect();
+    let told = match told.as_slice() {
+        [one] => format!("{one} is told."),
+        [first, second] => format!("{first} and {second} are told."),
+        [first, second, third] => format!("{first}, {second} and {third} are told."),
+        _ => String::new(),
+    };
+    format!("{lead} {told}")
 }

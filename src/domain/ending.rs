@@ -93,11 +93,9 @@ impl Tour {
         self.require_party(by, "complete")?;
         self.require_status(Status::Active, "completed")?;
         let open = self
-            .objectives
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.done_at.is_none())
-            .map(|(i, _)| i as u32 + 1)
+            .live_objectives()
+            .filter(|(_, o)| !o.is_done())
+            .map(|(n, _)| n)
             .collect();
         let mut tour = self.clone();
         tour.status = Status::Completed;
