@@ -114,14 +114,27 @@ async fn completing_asks_about_the_next_tour_whose_form_links_the_chain() {
     let bot = with_active_tour(&slack).await;
     bot.tour(MANAGER, "objective 1 add company Halve the backlog")
         .await;
-    bot.tour(MEMBER, "complete 1").await.assert_well_formed();
+    let prompt = bot.tour(MEMBER, "complete 1").await;
+    prompt.assert_well_formed();
+    assert_eq!(
+        bot.press_on_reply(&slack, MEMBER, &prompt, notify::COMPLETE)
+            .await,
+        200
+    );
+    assert_eq!(tour(&bot, 1).status, Status::Completed);
     drain(&bot, tuesday_9am()).await;
     let to_manager = last_to(&slack, MANAGER);
     assert_eq!(
         to_manager.metadata_key.as_deref(),
         Some("tour:1:completed:UMANAGER")
     );
-    assert!(to_manager.text.contains("0 of 1"), "{}", to_manager.text);
+    assert!(
+        to_manager
+            .text
+            .contains("is completed. Its one objective is still open."),
+        "{}",
+        to_manager.text
+    );
     let to_member = last_to(&slack, MEMBER);
     assert!(find_action(&to_member.blocks, notify::PROPOSE_NEXT).is_none());
     assert!(
