@@ -555,6 +555,13 @@ async fn a_tour_handed_to_a_new_manager_moves_its_lists_reminders_and_messages()
         "{}",
         r.text()
     );
+    let card = bot.tour(MEMBER, "show 1").await;
+    assert!(
+        card.contains("*Manager* <@UMANAGER> (before: <@UNEWBOSS>)")
+            && card.contains("by <@UMANAGER> · `/tour history 1`"),
+        "{}",
+        card.text()
+    );
     drain(&bot, at(2027, 7, 2, 9, 0) + Duration::seconds(5)).await;
     let to_old = posted_to(&slack, NEW_MANAGER).pop().unwrap();
     assert!(

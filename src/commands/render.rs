@@ -169,17 +169,7 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message
     .section(format!(
         "*Manager* {}{}   *Member* {}\n*Status* {} · {}",
         tour.manager.mention(),
-        match tour.previous_managers.as_slice() {
-            [] => String::new(),
-            before => format!(
-                " (before: {})",
-                before
-                    .iter()
-                    .map(UserId::mention)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        },
+        managed_before(tour),
         tour.member.mention(),
         tour.status.name(),
         span(tour.starts_on, tour.ends_on, tour.term)
@@ -230,7 +220,7 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message
     let mut footer = format!(
         "Proposed {} by {} · `/tour history {id}`",
         when(tour.proposed_at),
-        tour.manager.mention()
+        tour.proposed_by().mention()
     );
     if tour.status == Status::Proposed && *viewer == tour.member {
         footer.push_str(&format!(
@@ -251,6 +241,21 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Status)]) -> Message
 
 /// A tour's history; `with_private` when the reader may see the entries
 /// only the parties read ([`Event::is_for_parties_only`]): not a successor.
+/// " (before: <@UA>, <@UB>)": who managed the tour before its manager.
+fn managed_before(tour: &Tour) -> String {
+    let before: Vec<String> = tour
+        .previous_managers
+        .iter()
+        .filter(|p| **p != tour.manager)
+        .map(UserId::mention)
+        .collect();
+    if before.is_empty() {
+        String::new()
+    } else {
+        format!(" (before: {})", before.join(", "))
+    }
+}
+
 pub fn history(tour: &Tour, entries: &[HistoryEntry], with_private: bool) -> Message {
     let title = format!("History of tour {}", tour.id);
     let mut message = Message::new(&title).header(&title);

@@ -13,7 +13,9 @@
 //! - `reassign` moves the manager's side of an open tour to someone else:
 //!   not to its member, not to its manager again. The old manager is no
 //!   longer a party (they stop seeing it, and its reminders go to the new
-//!   manager); the history keeps who managed it before.
+//!   manager); the history keeps who managed it before, and so does
+//!   [`Tour::previous_managers`] (everyone who managed it before, in the
+//!   order they first did: the first is who proposed it).
 
 use super::people::UserId;
 use super::tour::{
@@ -167,8 +169,9 @@ impl Tour {
         }
         let mut tour = self.clone();
         let from = std::mem::replace(&mut tour.manager, to.clone());
-        tour.previous_managers.retain(|p| p != to && p != &from);
-        tour.previous_managers.push(from.clone());
+        if !tour.previous_managers.contains(&from) {
+            tour.previous_managers.push(from.clone());
+        }
         Ok(tour.record(HistoryEntry {
             at: now,
             by: by.clone(),
@@ -365,7 +368,13 @@ mod tests {
             .reassign(&u("UN"), false, &u("UM"), at(5, 9))
             .unwrap();
         assert_eq!(back.manager, u("UM"));
-        assert_eq!(back.previous_managers, vec![u("UN")]);
+        assert_eq!(
+            back.previous_managers,
+            vec![u("UM"), u("UN")],
+            "in the order they first managed it"
+        );
+        assert_eq!(back.proposed_by(), &u("UM"));
+        assert_eq!(by_admin.proposed_by(), &u("UM"));
         let done = back.complete(&u("UA"), at(6, 9)).unwrap().0;
         assert!(matches!(
             done.reassign(&u("UM"), false, &u("UN"), at(7, 9)),

@@ -279,8 +279,9 @@ pub struct Tour {
     /// so the store keys its record without scanning.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub checkins: u32,
-    /// Who managed it before (`/tour reassign`), oldest first: they are no
-    /// longer parties, and what was planned for them goes to the manager.
+    /// Who managed it before (`/tour reassign`), in the order they first
+    /// did (the manager may be among them again): what was planned for one
+    /// who is no longer a party goes to the manager.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_managers: Vec<UserId>,
 }
@@ -630,6 +631,11 @@ impl Tour {
             objectives_done: self.live_objectives().filter(|(_, o)| o.is_done()).count() as u32,
             objectives_total: self.live_objectives().count() as u32,
         }
+    }
+
+    /// Who proposed it: its first manager.
+    pub fn proposed_by(&self) -> &UserId {
+        self.previous_managers.first().unwrap_or(&self.manager)
     }
 
     /// The objectives that were not removed, with their numbers (from 1).
