@@ -44,8 +44,11 @@ pub(super) fn prompt(
     let Event::Completed { open } = open.event else {
         return Err(super::tour::refused(TourError::NotFound(id)));
     };
+    let summary = tour.summary();
     let stays = match open.as_slice() {
         [] => String::new(),
+        [_] if summary.objectives_done == 0 => ", and stays open in its record".to_string(),
+        _ if summary.objectives_done == 0 => ", and they stay open in its record".to_string(),
         [_] => format!(
             "; {} stays open in its record",
             render::numbered("objective", &open)

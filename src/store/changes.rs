@@ -273,6 +273,34 @@ mod tests {
     }
 
     #[test]
+    fn a_manager_who_handed_the_tour_over_is_told_no_more_changes() {
+        let store = Store::in_memory();
+        let team = TeamId::parse("T1").unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+        accepted(&store, &team, t0);
+        add(&store, &team, "UA", "Mine", t0 + Duration::minutes(5));
+        let owed = changes_to(&store, "UM");
+        assert_eq!(told(&store, &team, &owed[0]), vec!["Mine"]);
+        store
+            .update_tour(&team, TourId(1), |t| {
+                t.reassign(&u("UM"), false, &u("UN"), t0 + Duration::minutes(10))
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store.changes_to_tell(&team, &owed[0].notice).unwrap(),
+            None,
+            "dropped when it comes up"
+        );
+        add(&store, &team, "UA", "Later", t0 + Duration::minutes(15));
+        assert_eq!(
+            told(&store, &team, &changes_to(&store, "UN")[0]),
+            vec!["Later"],
+            "the new manager hears what changes from now on"
+        );
+    }
+
+    #[test]
     fn nothing_is_told_about_a_proposal_whose_message_has_not_gone_yet() {
         let store = Store::in_memory();
         let team = TeamId::parse("T1").unwrap();
