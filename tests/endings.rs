@@ -115,14 +115,27 @@ async fn completing_asks_about_the_next_tour_whose_form_links_the_chain() {
     let bot = with_active_tour(&slack).await;
     bot.tour(MANAGER, "objective 1 add company Halve the backlog")
         .await;
-    bot.tour(MEMBER, "complete 1").await.assert_well_formed();
+    let prompt = bot.tour(MEMBER, "complete 1").await;
+    prompt.assert_well_formed();
+    assert_eq!(
+        bot.press_on_reply(&slack, MEMBER, &prompt, notify::COMPLETE)
+            .await,
+        200
+    );
+    assert_eq!(tour(&bot, 1).status, Status::Completed);
     drain(&bot, tuesday_9am()).await;
     let to_manager = last_to(&slack, MANAGER);
     assert_eq!(
         to_manager.metadata_key.as_deref(),
         Some("tour:1:completed:UMANAGER")
     );
-    assert!(to_manager.text.contains("0 of 1"), "{}", to_manager.text);
+    assert!(
+        to_manager
+            .text
+            .contains("is completed. Its one objective is still open."),
+        "{}",
+        to_manager.text
+    );
     let to_member = last_to(&slack, MEMBER);
     assert!(find_action(&to_member.blocks, notify::PROPOSE_NEXT).is_none());
     assert!(
@@ -559,12 +572,20 @@ async fn a_scheduled_next_tour_moves_with_the_tour_it_follows() {
         told.blocks
     );
 
-    // Completing tour 1 early lets tour 2 start tomorrow.
-    let completed = bot.tour(MANAGER, "complete 1").await;
+    // Completing tour 1 early (confirmed with its button) lets tour 2
+    // start tomorrow.
+    let prompt = bot.tour(MANAGER, "complete 1").await;
+    let asked = slack.calls_to("respond").len();
+    assert_eq!(
+        bot.press_on_reply(&slack, MANAGER, &prompt, notify::COMPLETE)
+            .await,
+        200
+    );
+    let answered = common::responses(&slack, asked + 1).await;
+    let completed = answered[asked].body["text"].as_str().unwrap_or_default();
     assert!(
         completed.contains("Tour *#2*, which follows it, now runs 2026-11-25 → 2027-11-25"),
-        "{}",
-        completed.text()
+        "{completed}"
     );
     let next = tour(&bot, 2);
     assert_eq!(

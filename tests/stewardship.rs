@@ -49,11 +49,13 @@ fn exit_day() -> NaiveDate {
 ///    recorded with notes naming her, and a check-in conversation the
 ///    manager starts that she answers once by DM (an Events API callback,
 ///    at the end);
-/// 2. manager → Ben, accepted and completed;
+/// 2. manager → Ben, accepted, objectives edited and removed and the
+///    mission changed (naming Ana), then completed;
 /// 3. manager → Ana, accepted beside tour 1 (older data), Ana leaves early
 ///    with Ben as successor and joins the alumni network with a personal
 ///    contact; the exit date comes, so she becomes an alumna;
-/// 4. manager → Cat, unanswered: the "waiting" reminder fires;
+/// 4. manager → Cat, unanswered: the "waiting" reminder fires; handed to
+///    Ana as its manager and back by an admin;
 /// 5. manager → Cat, declined with a reason that mentions Ana;
 ///
 /// plus weekly 1:1s of the manager with Ana (an agenda item of hers, a 1:1
@@ -88,6 +90,21 @@ async fn scenario(slack: &FakeSlack) -> Bot {
     )
     .await;
     bot.tour(BEN, "accept 2").await;
+    bot.tour(MANAGER, "objective 2 add company Answer every ticket")
+        .await;
+    bot.tour(
+        BEN,
+        &format!("objective 2 edit 1 Answer every ticket; pair with {mention}"),
+    )
+    .await
+    .assert_well_formed();
+    bot.tour(BEN, "objective 2 add member A course").await;
+    bot.tour(MANAGER, "objective 2 remove 2")
+        .await
+        .assert_well_formed();
+    bot.tour(BEN, &format!("mission 2 Run support with {mention}"))
+        .await
+        .assert_well_formed();
     store
         .update_tour(&team(), TourId(2), |t| t.complete(&u(MANAGER), now))
         .unwrap()
@@ -138,6 +155,13 @@ async fn scenario(slack: &FakeSlack) -> Bot {
         &format!("propose <@{CAT}> rotational 1y Cat's tour"),
     )
     .await;
+    // Tour 4 is handed to Ana and back: she managed it before.
+    bot.tour(MANAGER, &format!("reassign 4 <@{ANA}>"))
+        .await
+        .assert_well_formed();
+    bot.tour(common::ADMIN, &format!("reassign 4 <@{MANAGER}>"))
+        .await
+        .assert_well_formed();
     bot.tour(MANAGER, &format!("propose <@{CAT}> rotational 1y Another"))
         .await;
     bot.tour(CAT, &format!("decline 5 Ask <@{ANA}|{ANA_NAME}> instead"))
@@ -358,7 +382,7 @@ async fn a_person_export_holds_their_tours_and_nobody_elses() {
     let ben: Value = serde_json::from_slice(&export(&bot.store, Some(BEN))).unwrap();
     assert_eq!(tour_ids(&ben), [2, 3]);
     let ana: Value = serde_json::from_slice(&export(&bot.store, Some(ANA))).unwrap();
-    assert_eq!(tour_ids(&ana), [1, 3]);
+    assert_eq!(tour_ids(&ana), [1, 3, 4], "4: she managed it for a while");
     let pairs = |json: &Value| -> Vec<String> {
         json["one_on_ones"]
             .as_array()

@@ -4,7 +4,8 @@
 //! and Plan exit open the form for `/tour next|extend|leave` (see
 //! [`super::modals`]); Accept handover is the successor's; the alumni
 //! question's Join opens a form for an optional contact and No, thanks
-//! answers at once. The clicked message is then replaced in place (through
+//! answers at once; `/tour complete`'s Complete and Cancel are the asker's
+//! (see [`super::complete`]). The clicked message is then replaced in place (through
 //! the outbox, like every message the bot sends), so it shows what happened
 //! instead of buttons that no longer apply.
 //!
@@ -102,6 +103,7 @@ impl Engine {
                 self.one_on_one_click(click, now)
             }
             notify::FORGET_ME => self.forget_me(click, now),
+            notify::COMPLETE | notify::COMPLETE_CANCEL => self.complete_click(click, now),
             notify::PROPOSE_NEXT | notify::EXTEND | notify::PLAN_EXIT => {
                 let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
                     return Ok(AfterClick::Nothing);

@@ -90,7 +90,8 @@ fn refusal(e: TourError) -> Failure {
     super::tour::refusal(parse::USAGE_CHECKIN)(e)
 }
 
-/// A tour the caller may see (for anyone else it does not exist).
+/// A tour the caller may try to change (for anyone else it does not exist;
+/// its successor only reads it).
 fn visible(
     engine: &Engine,
     ctx: &CheckinTx,
@@ -98,8 +99,8 @@ fn visible(
     id: TourId,
 ) -> Result<Result<Tour, TourError>, TxFail> {
     Ok(match ctx.tour(id)? {
-        Some(t) if t.visible_to(user, engine.is_admin(user)) => Ok(t),
-        _ => Err(TourError::NotFound(id)),
+        Some(t) => t.check_may_change(user, engine.is_admin(user)).map(|()| t),
+        None => Err(TourError::NotFound(id)),
     })
 }
 

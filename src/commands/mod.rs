@@ -10,6 +10,7 @@
 mod alumni;
 pub mod buttons;
 pub mod checkin;
+mod complete;
 pub mod events;
 pub mod form;
 pub mod home;

@@ -9,8 +9,8 @@ use super::render;
 use crate::domain::alumni::Alumnus;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
-use crate::domain::{Status, TeamId, Tour, TourKind, UserId};
-use crate::slack::blocks::{Element, Message, escape, truncate};
+use crate::domain::{Event, HistoryEntry, Status, TeamId, Tour, TourKind, UserId};
+use crate::slack::blocks::{Element, MAX_SECTION, Message, escape, truncate};
 use crate::store::{Store, StoreError};
 
 pub const ACCEPT: &str = "tour.accept";
@@ -30,6 +30,9 @@ pub const ALUMNI_STOP: &str = "alumni.stop";
 pub const PROPOSE_FOR: &str = "tour.propose_for";
 /// On the `/tour forget-me` prompt; carries the id of the person it erases.
 pub const FORGET_ME: &str = "privacy.forget_me";
+/// On the `/tour complete` prompt: `tour|user`, the person who asked.
+pub const COMPLETE: &str = "tour.complete";
+pub const COMPLETE_CANCEL: &str = "tour.complete_cancel";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {
@@ -78,6 +81,23 @@ pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Mess
             series: Series::OneOnOne { .. },
             ..
         } => return super::one_on_ones::render_reminder(store, team, notice),
+        NoticeKind::Changes { .. } => {
+            return Ok(match store.changes_to_tell(team, notice)? {
+                Some((tour, told)) => changes(&tour, &told, &notice.to),
+                None => Message::text(format!(
+                    "Tour *{}* changed; `/tour history {}` shows how.",
+                    notice.tour, notice.tour.0
+                )),
+            });
+        }
+        NoticeKind::Reassigned { entry } => {
+            let tour = store.tour(team, notice.tour)?;
+            let entry = store.history_entry(team, notice.tour, *entry)?;
+            return Ok(match (tour, entry) {
+                (Some(tour), Some(entry)) => reassigned(&tour, &entry, &notice.to),
+                (tour, _) => render(notice, tour.as_ref()),
+            });
+        }
         _ => {}
     }
     let tour = store.tour(team, notice.tour)?;
@@ -221,6 +241,16 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             id.0
         )),
         NoticeKind::Completed => completed(tour, &notice.to),
+        // Rendered from history by `render_from`; these are what is left
+        // when that history is gone.
+        NoticeKind::Changes { .. } => Message::text(format!(
+            "Tour *{id}* ({mission}) changed; `/tour history {}` shows how.",
+            id.0
+        )),
+        NoticeKind::Reassigned { .. } => Message::text(format!(
+            "Tour *{id}* ({mission}) is managed by {} now.",
+            tour.manager.mention()
+        )),
         NoticeKind::LeavePlanned => match &tour.exit {
             Some(exit) => Message::text(format!(
                 "An exit from tour *{id}* ({mission}) is planned: {} is {}, and {} takes over. You'll get a short handover checklist each week until then.",
@@ -274,10 +304,9 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
 fn proposal(tour: &Tour, headline: &str) -> Message {
     let id = tour.id.0;
     let mut objectives = String::new();
-    for (i, o) in tour.objectives.iter().enumerate() {
+    for (number, o) in tour.live_objectives() {
         objectives.push_str(&format!(
-            "\n{}. ({}) {}",
-            i + 1,
+            "\n{number}. ({}) {}",
             o.side.name(),
             escape(&o.text)
         ));
@@ -362,15 +391,10 @@ fn reminder(tour: &Tour, series: &Series, round: u32, to: &UserId) -> Message {
 /// After `/tour complete`: what came of it, and what comes next.
 fn completed(tour: &Tour, to: &crate::domain::UserId) -> Message {
     let id = tour.id;
-    let done = tour
-        .objectives
-        .iter()
-        .filter(|o| o.done_at.is_some())
-        .count();
     let text = format!(
-        "Tour *{id}* ({}) is completed: {done} of {} objective(s) done. What comes next is a conversation worth having now.",
+        "Tour *{id}* ({}) is completed. {}. What comes next is a conversation worth having now.",
         escape(&truncate(&tour.mission, 200)),
-        tour.objectives.len()
+        render::objectives_state(tour)
     );
     let message = Message::text(text);
     if to == &tour.manager && tour.next.is_none() {
@@ -408,7 +432,10 @@ fn handover_asked(tour: &Tour) -> Message {
             escape(notes)
         ));
     }
-    let message = Message::text(text);
+    let message = Message::text(text).context(format!(
+        "`/tour show {}` shows the tour and its objectives, and `/tour history {}` how it went; both are read-only for you.",
+        id.0, id.0
+    ));
     if exit.handover_accepted {
         message.context("You accepted this handover.")
     } else {
@@ -437,11 +464,7 @@ fn handover_checklist(tour: &Tour, series: &Series, round: u32, to: &UserId) -> 
         return Message::text(format!("The exit from tour *{id}* is no longer planned."));
     };
     let tick = |done: bool| if done { "☑" } else { "☐" };
-    let open = tour
-        .objectives
-        .iter()
-        .filter(|o| o.done_at.is_none())
-        .count();
+    let open = tour.live_objectives().filter(|(_, o)| !o.is_done()).count();
     let text = format!(
         "Handover for tour *{id}*: {} is {}.
 {} handover notes written
@@ -476,6 +499,98 @@ fn alumni_ask(tour: &Tour, series: &Series, round: u32) -> Message {
         Element::button("Join, and leave a contact…", ALUMNI_JOIN, &value, Some("primary")),
         Element::button("No, thanks", ALUMNI_DECLINE, &value, None),
     ])
+}
+
+/// How many sections of changes one message holds; the rest are counted.
+const MAX_CHANGE_SECTIONS: usize = 20;
+
+/// Gathered changes to a tour, to one of its parties (see
+/// `domain::notice`): who changed what, and when, in their own time zone.
+fn changes(tour: &Tour, told: &[HistoryEntry], to: &UserId) -> Message {
+    let id = tour.id;
+    let headline = format!(
+        "Changes to your tour *{id}*: {}",
+        escape(&truncate(&tour.mission, 200))
+    );
+    let mut message = Message::new(&headline).section(&headline);
+    let mut sections: Vec<String> = Vec::new();
+    let mut left_out = 0;
+    for entry in told {
+        let line = format!(
+            "• <!date^{}^{{date_short_pretty}} at {{time}}|{}> {} {}\n",
+            entry.at.timestamp(),
+            entry.at.format("%Y-%m-%d %H:%M UTC"),
+            entry.by.mention(),
+            render::describe(&entry.event, tour, Some(to))
+        );
+        let fits = sections
+            .last()
+            .is_some_and(|last| last.len() + line.len() <= MAX_SECTION);
+        if fits && let Some(last) = sections.last_mut() {
+            last.push_str(&line);
+        } else if sections.len() < MAX_CHANGE_SECTIONS {
+            sections.push(line);
+        } else {
+            left_out += 1;
+        }
+    }
+    for section in &sections {
+        message = message.section(section.trim_end());
+    }
+    let more = match left_out {
+        0 => String::new(),
+        1 => "1 more change is in its history. ".to_string(),
+        n => format!("{n} more changes are in its history. "),
+    };
+    message.context(format!(
+        "{more}`/tour show {}` shows the tour as it is now, `/tour history {}` every change.",
+        id.0, id.0
+    ))
+}
+
+/// A tour changed managers; to the member, the old and the new manager.
+fn reassigned(tour: &Tour, entry: &HistoryEntry, to: &UserId) -> Message {
+    let id = tour.id;
+    let mission = escape(&truncate(&tour.mission, 200));
+    let Event::Reassigned { from, to: new } = &entry.event else {
+        return Message::text(format!(
+            "Tour *{id}* ({mission}) is managed by {} now.",
+            tour.manager.mention()
+        ));
+    };
+    let by = if &entry.by == from || &entry.by == new {
+        String::new()
+    } else {
+        format!(" {} made the change.", entry.by.mention())
+    };
+    let text = if to == new {
+        format!(
+            "You are now the manager of tour *{id}* with {}, taking over from {}: {mission}\nIts reminders come to you from now on.{by}",
+            tour.member.mention(),
+            from.mention()
+        )
+    } else if to == from {
+        format!(
+            "You are no longer the manager of tour *{id}* with {}: {} is, from now on, and its reminders go to them.{by}",
+            tour.member.mention(),
+            new.mention()
+        )
+    } else {
+        format!(
+            "Your manager for tour *{id}* ({mission}) is now {}, taking over from {}.{by}",
+            new.mention(),
+            from.mention()
+        )
+    };
+    let message = Message::text(text);
+    if to == from {
+        message
+    } else {
+        message.context(format!(
+            "`/tour show {}` shows the tour as it is now.",
+            id.0
+        ))
+    }
 }
 
 fn other_party_line(tour: &Tour) -> String {

@@ -4,10 +4,13 @@
 //! help
 //! propose @member <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
 //! objective <id> add company|member <text…>
-//! objective <id> done <n>
+//! objective <id> done|undo|remove <n>          (undo: open a done one again)
+//! objective <id> edit <n> <text…>
+//! mission <id> <text…>                          (rewrite the mission)
 //! accept <id>            decline <id> [reason…]        withdraw <id>
 //! list [team|all|@user]  show <id>                      history <id>
-//! extend <id> <length>   complete <id>
+//! extend <id> <length>   complete <id>           (asks to confirm, with buttons)
+//! reassign <id> @new-manager                    (the manager or an admin)
 //! next <id> <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
 //! leave <id> successor @user [on YYYY-MM-DD] [handover notes…]
 //! talk [note…]           (ask my manager, privately, for a conversation)
@@ -21,7 +24,8 @@
 //!   `should_escape`); a plain `@name` gets a hint instead of a guess.
 //! - Slack encodes `&`, `<`, `>` in free text as entities; free text is
 //!   decoded here, and encoded again when rendered (`slack::blocks::escape`).
-//! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`.
+//! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`;
+//!   objective numbers `3` or `#3`. `reopen` is `undo`, `delete` is `remove`.
 //! - Kind and foundational tours: foundational takes no length (open-ended).
 //! - `/1on1 …` and `/alumni …` are reachable as `/tour 1on1 …` and
 //!   `/tour alumni …` (the `/1on1` grammar is in [`one_on_one`]).
@@ -35,8 +39,9 @@ use chrono::NaiveDate;
 
 pub const USAGE_HELP: &str = "/tour help";
 pub const USAGE_PROPOSE: &str = "/tour propose @member <rotational|transformational|foundational> <length|from YYYY-MM-DD to YYYY-MM-DD> <mission…>";
-pub const USAGE_OBJECTIVE: &str =
-    "/tour objective <id> add company|member <text…>   or   /tour objective <id> done <n>";
+pub const USAGE_OBJECTIVE: &str = "/tour objective <id> add company|member <text…>   or   /tour objective <id> done|undo|remove <n>   or   /tour objective <id> edit <n> <text…>";
+pub const USAGE_MISSION: &str = "/tour mission <id> <text…>";
+pub const USAGE_REASSIGN: &str = "/tour reassign <id> @new-manager";
 pub const USAGE_ACCEPT: &str = "/tour accept <id>";
 pub const USAGE_DECLINE: &str = "/tour decline <id> [reason…]";
 pub const USAGE_WITHDRAW: &str = "/tour withdraw <id>";
@@ -53,9 +58,10 @@ pub const USAGE_FORGET_ME: &str = "/tour forget-me";
 pub const USAGE_CHECKIN: &str = "/tour checkin <id> [notes…]   or   /tour checkin <id> every <length>   (no notes: a check-in conversation by DM, now)";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 16] = [
+pub const ALL_USAGES: [&str; 18] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
+    USAGE_MISSION,
     USAGE_ACCEPT,
     USAGE_DECLINE,
     USAGE_WITHDRAW,
@@ -66,6 +72,7 @@ pub const ALL_USAGES: [&str; 16] = [
     USAGE_COMPLETE,
     USAGE_NEXT,
     USAGE_LEAVE,
+    USAGE_REASSIGN,
     USAGE_TALK,
     USAGE_CHECKIN,
     USAGE_FORGET_ME,
@@ -89,6 +96,29 @@ pub enum TourCommand {
     ObjectiveDone {
         tour: TourId,
         number: u32,
+    },
+    /// Open a done objective again.
+    ObjectiveUndo {
+        tour: TourId,
+        number: u32,
+    },
+    ObjectiveEdit {
+        tour: TourId,
+        number: u32,
+        text: String,
+    },
+    ObjectiveRemove {
+        tour: TourId,
+        number: u32,
+    },
+    Mission {
+        tour: TourId,
+        text: String,
+    },
+    /// Hand the tour to another manager.
+    Reassign {
+        tour: TourId,
+        manager: UserId,
     },
     Accept {
         tour: TourId,
@@ -378,6 +408,31 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             })
         }
         "leave" => parse_leave(&mut words),
+        "mission" => {
+            let tour = tour_id(&mut words, USAGE_MISSION)?;
+            let text = strip_quotes(&decode_entities(words.rest()));
+            if text.is_empty() {
+                return Err(usage(
+                    "What is the new mission? Write it after the tour id, in a sentence.",
+                    USAGE_MISSION,
+                ));
+            }
+            Ok(TourCommand::Mission { tour, text })
+        }
+        "reassign" => {
+            let tour = tour_id(&mut words, USAGE_REASSIGN)?;
+            let manager = match words.next() {
+                Some(w) => mention(w, USAGE_REASSIGN)?,
+                None => {
+                    return Err(usage(
+                        "Who is the new manager? Mention them after the tour id.",
+                        USAGE_REASSIGN,
+                    ));
+                }
+            };
+            no_more(&mut words, USAGE_REASSIGN)?;
+            Ok(TourCommand::Reassign { tour, manager })
+        }
         "checkin" | "check-in" => parse_checkin(&mut words),
         "alumni" => Ok(TourCommand::Alumni(parse_alumni(words.rest())?)),
         "talk" => Ok(TourCommand::Talk {
@@ -605,24 +660,50 @@ fn parse_objective(words: &mut Words) -> Result<TourCommand, Usage> {
             Ok(TourCommand::ObjectiveAdd { tour, side, text })
         }
         Some("done") => {
-            let number = words
-                .next()
-                .and_then(|w| w.trim_start_matches('#').parse::<u32>().ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    usage(
-                        "Which objective is done? Give its number, as `/tour show` lists it.",
-                        USAGE_OBJECTIVE,
-                    )
-                })?;
+            let number = objective_number(words, "Which objective is done?")?;
             no_more(words, USAGE_OBJECTIVE)?;
             Ok(TourCommand::ObjectiveDone { tour, number })
         }
+        Some("undo" | "reopen") => {
+            let number = objective_number(words, "Which objective is not done after all?")?;
+            no_more(words, USAGE_OBJECTIVE)?;
+            Ok(TourCommand::ObjectiveUndo { tour, number })
+        }
+        Some("remove" | "delete") => {
+            let number = objective_number(words, "Which objective should go?")?;
+            no_more(words, USAGE_OBJECTIVE)?;
+            Ok(TourCommand::ObjectiveRemove { tour, number })
+        }
+        Some("edit") => {
+            let number = objective_number(words, "Which objective do you want to change?")?;
+            let text = strip_quotes(&decode_entities(words.rest()));
+            if text.is_empty() {
+                return Err(usage(
+                    "What should the objective say? Write its new text after its number.",
+                    USAGE_OBJECTIVE,
+                ));
+            }
+            Ok(TourCommand::ObjectiveEdit { tour, number, text })
+        }
         _ => Err(usage(
-            "Say `add` or `done` after the tour id.",
+            "Say `add`, `done`, `undo`, `edit` or `remove` after the tour id.",
             USAGE_OBJECTIVE,
         )),
     }
+}
+
+/// An objective's number, as `/tour show` lists it (`3` or `#3`).
+fn objective_number(words: &mut Words, question: &str) -> Result<u32, Usage> {
+    words
+        .next()
+        .and_then(|w| w.trim_start_matches('#').parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            usage(
+                format!("{question} Give its number, as `/tour show` lists it."),
+                USAGE_OBJECTIVE,
+            )
+        })
 }
 
 fn parse_list(words: &mut Words) -> Result<TourCommand, Usage> {

@@ -84,9 +84,20 @@ pub fn typical_note(kind: TourKind, term: Term) -> Option<String> {
 /// "What the company gets" / "what <@member> gets" — never lower-case a
 /// whole title: that would break the mention.
 pub fn side_title(side: Side, tour: &Tour, capitalised: bool) -> String {
+    side_title_for(side, tour, capitalised, None)
+}
+
+/// [`side_title`] as `viewer` reads it: "what you get" to the member.
+pub fn side_title_for(
+    side: Side,
+    tour: &Tour,
+    capitalised: bool,
+    viewer: Option<&UserId>,
+) -> String {
     let what = if capitalised { "What" } else { "what" };
     match side {
         Side::Company => format!("{what} the company gets"),
+        Side::Member if viewer == Some(&tour.member) => format!("{what} you get"),
         Side::Member => format!("{what} {} gets", tour.member.mention()),
     }
 }
@@ -115,6 +126,32 @@ pub fn row(t: &TourSummary, today: NaiveDate) -> String {
     }
     out.push('_');
     out
+}
+
+/// Where a tour's objectives stand, in a sentence: "2 of its 3 objectives
+/// are done", "It has no objectives written down".
+pub fn objectives_state(tour: &Tour) -> String {
+    let s = tour.summary();
+    let (done, total) = (s.objectives_done, s.objectives_total);
+    match (done, total) {
+        (_, 0) => "It has no objectives written down".to_string(),
+        (1, 1) => "Its one objective is done".to_string(),
+        (0, 1) => "Its one objective is still open".to_string(),
+        (d, t) if d == t => format!("All {t} of its objectives are done"),
+        (0, t) => format!("None of its {t} objectives is done yet"),
+        (1, t) => format!("1 of its {t} objectives is done"),
+        (d, t) => format!("{d} of its {t} objectives are done"),
+    }
+}
+
+/// "objective 2", "objectives 2 and 3", "objectives 1, 4 and 5".
+pub fn numbered(noun: &str, numbers: &[u32]) -> String {
+    let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+    match list.as_slice() {
+        [] => String::new(),
+        [one] => format!("{noun} {one}"),
+        [rest @ .., last] => format!("{noun}s {} and {last}", rest.join(", ")),
+    }
 }
 
 /// How much of a mission a list row shows.
@@ -159,8 +196,9 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Phase)], today: Naiv
     .header(format!("Tour {} · {}", tour.id, kind_title(tour.kind)))
     .section(format!("*Mission*\n{}", escape(&tour.mission)))
     .section(format!(
-        "*Manager* {}   *Member* {}\n*Status* {} · {}{}",
+        "*Manager* {}{}   *Member* {}\n*Status* {} · {}{}",
         tour.manager.mention(),
+        managed_before(tour),
         tour.member.mention(),
         tour.phase(today).name(),
         span(tour.starts_on, tour.ends_on, tour.term),
@@ -168,14 +206,9 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Phase)], today: Naiv
     ));
     for side in [Side::Company, Side::Member] {
         let mut lines = vec![format!("*{}*", side_title(side, tour, true))];
-        for (i, o) in tour
-            .objectives
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.side == side)
-        {
-            let mark = if o.done_at.is_some() { "✓" } else { "○" };
-            lines.push(format!("{mark} {}. {}", i + 1, escape(&o.text)));
+        for (number, o) in tour.live_objectives().filter(|(_, o)| o.side == side) {
+            let mark = if o.is_done() { "✓" } else { "○" };
+            lines.push(format!("{mark} {number}. {}", escape(&o.text)));
         }
         if lines.len() == 1 {
             lines.push(format!(
@@ -217,11 +250,20 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Phase)], today: Naiv
     let mut footer = format!(
         "Proposed {} by {} · `/tour history {id}`",
         when(tour.proposed_at),
-        tour.manager.mention()
+        tour.proposed_by().mention()
     );
     if tour.status == Status::Proposed && *viewer == tour.member {
         footer.push_str(&format!(
             " · Accept with `/tour accept {id}` or decline with `/tour decline {id} [reason]`"
+        ));
+    }
+    if tour.role_of(viewer).is_none()
+        && let Some(exit) = tour.exit.as_ref().filter(|_| tour.is_successor(viewer))
+    {
+        message = message.context(format!(
+            "You see this tour because you take over from {} after their last day, {}. It is read-only for you.",
+            tour.member.mention(),
+            exit.on
         ));
     }
     message.context(&footer)
@@ -245,16 +287,36 @@ fn phase_line(tour: &Tour, today: NaiveDate) -> String {
     }
 }
 
-pub fn history(tour: &Tour, entries: &[HistoryEntry]) -> Message {
+/// " (before: <@UA>, <@UB>)": who managed the tour before its manager.
+fn managed_before(tour: &Tour) -> String {
+    let before: Vec<String> = tour
+        .previous_managers
+        .iter()
+        .filter(|p| **p != tour.manager)
+        .map(UserId::mention)
+        .collect();
+    if before.is_empty() {
+        String::new()
+    } else {
+        format!(" (before: {})", before.join(", "))
+    }
+}
+
+/// A tour's history; `with_private` when the reader may see the entries
+/// only the parties read ([`Event::is_for_parties_only`]): not a successor.
+pub fn history(tour: &Tour, entries: &[HistoryEntry], with_private: bool) -> Message {
     let title = format!("History of tour {}", tour.id);
     let mut message = Message::new(&title).header(&title);
     let mut chunk = String::new();
     for entry in entries {
+        if !with_private && entry.event.is_for_parties_only() {
+            continue;
+        }
         let line = format!(
             "`{}` {} {}\n",
             when(entry.at),
             entry.by.mention(),
-            describe(&entry.event, tour)
+            describe(&entry.event, tour, None)
         );
         if chunk.len() + line.len() > MAX_SECTION && !chunk.is_empty() {
             message = message.section(chunk.trim_end());
@@ -268,7 +330,10 @@ pub fn history(tour: &Tour, entries: &[HistoryEntry]) -> Message {
     message
 }
 
-fn describe(event: &Event, tour: &Tour) -> String {
+/// What an entry did, after who did it; `viewer` reads "you" where they
+/// are meant (change messages), `None` in history.
+pub fn describe(event: &Event, tour: &Tour, viewer: Option<&UserId>) -> String {
+    let quote = |text: &str| escape(&truncate(text, 300));
     match event {
         Event::Proposed {
             kind,
@@ -285,11 +350,38 @@ fn describe(event: &Event, tour: &Tour) -> String {
         Event::ObjectiveAdded { number, side, text } => {
             format!(
                 "added objective {number} ({}): “{}”",
-                side_title(*side, tour, false),
-                escape(&truncate(text, 300))
+                side_title_for(*side, tour, false, viewer),
+                quote(text)
             )
         }
         Event::ObjectiveDone { number } => format!("marked objective {number} done"),
+        Event::ObjectiveReopened { number } => {
+            format!("reopened objective {number}: it is no longer done")
+        }
+        Event::ObjectiveEdited { number, from, to } => format!(
+            "changed objective {number} from “{}” to “{}”",
+            quote(from),
+            quote(to)
+        ),
+        Event::ObjectiveRemoved { number, text } => {
+            format!("removed objective {number}: “{}”", quote(text))
+        }
+        Event::MissionChanged { from, to } => format!(
+            "changed the mission from “{}” to “{}”",
+            quote(from),
+            quote(to)
+        ),
+        Event::Reassigned { from, to } => match viewer {
+            Some(v) if v == to => {
+                format!("made you the manager, taking over from {}", from.mention())
+            }
+            Some(v) if v == from => format!("made {} the manager instead of you", to.mention()),
+            _ => format!(
+                "made {} the manager, taking over from {}",
+                to.mention(),
+                from.mention()
+            ),
+        },
         Event::Accepted {
             starts_on,
             ends_on: Some(to),

@@ -1,5 +1,11 @@
 //! `/tour`: parse, check who may do it, change the store in one transaction,
 //! and say what happened.
+//!
+//! Refusals of a well-formed command (someone may not, or the tour is not in
+//! a state that allows it) are a plain private answer; the usage line is for
+//! mistakes in what was typed (see `TourError::shows_usage` for the older
+//! messages that still carry it). `/tour complete` only asks: its
+//! confirmation button completes the tour (`complete.rs`).
 
 use super::parse::{self, ListScope, TourCommand, Usage};
 use super::{Engine, Failure, Request, render};
@@ -57,21 +63,74 @@ pub(super) fn handle(
                 tour.id,
                 render::side_title(side, &tour, false),
                 escape(&text)
-            )))
+            ))
+            .context(told_later(&tour, me)))
         }
         TourCommand::ObjectiveDone { tour, number } => {
             let tour = change(engine, req, tour, parse::USAGE_OBJECTIVE, |t| {
                 t.complete_objective(me, number, now)
             })?;
-            let text = tour
-                .objectives
-                .get(number as usize - 1)
-                .map(|o| escape(&o.text))
-                .unwrap_or_default();
             Ok(Message::text(format!(
-                "Marked objective {number} of tour *{}* done: {text}",
-                tour.id
+                "Marked objective {number} of tour *{}* done: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(told_later(&tour, me)))
+        }
+        TourCommand::ObjectiveUndo { tour, number } => {
+            let tour = edit(engine, req, tour, |t| t.reopen_objective(me, number, now))?;
+            Ok(Message::text(format!(
+                "Objective {number} of tour *{}* is open again: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(told_later(&tour, me)))
+        }
+        TourCommand::ObjectiveEdit { tour, number, text } => {
+            let tour = edit(engine, req, tour, |t| {
+                t.edit_objective(me, number, &text, now)
+            })?;
+            Ok(Message::text(format!(
+                "Objective {number} of tour *{}* now reads: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(format!(
+                "The old text stays in `/tour history {}`. {}",
+                tour.id.0,
+                told_later(&tour, me)
             )))
+        }
+        TourCommand::ObjectiveRemove { tour, number } => {
+            let tour = edit(engine, req, tour, |t| t.remove_objective(me, number, now))?;
+            Ok(Message::text(format!(
+                "Removed objective {number} from tour *{}*: {}",
+                tour.id,
+                objective_text(&tour, number)
+            ))
+            .context(format!(
+                "No other objective takes its number, and `/tour history {}` keeps what it said. {}",
+                tour.id.0,
+                told_later(&tour, me)
+            )))
+        }
+        TourCommand::Mission { tour, text } => {
+            let tour = edit(engine, req, tour, |t| t.change_mission(me, &text, now))?;
+            Ok(Message::text(format!(
+                "The mission of tour *{}* now reads:\n>{}",
+                tour.id,
+                escape(&tour.mission)
+            ))
+            .context(format!(
+                "The old one stays in `/tour history {}`. {}",
+                tour.id.0,
+                told_later(&tour, me)
+            )))
+        }
+        TourCommand::Reassign { tour, manager } => {
+            let admin = engine.is_admin(me);
+            let (old, tour) = reassign(engine, req, tour, admin, &manager, now)?;
+            Ok(Message::text(reassigned_reply(&tour, &old, me)))
         }
         TourCommand::Accept { tour } => {
             let changed = change_among(engine, req, tour, parse::USAGE_ACCEPT, |t, others| {
@@ -146,6 +205,7 @@ pub(super) fn handle(
             let chain = chain(engine, req, &tour, today)?;
             Ok(render::card(&tour, me, &chain, today))
         }
+        TourCommand::Complete { tour } => super::complete::prompt(engine, req, tour, now),
         TourCommand::Extend { tour, months } => {
             let changed = change_among(engine, req, tour, parse::USAGE_EXTEND, |t, others| {
                 t.extend_among(me, months, now, others)
@@ -164,24 +224,6 @@ pub(super) fn handle(
             );
             text.push_str(&moved_next(&changed));
             Ok(with_typical_note(Message::text(text), tour))
-        }
-        TourCommand::Complete { tour } => {
-            let changed = change_among(engine, req, tour, parse::USAGE_COMPLETE, |t, others| {
-                t.complete_among(me, now, others)
-            })?;
-            let moved = moved_next(&changed);
-            let tour = changed.into_iter().next().ok_or_else(missing_change)?;
-            let done = tour
-                .objectives
-                .iter()
-                .filter(|o| o.done_at.is_some())
-                .count();
-            Ok(Message::text(format!(
-                "Tour *{}* is completed, with {done} of {} objective(s) done. What comes next? `/tour next {} <kind> <length> <mission…>` proposes the follow-up.{moved}",
-                tour.id,
-                tour.objectives.len(),
-                tour.id.0
-            )))
         }
         TourCommand::Next {
             after,
@@ -234,7 +276,8 @@ pub(super) fn handle(
         TourCommand::History { tour } => {
             let tour = visible(engine, req, tour, parse::USAGE_HISTORY)?;
             let entries = store.history(&req.team, tour.id)?;
-            Ok(render::history(&tour, &entries))
+            let with_private = !tour.is_read_only_for(me, engine.is_admin(me));
+            Ok(render::history(&tour, &entries, with_private))
         }
         TourCommand::List(scope) => list(engine, req, scope, now.date_naive()),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
@@ -288,9 +331,7 @@ pub(super) fn next(
             &req.team,
             after,
             |previous| {
-                if !previous.visible_to(me, admin) {
-                    return Err(TourError::NotFound(after));
-                }
+                previous.check_may_change(me, admin)?;
                 previous.check_next(me)?;
                 match member {
                     Some(m) if m != &previous.member => Err(TourError::NextIsForTheMember {
@@ -350,7 +391,7 @@ fn with_typical_note(message: Message, tour: &Tour) -> Message {
 
 /// What an answer adds when a change moved the scheduled next tour (the
 /// second of the changed tours).
-fn moved_next(changed: &[Tour]) -> String {
+pub(super) fn moved_next(changed: &[Tour]) -> String {
     match changed.get(1) {
         Some(next) => format!(
             " Tour *{}*, which follows it, now runs {}.",
@@ -499,9 +540,7 @@ fn change_among(
     let changed = engine
         .store()
         .update_among(&req.team, id, |tour, others| {
-            if !tour.visible_to(&req.user, admin) {
-                return Err(TourError::NotFound(id));
-            }
+            tour.check_may_change(&req.user, admin)?;
             rule(tour, others)
         })?
         .map_err(refusal(usage))?;
@@ -511,7 +550,7 @@ fn change_among(
     Ok(changed)
 }
 
-/// Applies a rule to a tour the caller may see, durably.
+/// Applies a rule to a tour the caller may change, durably.
 pub(super) fn change(
     engine: &Engine,
     req: &Request,
@@ -519,26 +558,134 @@ pub(super) fn change(
     usage: &'static str,
     rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
 ) -> Result<Tour, Failure> {
+    change_with(engine, req, id, refusal(usage), rule)
+}
+
+/// [`change`], for the commands whose refusals are plain answers.
+fn edit(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
+) -> Result<Tour, Failure> {
+    change_with(engine, req, id, refused, rule)
+}
+
+fn change_with(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    refuse: impl Fn(TourError) -> Failure,
+    rule: impl Fn(&Tour) -> Result<(Tour, HistoryEntry), TourError>,
+) -> Result<Tour, Failure> {
     let admin = engine.is_admin(&req.user);
     engine
         .store()
         .update_tour(&req.team, id, |tour| {
-            if !tour.visible_to(&req.user, admin) {
-                return Err(TourError::NotFound(id));
-            }
+            tour.check_may_change(&req.user, admin)?;
             rule(tour)
         })?
-        .map_err(refusal(usage))
+        .map_err(refuse)
 }
 
-/// A rule's refusal, said privately: with the usage line only for what
-/// [`TourError::shows_usage`].
+/// Completes a tour as `req.user`: what the confirmation button runs. A
+/// next tour scheduled after it may start sooner (`domain::timeline`): the
+/// completed tour comes back first, then that one (see [`moved_next`]).
+pub(super) fn complete(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    now: DateTime<Utc>,
+) -> Result<Vec<Tour>, Failure> {
+    change_among(engine, req, id, parse::USAGE_COMPLETE, |t, others| {
+        t.complete_among(&req.user, now, others)
+    })
+}
+
+/// Hands a tour to `manager`, as its manager or an admin; returns the tour
+/// before and after.
+fn reassign(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    admin: bool,
+    manager: &crate::domain::UserId,
+    now: DateTime<Utc>,
+) -> Result<(Tour, Tour), Failure> {
+    let before = std::cell::RefCell::new(None);
+    let after = edit(engine, req, id, |t| {
+        *before.borrow_mut() = Some(t.clone());
+        t.reassign(&req.user, admin, manager, now)
+    })?;
+    let before = before.into_inner().unwrap_or_else(|| after.clone());
+    Ok((before, after))
+}
+
+/// A refusal: with the usage line for the older messages that still carry
+/// it, else a plain private answer.
 pub(super) fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
     move |e| {
-        Failure::User(if e.shows_usage() {
-            blocks::problem(&e.to_string(), usage)
+        if e.shows_usage() {
+            Failure::User(blocks::problem(&e.to_string(), usage))
         } else {
-            Message::text(e.to_string())
-        })
+            refused(e)
+        }
     }
+}
+
+/// A plain private answer saying why not.
+pub(super) fn refused(e: TourError) -> Failure {
+    Failure::User(Message::text(e.to_string()))
+}
+
+/// An objective's text, escaped, by its number.
+fn objective_text(tour: &Tour, number: u32) -> String {
+    number
+        .checked_sub(1)
+        .and_then(|i| tour.objectives.get(i as usize))
+        .map(|o| escape(&o.text))
+        .unwrap_or_default()
+}
+
+/// What the other party will hear of a change that is gathered.
+fn told_later(tour: &Tour, me: &crate::domain::UserId) -> String {
+    format!(
+        "{} hears about your changes in one message, an hour after the first of them (in their working hours).",
+        other_party(tour, me).mention()
+    )
+}
+
+/// The answer to whoever handed a tour to a new manager.
+fn reassigned_reply(tour: &Tour, old: &Tour, me: &crate::domain::UserId) -> String {
+    let id = tour.id;
+    let new = &tour.manager;
+    let lead = if me == &old.manager {
+        format!(
+            "You handed tour *{id}* to {}: they manage it from now on, and its reminders go to them.",
+            new.mention()
+        )
+    } else if me == new {
+        format!(
+            "You manage tour *{id}* from now on, instead of {}, and its reminders come to you.",
+            old.manager.mention()
+        )
+    } else {
+        format!(
+            "{} manages tour *{id}* from now on, instead of {}, and its reminders go to them.",
+            new.mention(),
+            old.manager.mention()
+        )
+    };
+    let told: Vec<String> = [&old.manager, &tour.member, new]
+        .into_iter()
+        .filter(|p| *p != me)
+        .map(|p| p.mention())
+        .collect();
+    let told = match told.as_slice() {
+        [one] => format!("{one} is told."),
+        [first, second] => format!("{first} and {second} are told."),
+        [first, second, third] => format!("{first}, {second} and {third} are told."),
+        _ => String::new(),
+    };
+    format!("{lead} {told}")
 }

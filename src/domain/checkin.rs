@@ -107,12 +107,10 @@ impl Conversation {
     /// The conversation for `tour` as it is now.
     pub fn open(tour: &Tour, n: u32, origin: &str, now: DateTime<Utc>) -> Conversation {
         let mut questions: Vec<Question> = tour
-            .objectives
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.done_at.is_none())
-            .map(|(i, o)| Question::Objective {
-                number: i as u32 + 1,
+            .live_objectives()
+            .filter(|(_, o)| !o.is_done())
+            .map(|(number, o)| Question::Objective {
+                number,
                 side: o.side,
                 text: o.text.clone(),
             })
@@ -514,12 +512,10 @@ impl Tour {
             stopped: ended.is_some_and(|e| e.stopped),
             notes: notes.clone(),
             promises: self
-                .objectives
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| o.side == Side::Member && o.done_at.is_none())
-                .map(|(i, o)| Promise {
-                    objective: i as u32 + 1,
+                .live_objectives()
+                .filter(|(_, o)| o.side == Side::Member && !o.is_done())
+                .map(|(objective, o)| Promise {
+                    objective,
                     text: o.text.clone(),
                     delivered: None,
                     answered_at: None,

@@ -111,11 +111,9 @@ impl Tour {
         self.require_running("completed")?;
         self.require_started(now, "completed")?;
         let open = self
-            .objectives
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| o.done_at.is_none())
-            .map(|(i, _)| i as u32 + 1)
+            .live_objectives()
+            .filter(|(_, o)| !o.is_done())
+            .map(|(n, _)| n)
             .collect();
         let mut tour = self.clone();
         tour.status = Status::Completed;

@@ -7,6 +7,7 @@
 
 pub mod alumni;
 pub mod checkin;
+pub mod edits;
 pub mod ending;
 pub mod hours;
 pub mod notice;

@@ -5,11 +5,30 @@
 //!
 //! Every notice has an idempotency key (`tour:17:proposal`,
 //! `tour:17:ending:30d:U123`): the outbox sends a key at most once, ever.
+//!
+//! **Changes are gathered.** Answers, extensions, completion, exits and
+//! reassignments are told at once, each in its own message. Edits and
+//! objective changes ([`gathers`]: an objective added, done, reopened,
+//! edited or removed, the mission or the check-in cadence changed) reach the
+//! other party as one "changes to tour #N" message instead:
+//! - the first change opens an hour; the message goes when the hour is up
+//!   (then waits for the recipient's working hours), and every change made
+//!   until it goes joins it — including those made while it waits overnight;
+//! - a change made once it is on its way (due within [`JOIN_MARGIN_SECS`],
+//!   or sent) opens the next hour, which ends no sooner than an hour after
+//!   the previous message was due: so nobody gets more than one such message
+//!   about a tour in any hour, whatever the clock says at the edges;
+//! - each message lists the changes from the one that opened it up to the
+//!   one that opened the next (keys `tour:17:changes:U123:0000000005` name
+//!   that first history entry), made by others than the recipient, rendered
+//!   from history when it goes; changes the member's proposal message
+//!   already showed them are left out, and a message left with nothing to
+//!   tell is dropped.
 
 use super::people::UserId;
 use super::schedule::Series;
 use super::tour::{Event, HistoryEntry, Tour, TourId};
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,6 +65,16 @@ pub enum NoticeKind {
     },
     /// The tour was completed; to both, with the question of what comes next.
     Completed,
+    /// Gathered changes to a tour, to the other party: everything
+    /// [`gathers`] from history entry `from` on (see the module docs).
+    Changes {
+        from: u32,
+    },
+    /// The tour has a new manager; to the member and both managers (but not
+    /// whoever did it). `entry`: the history entry that says so.
+    Reassigned {
+        entry: u32,
+    },
     /// An early exit was planned; to the party who did not plan it.
     LeavePlanned,
     /// To the successor: take over, with an Accept button.
@@ -108,6 +137,14 @@ impl Notice {
             }
             NoticeKind::Extended { entry } => format!("tour:{tour}:extended:{entry}:{}", self.to),
             NoticeKind::Completed => format!("tour:{tour}:completed:{}", self.to),
+            // Zero-padded, so one person's change messages about a tour
+            // sort in the order they were opened.
+            NoticeKind::Changes { from } => {
+                format!("tour:{tour}:changes:{}:{from:010}", self.to)
+            }
+            NoticeKind::Reassigned { entry } => {
+                format!("tour:{tour}:reassigned:{entry}:{}", self.to)
+            }
             NoticeKind::LeavePlanned => format!("tour:{tour}:leave:{}", self.to),
             NoticeKind::HandoverAsked => format!("tour:{tour}:handover:{}", self.to),
             NoticeKind::HandoverAccepted => {
@@ -135,8 +172,14 @@ impl Notice {
     pub fn is_immediate(&self) -> bool {
         !matches!(
             self.kind,
-            NoticeKind::Reminder { .. } | NoticeKind::Talk { .. }
+            NoticeKind::Reminder { .. } | NoticeKind::Talk { .. } | NoticeKind::Changes { .. }
         )
+    }
+
+    /// The prefix of the keys of every change message owed to `to` about
+    /// `tour`, in the order they were opened.
+    pub fn changes_prefix(tour: TourId, to: &UserId) -> String {
+        format!("tour:{}:changes:{to}:", tour.0)
     }
 
     /// A Right of First Conversation request from `who`.
@@ -198,15 +241,125 @@ pub fn for_change(tour: &Tour, entry: &HistoryEntry) -> Vec<Notice> {
             notice(&tour.manager, NoticeKind::HandoverAccepted),
         ],
         Event::Left { .. } => vec![notice(&tour.manager, NoticeKind::Left)],
+        // Everyone concerned but whoever did it (they have the answer).
+        Event::Reassigned { from, to } => [&tour.member, from, to]
+            .into_iter()
+            .filter(|person| *person != &entry.by)
+            .map(|person| {
+                notice(
+                    person,
+                    NoticeKind::Reassigned {
+                        entry: tour.history_len.saturating_sub(1),
+                    },
+                )
+            })
+            .collect(),
         Event::CheckedIn { number, .. } => {
             vec![notice(other, NoticeKind::CheckedIn { number: *number })]
         }
-        Event::CheckinCadence { .. } | Event::PromiseReviewed { .. } => Vec::new(),
-        Event::ObjectiveAdded { .. }
+        // Gathered instead: see `gathers` and `changes_for`.
+        Event::CheckinCadence { .. }
+        | Event::ObjectiveAdded { .. }
         | Event::ObjectiveDone { .. }
+        | Event::ObjectiveReopened { .. }
+        | Event::ObjectiveEdited { .. }
+        | Event::ObjectiveRemoved { .. }
+        | Event::MissionChanged { .. } => Vec::new(),
+        Event::PromiseReviewed { .. }
         | Event::NextProposed { .. }
         | Event::AlumniAnswered { .. } => Vec::new(),
     }
+}
+
+/// Changes the other party hears about in a gathered message, rather than
+/// at once or not at all.
+pub fn gathers(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::ObjectiveAdded { .. }
+            | Event::ObjectiveDone { .. }
+            | Event::ObjectiveReopened { .. }
+            | Event::ObjectiveEdited { .. }
+            | Event::ObjectiveRemoved { .. }
+            | Event::MissionChanged { .. }
+            | Event::CheckinCadence { .. }
+    )
+}
+
+/// How long changes gather before the other party hears of them, and the
+/// least time between two such messages about a tour.
+pub const GATHER_SECS: i64 = 60 * 60;
+/// A change made this close to the moment its message is due opens the
+/// next one instead of joining it: the message may be on its way already.
+pub const JOIN_MARGIN_SECS: i64 = 60;
+
+/// The change message a gathered change would open: to the party who did
+/// not make it, starting at its history entry. `None` for a change that is
+/// not gathered, or made by someone who is not a party.
+pub fn changes_for(tour: &Tour, entry: &HistoryEntry) -> Option<Notice> {
+    if !gathers(&entry.event) {
+        return None;
+    }
+    let to = match tour.role_of(&entry.by)? {
+        super::tour::Role::Manager => &tour.member,
+        super::tour::Role::Member => &tour.manager,
+    };
+    Some(Notice {
+        tour: tour.id,
+        to: to.clone(),
+        kind: NoticeKind::Changes {
+            from: tour.history_len.saturating_sub(1),
+        },
+    })
+}
+
+/// The latest change message owed or sent to someone about a tour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LastChanges {
+    /// Not sent yet (pending or on its way).
+    pub open: bool,
+    /// When it may go (pending) or went.
+    pub at: DateTime<Utc>,
+}
+
+/// What a gathered change made at `now` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gather {
+    /// A message waiting for later will tell it.
+    Join,
+    /// A new message, from this change on, to go at `not_before`.
+    Open { not_before: DateTime<Utc> },
+}
+
+pub fn gather(now: DateTime<Utc>, last: Option<LastChanges>) -> Gather {
+    let hour = Duration::seconds(GATHER_SECS);
+    match last {
+        Some(last) if last.open && last.at > now + Duration::seconds(JOIN_MARGIN_SECS) => {
+            Gather::Join
+        }
+        Some(last) => Gather::Open {
+            not_before: last.at.max(now) + hour,
+        },
+        None => Gather::Open {
+            not_before: now + hour,
+        },
+    }
+}
+
+/// What the change message opened at history entry `from` tells `to`:
+/// `entries` are the tour's history from `from` up to where the next
+/// message begins; `shown_before`, when the recipient's proposal message
+/// already showed the tour as it was until then.
+pub fn to_tell<'a>(
+    entries: &'a [HistoryEntry],
+    to: &UserId,
+    shown_before: Option<DateTime<Utc>>,
+) -> Vec<&'a HistoryEntry> {
+    entries
+        .iter()
+        .filter(|e| gathers(&e.event) && &e.by != to)
+        .filter(|e| shown_before.is_none_or(|shown| e.at >= shown))
+        .collect()
 }
 
 #[cfg(test)]
@@ -274,5 +427,125 @@ mod tests {
             ..reminder
         };
         assert_eq!(snoozed.key(), "tour:17:ending:30d:UA:s2");
+    }
+
+    #[test]
+    fn changes_gather_for_an_hour_and_come_at_most_once_an_hour() {
+        let t = |h: u32, m: u32| Utc.with_ymd_and_hms(2026, 11, 24, h, m, 0).unwrap();
+        assert_eq!(
+            gather(t(10, 5), None),
+            Gather::Open {
+                not_before: t(11, 5)
+            },
+            "the first change opens an hour"
+        );
+        let waiting = LastChanges {
+            open: true,
+            at: t(11, 5),
+        };
+        assert_eq!(gather(t(10, 40), Some(waiting)), Gather::Join);
+        assert_eq!(
+            gather(t(11, 4) + Duration::seconds(30), Some(waiting)),
+            Gather::Open {
+                not_before: t(12, 5)
+            },
+            "too close to its sending: the next hour, counted from it"
+        );
+        let held_overnight = LastChanges {
+            open: true,
+            at: t(9, 0) + Duration::days(1),
+        };
+        assert_eq!(
+            gather(t(20, 30), Some(held_overnight)),
+            Gather::Join,
+            "a message waiting for the morning gathers the evening's changes"
+        );
+        let sent = LastChanges {
+            open: false,
+            at: t(11, 5),
+        };
+        assert_eq!(
+            gather(t(11, 6), Some(sent)),
+            Gather::Open {
+                not_before: t(12, 6)
+            }
+        );
+    }
+
+    #[test]
+    fn a_change_message_goes_to_the_other_party_and_tells_only_what_others_did() {
+        let (m, a) = (UserId::parse("UM").unwrap(), UserId::parse("UA").unwrap());
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let (t, e) = Tour::propose(
+            TourId(17),
+            &m,
+            &a,
+            TourKind::Rotational,
+            Term::Months(12),
+            "x",
+            now,
+        )
+        .unwrap();
+        assert_eq!(changes_for(&t, &e), None, "a proposal has its own message");
+        let (t, by_manager) = t
+            .add_objective(&m, crate::domain::Side::Company, "Ship", now)
+            .unwrap();
+        let owed = changes_for(&t, &by_manager).unwrap();
+        assert_eq!(owed.to, a);
+        assert_eq!(owed.key(), "tour:17:changes:UA:0000000001");
+        assert!(!owed.is_immediate(), "it waits for working hours");
+        assert!(
+            owed.key()
+                .starts_with(&Notice::changes_prefix(TourId(17), &a))
+        );
+        let (t, by_member) = t
+            .add_objective(
+                &a,
+                crate::domain::Side::Member,
+                "Course",
+                now + Duration::minutes(5),
+            )
+            .unwrap();
+        assert_eq!(changes_for(&t, &by_member).unwrap().to, m);
+        let entries = vec![by_manager.clone(), by_member.clone()];
+        assert_eq!(to_tell(&entries, &a, None), vec![&by_manager]);
+        assert_eq!(to_tell(&entries, &m, None), vec![&by_member]);
+        assert!(
+            to_tell(&entries, &a, Some(now + Duration::minutes(1))).is_empty(),
+            "what the proposal message showed is not told again"
+        );
+    }
+
+    #[test]
+    fn a_reassignment_tells_the_member_and_both_managers_but_not_whoever_did_it() {
+        let u = |s: &str| UserId::parse(s).unwrap();
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let t = Tour::propose(
+            TourId(4),
+            &u("UM"),
+            &u("UA"),
+            TourKind::Rotational,
+            Term::Months(12),
+            "x",
+            now,
+        )
+        .unwrap()
+        .0;
+        let (by_admin, e) = t.reassign(&u("UADMIN"), true, &u("UN"), now).unwrap();
+        let told: Vec<String> = for_change(&by_admin, &e).iter().map(Notice::key).collect();
+        assert_eq!(
+            told,
+            vec![
+                "tour:4:reassigned:1:UA",
+                "tour:4:reassigned:1:UM",
+                "tour:4:reassigned:1:UN"
+            ]
+        );
+        let (by_manager, e) = t.reassign(&u("UM"), false, &u("UN"), now).unwrap();
+        let told: Vec<String> = for_change(&by_manager, &e)
+            .iter()
+            .map(|n| n.to.to_string())
+            .collect();
+        assert_eq!(told, vec!["UA", "UN"]);
     }
 }

@@ -33,9 +33,39 @@
 //!   are not rules: real tours vary. A length outside them is allowed, and
 //!   the answer that chose it says so in one line.
 //! - Objectives are numbered from 1 in the order they were added and are never
-//!   renumbered, so "objective 3" means the same thing in every message.
-//! - Objectives can be added or marked done while a tour is proposed or
-//!   active; a declined or withdrawn tour is closed for good.
+//!   renumbered, so "objective 3" means the same thing in every message. A
+//!   removed objective stays as a tombstone ([`Objective::removed_at`]): its
+//!   number is never reused, it is left out of cards, lists and counts, and
+//!   its text stays in history.
+//! - A tour's term sheet changes only while it is open (proposed, active, or
+//!   ending with an exit planned); a declined, withdrawn, completed or left
+//!   tour is closed for good. Every change is a history entry that keeps the
+//!   old text next to the new one.
+//!
+//! Who may do what (the rules of [`super::edits`] and [`super::ending`] too):
+//!
+//! | change | while proposed | while active or ending |
+//! | --- | --- | --- |
+//! | add an objective, mark one done, undo done, edit its text, remove it | either party | either party |
+//! | change the mission | the manager (it is the offer the member answers) | either party (both agreed it) |
+//! | accept, decline | the member | — |
+//! | withdraw | the manager | — |
+//! | extend, complete, plan the exit | — | either party (active only) |
+//! | hand the tour to another manager (`reassign`) | the manager or an admin | the manager or an admin |
+//!
+//! - Admins see every tour and change nothing, except `reassign`: moving a
+//!   tour to a new manager (someone left, a team was reorganised) is the
+//!   people team's job as much as the manager's.
+//! - The successor named in an exit plan sees the tour (card and history)
+//!   while the handover runs (status `Leaving`), read-only, so they know what
+//!   they take over; history entries private to the parties (check-ins, the
+//!   alumni answer) are not shown to them ([`Event::is_for_parties_only`]).
+//!   Lists and the App Home tab show only one's own tours: the successor
+//!   reaches the tour by its number, which the handover message gives.
+//! - The other party hears about edits and objective changes in one gathered
+//!   message an hour after the first of them ([`super::notice`]); answers,
+//!   extensions, completion, exits and reassignments have messages of their
+//!   own, at once.
 
 use super::ending::Exit;
 use super::people::UserId;
@@ -214,6 +244,20 @@ pub struct Objective {
     pub text: String,
     /// When it was marked done; `None` while open.
     pub done_at: Option<DateTime<Utc>>,
+    /// When it was removed (`/tour objective <id> remove <n>`): kept as a
+    /// tombstone so that no later objective takes its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
+}
+
+impl Objective {
+    pub fn is_removed(&self) -> bool {
+        self.removed_at.is_some()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done_at.is_some()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -317,6 +361,11 @@ pub struct Tour {
     /// so the store keys its record without scanning.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub checkins: u32,
+    /// Who managed it before (`/tour reassign`), in the order they first
+    /// did (the manager may be among them again): what was planned for one
+    /// who is no longer a party goes to the manager.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_managers: Vec<UserId>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -384,6 +433,32 @@ pub enum Event {
     },
     ObjectiveDone {
         number: u32,
+    },
+    /// A done objective was opened again ("undo done").
+    ObjectiveReopened {
+        number: u32,
+    },
+    /// An objective's text changed; the old text is kept here.
+    ObjectiveEdited {
+        number: u32,
+        from: String,
+        to: String,
+    },
+    /// An objective was removed (its number is not reused); `text` is what
+    /// it said.
+    ObjectiveRemoved {
+        number: u32,
+        text: String,
+    },
+    /// The mission changed; the old text is kept here.
+    MissionChanged {
+        from: String,
+        to: String,
+    },
+    /// The tour has a new manager (`/tour reassign`).
+    Reassigned {
+        from: UserId,
+        to: UserId,
     },
     Accepted {
         starts_on: NaiveDate,
@@ -458,6 +533,21 @@ pub enum Event {
         objective: u32,
         delivered: super::checkin::Delivered,
     },
+}
+
+impl Event {
+    /// Entries only the two parties (and admins) read: how check-ins went
+    /// and whether the member joins the alumni network. A successor reading
+    /// the history of the tour they take over does not see them.
+    pub fn is_for_parties_only(&self) -> bool {
+        matches!(
+            self,
+            Event::CheckedIn { .. }
+                | Event::CheckinCadence { .. }
+                | Event::PromiseReviewed { .. }
+                | Event::AlumniAnswered { .. }
+        )
+    }
 }
 
 /// Why a rule said no. Each message is written for the person who asked.
@@ -615,6 +705,24 @@ pub enum TourError {
         number: u32,
         objective: u32,
     },
+    #[error(
+        "You can see tour {id} because you take over from {member}, but only its manager and its member can change it."
+    )]
+    ReadOnly { id: TourId, member: String },
+    #[error(
+        "Tour {id} is still a proposal, so its mission is {manager}'s to change: it is the offer you are answering. Decline with a reason, or talk it over."
+    )]
+    MissionIsTheManagers { id: TourId, manager: String },
+    #[error("Objective {number} of tour {id} was removed.")]
+    ObjectiveGone { id: TourId, number: u32 },
+    #[error("Objective {number} of tour {id} isn't done, so there is nothing to undo.")]
+    NotDone { id: TourId, number: u32 },
+    #[error("{0} already says exactly that; nothing changed.")]
+    Unchanged(String),
+    #[error("{manager} is already the manager of tour {id}.")]
+    AlreadyManager { id: TourId, manager: String },
+    #[error("{member} is the member of tour {id}, so they can't also be its manager.")]
+    ManagerIsMember { id: TourId, member: String },
 }
 
 impl TourError {
@@ -636,6 +744,13 @@ impl TourError {
                 | TourError::NextHasFixedDates { .. }
                 | TourError::NextUnderWay { .. }
                 | TourError::NotStartedYet { .. }
+                | TourError::ReadOnly { .. }
+                | TourError::MissionIsTheManagers { .. }
+                | TourError::ObjectiveGone { .. }
+                | TourError::NotDone { .. }
+                | TourError::Unchanged(_)
+                | TourError::AlreadyManager { .. }
+                | TourError::ManagerIsMember { .. }
         )
     }
 }
@@ -751,6 +866,7 @@ impl Tour {
             checkin_every_months: None,
             checkin_from: None,
             checkins: 0,
+            previous_managers: Vec::new(),
         };
         let entry = HistoryEntry {
             at: now,
@@ -779,18 +895,55 @@ impl Tour {
             starts_on: self.starts_on,
             ends_on: self.ends_on,
             mission: self.mission.clone(),
-            objectives_done: self
-                .objectives
-                .iter()
-                .filter(|o| o.done_at.is_some())
-                .count() as u32,
-            objectives_total: self.objectives.len() as u32,
+            objectives_done: self.live_objectives().filter(|(_, o)| o.is_done()).count() as u32,
+            objectives_total: self.live_objectives().count() as u32,
         }
     }
 
-    /// Parties and admins see a tour; nobody else learns it exists.
+    /// Who proposed it: its first manager.
+    pub fn proposed_by(&self) -> &UserId {
+        self.previous_managers.first().unwrap_or(&self.manager)
+    }
+
+    /// The objectives that were not removed, with their numbers (from 1).
+    pub fn live_objectives(&self) -> impl Iterator<Item = (u32, &Objective)> {
+        self.objectives
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !o.is_removed())
+            .map(|(i, o)| (i as u32 + 1, o))
+    }
+
+    /// Parties and admins see a tour, and so does the successor named in
+    /// its exit plan while the handover runs; nobody else learns it exists.
     pub fn visible_to(&self, user: &UserId, is_admin: bool) -> bool {
-        is_admin || self.role_of(user).is_some()
+        is_admin || self.role_of(user).is_some() || self.is_successor(user)
+    }
+
+    /// The successor named in the exit plan, while the member is leaving.
+    pub fn is_successor(&self, user: &UserId) -> bool {
+        self.status == Status::Leaving && self.exit.as_ref().is_some_and(|e| &e.successor == user)
+    }
+
+    /// Sees the tour only as its successor: may read, not change.
+    pub fn is_read_only_for(&self, user: &UserId, is_admin: bool) -> bool {
+        !is_admin && self.role_of(user).is_none() && self.is_successor(user)
+    }
+
+    /// Whether `user` may try to change the tour at all (the rule of each
+    /// change then decides): a stranger learns nothing, a successor is told
+    /// the tour is read-only for them.
+    pub fn check_may_change(&self, user: &UserId, is_admin: bool) -> Result<(), TourError> {
+        if !self.visible_to(user, is_admin) {
+            return Err(TourError::NotFound(self.id));
+        }
+        if self.is_read_only_for(user, is_admin) {
+            return Err(TourError::ReadOnly {
+                id: self.id,
+                member: self.member.mention(),
+            });
+        }
+        Ok(())
     }
 
     /// The member agrees to the term sheet; dates are fixed now. For a
@@ -859,6 +1012,7 @@ impl Tour {
             side,
             text: text.clone(),
             done_at: None,
+            removed_at: None,
         });
         let number = tour.objectives.len() as u32;
         Ok(tour.record(HistoryEntry {
@@ -877,13 +1031,7 @@ impl Tour {
         self.require_party(by, "update objectives of")?;
         self.require_open("changed")?;
         let mut tour = self.clone();
-        let objective = number
-            .checked_sub(1)
-            .and_then(|i| tour.objectives.get_mut(i as usize))
-            .ok_or(TourError::NoSuchObjective {
-                id: self.id,
-                number,
-            })?;
+        let objective = tour.live_objective_mut(number)?;
         if objective.done_at.is_some() {
             return Err(TourError::AlreadyDone {
                 id: self.id,
@@ -896,6 +1044,19 @@ impl Tour {
             by: by.clone(),
             event: Event::ObjectiveDone { number },
         }))
+    }
+
+    /// Objective `number`, if it exists and was not removed.
+    pub(crate) fn live_objective_mut(&mut self, number: u32) -> Result<&mut Objective, TourError> {
+        let id = self.id;
+        match number
+            .checked_sub(1)
+            .and_then(|i| self.objectives.get_mut(i as usize))
+        {
+            None => Err(TourError::NoSuchObjective { id, number }),
+            Some(o) if o.is_removed() => Err(TourError::ObjectiveGone { id, number }),
+            Some(o) => Ok(o),
+        }
     }
 
     pub(crate) fn record(mut self, entry: HistoryEntry) -> (Tour, HistoryEntry) {
@@ -949,7 +1110,7 @@ impl Tour {
         })
     }
 
-    fn require_open(&self, action: &'static str) -> Result<(), TourError> {
+    pub(crate) fn require_open(&self, action: &'static str) -> Result<(), TourError> {
         if self.status.is_open() {
             return Ok(());
         }

@@ -48,7 +48,8 @@
 //!   whole file into memory first (it must be checked before anything is
 //!   written), so it needs a few times the file's size in memory.
 //! - `--person U123`: the tours where they are manager, member or named
-//!   successor (with their whole history — it is the shared record), the
+//!   successor, or were manager before a `reassign` (with their whole
+//!   history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
 //!   Slack info, their dismissals, their own alumni record, the 1:1s they are a party to
 //!   (with the log and agenda they share), the check-ins
@@ -439,7 +440,9 @@ impl Progress<'_> {
 
 /// Whether a record is about `person` (see the module docs).
 fn tour_concerns(tour: &Tour, person: &UserId) -> bool {
-    tour.role_of(person).is_some() || tour.exit.as_ref().is_some_and(|e| &e.successor == person)
+    tour.role_of(person).is_some()
+        || tour.exit.as_ref().is_some_and(|e| &e.successor == person)
+        || tour.previous_managers.contains(person)
 }
 
 impl Store {

@@ -23,6 +23,7 @@
 //!   one value, read in one lookup.
 
 pub mod alumni;
+pub mod changes;
 pub mod checkins;
 pub mod erase;
 pub mod export;
@@ -636,8 +637,10 @@ fn open_tours_of_member_in(
 
 /// Writes a tour, its newest history entry, both parties' summaries, the
 /// reminders the change starts (and removes those it ends) and the messages
-/// it owes people. (The parties of a tour never change, so no stale summary
-/// can remain.)
+/// it owes people, at once or gathered (`changes`). A reassigned tour leaves
+/// its old manager's list, and its planned reminders are addressed to the
+/// new manager (later occurrences, which the time-ordered index cannot find
+/// by tour, are readdressed when they are about to go: see `reminders`).
 fn put_tour(
     tx: &dyn Tx,
     team: &TeamId,
@@ -660,12 +663,30 @@ fn put_tour(
             reminders::unplan_in(tx, &DueReminder::planned(team, tour, occurrence))?;
         }
     }
+    let left: Vec<&UserId> = old
+        .map(|o| [&o.manager, &o.member])
+        .into_iter()
+        .flatten()
+        .filter(|p| tour.role_of(p).is_none())
+        .collect();
+    if !left.is_empty() {
+        // Planned, not yet fired: the same occurrences, for the new parties.
+        for occurrence in after.iter().filter(|o| o.at > entry.at) {
+            if before.contains(occurrence) {
+                reminders::plan_in(tx, &DueReminder::planned(team, tour, occurrence))?;
+            }
+        }
+    }
     for owed in notice::for_change(tour, entry) {
         outbox::enqueue_in(tx, team, &owed, entry.at)?;
     }
-    // Both parties' App Home tabs show the tour: publish them again, for
-    // those who have opened it.
-    for party in [&tour.manager, &tour.member] {
+    changes::owe_in(tx, team, tour, entry)?;
+    // The parties' App Home tabs show the tour (and one who left it no
+    // longer does): publish them again, for those who have opened it.
+    for party in [&tour.manager, &tour.member]
+        .into_iter()
+        .chain(left.iter().copied())
+    {
         let seen = match tx.get(TreeName::Users, &keys::person(team, party))? {
             Some(bytes) => {
                 decode::<outbox::UserCache>(TreeName::Users, &bytes)
@@ -707,6 +728,21 @@ fn put_tour(
             Err(i) => tours.insert(i, summary.clone()),
         }
         tx.insert(TreeName::Parties, &key, &encode_index(&tours))?;
+    }
+    for gone in left {
+        let key = keys::person(team, gone);
+        let Some(bytes) = tx.get(TreeName::Parties, &key)? else {
+            continue;
+        };
+        let mut tours: Vec<TourSummary> =
+            decode_index(TreeName::Parties, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
+        tours.retain(|t| t.id != tour.id);
+        // An empty list is no list: as an import would rebuild it.
+        if tours.is_empty() {
+            tx.remove(TreeName::Parties, &key)?;
+        } else {
+            tx.insert(TreeName::Parties, &key, &encode_index(&tours))?;
+        }
     }
     let number = tour.history_len.saturating_sub(1);
     tx.insert(

@@ -3,8 +3,11 @@
 //!
 //! Entries are planned by `put_tour` (when a change starts a series), by the
 //! delivery of an occurrence ([`Store::check_reminder`] plans the following
-//! one) and by snoozes. Each entry carries whom it is for (a tour's parties
-//! never change), so **firing reads no tour**.
+//! one) and by snoozes. Each entry carries whom it is for, so **firing reads
+//! no tour**. A tour's manager can change (`/tour reassign`): the entries
+//! its change finds are readdressed then, and any other is readdressed when
+//! it is about to go (a manager who handed the tour over is no longer a
+//! recipient; the new manager is, once).
 //!
 //! An occurrence goes to the outbox in two steps, each one atomic:
 //! 1. **Firing** (the scheduler's tick): the due entry moves, bytes as they
@@ -161,8 +164,21 @@ fn recipients_in(
     if !valid {
         return Ok(None);
     }
-    let mut kept = Vec::with_capacity(due.recipients.len());
+    let mut kept: Vec<UserId> = Vec::with_capacity(due.recipients.len());
     for to in &due.recipients {
+        // Fixed when planned: a manager who handed the tour over
+        // (`reassign`) is no longer reminded; the new one is instead.
+        let to = if tour.previous_managers.contains(to)
+            && tour.role_of(to).is_none()
+            && due.series.recipients(&tour).contains(&tour.manager)
+        {
+            &tour.manager
+        } else {
+            to
+        };
+        if kept.contains(to) {
+            continue;
+        }
         if tx
             .get(
                 TreeName::Dismissed,
@@ -174,6 +190,22 @@ fn recipients_in(
         }
     }
     Ok(Some((tour, kept)))
+}
+
+/// Owes `notice` to `to` instead of its recipient, as of `planned` (so a
+/// reminder is checked against the same occurrence when it goes).
+fn readdress_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    notice: &Notice,
+    to: &UserId,
+    planned: DateTime<Utc>,
+) -> Result<(), TxFail> {
+    let readdressed = Notice {
+        to: to.clone(),
+        ..notice.clone()
+    };
+    outbox::enqueue_in(tx, team, &readdressed, planned).map(|_| ())
 }
 
 /// How many fired occurrences one fan-out transaction takes.
@@ -347,11 +379,14 @@ impl Store {
         .map(|r| r.unwrap_or_default())
     }
 
-    /// Whether the reminder `notice` (planned for `planned`) is still owed
-    /// to its recipient at `now`. The first time an occurrence is found
-    /// owed, the following one of its series is planned — after `now`, so a
-    /// weekly or yearly series that missed occurrences during an outage
-    /// resumes with one message, not one per missed week.
+    /// Whether the message `notice` (a reminder planned for `planned`) is
+    /// still owed to its recipient at `now`. The first time an occurrence is
+    /// found owed, the following one of its series is planned — after
+    /// `now`, so a weekly or yearly series that missed occurrences during an
+    /// outage resumes with one message, not one per missed week. A reminder
+    /// or check-in summary meant for a manager who handed the tour over is
+    /// owed to the new manager instead; a change message is owed while it
+    /// has something to tell (`changes`). Other messages are always owed.
     pub fn check_reminder(
         &self,
         team: &TeamId,
@@ -359,8 +394,15 @@ impl Store {
         planned: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let NoticeKind::Reminder { series, round, .. } = &notice.kind else {
-            return Ok(true);
+        let (series, round) = match &notice.kind {
+            NoticeKind::Reminder { series, round, .. } => (series, round),
+            NoticeKind::Changes { .. } => {
+                return Ok(self.changes_to_tell(team, notice)?.is_some());
+            }
+            NoticeKind::CheckedIn { .. } => {
+                return self.readdress_in_role(team, notice, planned);
+            }
+            _ => return Ok(true),
         };
         if let Series::KeepInTouch(..) = series {
             let policy = self.policy.clone();
@@ -407,9 +449,40 @@ impl Store {
                     plan_in(tx, &DueReminder::planned(team, &tour, &next))?;
                 }
             }
-            Ok(Ok(!reached.is_empty()))
+            if reached.contains(&notice.to) {
+                return Ok(Ok(true));
+            }
+            // Meant for a manager who handed the tour over: owed to the new
+            // one instead (once: its key names them), not to them.
+            for to in reached {
+                readdress_in(tx, team, notice, &to, planned)?;
+            }
+            Ok(Ok(false))
         })
         .map(|r| r.unwrap_or_default())
+    }
+
+    /// A message that asks a tour's manager something (a check-in's
+    /// summary, with the company's side to answer) goes to whoever is the
+    /// manager when it is sent: one owed to a manager who handed the tour
+    /// over is owed to the new one instead.
+    fn readdress_in_role(
+        &self,
+        team: &TeamId,
+        notice: &Notice,
+        planned: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.run(false, |tx| {
+            let Some(tour) = super::read_tour_in(tx, team, notice.tour)? else {
+                return Ok(Ok::<_, ()>(true));
+            };
+            if !tour.previous_managers.contains(&notice.to) || tour.role_of(&notice.to).is_some() {
+                return Ok(Ok(true));
+            }
+            readdress_in(tx, team, notice, &tour.manager, planned)?;
+            Ok(Ok(false))
+        })
+        .map(|r| r.unwrap_or(true))
     }
 
     /// Whom `due` would reach if it were sent now (empty: it would be

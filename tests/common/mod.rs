@@ -462,3 +462,54 @@ impl Reply {
         self
     }
 }
+
+impl Bot {
+    /// Presses the button `action_id` of a slash command's private answer
+    /// as `user`, with a `response_url` on `slack` (as Slack sends one of its
+    /// hooks with every press); returns the HTTP status.
+    pub async fn press_on_reply(
+        &self,
+        slack: &FakeSlack,
+        user: &str,
+        reply: &Reply,
+        action_id: &str,
+    ) -> u16 {
+        let (block_id, value) = find_action(&reply.0["blocks"], action_id)
+            .unwrap_or_else(|| panic!("no {action_id} in {}", reply.0));
+        let payload = serde_json::json!({
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "alliance-test"},
+            "user": {"id": user, "username": "someone", "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": "1234.5678.abcdef",
+            // The fake routes one path segment after its base.
+            "response_url": format!("{}respond", slack.base_url),
+            "container": {"type": "message", "message_ts": "1795000000.000100",
+                          "channel_id": "D0CHANNEL", "is_ephemeral": true},
+            "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
+                         "value": value,
+                         "action_ts": format!("{}.{:06}", self.now().timestamp(), rand_suffix())}],
+        });
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.post_signed(body.as_bytes(), FORM)
+            .await
+            .status()
+            .as_u16()
+    }
+}
+
+/// The first `n` answers posted to a `response_url` (they follow the HTTP
+/// answer on their own task), waiting up to ten seconds for them.
+pub async fn responses(slack: &FakeSlack, n: usize) -> Vec<fake_slack::Call> {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let calls = slack.calls_to("respond");
+            if calls.len() >= n {
+                return calls;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("fewer than {n} answers through the response_url"))
+}

@@ -237,6 +237,56 @@ fn accepted_inputs() {
                 note: Some("About <next year>".into()),
             },
         ),
+        (
+            "mission #9 \"Own support &amp; on-call\"",
+            TourCommand::Mission {
+                tour: TourId(9),
+                text: "Own support & on-call".into(),
+            },
+        ),
+        (
+            "objective 9 edit #2 Ship the ledger by Q4",
+            TourCommand::ObjectiveEdit {
+                tour: TourId(9),
+                number: 2,
+                text: "Ship the ledger by Q4".into(),
+            },
+        ),
+        (
+            "objective 9 remove 2",
+            TourCommand::ObjectiveRemove {
+                tour: TourId(9),
+                number: 2,
+            },
+        ),
+        (
+            "objective 9 delete 2",
+            TourCommand::ObjectiveRemove {
+                tour: TourId(9),
+                number: 2,
+            },
+        ),
+        (
+            "objective 9 undo 3",
+            TourCommand::ObjectiveUndo {
+                tour: TourId(9),
+                number: 3,
+            },
+        ),
+        (
+            "objectives 9 REOPEN #3",
+            TourCommand::ObjectiveUndo {
+                tour: TourId(9),
+                number: 3,
+            },
+        ),
+        (
+            "reassign 9 <@U5|nia>",
+            TourCommand::Reassign {
+                tour: TourId(9),
+                manager: u("U5"),
+            },
+        ),
         ("forget-me", TourCommand::ForgetMe { other: None }),
         (
             "FORGET-ME <@U7|bo>",
@@ -424,7 +474,43 @@ fn rejected_inputs() {
             "isn't a tour number",
             USAGE_OBJECTIVE,
         ),
-        ("objective 1 remove 2", "`add` or `done`", USAGE_OBJECTIVE),
+        (
+            "objective 1 rename 2",
+            "`add`, `done`, `undo`",
+            USAGE_OBJECTIVE,
+        ),
+        (
+            "objective 1 remove",
+            "Which objective should go",
+            USAGE_OBJECTIVE,
+        ),
+        ("objective 1 undo x", "Which objective", USAGE_OBJECTIVE),
+        (
+            "objective 1 remove 2 3",
+            "didn't expect `3`",
+            USAGE_OBJECTIVE,
+        ),
+        (
+            "objective 1 edit 2",
+            "What should the objective say",
+            USAGE_OBJECTIVE,
+        ),
+        (
+            "objective 1 edit Ship it",
+            "Which objective",
+            USAGE_OBJECTIVE,
+        ),
+        ("mission", "Which tour", USAGE_MISSION),
+        ("mission 1", "new mission", USAGE_MISSION),
+        ("mission 1 \"\"", "new mission", USAGE_MISSION),
+        ("reassign 1", "new manager", USAGE_REASSIGN),
+        (
+            "reassign 1 @nia",
+            "plain text, not a mention",
+            USAGE_REASSIGN,
+        ),
+        ("reassign 1 <@U5> <@U6>", "didn't expect", USAGE_REASSIGN),
+        ("reassign <@U5>", "isn't a tour number", USAGE_REASSIGN),
         (
             "objective 1 add boss Do it",
             "isn't a side",
