@@ -508,3 +508,103 @@ async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     help.assert_well_formed();
     assert!(help.contains("/1on1 agenda @person"), "{}", help.text());
 }
+
+#[tokio::test]
+async fn a_1on1_logged_early_is_done_and_the_next_one_is_the_one_after() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tuesday at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    settle(&bot, monday_noon_ny()).await;
+    // Tuesday 2 June's is held and logged the day after.
+    let bot = restart_at(bot, &slack, at(2026, 6, 3, 15, 0)).await;
+    assert!(
+        bot.command(MANAGER, "/1on1", "done <@UMEMBER>")
+            .await
+            .contains("Tuesday 2026-06-02")
+    );
+    // Friday 5 June: the agenda of Tuesday 9 June's falls due, and waits
+    // for each one's morning.
+    settle(&bot, at(2026, 6, 5, 14, 0)).await;
+    let before = reminders(&slack).len();
+
+    // Monday 8 June: they meet a day early, and the manager logs it.
+    let bot = restart_at(bot, &slack, at(2026, 6, 8, 16, 0)).await;
+    let done = bot.command(MANAGER, "/1on1", "done <@UMEMBER>").await;
+    done.assert_well_formed();
+    assert!(
+        done.contains("Tuesday 2026-06-09 at 10:00 (America/New_York) as *held*")
+            && done.contains("The next one is Tuesday 2026-06-16"),
+        "{}",
+        done.text()
+    );
+    // Skip now means the one after it, and says so.
+    let skip = bot.command(MANAGER, "/1on1", "skip <@UMEMBER>").await;
+    skip.assert_well_formed();
+    assert!(
+        skip.contains("Tuesday 2026-06-16 at 10:00 (America/New_York) as *skipped*")
+            && skip.contains("Tuesday 2026-06-09 at 10:00 (America/New_York) is logged already")
+            && skip.contains("The next one is Tuesday 2026-06-23"),
+        "{}",
+        skip.text()
+    );
+    let listed = bot.command(MANAGER, "/1on1", "list").await;
+    assert!(
+        listed.contains("Next: Tuesday 2026-06-23"),
+        "{}",
+        listed.text()
+    );
+    let agenda = bot.command(MEMBER, "/1on1", "agenda <@UMANAGER>").await;
+    assert!(
+        agenda.contains("Tuesday 2026-06-23"),
+        "the agenda is the next one's: {}",
+        agenda.text()
+    );
+    assert_eq!(
+        one_on_one(&bot)
+            .meetings
+            .iter()
+            .map(|m| (m.slot.to_rfc3339(), m.outcome))
+            .collect::<Vec<_>>(),
+        [
+            ("2026-06-02T14:00:00+00:00".to_string(), Outcome::Held),
+            ("2026-06-09T14:00:00+00:00".to_string(), Outcome::Held),
+            ("2026-06-16T14:00:00+00:00".to_string(), Outcome::Skipped),
+        ]
+    );
+
+    // Nothing more about the two logged ones; the next one's come.
+    for (d, h) in [
+        (9, 0),
+        (9, 13),
+        (9, 15),
+        (12, 14),
+        (16, 0),
+        (16, 13),
+        (16, 15),
+    ] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    let about_logged: Vec<_> = reminders(&slack)
+        .into_iter()
+        .skip(before)
+        .filter(|(_, k)| k.contains("2026-06-09T") || k.contains("2026-06-16T"))
+        .collect();
+    assert!(about_logged.is_empty(), "{about_logged:?}");
+    for (d, h) in [(19, 14), (23, 0), (23, 13), (23, 15)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    let slot = "2026-06-23T14:00:00Z";
+    for key in [
+        format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMEMBER"),
+        format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMANAGER"),
+        format!("tour:0:1on1:UMANAGER:UMEMBER:happened:{slot}:UMANAGER"),
+    ] {
+        posted_with_key(&slack, &key);
+    }
+}

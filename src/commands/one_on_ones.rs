@@ -263,8 +263,8 @@ pub(super) fn handle(
                 escape(text.trim())
             ))
             .context(format!(
-                "{} open item(s). Both of you see them on the morning of the 1:1; a 1:1 logged as held closes them.",
-                o.open_items().count()
+                "{} now. You both see the agenda on the morning of the 1:1; logging the 1:1 as held closes its items.",
+                agenda_items(o.open_items().count(), "open ")
             )))
         }
     }
@@ -314,9 +314,21 @@ fn log(
     if meeting.notes.is_some() {
         text.push_str(", with your notes");
     }
+    // Logging ahead passed over a 1:1 logged before: say which.
+    if let Some(nearest) = o.scheduled_after(tz, now)
+        && nearest < meeting.slot
+    {
+        text.push_str(&format!(
+            " (the one of {} is logged already)",
+            describe_slot(nearest, tz)
+        ));
+    }
     text.push('.');
     if closed > 0 {
-        text.push_str(&format!(" {closed} agenda item(s) discussed and closed."));
+        text.push_str(&format!(
+            " {} discussed and closed.",
+            agenda_items(closed, "")
+        ));
     }
     if let Some(next) = o.next_slot(tz, now) {
         text.push_str(&format!(" The next one is {}.", describe_slot(next, tz)));
@@ -367,10 +379,15 @@ fn row(o: &OneOnOne, me: &UserId, tz: Tz, now: DateTime<Utc>) -> String {
         None => out.push_str(" · none held yet"),
     }
     out.push_str(&format!(
-        " · {} open agenda item(s)",
-        o.open_items().count()
+        " · {}",
+        agenda_items(o.open_items().count(), "open ")
     ));
     out
+}
+
+/// "1 open agenda item", "2 open agenda items".
+fn agenda_items(n: usize, open: &str) -> String {
+    format!("{n} {open}agenda item{}", if n == 1 { "" } else { "s" })
 }
 
 /// The active tour between the two, newest first: the one the 1:1 talks about.

@@ -36,8 +36,12 @@
 //!     moved 1:1s do not reset the clock: the point is to talk.
 //! - **Logging.** Only the manager logs. `done`/`skip` without a date log
 //!   the latest slot that has begun, if it is not logged yet, else the next
-//!   one (a 1:1 held or cancelled early); the buttons log the slot they
-//!   ask about. A held 1:1 closes the agenda items open at that moment.
+//!   one not logged yet (a 1:1 held or cancelled early; typed again, the
+//!   one after: a holiday is skipped a week at a time); the buttons log the
+//!   slot they ask about. A held 1:1 closes the agenda items open at that
+//!   moment. A slot logged early is done with: the "next one" shown
+//!   everywhere ([`OneOnOne::next_slot`]) is the first slot not logged, and
+//!   nothing more is owed about the logged one.
 //! - **Stopping** keeps the record (its log and agenda come back if the
 //!   manager sets the 1:1 up again) and owes nothing more. Either party
 //!   may stop it: nobody should be stuck with reminders they did not ask for.
@@ -495,14 +499,22 @@ impl OneOnOne {
             .max_by_key(|m| m.slot.min(m.at))
     }
 
-    /// The next slot after `now` in `tz`, logged or not.
+    /// The next 1:1 to happen after `now` in `tz`: the first slot after
+    /// it that is not logged yet (one logged early, held or cancelled, is
+    /// done with).
     pub fn next_slot(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let n = self.schedule.next_after(now, tz)?;
-        self.schedule.slot(n, tz)
+        self.unlogged_slot_after(now, tz)
+    }
+
+    /// The first slot after `now` in `tz`, logged or not: where
+    /// [`OneOnOne::next_slot`] would be had nothing been logged early.
+    pub fn scheduled_after(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.schedule.slot(self.schedule.next_after(now, tz)?, tz)
     }
 
     /// Which slot `done`/`skip` without a date log: the latest that has
-    /// begun if it is not logged yet, else the next unlogged one.
+    /// begun if it is not logged yet, else the next one not logged yet
+    /// (logging ahead, one slot at a time: a 1:1 held early, or a holiday).
     pub fn slot_to_log(&self, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, OneOnOneError> {
         let next = self
             .schedule
@@ -513,11 +525,7 @@ impl OneOnOne {
         {
             return Ok(last);
         }
-        let next = self.schedule.slot(next, tz).ok_or(OneOnOneError::NoDate)?;
-        match self.logged(next) {
-            None => Ok(next),
-            Some(_) => Err(OneOnOneError::AlreadyLogged(describe_slot(next, tz))),
-        }
+        self.next_slot(tz, now).ok_or(OneOnOneError::NoDate)
     }
 
     /// Logs what came of a 1:1: `slot` if given (a button names it), else
@@ -1235,12 +1243,9 @@ mod tests {
         let (o, _) = o
             .log(&u("UM"), Outcome::Skipped, None, None, ny, wed)
             .unwrap();
-        assert_eq!(
-            o.slot_to_log(ny, wed),
-            Err(OneOnOneError::AlreadyLogged(
-                "Tuesday 2026-06-09 at 10:00 (America/New_York)".into()
-            ))
-        );
+        // Both logged: the first one not logged yet (a holiday skipped ahead).
+        let third = utc("2026-06-16T14:00:00Z");
+        assert_eq!(o.slot_to_log(ny, wed), Ok(third));
         // The member may not log; a stranger does not learn it exists.
         assert_eq!(
             o.log(&u("UA"), Outcome::Held, None, None, ny, wed)
@@ -1269,6 +1274,45 @@ mod tests {
             .unwrap_err(),
             OneOnOneError::NotASlot
         );
+    }
+
+    #[test]
+    fn a_1on1_logged_early_counts_for_its_slot_and_the_next_is_the_one_after() {
+        let ny = America::New_York;
+        let o = one(Cadence::Weekly, "2026-06-01T16:00:00Z");
+        let (first, second, third) = (
+            utc("2026-06-02T14:00:00Z"),
+            utc("2026-06-09T14:00:00Z"),
+            utc("2026-06-16T14:00:00Z"),
+        );
+        let wed = utc("2026-06-03T15:00:00Z");
+        let (o, _) = o.log(&u("UM"), Outcome::Held, None, None, ny, wed).unwrap();
+        // Monday 8 June: they meet a day early.
+        let monday = utc("2026-06-08T16:00:00Z");
+        assert_eq!(o.next_slot(ny, monday), Some(second));
+        let (o, early) = o
+            .log(&u("UM"), Outcome::Held, None, None, ny, monday)
+            .unwrap();
+        assert_eq!(early.slot, second);
+        assert_eq!(o.next_slot(ny, monday), Some(third), "not the logged one");
+        assert_eq!(o.slot_to_log(ny, monday), Ok(third));
+        // Once its time has come too, the logged one is passed over.
+        let during = second + Duration::minutes(30);
+        assert_eq!(o.next_slot(ny, during), Some(third));
+        assert_eq!(o.slot_to_log(ny, during), Ok(third));
+        // Its reminders are not owed; the next one's are planned.
+        for step in [Step::Agenda, Step::Happened] {
+            assert_eq!(o.due_at(step, second, ny), None, "{step:?}");
+        }
+        let plan = o.plan(ny, monday);
+        assert_eq!(
+            plan.iter()
+                .filter(|d| d.step != Step::Overdue)
+                .map(|d| (d.step, d.slot))
+                .collect::<Vec<_>>(),
+            [(Step::Agenda, third), (Step::Happened, third)]
+        );
+        assert_eq!(o.meetings.first().map(|m| m.slot), Some(first));
     }
 
     #[test]
