@@ -608,3 +608,66 @@ async fn a_1on1_logged_early_is_done_and_the_next_one_is_the_one_after() {
         posted_with_key(&slack, &key);
     }
 }
+
+#[tokio::test]
+async fn the_agenda_holds_every_tour_running_between_the_two() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    // A second tour between them, and one of the member's with someone else.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Run the on-call rotation",
+    )
+    .await
+    .assert_well_formed();
+    assert!(bot.tour(MEMBER, "accept 2").await.contains("You accepted"));
+    bot.tour(
+        STRANGER,
+        "propose <@UMEMBER> rotational 1y Mentor the interns",
+    )
+    .await
+    .assert_well_formed();
+    assert!(bot.tour(MEMBER, "accept 3").await.contains("You accepted"));
+    // The member sets the 1:1 up: it is theirs to run, the tours are still
+    // between the two of them.
+    bot.command(
+        MEMBER,
+        "/1on1",
+        "<@UMANAGER> every week on tuesday at 10:00",
+    )
+    .await
+    .assert_well_formed();
+    for (user, other) in [(MEMBER, "<@UMANAGER>"), (MANAGER, "<@UMEMBER>")] {
+        let agenda = bot.command(user, "/1on1", &format!("agenda {other}")).await;
+        agenda.assert_well_formed();
+        let text = agenda.text();
+        assert!(
+            text.contains("Lead the payments rewrite")
+                && text.contains("Run the on-call rotation")
+                && text.contains("Ship the new ledger"),
+            "{user}: {text}"
+        );
+        assert!(
+            !text.contains("No tour of duty") && !text.contains("Mentor the interns"),
+            "{user}: {text}"
+        );
+    }
+    // The morning agenda, too.
+    settle(&bot, monday_noon_ny()).await;
+    settle(&bot, at(2026, 6, 2, 0, 0)).await;
+    let sent: Vec<_> = slack
+        .posted()
+        .into_iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("tour:0:1on1:UMEMBER:UMANAGER:agenda:"))
+        })
+        .collect();
+    assert!(!sent.is_empty(), "{:?}", reminders(&slack));
+    let blocks = sent[0].blocks.to_string();
+    assert!(
+        blocks.contains("Lead the payments rewrite") && blocks.contains("Run the on-call rotation"),
+        "{blocks}"
+    );
+}

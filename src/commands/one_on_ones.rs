@@ -18,11 +18,13 @@
 //! - `stop` keeps the record: set up again, the 1:1 resumes with its log
 //!   and open agenda. A stopped 1:1 is not listed.
 //! - The agenda, in the DM on the morning of each 1:1 and in
-//!   `/1on1 agenda @person`: the active tour between the two (its
-//!   mission, objectives of both sides with their state), the last
-//!   check-in's blockers and support asks, or its notes
-//!   ([`last_checkin`]), the open items either of them added, and the
-//!   last 1:1 held with its notes.
+//!   `/1on1 agenda @person`: every tour running between the two (active,
+//!   or ending with an exit planned; newest first, whichever of them is
+//!   the tour's manager — the 1:1's manager is whoever typed it first),
+//!   each with its mission, objectives of both sides with their state,
+//!   and its last check-in's blockers and support asks, or its notes
+//!   ([`last_checkin`]); then the open items either of them added, and
+//!   the last 1:1 held with its notes.
 //! - The agenda carries no buttons: it is about one morning, and snoozing it
 //!   would bring it after its 1:1. "Did it happen?" and the overdue nudge
 //!   carry Snooze 1 week / Snooze until…; Done asks for optional notes in a
@@ -53,6 +55,9 @@ pub const MOVED: &str = "oneonone.moved";
 /// value, then the clicked message's channel and ts, a line each.
 pub const NOTES_VIEW: &str = "oneonone.notes";
 const BLOCK_NOTES: &str = "notes";
+/// The most running tours an agenda shows (newest first): a pair rarely has
+/// more than two (one ending, the next begun), and a message has 50 blocks.
+const AGENDA_TOURS: usize = 5;
 const ACTION_NOTES: &str = "notes.text";
 
 pub(super) fn handle_text(
@@ -390,17 +395,25 @@ fn agenda_items(n: usize, open: &str) -> String {
     format!("{n} {open}agenda item{}", if n == 1 { "" } else { "s" })
 }
 
-/// The active tour between the two, newest first: the one the 1:1 talks about.
-fn active_tour(store: &Store, team: &TeamId, o: &OneOnOne) -> Result<Option<Tour>, StoreError> {
-    let found = store.tours_of(team, &o.member)?.into_iter().find(|t| {
-        t.manager == o.manager
-            && t.member == o.member
-            && matches!(t.status, Status::Active | Status::Leaving)
-    });
-    match found {
-        Some(t) => store.tour(team, t.id),
-        None => Ok(None),
+/// The tours running between the two (active, or ending with an exit
+/// planned), newest first, at most [`AGENDA_TOURS`]: what the 1:1 talks
+/// about. Either of them may be a tour's manager: the 1:1 was set up by
+/// whoever typed it first.
+fn running_tours(store: &Store, team: &TeamId, o: &OneOnOne) -> Result<Vec<Tour>, StoreError> {
+    let mut tours = Vec::new();
+    for t in store.tours_of(team, &o.member)? {
+        let between = t.role_of(&o.manager).is_some() && t.role_of(&o.member).is_some();
+        if !between || !matches!(t.status, Status::Active | Status::Leaving) {
+            continue;
+        }
+        if tours.len() == AGENDA_TOURS {
+            break;
+        }
+        if let Some(tour) = store.tour(team, t.id)? {
+            tours.push(tour);
+        }
     }
+    Ok(tours)
 }
 
 /// What the last check-in of a tour raised, for the agenda.
@@ -462,18 +475,15 @@ fn agenda(
         None => format!("The agenda of your 1:1 with {}.", other.mention()),
     };
     let mut message = Message::new(headline.clone()).section(headline);
-    let tour = active_tour(store, team, o)?;
-    match &tour {
-        Some(tour) => {
-            message = message.section(tour_part(tour));
-            if let Some(asks) = last_checkin(store, team, tour)? {
-                message = message.section(checkin_part(&asks));
-            }
-        }
-        None => {
-            message = message.context(
-                "No tour of duty between you is running: `/tour propose` writes one down.",
-            );
+    let tours = running_tours(store, team, o)?;
+    if tours.is_empty() {
+        message = message
+            .context("No tour of duty between you is running: `/tour propose` writes one down.");
+    }
+    for tour in &tours {
+        message = message.section(tour_part(tour));
+        if let Some(asks) = last_checkin(store, team, tour)? {
+            message = message.section(checkin_part(&asks));
         }
     }
     let items: Vec<String> = o
