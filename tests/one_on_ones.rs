@@ -509,6 +509,17 @@ async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     assert!(help.contains("/1on1 agenda @person"), "{}", help.text());
 }
 
+/// The 1:1 stored the other way round: `MEMBER` its manager.
+fn reversed(bot: &Bot) -> Option<OneOnOne> {
+    bot.store
+        .one_on_one(
+            &TeamId::parse(TEAM).unwrap(),
+            &UserId::parse(MEMBER).unwrap(),
+            &UserId::parse(MANAGER).unwrap(),
+        )
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_1on1_logged_early_is_done_and_the_next_one_is_the_one_after() {
     let slack = FakeSlack::start().await;
@@ -670,4 +681,166 @@ async fn the_agenda_holds_every_tour_running_between_the_two() {
         blocks.contains("Lead the payments rewrite") && blocks.contains("Run the on-call rotation"),
         "{blocks}"
     );
+}
+
+#[tokio::test]
+async fn one_1on1_per_pair_and_the_member_is_told_whose_it_is() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let now = monday_noon_ny();
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tuesday at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    drain(&bot, now).await;
+    let before = one_on_one(&bot);
+    let posted = slack.posted().len();
+
+    // The member, the other way round: a plain answer, nothing written.
+    let reply = bot
+        .command(MEMBER, "/1on1", "<@UMANAGER> every week on friday at 11:00")
+        .await;
+    reply.assert_well_formed();
+    let text = reply.text();
+    assert!(
+        text.contains("You have a 1:1 with <@UMANAGER> already")
+            && text.contains("every week on Tuesday at 10:00 (America/New_York)")
+            && text.contains("<@UMANAGER> manages it")
+            && text.contains("only they can change"),
+        "{text}"
+    );
+    assert!(!text.contains("Usage:"), "a refusal, not a mistake: {text}");
+    assert_eq!(reversed(&bot), None, "no second 1:1");
+    assert_eq!(one_on_one(&bot), before, "nothing changed");
+    drain(&bot, now).await;
+    assert_eq!(slack.posted().len(), posted, "nobody was told anything");
+    let listed = bot.command(MEMBER, "/1on1", "list").await;
+    assert_eq!(
+        listed.text().matches("*With <@UMANAGER>*").count(),
+        1,
+        "{}",
+        listed.text()
+    );
+
+    // The manager typing it again changes it, as before.
+    let changed = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every 2 weeks on thursday at 09:00",
+        )
+        .await;
+    assert!(
+        changed.contains("every 2 weeks on Thursday at 09:00"),
+        "{}",
+        changed.text()
+    );
+
+    // Once it is stopped, the member may set one up: the same 1:1, its
+    // log and agenda kept, with the member as its manager.
+    bot.command(MEMBER, "/1on1", "agenda <@UMANAGER> add Conference budget")
+        .await
+        .assert_well_formed();
+    bot.command(MANAGER, "/1on1", "stop <@UMEMBER>")
+        .await
+        .assert_well_formed();
+    let mine = bot
+        .command(MEMBER, "/1on1", "<@UMANAGER> every week on friday at 11:00")
+        .await;
+    mine.assert_well_formed();
+    assert!(
+        mine.contains("Your 1:1 with <@UMANAGER>: every week on Friday at 11:00"),
+        "{}",
+        mine.text()
+    );
+    let moved = reversed(&bot).expect("the member's now");
+    assert!(moved.is_active());
+    assert_eq!(moved.open_items().count(), 1, "its agenda came along");
+    assert!(
+        bot.store
+            .one_on_one(
+                &TeamId::parse(TEAM).unwrap(),
+                &UserId::parse(MANAGER).unwrap(),
+                &UserId::parse(MEMBER).unwrap(),
+            )
+            .unwrap()
+            .is_none(),
+        "one record per pair"
+    );
+    // And now it is the manager who is told whose it is.
+    let theirs = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on tuesday at 10:00",
+        )
+        .await;
+    assert!(
+        theirs.contains("<@UMEMBER> manages it") && !theirs.contains("Usage:"),
+        "{}",
+        theirs.text()
+    );
+}
+
+#[tokio::test]
+async fn a_zone_given_with_tz_stays_until_tz_slack() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let now = monday_noon_ny();
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tuesday at 10:00 tz Europe/Berlin",
+    )
+    .await
+    .assert_well_formed();
+    // Typed again without it: the zone stays, and the answer says so.
+    let again = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on wednesday at 11:00",
+        )
+        .await;
+    again.assert_well_formed();
+    assert!(
+        again.contains("every week on Wednesday at 11:00 (Europe/Berlin)")
+            && again.contains("tz slack"),
+        "{}",
+        again.text()
+    );
+    let o = one_on_one(&bot);
+    assert_eq!(
+        (o.schedule.tz.as_str(), o.schedule.follows_slack),
+        ("Europe/Berlin", false)
+    );
+    drain(&bot, now).await;
+    let told = slack
+        .posted()
+        .into_iter()
+        .rfind(|m| m.channel == "DUMEMBER" && m.text.contains("changed a 1:1 with you"))
+        .expect("the member is told");
+    assert!(told.text.contains("(Europe/Berlin)"), "{}", told.text);
+
+    // `tz slack` lets it follow the manager's Slack zone again.
+    let follow = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on wednesday at 11:00 tz slack",
+        )
+        .await;
+    follow.assert_well_formed();
+    assert!(follow.contains("follows it"), "{}", follow.text());
+    assert!(one_on_one(&bot).schedule.follows_slack);
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on wednesday at 11:00 tz Mars/Base",
+    )
+    .await
+    .assert_problem("Area/City|slack");
 }

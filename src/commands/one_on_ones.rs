@@ -6,7 +6,10 @@
 //! Who may do what (decisions where the product text is silent):
 //! - Anyone may set up a 1:1 with someone else and is its manager; setting
 //!   it up again changes its day, time or cadence. The member is told at
-//!   once, by DM, each time.
+//!   once, by DM, each time. One 1:1 per pair: while it runs, the member's
+//!   attempt the other way round gets a plain private answer naming it and
+//!   its manager (a refusal, not a mistake: no usage line); once stopped,
+//!   either may set it up and manage it, with its log and agenda.
 //! - A 1:1 is its two parties' only: `list` shows your own, and `agenda`,
 //!   `stop`, `done`, `skip` need you to be a party. Admins see none of it
 //!   in Slack (1:1 notes are between two people; `alliance export` holds
@@ -36,7 +39,7 @@ use super::parse::{self, OneOnOneCommand, Usage};
 use super::{Engine, Failure, Request, render};
 use crate::domain::hours::parse_tz;
 use crate::domain::notice::{Notice, NoticeKind};
-use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, Step, describe_slot};
+use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, SetUp, Step, describe_slot};
 use crate::domain::schedule::Series;
 use crate::domain::{Side, Status, TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
@@ -110,25 +113,27 @@ pub(super) fn handle(
             time,
             tz,
         } => {
-            let slack_tz = store.user(team, me)?.tz.as_deref().and_then(parse_tz);
-            let (zone, follows_slack) = match tz {
-                Some(tz) => (tz, false),
-                None => (slack_tz.unwrap_or(engine.default_tz()), true),
+            let cached = store.user(team, me)?.tz;
+            let slack_tz = cached.as_deref().and_then(parse_tz);
+            let wanted = SetUp {
+                cadence,
+                weekday,
+                time,
+                zone: tz,
             };
             let o = store
-                .change_one_on_one(team, me, &member, now, |old| {
+                .set_up_one_on_one(team, me, &member, now, |old, reversed| {
                     let changed = old.is_some_and(|(o, _)| o.is_active());
                     let o = OneOnOne::set_up(
                         old.map(|(o, _)| o),
+                        reversed,
                         me,
                         &member,
-                        cadence,
-                        weekday,
-                        time,
-                        zone,
-                        follows_slack,
+                        &wanted,
+                        slack_tz.unwrap_or(engine.default_tz()),
                         now,
                     )?;
+                    let zone = o.schedule.zone(cached.as_deref());
                     let next = o.next_slot(zone, now).ok_or(OneOnOneError::NoDate)?;
                     let text = format!(
                         "{} {} a 1:1 with you: {}. The next one is {}. On the morning of each, you both get its agenda: the objectives of your tour and what either of you added with `/1on1 agenda {} add &lt;text&gt;`.",
@@ -148,16 +153,27 @@ pub(super) fn handle(
                     };
                     Ok((o, vec![notice]))
                 })?
-                .map_err(refusal(parse::USAGE_1ON1_SET))?;
+                .map_err(|e| match e {
+                    // Well formed, and refused: a plain answer.
+                    OneOnOneError::TheirsToChange { .. } => {
+                        Failure::User(Message::text(e.to_string()))
+                    }
+                    e => refusal(parse::USAGE_1ON1_SET)(e),
+                })?;
+            let zone = o.schedule.zone(cached.as_deref());
             let next = o.next_slot(zone, now);
-            let zone_note = match (tz, slack_tz) {
-                (Some(tz), _) => format!("In {}, as you said: it stays there.", tz.name()),
-                (None, Some(tz)) => format!(
-                    "In your Slack time zone, {}: the 1:1 follows it. Add `tz Area/City` to fix another.",
-                    tz.name()
+            let zone_note = match (o.schedule.follows_slack, tz, slack_tz) {
+                (false, Some(_), _) => format!("In {}, as you said: it stays there.", zone.name()),
+                (false, _, _) => format!(
+                    "In {}, the time zone you gave it before: it stays there. Add `tz slack` to make the 1:1 follow your Slack time zone instead.",
+                    zone.name()
                 ),
-                (None, None) => format!(
-                    "In {}, the workspace's default: I haven't seen your Slack time zone yet. The 1:1 follows it once I do (the first time I remind you of something); add `tz Area/City` to set it now.",
+                (true, _, Some(_)) => format!(
+                    "In your Slack time zone, {}: the 1:1 follows it. Add `tz Area/City` to fix another.",
+                    zone.name()
+                ),
+                (true, _, None) => format!(
+                    "In {}, the workspace's default: I haven't seen your Slack time zone yet. The 1:1 follows it once I do (the first time I remind you of something), and I'll tell you both if that moves it; add `tz Area/City` to set it now.",
                     zone.name()
                 ),
             };

@@ -15,10 +15,16 @@
 //!   day) is the moment the clock jumps (03:00); a time that happens twice
 //!   (01:30 on a fall-back day) is the first of the two. A 10:00 1:1 stays
 //!   at 10:00 local across a change, so its UTC instant moves.
-//! - **The zone.** `tz Area/City` fixes it; otherwise the 1:1 follows the
-//!   manager's Slack time zone as Alliance last saw it (delivery caches it
-//!   from `users.info`), and until then the zone it was set up with (the
-//!   workspace default). So a manager who moves takes their 1:1s along.
+//! - **The zone.** `tz Area/City` fixes it, and it stays when the 1:1 is
+//!   set up again without `tz` (`tz slack` undoes it: [`ZoneChoice`]);
+//!   otherwise the 1:1 follows the manager's Slack time zone as Alliance
+//!   last saw it (delivery caches it from `users.info`), and until then the
+//!   zone it was set up with (the workspace default). So a manager who
+//!   moves takes their 1:1s along.
+//! - **One per pair.** A pair has one 1:1, whoever set it up. While it
+//!   runs, the member typing it the other way round is refused, naming it
+//!   and its manager; once stopped, either may set it up again and be its
+//!   manager, its log and agenda carried on (see [`OneOnOne::set_up`]).
 //! - **Reminders** (each an occurrence in the due index, see
 //!   `store::one_on_ones`):
 //!   - the **agenda**, to both: planned [`AGENDA_LEAD_DAYS`] before the
@@ -403,6 +409,32 @@ pub enum OneOnOneError {
     AgendaFull,
     #[error("I can't find a date for that 1:1 in the calendar.")]
     NoDate,
+    /// A member setting up the pair's 1:1 the other way round: there is
+    /// one 1:1 per pair, and it is its manager's to change.
+    #[error(
+        "You have a 1:1 with {manager} already: {schedule}. {manager} manages it, so only they can change it. You can add to its agenda with `/1on1 agenda {manager} add &lt;text&gt;`."
+    )]
+    TheirsToChange { manager: String, schedule: String },
+}
+
+/// The zone a set-up asks for with `tz …`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneChoice {
+    /// `tz Area/City`: fixed; it stays when the 1:1 is set up again.
+    Given(Tz),
+    /// `tz slack`: the manager's Slack time zone, wherever it goes.
+    Slack,
+}
+
+/// What `/1on1 @member every … on … at … [tz …]` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetUp {
+    pub cadence: Cadence,
+    pub weekday: Weekday,
+    pub time: NaiveTime,
+    /// `None`: not said. A zone given before stays; else the 1:1 follows
+    /// the manager's Slack zone.
+    pub zone: Option<ZoneChoice>,
 }
 
 /// A 1:1 series between a manager and a member, with its log and agenda.
@@ -424,32 +456,62 @@ pub struct OneOnOne {
 
 impl OneOnOne {
     /// Sets up the 1:1 of `manager` with `member`, or sets it again (a new
-    /// time, or after a stop), keeping its log and agenda.
-    #[allow(clippy::too_many_arguments)]
+    /// time, or after a stop), keeping its log and agenda. `old` is the
+    /// pair's record this way round; `reversed` the other way round, with
+    /// the zone it is read in. `slack` is the zone a 1:1 that follows the
+    /// manager's Slack zone is read in now (their Slack zone, or the
+    /// workspace default until it is known).
+    ///
+    /// One 1:1 per pair: while the other one runs a 1:1 with `manager` as
+    /// its member, it is theirs to change ([`OneOnOneError::TheirsToChange`]).
+    /// Once that one is stopped, this set-up takes its log and agenda (and
+    /// the store removes it). A zone given with `tz` stays when the set-up
+    /// is typed again without one, until `tz slack`.
     pub fn set_up(
         old: Option<&OneOnOne>,
+        reversed: Option<(&OneOnOne, Tz)>,
         manager: &UserId,
         member: &UserId,
-        cadence: Cadence,
-        weekday: Weekday,
-        time: NaiveTime,
-        tz: Tz,
-        follows_slack: bool,
+        wanted: &SetUp,
+        slack: Tz,
         now: DateTime<Utc>,
     ) -> Result<OneOnOne, OneOnOneError> {
         if manager == member {
             return Err(OneOnOneError::WithYourself);
         }
-        let schedule = Schedule::new(cadence, weekday, time, tz, follows_slack, now)
-            .ok_or(OneOnOneError::NoDate)?;
+        if let Some((theirs, tz)) = reversed
+            && theirs.is_active()
+            && !old.is_some_and(OneOnOne::is_active)
+        {
+            return Err(OneOnOneError::TheirsToChange {
+                manager: theirs.manager.mention(),
+                schedule: theirs.schedule.describe(tz),
+            });
+        }
+        let (tz, follows_slack) = match (wanted.zone, old) {
+            (Some(ZoneChoice::Given(tz)), _) => (tz, false),
+            (Some(ZoneChoice::Slack), _) => (slack, true),
+            (None, Some(o)) if !o.schedule.follows_slack => (o.schedule.zone(None), false),
+            (None, _) => (slack, true),
+        };
+        let schedule = Schedule::new(
+            wanted.cadence,
+            wanted.weekday,
+            wanted.time,
+            tz,
+            follows_slack,
+            now,
+        )
+        .ok_or(OneOnOneError::NoDate)?;
+        let record = old.or(reversed.map(|(o, _)| o));
         Ok(OneOnOne {
             manager: manager.clone(),
             member: member.clone(),
             schedule,
             since: whole_second(now),
             stopped_at: None,
-            meetings: old.map(|o| o.meetings.clone()).unwrap_or_default(),
-            agenda: old.map(|o| o.agenda.clone()).unwrap_or_default(),
+            meetings: record.map(|o| o.meetings.clone()).unwrap_or_default(),
+            agenda: record.map(|o| o.agenda.clone()).unwrap_or_default(),
         })
     }
 
@@ -783,16 +845,22 @@ mod tests {
             .map(|i| s.slot(i, tz).unwrap().format("%Y-%m-%dT%H:%MZ").to_string())
             .collect()
     }
+    fn wanted(cadence: Cadence, weekday: Weekday, at: NaiveTime) -> SetUp {
+        SetUp {
+            cadence,
+            weekday,
+            time: at,
+            zone: None,
+        }
+    }
     fn one(cadence: Cadence, now: &str) -> OneOnOne {
         OneOnOne::set_up(
             None,
+            None,
             &u("UM"),
             &u("UA"),
-            cadence,
-            Weekday::Tue,
-            time(10, 0),
+            &wanted(cadence, Weekday::Tue, time(10, 0)),
             America::New_York,
-            true,
             utc(now),
         )
         .unwrap()
@@ -1346,13 +1414,11 @@ mod tests {
         // Set up again: it resumes with its log and agenda.
         let again = OneOnOne::set_up(
             Some(&stopped),
+            None,
             &u("UM"),
             &u("UA"),
-            Cadence::Monthly,
-            Weekday::Fri,
-            time(15, 0),
+            &wanted(Cadence::Monthly, Weekday::Fri, time(15, 0)),
             ny,
-            false,
             now,
         )
         .unwrap();
@@ -1361,16 +1427,100 @@ mod tests {
         assert_eq!(
             OneOnOne::set_up(
                 None,
+                None,
                 &u("UM"),
                 &u("UM"),
-                Cadence::Weekly,
-                Weekday::Fri,
-                time(15, 0),
+                &wanted(Cadence::Weekly, Weekday::Fri, time(15, 0)),
                 ny,
-                true,
                 now
             ),
             Err(OneOnOneError::WithYourself)
+        );
+    }
+
+    #[test]
+    fn one_1on1_per_pair_the_other_way_round_is_its_managers_to_change() {
+        let ny = America::New_York;
+        let now = utc("2026-06-01T16:00:00Z");
+        let theirs = one(Cadence::Weekly, "2026-06-01T16:00:00Z")
+            .add_item(&u("UA"), "Conference budget", now)
+            .unwrap();
+        // The member, typing it the other way round, is told whose it is.
+        let friday = wanted(Cadence::Weekly, Weekday::Fri, time(11, 0));
+        let member_sets = |reversed: &OneOnOne, mine: Option<&OneOnOne>| {
+            OneOnOne::set_up(
+                mine,
+                Some((reversed, ny)),
+                &u("UA"),
+                &u("UM"),
+                &friday,
+                Tz::UTC,
+                now,
+            )
+        };
+        let refused = member_sets(&theirs, None).unwrap_err();
+        assert_eq!(
+            refused,
+            OneOnOneError::TheirsToChange {
+                manager: "<@UM>".into(),
+                schedule: "every week on Tuesday at 10:00 (America/New_York)".into()
+            }
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("<@UM> manages it, so only they can change it"),
+            "{refused}"
+        );
+        // A stopped record of the member's own does not get round it.
+        let stale = OneOnOne::set_up(None, None, &u("UA"), &u("UM"), &friday, Tz::UTC, now)
+            .unwrap()
+            .stop(&u("UA"), now)
+            .unwrap();
+        assert!(member_sets(&theirs, Some(&stale)).is_err());
+        // Once theirs is stopped, the member's set-up carries on its record.
+        let stopped = theirs.stop(&u("UM"), now).unwrap();
+        let mine = member_sets(&stopped, None).unwrap();
+        assert_eq!((mine.manager.as_str(), mine.member.as_str()), ("UA", "UM"));
+        assert_eq!(mine.open_items().count(), 1, "its agenda came along");
+        assert_eq!(mine.schedule.weekday, Weekday::Fri);
+    }
+
+    #[test]
+    fn a_zone_given_stays_until_the_set_up_says_tz_slack() {
+        let ny = America::New_York;
+        let now = utc("2026-06-01T16:00:00Z");
+        let set = |old: Option<&OneOnOne>, zone: Option<ZoneChoice>, slack: Tz| {
+            let wanted = SetUp {
+                zone,
+                ..wanted(Cadence::Weekly, Weekday::Wed, time(11, 0))
+            };
+            OneOnOne::set_up(old, None, &u("UM"), &u("UA"), &wanted, slack, now).unwrap()
+        };
+        let zone = |o: &OneOnOne| (o.schedule.tz.clone(), o.schedule.follows_slack);
+        let berlin = set(None, Some(ZoneChoice::Given(Europe::Berlin)), ny);
+        assert_eq!(zone(&berlin), ("Europe/Berlin".into(), false));
+        // Typed again without `tz`: Berlin stays, whatever Slack says.
+        let again = set(Some(&berlin), None, ny);
+        assert_eq!(zone(&again), ("Europe/Berlin".into(), false));
+        assert_eq!(again.schedule.weekday, Weekday::Wed);
+        let stopped = again.stop(&u("UA"), now).unwrap();
+        assert_eq!(
+            zone(&set(Some(&stopped), None, ny)),
+            ("Europe/Berlin".into(), false),
+            "restarted, too"
+        );
+        // `tz slack` lets it follow Slack again; then it keeps following.
+        let follows = set(Some(&again), Some(ZoneChoice::Slack), ny);
+        assert_eq!(zone(&follows), ("America/New_York".into(), true));
+        assert_eq!(
+            zone(&set(Some(&follows), None, Tz::UTC)),
+            ("UTC".into(), true)
+        );
+        // A first set-up without `tz` follows Slack.
+        assert_eq!(
+            zone(&set(None, None, ny)),
+            ("America/New_York".into(), true)
         );
     }
 

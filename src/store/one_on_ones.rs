@@ -96,6 +96,35 @@ pub(crate) fn zone_in(tx: &dyn Tx, team: &TeamId, o: &OneOnOne) -> Result<Tz, Tx
     Ok(o.schedule.zone(cached.and_then(|c| c.tz).as_deref()))
 }
 
+/// Moves the next occurrences of `old` (as read in its zone) to those of
+/// `new` (in its own): what is no longer owed leaves the due index, what
+/// is new joins it. `None` on either side: nothing planned.
+fn replan_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    old: Option<(&OneOnOne, Tz)>,
+    new: Option<(&OneOnOne, Tz)>,
+    now: DateTime<Utc>,
+) -> Result<(), TxFail> {
+    let entries = |side: Option<(&OneOnOne, Tz)>| -> Vec<DueReminder> {
+        side.map(|(o, tz)| {
+            o.plan(tz, now)
+                .iter()
+                .map(|due| due_entry(team, o, due))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (before, after) = (entries(old), entries(new));
+    for due in before.iter().filter(|d| !after.contains(d)) {
+        unplan_in(tx, due)?;
+    }
+    for due in after.iter().filter(|d| !before.contains(d)) {
+        plan_in(tx, due)?;
+    }
+    Ok(())
+}
+
 /// Writes a record and moves its next occurrences.
 pub(crate) fn put_in(
     tx: &dyn Tx,
@@ -104,22 +133,36 @@ pub(crate) fn put_in(
     new: &OneOnOne,
     now: DateTime<Utc>,
 ) -> Result<(), TxFail> {
-    let tz = zone_in(tx, team, new)?;
-    let before = old.map(|o| o.plan(tz, now)).unwrap_or_default();
-    let after = new.plan(tz, now);
-    if let Some(old) = old {
-        for due in before.iter().filter(|d| !after.contains(d)) {
-            unplan_in(tx, &due_entry(team, old, due))?;
-        }
-    }
-    for due in after.iter().filter(|d| !before.contains(d)) {
-        plan_in(tx, &due_entry(team, new, due))?;
-    }
+    let old = match old {
+        Some(o) => Some((o, zone_in(tx, team, o)?)),
+        None => None,
+    };
+    replan_in(tx, team, old, Some((new, zone_in(tx, team, new)?)), now)?;
     tx.insert(
         TreeName::OneOnOnes,
         &key(team, &new.manager, &new.member),
         &encode(new),
     )
+}
+
+fn as_pair(o: &Option<(OneOnOne, Tz)>) -> Option<(&OneOnOne, Tz)> {
+    o.as_ref().map(|(o, tz)| (o, *tz))
+}
+
+/// The record of `manager` with `member`, with the zone it is read in now.
+fn read_with_zone_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    manager: &UserId,
+    member: &UserId,
+) -> Result<Option<(OneOnOne, Tz)>, TxFail> {
+    match read_in(tx, team, manager, member)? {
+        Some(o) => {
+            let tz = zone_in(tx, team, &o)?;
+            Ok(Some((o, tz)))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Whether the 1:1 reminder `series` (planned for `planned`, round
@@ -228,17 +271,60 @@ impl Store {
         now: DateTime<Utc>,
         rule: impl Fn(Option<(&OneOnOne, Tz)>) -> Result<(OneOnOne, Vec<Notice>), E>,
     ) -> Result<Result<OneOnOne, E>, StoreError> {
+        self.write_one_on_one(team, manager, member, now, false, |old, _| rule(old))
+    }
+
+    /// [`Store::change_one_on_one`] for a set-up: `rule` also sees the
+    /// pair's record the other way round (`member` managing it), with its
+    /// zone. There is one 1:1 per pair: when there was none this way round,
+    /// the one the other way round — whose log and agenda `rule` carried
+    /// on, unless it refused — is removed in the same transaction.
+    pub fn set_up_one_on_one<E>(
+        &self,
+        team: &TeamId,
+        manager: &UserId,
+        member: &UserId,
+        now: DateTime<Utc>,
+        rule: impl Fn(
+            Option<(&OneOnOne, Tz)>,
+            Option<(&OneOnOne, Tz)>,
+        ) -> Result<(OneOnOne, Vec<Notice>), E>,
+    ) -> Result<Result<OneOnOne, E>, StoreError> {
+        self.write_one_on_one(team, manager, member, now, true, rule)
+    }
+
+    /// Both of the above: with `set_up`, the record the other way round is
+    /// read, and replaced when there was none this way round.
+    fn write_one_on_one<E>(
+        &self,
+        team: &TeamId,
+        manager: &UserId,
+        member: &UserId,
+        now: DateTime<Utc>,
+        set_up: bool,
+        rule: impl Fn(
+            Option<(&OneOnOne, Tz)>,
+            Option<(&OneOnOne, Tz)>,
+        ) -> Result<(OneOnOne, Vec<Notice>), E>,
+    ) -> Result<Result<OneOnOne, E>, StoreError> {
         self.run(self.durable, |tx| {
-            let old = read_in(tx, team, manager, member)?;
-            let zone = match &old {
-                Some(o) => Some(zone_in(tx, team, o)?),
-                None => None,
+            let old = read_with_zone_in(tx, team, manager, member)?;
+            let reversed = match set_up {
+                true => read_with_zone_in(tx, team, member, manager)?,
+                false => None,
             };
-            let (new, owed) = match rule(old.as_ref().zip(zone)) {
+            let (new, owed) = match rule(as_pair(&old), as_pair(&reversed)) {
                 Ok(changed) => changed,
                 Err(e) => return Ok(Err(e)),
             };
-            put_in(tx, team, old.as_ref(), &new, now)?;
+            if let Some((theirs, tz)) = reversed.as_ref().filter(|_| old.is_none()) {
+                replan_in(tx, team, Some((theirs, *tz)), None, now)?;
+                tx.remove(
+                    TreeName::OneOnOnes,
+                    &key(team, &theirs.manager, &theirs.member),
+                )?;
+            }
+            put_in(tx, team, old.as_ref().map(|(o, _)| o), &new, now)?;
             for notice in &owed {
                 enqueue_in(tx, team, notice, now)?;
             }
@@ -250,7 +336,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::one_on_one::Cadence;
+    use crate::domain::one_on_one::{Cadence, SetUp};
     use chrono::{NaiveTime, TimeZone, Weekday};
 
     #[test]
@@ -272,13 +358,16 @@ mod tests {
                 .change_one_on_one(&team, manager, member, now, |old| {
                     OneOnOne::set_up(
                         old.map(|(o, _)| o),
+                        None,
                         manager,
                         member,
-                        Cadence::Weekly,
-                        Weekday::Tue,
-                        NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+                        &SetUp {
+                            cadence: Cadence::Weekly,
+                            weekday: Weekday::Tue,
+                            time: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+                            zone: None,
+                        },
                         Tz::UTC,
-                        true,
                         now,
                     )
                     .map(|o| (o, Vec::new()))
