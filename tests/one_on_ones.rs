@@ -520,6 +520,21 @@ fn reversed(bot: &Bot) -> Option<OneOnOne> {
         .unwrap()
 }
 
+/// The notes (not reminders) posted so far whose key has `part`, as
+/// (channel, text).
+fn notes_with(slack: &FakeSlack, part: &str) -> Vec<(String, String)> {
+    slack
+        .posted()
+        .into_iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("tour:0:note:1on1:") && k.contains(part))
+        })
+        .map(|m| (m.channel, m.text))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_1on1_logged_early_is_done_and_the_next_one_is_the_one_after() {
     let slack = FakeSlack::start().await;
@@ -843,4 +858,95 @@ async fn a_zone_given_with_tz_stays_until_tz_slack() {
     )
     .await
     .assert_problem("Area/City|slack");
+}
+
+#[tokio::test]
+async fn when_the_managers_slack_zone_moves_the_1on1_both_are_told_once() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let setup = monday_noon_ny();
+    let reply = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on tuesday at 10:00",
+        )
+        .await;
+    assert!(reply.contains("(UTC)"), "{}", reply.text());
+    // The first agenda is owed at once; delivering it to the manager looks
+    // up their zone: New York. 10:00 UTC becomes 10:00 in New York.
+    settle(&bot, setup).await;
+    settle(&bot, at(2026, 6, 2, 0, 0)).await;
+    let told = notes_with(&slack, ":zone:");
+    assert_eq!(told.len(), 2, "{told:?}");
+    let to = |channel: &str| {
+        told.iter()
+            .find(|(c, _)| c == channel)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("nothing to {channel}: {told:?}"))
+    };
+    let manager = to("DUMANAGER");
+    assert!(
+        manager.contains("your Slack time zone, America/New_York")
+            && manager.contains("every week on Tuesday at 10:00 (America/New_York)")
+            && manager.contains("<!date^1780408800^"),
+        "{manager}"
+    );
+    let member = to("DUMEMBER");
+    assert!(
+        member.contains("<@UMANAGER>")
+            && member.contains("America/New_York")
+            && member.contains("<!date^1780408800^"),
+        "{member}"
+    );
+    // Its reminders moved with it.
+    settle(&bot, at(2026, 6, 2, 13, 0)).await;
+    posted_with_key(
+        &slack,
+        "tour:0:1on1:UMANAGER:UMEMBER:agenda:2026-06-02T14:00:00Z:UMANAGER",
+    );
+    // Looking the zone up again (a day on, for the next agenda), the same,
+    // says nothing more.
+    let lookups = |slack: &FakeSlack| {
+        slack
+            .calls_to("users.info")
+            .iter()
+            .filter(|c| c.body["user"] == MANAGER)
+            .count()
+    };
+    let looked = lookups(&slack);
+    for (d, h) in [(2, 15), (3, 17), (5, 14)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    assert!(lookups(&slack) > looked, "looked up again");
+    assert_eq!(notes_with(&slack, ":zone:").len(), 2);
+
+    // The manager moves to London: their 1:1 goes along (10:00 there is
+    // 09:00Z), and both hear of it once more, at the next lookup (Tuesday
+    // morning's agenda), in their working hours: the manager at the
+    // worker's next pass, the member on Tokyo's next morning.
+    slack.set_user(MANAGER, "Europe/London", false);
+    for t in [
+        at(2026, 6, 9, 13, 0),
+        at(2026, 6, 9, 13, 1),
+        at(2026, 6, 10, 0, 0),
+    ] {
+        settle(&bot, t).await;
+    }
+    let told = notes_with(&slack, ":zone:");
+    assert_eq!(told.len(), 4, "{told:?}");
+    assert!(
+        told[2..].iter().all(|(_, t)| t.contains("Europe/London")
+            && t.contains("no longer at 10:00 (America/New_York)")
+            && t.contains("Tuesday 2026-06-16 at 10:00 (Europe/London)")),
+        "{told:?}"
+    );
+    for (d, h) in [(11, 13), (13, 9), (16, 8)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    assert_eq!(notes_with(&slack, ":zone:").len(), 4);
+    posted_with_key(
+        &slack,
+        "tour:0:1on1:UMANAGER:UMEMBER:agenda:2026-06-16T09:00:00Z:UMEMBER",
+    );
 }

@@ -44,7 +44,7 @@ use crate::domain::schedule::Series;
 use crate::domain::{Side, Status, TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
 use crate::store::alumni::NO_TOUR;
-use crate::store::outbox::{Delivery, OutboxEntry};
+use crate::store::outbox::{Delivery, OutboxEntry, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -369,6 +369,65 @@ fn help() -> Message {
             "The manager sets a 1:1 up and logs it; either of you adds to its agenda (`@person` is the other one of you) or stops it. \
              Times are in the manager's time zone. Also `/tour 1on1 …`.",
         )
+}
+
+/// The delivery worker's hook for what `users.info` told about `user`:
+/// cached, and followed by the 1:1s they manage, whose parties are told
+/// when that moves one ([`Store::save_user_following`], [`zone_moved`]).
+pub fn cache_user(
+    store: &Store,
+    team: &TeamId,
+    user: &UserId,
+    cache: &UserCache,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store.save_user_following(team, user, cache, now, |o, from, to, next| {
+        zone_moved(o, from, to, next, now)
+    })
+}
+
+/// What the two of `o` hear when its manager's Slack zone moved it from
+/// `from` to `to`, with `next` its next 1:1: one message each, keyed by
+/// the instant it was learned.
+fn zone_moved(
+    o: &OneOnOne,
+    from: Tz,
+    to: Tz,
+    next: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<Notice> {
+    let was = format!("{} ({})", o.schedule.time.format("%H:%M"), from.name());
+    let manager = format!(
+        "Your 1:1 with {} now follows your Slack time zone, {}: {}, no longer at {was}. The next one is {}. To keep it in another zone, set it up again with `tz Area/City`.",
+        o.member.mention(),
+        to.name(),
+        o.schedule.describe(to),
+        slack_date(next, to)
+    );
+    let member = format!(
+        "Your 1:1 with {} moved: it follows {}'s Slack time zone, {}, and is {}, no longer at {was}. The next one is {}.",
+        o.manager.mention(),
+        o.manager.mention(),
+        to.name(),
+        o.schedule.describe(to),
+        slack_date(next, to)
+    );
+    [(&o.manager, manager), (&o.member, member)]
+        .into_iter()
+        .map(|(to, text)| Notice {
+            tour: NO_TOUR,
+            to: to.clone(),
+            kind: NoticeKind::Note {
+                key: format!(
+                    "1on1:{}:{}:zone:{}:{to}",
+                    o.manager,
+                    o.member,
+                    now.timestamp()
+                ),
+                text,
+            },
+        })
+        .collect()
 }
 
 /// Slack shows `slot` in each reader's own zone; the fallback names it in `tz`.

@@ -20,7 +20,9 @@
 //!   otherwise the 1:1 follows the manager's Slack time zone as Alliance
 //!   last saw it (delivery caches it from `users.info`), and until then the
 //!   zone it was set up with (the workspace default). So a manager who
-//!   moves takes their 1:1s along.
+//!   moves takes their 1:1s along; [`OneOnOne::moved_by_zone`] says when
+//!   that moves the next one in UTC, and both are told (once per change:
+//!   the store writes the notices with the zone it caches).
 //! - **One per pair.** A pair has one 1:1, whoever set it up. While it
 //!   runs, the member typing it the other way round is refused, naming it
 //!   and its manager; once stopped, either may set it up again and be its
@@ -566,6 +568,18 @@ impl OneOnOne {
     /// done with).
     pub fn next_slot(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.unlogged_slot_after(now, tz)
+    }
+
+    /// Its next 1:1 when the zone it is read in moves from `from` to `to`
+    /// (the manager's Slack zone became known, or changed), if that is
+    /// another instant than it was: what both of them must be told. `None`:
+    /// nothing moved (the same zone or instant, or it is stopped).
+    pub fn moved_by_zone(&self, from: Tz, to: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !self.is_active() || from == to {
+            return None;
+        }
+        let next = self.next_slot(to, now)?;
+        (self.next_slot(from, now) != Some(next)).then_some(next)
     }
 
     /// The first slot after `now` in `tz`, logged or not: where
@@ -1548,6 +1562,42 @@ mod tests {
             describe_slot(utc("2026-06-02T14:00:00Z"), America::New_York),
             "Tuesday 2026-06-02 at 10:00 (America/New_York)"
         );
+    }
+
+    #[test]
+    fn a_zone_that_moves_the_next_1on1_in_utc_says_where_it_went() {
+        let ny = America::New_York;
+        // Set up Monday 2026-06-01 in UTC (the default), following Slack.
+        let o = OneOnOne::set_up(
+            None,
+            None,
+            &u("UM"),
+            &u("UA"),
+            &wanted(Cadence::Weekly, Weekday::Tue, time(10, 0)),
+            Tz::UTC,
+            utc("2026-06-01T16:00:00Z"),
+        )
+        .unwrap();
+        let now = utc("2026-06-01T17:00:00Z");
+        assert_eq!(
+            o.moved_by_zone(Tz::UTC, ny, now),
+            Some(utc("2026-06-02T14:00:00Z")),
+            "10:00 in New York, four hours later"
+        );
+        assert_eq!(o.moved_by_zone(ny, ny, now), None);
+        // London keeps 10:00 UTC in winter: the same instant, nothing to tell.
+        let winter = utc("2026-12-01T17:00:00Z");
+        assert_eq!(o.moved_by_zone(Tz::UTC, Europe::London, winter), None);
+        assert!(o.moved_by_zone(Tz::UTC, Europe::London, now).is_some());
+        // A 1:1 logged ahead (as read in New York) moves by its next one
+        // not logged.
+        let (logged, _) = o.log(&u("UM"), Outcome::Held, None, None, ny, now).unwrap();
+        assert_eq!(
+            logged.moved_by_zone(Tz::UTC, ny, now),
+            Some(utc("2026-06-09T14:00:00Z"))
+        );
+        let stopped = o.stop(&u("UM"), now).unwrap();
+        assert_eq!(stopped.moved_by_zone(Tz::UTC, ny, now), None);
     }
 
     #[test]
