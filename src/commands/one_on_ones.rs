@@ -367,7 +367,7 @@ fn help() -> Message {
         .section(lines.join("\n"))
         .context(
             "The manager sets a 1:1 up and logs it; either of you adds to its agenda (`@person` is the other one of you) or stops it. \
-             Times are in the manager's time zone. Also `/tour 1on1 …`.",
+             Times are in the manager's time zone: a zone given with `tz` stays until `tz slack`. Also `/tour 1on1 …`.",
         )
 }
 
