@@ -229,7 +229,7 @@ pub(super) fn handle(
             let usage = parse::USAGE_1ON1_STOP;
             let o = between(store, team, me, &person)?
                 .ok_or_else(|| refusal(usage)(OneOnOneError::NotFound(person.mention())))?;
-            let stopped = store
+            store
                 .change_one_on_one(team, &o.manager, &o.member, now, |old| {
                     let (o, tz) = old.ok_or_else(|| OneOnOneError::NotFound(person.mention()))?;
                     let stopped = o.stop(me, now)?;
@@ -255,9 +255,8 @@ pub(super) fn handle(
                 })?
                 .map_err(refusal(usage))?;
             Ok(Message::text(format!(
-                "Stopped your 1:1 with {}: no more agendas or reminders about it. {} can set it up again; its notes and open agenda are kept.",
+                "Stopped your 1:1 with {}: no more agendas or reminders about it. Either of you can set it up again; its notes and open agenda are kept.",
                 person.mention(),
-                stopped.manager.mention()
             )))
         }
         OneOnOneCommand::Agenda { person, add } => {
@@ -335,14 +334,26 @@ fn log(
     if meeting.notes.is_some() {
         text.push_str(", with your notes");
     }
-    // Logging ahead passed over a 1:1 logged before: say which.
+    // Logging ahead passed over 1:1s logged before: say which.
     if let Some(nearest) = o.scheduled_after(tz, now)
         && nearest < meeting.slot
     {
-        text.push_str(&format!(
-            " (the one of {} is logged already)",
-            describe_slot(nearest, tz)
-        ));
+        let before = o
+            .schedule
+            .number_at(meeting.slot, tz)
+            .and_then(|n| o.schedule.slot(n.checked_sub(1)?, tz))
+            .filter(|before| *before > nearest);
+        text.push_str(&match before {
+            None => format!(
+                " (the one of {} is logged already)",
+                describe_slot(nearest, tz)
+            ),
+            Some(before) => format!(
+                " (those of {} to {} are logged already)",
+                describe_slot(nearest, tz),
+                describe_slot(before, tz)
+            ),
+        });
     }
     text.push('.');
     if closed > 0 {
@@ -465,9 +476,13 @@ fn row(o: &OneOnOne, me: &UserId, tz: Tz, now: DateTime<Utc>) -> String {
     out
 }
 
-/// "1 open agenda item", "2 open agenda items".
+/// "no open agenda items", "1 open agenda item", "2 open agenda items".
 fn agenda_items(n: usize, open: &str) -> String {
-    format!("{n} {open}agenda item{}", if n == 1 { "" } else { "s" })
+    match n {
+        0 => format!("no {open}agenda items"),
+        1 => format!("1 {open}agenda item"),
+        n => format!("{n} {open}agenda items"),
+    }
 }
 
 /// The tours running between the two (active, or ending with an exit
