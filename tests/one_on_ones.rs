@@ -508,3 +508,452 @@ async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     help.assert_well_formed();
     assert!(help.contains("/1on1 agenda @person"), "{}", help.text());
 }
+
+/// The 1:1 stored the other way round: `MEMBER` its manager.
+fn reversed(bot: &Bot) -> Option<OneOnOne> {
+    bot.store
+        .one_on_one(
+            &TeamId::parse(TEAM).unwrap(),
+            &UserId::parse(MEMBER).unwrap(),
+            &UserId::parse(MANAGER).unwrap(),
+        )
+        .unwrap()
+}
+
+/// The notes (not reminders) posted so far whose key has `part`, as
+/// (channel, text).
+fn notes_with(slack: &FakeSlack, part: &str) -> Vec<(String, String)> {
+    slack
+        .posted()
+        .into_iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("tour:0:note:1on1:") && k.contains(part))
+        })
+        .map(|m| (m.channel, m.text))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_1on1_logged_early_is_done_and_the_next_one_is_the_one_after() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tuesday at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    settle(&bot, monday_noon_ny()).await;
+    // Tuesday 2 June's is held and logged the day after.
+    let bot = restart_at(bot, &slack, at(2026, 6, 3, 15, 0)).await;
+    assert!(
+        bot.command(MANAGER, "/1on1", "done <@UMEMBER>")
+            .await
+            .contains("Tuesday 2026-06-02")
+    );
+    // Friday 5 June: the agenda of Tuesday 9 June's falls due, and waits
+    // for each one's morning.
+    settle(&bot, at(2026, 6, 5, 14, 0)).await;
+    let before = reminders(&slack).len();
+
+    // Monday 8 June: they meet a day early, and the manager logs it.
+    let bot = restart_at(bot, &slack, at(2026, 6, 8, 16, 0)).await;
+    let done = bot.command(MANAGER, "/1on1", "done <@UMEMBER>").await;
+    done.assert_well_formed();
+    assert!(
+        done.contains("Tuesday 2026-06-09 at 10:00 (America/New_York) as *held*")
+            && done.contains("The next one is Tuesday 2026-06-16"),
+        "{}",
+        done.text()
+    );
+    // Skip now means the one after it, and says so.
+    let skip = bot.command(MANAGER, "/1on1", "skip <@UMEMBER>").await;
+    skip.assert_well_formed();
+    assert!(
+        skip.contains("Tuesday 2026-06-16 at 10:00 (America/New_York) as *skipped*")
+            && skip.contains("Tuesday 2026-06-09 at 10:00 (America/New_York) is logged already")
+            && skip.contains("The next one is Tuesday 2026-06-23"),
+        "{}",
+        skip.text()
+    );
+    // Again (a holiday): the one after that, naming all it passed over.
+    let again = bot.command(MANAGER, "/1on1", "skip <@UMEMBER>").await;
+    assert!(
+        again.contains("Tuesday 2026-06-23 at 10:00 (America/New_York) as *skipped*")
+            && again.contains("(those of Tuesday 2026-06-09 at 10:00 (America/New_York) to Tuesday 2026-06-16 at 10:00 (America/New_York) are logged already)")
+            && again.contains("The next one is Tuesday 2026-06-30"),
+        "{}",
+        again.text()
+    );
+    let listed = bot.command(MANAGER, "/1on1", "list").await;
+    assert!(
+        listed.contains("Next: Tuesday 2026-06-30"),
+        "{}",
+        listed.text()
+    );
+    let agenda = bot.command(MEMBER, "/1on1", "agenda <@UMANAGER>").await;
+    assert!(
+        agenda.contains("Tuesday 2026-06-30"),
+        "the agenda is the next one's: {}",
+        agenda.text()
+    );
+    assert_eq!(
+        one_on_one(&bot)
+            .meetings
+            .iter()
+            .map(|m| (m.slot.to_rfc3339(), m.outcome))
+            .collect::<Vec<_>>(),
+        [
+            ("2026-06-02T14:00:00+00:00".to_string(), Outcome::Held),
+            ("2026-06-09T14:00:00+00:00".to_string(), Outcome::Held),
+            ("2026-06-16T14:00:00+00:00".to_string(), Outcome::Skipped),
+            ("2026-06-23T14:00:00+00:00".to_string(), Outcome::Skipped),
+        ]
+    );
+
+    // Nothing more about the logged ones; the next one's come.
+    for (d, h) in [(9, 0), (9, 13), (9, 15)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    for d in [16, 23] {
+        for (day, h) in [(d - 4, 14), (d, 0), (d, 13), (d, 15)] {
+            settle(&bot, at(2026, 6, day, h, 0)).await;
+        }
+    }
+    let about_logged: Vec<_> = reminders(&slack)
+        .into_iter()
+        .skip(before)
+        .filter(|(_, k)| ["06-09T", "06-16T", "06-23T"].iter().any(|d| k.contains(d)))
+        .collect();
+    assert!(about_logged.is_empty(), "{about_logged:?}");
+    for (d, h) in [(26, 14), (30, 0), (30, 13), (30, 15)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    let slot = "2026-06-30T14:00:00Z";
+    for key in [
+        format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMEMBER"),
+        format!("tour:0:1on1:UMANAGER:UMEMBER:agenda:{slot}:UMANAGER"),
+        format!("tour:0:1on1:UMANAGER:UMEMBER:happened:{slot}:UMANAGER"),
+    ] {
+        posted_with_key(&slack, &key);
+    }
+}
+
+#[tokio::test]
+async fn the_agenda_holds_every_tour_running_between_the_two() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    // A second tour between them, and one of the member's with someone else.
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Run the on-call rotation",
+    )
+    .await
+    .assert_well_formed();
+    assert!(bot.tour(MEMBER, "accept 2").await.contains("You accepted"));
+    bot.tour(
+        STRANGER,
+        "propose <@UMEMBER> rotational 1y Mentor the interns",
+    )
+    .await
+    .assert_well_formed();
+    assert!(bot.tour(MEMBER, "accept 3").await.contains("You accepted"));
+    // The member sets the 1:1 up: it is theirs to run, the tours are still
+    // between the two of them.
+    bot.command(
+        MEMBER,
+        "/1on1",
+        "<@UMANAGER> every week on tuesday at 10:00",
+    )
+    .await
+    .assert_well_formed();
+    for (user, other) in [(MEMBER, "<@UMANAGER>"), (MANAGER, "<@UMEMBER>")] {
+        let agenda = bot.command(user, "/1on1", &format!("agenda {other}")).await;
+        agenda.assert_well_formed();
+        let text = agenda.text();
+        assert!(
+            text.contains("Lead the payments rewrite")
+                && text.contains("Run the on-call rotation")
+                && text.contains("Ship the new ledger"),
+            "{user}: {text}"
+        );
+        assert!(
+            !text.contains("No tour of duty") && !text.contains("Mentor the interns"),
+            "{user}: {text}"
+        );
+    }
+    // The morning agenda, too.
+    settle(&bot, monday_noon_ny()).await;
+    settle(&bot, at(2026, 6, 2, 0, 0)).await;
+    let sent: Vec<_> = slack
+        .posted()
+        .into_iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("tour:0:1on1:UMEMBER:UMANAGER:agenda:"))
+        })
+        .collect();
+    assert!(!sent.is_empty(), "{:?}", reminders(&slack));
+    let blocks = sent[0].blocks.to_string();
+    assert!(
+        blocks.contains("Lead the payments rewrite") && blocks.contains("Run the on-call rotation"),
+        "{blocks}"
+    );
+}
+
+#[tokio::test]
+async fn one_1on1_per_pair_and_the_member_is_told_whose_it_is() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let now = monday_noon_ny();
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tuesday at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    drain(&bot, now).await;
+    let before = one_on_one(&bot);
+    let posted = slack.posted().len();
+
+    // The member, the other way round: a plain answer, nothing written.
+    let reply = bot
+        .command(MEMBER, "/1on1", "<@UMANAGER> every week on friday at 11:00")
+        .await;
+    reply.assert_well_formed();
+    let text = reply.text();
+    assert!(
+        text.contains("You have a 1:1 with <@UMANAGER> already")
+            && text.contains("every week on Tuesday at 10:00 (America/New_York)")
+            && text.contains("<@UMANAGER> manages it")
+            && text.contains("only they can change"),
+        "{text}"
+    );
+    assert!(!text.contains("Usage:"), "a refusal, not a mistake: {text}");
+    assert_eq!(reversed(&bot), None, "no second 1:1");
+    assert_eq!(one_on_one(&bot), before, "nothing changed");
+    drain(&bot, now).await;
+    assert_eq!(slack.posted().len(), posted, "nobody was told anything");
+    let listed = bot.command(MEMBER, "/1on1", "list").await;
+    assert_eq!(
+        listed.text().matches("*With <@UMANAGER>*").count(),
+        1,
+        "{}",
+        listed.text()
+    );
+
+    // The manager typing it again changes it, as before.
+    let changed = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every 2 weeks on thursday at 09:00",
+        )
+        .await;
+    assert!(
+        changed.contains("every 2 weeks on Thursday at 09:00"),
+        "{}",
+        changed.text()
+    );
+
+    // Once it is stopped, the member may set one up: the same 1:1, its
+    // log and agenda kept, with the member as its manager.
+    bot.command(MEMBER, "/1on1", "agenda <@UMANAGER> add Conference budget")
+        .await
+        .assert_well_formed();
+    bot.command(MANAGER, "/1on1", "stop <@UMEMBER>")
+        .await
+        .assert_well_formed();
+    let mine = bot
+        .command(MEMBER, "/1on1", "<@UMANAGER> every week on friday at 11:00")
+        .await;
+    mine.assert_well_formed();
+    assert!(
+        mine.contains("Your 1:1 with <@UMANAGER>: every week on Friday at 11:00"),
+        "{}",
+        mine.text()
+    );
+    let moved = reversed(&bot).expect("the member's now");
+    assert!(moved.is_active());
+    assert_eq!(moved.open_items().count(), 1, "its agenda came along");
+    assert!(
+        bot.store
+            .one_on_one(
+                &TeamId::parse(TEAM).unwrap(),
+                &UserId::parse(MANAGER).unwrap(),
+                &UserId::parse(MEMBER).unwrap(),
+            )
+            .unwrap()
+            .is_none(),
+        "one record per pair"
+    );
+    // And now it is the manager who is told whose it is.
+    let theirs = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on tuesday at 10:00",
+        )
+        .await;
+    assert!(
+        theirs.contains("<@UMEMBER> manages it") && !theirs.contains("Usage:"),
+        "{}",
+        theirs.text()
+    );
+}
+
+#[tokio::test]
+async fn a_zone_given_with_tz_stays_until_tz_slack() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let now = monday_noon_ny();
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tuesday at 10:00 tz Europe/Berlin",
+    )
+    .await
+    .assert_well_formed();
+    // Typed again without it: the zone stays, and the answer says so.
+    let again = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on wednesday at 11:00",
+        )
+        .await;
+    again.assert_well_formed();
+    assert!(
+        again.contains("every week on Wednesday at 11:00 (Europe/Berlin)")
+            && again.contains("tz slack"),
+        "{}",
+        again.text()
+    );
+    let o = one_on_one(&bot);
+    assert_eq!(
+        (o.schedule.tz.as_str(), o.schedule.follows_slack),
+        ("Europe/Berlin", false)
+    );
+    drain(&bot, now).await;
+    let told = slack
+        .posted()
+        .into_iter()
+        .rfind(|m| m.channel == "DUMEMBER" && m.text.contains("changed a 1:1 with you"))
+        .expect("the member is told");
+    assert!(told.text.contains("(Europe/Berlin)"), "{}", told.text);
+
+    // `tz slack` lets it follow the manager's Slack zone again.
+    let follow = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on wednesday at 11:00 tz slack",
+        )
+        .await;
+    follow.assert_well_formed();
+    assert!(follow.contains("follows it"), "{}", follow.text());
+    assert!(one_on_one(&bot).schedule.follows_slack);
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on wednesday at 11:00 tz Mars/Base",
+    )
+    .await
+    .assert_problem("Area/City|slack");
+}
+
+#[tokio::test]
+async fn when_the_managers_slack_zone_moves_the_1on1_both_are_told_once() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    let setup = monday_noon_ny();
+    let reply = bot
+        .command(
+            MANAGER,
+            "/1on1",
+            "<@UMEMBER> every week on tuesday at 10:00",
+        )
+        .await;
+    assert!(reply.contains("(UTC)"), "{}", reply.text());
+    // The first agenda is owed at once; delivering it to the manager looks
+    // up their zone: New York. 10:00 UTC becomes 10:00 in New York.
+    settle(&bot, setup).await;
+    settle(&bot, at(2026, 6, 2, 0, 0)).await;
+    let told = notes_with(&slack, ":zone:");
+    assert_eq!(told.len(), 2, "{told:?}");
+    let to = |channel: &str| {
+        told.iter()
+            .find(|(c, _)| c == channel)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("nothing to {channel}: {told:?}"))
+    };
+    let manager = to("DUMANAGER");
+    assert!(
+        manager.contains("your Slack time zone, America/New_York")
+            && manager.contains("every week on Tuesday at 10:00 (America/New_York)")
+            && manager.contains("<!date^1780408800^"),
+        "{manager}"
+    );
+    let member = to("DUMEMBER");
+    assert!(
+        member.contains("<@UMANAGER>")
+            && member.contains("America/New_York")
+            && member.contains("<!date^1780408800^"),
+        "{member}"
+    );
+    // Its reminders moved with it.
+    settle(&bot, at(2026, 6, 2, 13, 0)).await;
+    posted_with_key(
+        &slack,
+        "tour:0:1on1:UMANAGER:UMEMBER:agenda:2026-06-02T14:00:00Z:UMANAGER",
+    );
+    // Looking the zone up again (a day on, for the next agenda), the same,
+    // says nothing more.
+    let lookups = |slack: &FakeSlack| {
+        slack
+            .calls_to("users.info")
+            .iter()
+            .filter(|c| c.body["user"] == MANAGER)
+            .count()
+    };
+    let looked = lookups(&slack);
+    for (d, h) in [(2, 15), (3, 17), (5, 14)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    assert!(lookups(&slack) > looked, "looked up again");
+    assert_eq!(notes_with(&slack, ":zone:").len(), 2);
+
+    // The manager moves to London: their 1:1 goes along (10:00 there is
+    // 09:00Z), and both hear of it once more, at the next lookup (Tuesday
+    // morning's agenda), in their working hours: the manager at the
+    // worker's next pass, the member on Tokyo's next morning.
+    slack.set_user(MANAGER, "Europe/London", false);
+    for t in [
+        at(2026, 6, 9, 13, 0),
+        at(2026, 6, 9, 13, 1),
+        at(2026, 6, 10, 0, 0),
+    ] {
+        settle(&bot, t).await;
+    }
+    let told = notes_with(&slack, ":zone:");
+    assert_eq!(told.len(), 4, "{told:?}");
+    assert!(
+        told[2..].iter().all(|(_, t)| t.contains("Europe/London")
+            && t.contains("no longer at 10:00 (America/New_York)")
+            && t.contains("Tuesday 2026-06-16 at 10:00 (Europe/London)")),
+        "{told:?}"
+    );
+    for (d, h) in [(11, 13), (13, 9), (16, 8)] {
+        settle(&bot, at(2026, 6, d, h, 0)).await;
+    }
+    assert_eq!(notes_with(&slack, ":zone:").len(), 4);
+    posted_with_key(
+        &slack,
+        "tour:0:1on1:UMANAGER:UMEMBER:agenda:2026-06-16T09:00:00Z:UMEMBER",
+    );
+}

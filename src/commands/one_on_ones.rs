@@ -6,7 +6,10 @@
 //! Who may do what (decisions where the product text is silent):
 //! - Anyone may set up a 1:1 with someone else and is its manager; setting
 //!   it up again changes its day, time or cadence. The member is told at
-//!   once, by DM, each time.
+//!   once, by DM, each time. One 1:1 per pair: while it runs, the member's
+//!   attempt the other way round gets a plain private answer naming it and
+//!   its manager (a refusal, not a mistake: no usage line); once stopped,
+//!   either may set it up and manage it, with its log and agenda.
 //! - A 1:1 is its two parties' only: `list` shows your own, and `agenda`,
 //!   `stop`, `done`, `skip` need you to be a party. Admins see none of it
 //!   in Slack (1:1 notes are between two people; `alliance export` holds
@@ -18,11 +21,13 @@
 //! - `stop` keeps the record: set up again, the 1:1 resumes with its log
 //!   and open agenda. A stopped 1:1 is not listed.
 //! - The agenda, in the DM on the morning of each 1:1 and in
-//!   `/1on1 agenda @person`: the active tour between the two (its
-//!   mission, objectives of both sides with their state), the last
-//!   check-in's blockers and support asks, or its notes
-//!   ([`last_checkin`]), the open items either of them added, and the
-//!   last 1:1 held with its notes.
+//!   `/1on1 agenda @person`: every tour running between the two (active,
+//!   or ending with an exit planned; newest first, whichever of them is
+//!   the tour's manager — the 1:1's manager is whoever typed it first),
+//!   each with its mission, objectives of both sides with their state,
+//!   and its last check-in's blockers and support asks, or its notes
+//!   ([`last_checkin`]); then the open items either of them added, and
+//!   the last 1:1 held with its notes.
 //! - The agenda carries no buttons: it is about one morning, and snoozing it
 //!   would bring it after its 1:1. "Did it happen?" and the overdue nudge
 //!   carry Snooze 1 week / Snooze until…; Done asks for optional notes in a
@@ -34,12 +39,12 @@ use super::parse::{self, OneOnOneCommand, Usage};
 use super::{Engine, Failure, Request, render};
 use crate::domain::hours::parse_tz;
 use crate::domain::notice::{Notice, NoticeKind};
-use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, Step, describe_slot};
+use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, SetUp, Step, describe_slot};
 use crate::domain::schedule::Series;
 use crate::domain::{Side, Status, TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
 use crate::store::alumni::NO_TOUR;
-use crate::store::outbox::{Delivery, OutboxEntry};
+use crate::store::outbox::{Delivery, OutboxEntry, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -53,6 +58,9 @@ pub const MOVED: &str = "oneonone.moved";
 /// value, then the clicked message's channel and ts, a line each.
 pub const NOTES_VIEW: &str = "oneonone.notes";
 const BLOCK_NOTES: &str = "notes";
+/// The most running tours an agenda shows (newest first): a pair rarely has
+/// more than two (one ending, the next begun), and a message has 50 blocks.
+const AGENDA_TOURS: usize = 5;
 const ACTION_NOTES: &str = "notes.text";
 
 pub(super) fn handle_text(
@@ -105,25 +113,27 @@ pub(super) fn handle(
             time,
             tz,
         } => {
-            let slack_tz = store.user(team, me)?.tz.as_deref().and_then(parse_tz);
-            let (zone, follows_slack) = match tz {
-                Some(tz) => (tz, false),
-                None => (slack_tz.unwrap_or(engine.default_tz()), true),
+            let cached = store.user(team, me)?.tz;
+            let slack_tz = cached.as_deref().and_then(parse_tz);
+            let wanted = SetUp {
+                cadence,
+                weekday,
+                time,
+                zone: tz,
             };
             let o = store
-                .change_one_on_one(team, me, &member, now, |old| {
+                .set_up_one_on_one(team, me, &member, now, |old, reversed| {
                     let changed = old.is_some_and(|(o, _)| o.is_active());
                     let o = OneOnOne::set_up(
                         old.map(|(o, _)| o),
+                        reversed,
                         me,
                         &member,
-                        cadence,
-                        weekday,
-                        time,
-                        zone,
-                        follows_slack,
+                        &wanted,
+                        slack_tz.unwrap_or(engine.default_tz()),
                         now,
                     )?;
+                    let zone = o.schedule.zone(cached.as_deref());
                     let next = o.next_slot(zone, now).ok_or(OneOnOneError::NoDate)?;
                     let text = format!(
                         "{} {} a 1:1 with you: {}. The next one is {}. On the morning of each, you both get its agenda: the objectives of your tour and what either of you added with `/1on1 agenda {} add &lt;text&gt;`.",
@@ -143,16 +153,27 @@ pub(super) fn handle(
                     };
                     Ok((o, vec![notice]))
                 })?
-                .map_err(refusal(parse::USAGE_1ON1_SET))?;
+                .map_err(|e| match e {
+                    // Well formed, and refused: a plain answer.
+                    OneOnOneError::TheirsToChange { .. } => {
+                        Failure::User(Message::text(e.to_string()))
+                    }
+                    e => refusal(parse::USAGE_1ON1_SET)(e),
+                })?;
+            let zone = o.schedule.zone(cached.as_deref());
             let next = o.next_slot(zone, now);
-            let zone_note = match (tz, slack_tz) {
-                (Some(tz), _) => format!("In {}, as you said: it stays there.", tz.name()),
-                (None, Some(tz)) => format!(
-                    "In your Slack time zone, {}: the 1:1 follows it. Add `tz Area/City` to fix another.",
-                    tz.name()
+            let zone_note = match (o.schedule.follows_slack, tz, slack_tz) {
+                (false, Some(_), _) => format!("In {}, as you said: it stays there.", zone.name()),
+                (false, _, _) => format!(
+                    "In {}, the time zone you gave it before: it stays there. Add `tz slack` to make the 1:1 follow your Slack time zone instead.",
+                    zone.name()
                 ),
-                (None, None) => format!(
-                    "In {}, the workspace's default: I haven't seen your Slack time zone yet. The 1:1 follows it once I do (the first time I remind you of something); add `tz Area/City` to set it now.",
+                (true, _, Some(_)) => format!(
+                    "In your Slack time zone, {}: the 1:1 follows it. Add `tz Area/City` to fix another.",
+                    zone.name()
+                ),
+                (true, _, None) => format!(
+                    "In {}, the workspace's default: I haven't seen your Slack time zone yet. The 1:1 follows it once I do (the first time I remind you of something), and I'll tell you both if that moves it; add `tz Area/City` to set it now.",
                     zone.name()
                 ),
             };
@@ -208,7 +229,7 @@ pub(super) fn handle(
             let usage = parse::USAGE_1ON1_STOP;
             let o = between(store, team, me, &person)?
                 .ok_or_else(|| refusal(usage)(OneOnOneError::NotFound(person.mention())))?;
-            let stopped = store
+            store
                 .change_one_on_one(team, &o.manager, &o.member, now, |old| {
                     let (o, tz) = old.ok_or_else(|| OneOnOneError::NotFound(person.mention()))?;
                     let stopped = o.stop(me, now)?;
@@ -234,9 +255,8 @@ pub(super) fn handle(
                 })?
                 .map_err(refusal(usage))?;
             Ok(Message::text(format!(
-                "Stopped your 1:1 with {}: no more agendas or reminders about it. {} can set it up again; its notes and open agenda are kept.",
+                "Stopped your 1:1 with {}: no more agendas or reminders about it. Either of you can set it up again; its notes and open agenda are kept.",
                 person.mention(),
-                stopped.manager.mention()
             )))
         }
         OneOnOneCommand::Agenda { person, add } => {
@@ -263,8 +283,8 @@ pub(super) fn handle(
                 escape(text.trim())
             ))
             .context(format!(
-                "{} open item(s). Both of you see them on the morning of the 1:1; a 1:1 logged as held closes them.",
-                o.open_items().count()
+                "{} now. You both see the agenda on the morning of the 1:1; logging the 1:1 as held closes its items.",
+                agenda_items(o.open_items().count(), "open ")
             )))
         }
     }
@@ -314,9 +334,33 @@ fn log(
     if meeting.notes.is_some() {
         text.push_str(", with your notes");
     }
+    // Logging ahead passed over 1:1s logged before: say which.
+    if let Some(nearest) = o.scheduled_after(tz, now)
+        && nearest < meeting.slot
+    {
+        let before = o
+            .schedule
+            .number_at(meeting.slot, tz)
+            .and_then(|n| o.schedule.slot(n.checked_sub(1)?, tz))
+            .filter(|before| *before > nearest);
+        text.push_str(&match before {
+            None => format!(
+                " (the one of {} is logged already)",
+                describe_slot(nearest, tz)
+            ),
+            Some(before) => format!(
+                " (those of {} to {} are logged already)",
+                describe_slot(nearest, tz),
+                describe_slot(before, tz)
+            ),
+        });
+    }
     text.push('.');
     if closed > 0 {
-        text.push_str(&format!(" {closed} agenda item(s) discussed and closed."));
+        text.push_str(&format!(
+            " {} discussed and closed.",
+            agenda_items(closed, "")
+        ));
     }
     if let Some(next) = o.next_slot(tz, now) {
         text.push_str(&format!(" The next one is {}.", describe_slot(next, tz)));
@@ -334,8 +378,67 @@ fn help() -> Message {
         .section(lines.join("\n"))
         .context(
             "The manager sets a 1:1 up and logs it; either of you adds to its agenda (`@person` is the other one of you) or stops it. \
-             Times are in the manager's time zone. Also `/tour 1on1 …`.",
+             Times are in the manager's time zone: a zone given with `tz` stays until `tz slack`. Also `/tour 1on1 …`.",
         )
+}
+
+/// The delivery worker's hook for what `users.info` told about `user`:
+/// cached, and followed by the 1:1s they manage, whose parties are told
+/// when that moves one ([`Store::save_user_following`], [`zone_moved`]).
+pub fn cache_user(
+    store: &Store,
+    team: &TeamId,
+    user: &UserId,
+    cache: &UserCache,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store.save_user_following(team, user, cache, now, |o, from, to, next| {
+        zone_moved(o, from, to, next, now)
+    })
+}
+
+/// What the two of `o` hear when its manager's Slack zone moved it from
+/// `from` to `to`, with `next` its next 1:1: one message each, keyed by
+/// the instant it was learned.
+fn zone_moved(
+    o: &OneOnOne,
+    from: Tz,
+    to: Tz,
+    next: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<Notice> {
+    let was = format!("{} ({})", o.schedule.time.format("%H:%M"), from.name());
+    let manager = format!(
+        "Your 1:1 with {} now follows your Slack time zone, {}: {}, no longer at {was}. The next one is {}. To keep it in another zone, set it up again with `tz Area/City`.",
+        o.member.mention(),
+        to.name(),
+        o.schedule.describe(to),
+        slack_date(next, to)
+    );
+    let member = format!(
+        "Your 1:1 with {} moved: it follows {}'s Slack time zone, {}, and is {}, no longer at {was}. The next one is {}.",
+        o.manager.mention(),
+        o.manager.mention(),
+        to.name(),
+        o.schedule.describe(to),
+        slack_date(next, to)
+    );
+    [(&o.manager, manager), (&o.member, member)]
+        .into_iter()
+        .map(|(to, text)| Notice {
+            tour: NO_TOUR,
+            to: to.clone(),
+            kind: NoticeKind::Note {
+                key: format!(
+                    "1on1:{}:{}:zone:{}:{to}",
+                    o.manager,
+                    o.member,
+                    now.timestamp()
+                ),
+                text,
+            },
+        })
+        .collect()
 }
 
 /// Slack shows `slot` in each reader's own zone; the fallback names it in `tz`.
@@ -367,23 +470,40 @@ fn row(o: &OneOnOne, me: &UserId, tz: Tz, now: DateTime<Utc>) -> String {
         None => out.push_str(" · none held yet"),
     }
     out.push_str(&format!(
-        " · {} open agenda item(s)",
-        o.open_items().count()
+        " · {}",
+        agenda_items(o.open_items().count(), "open ")
     ));
     out
 }
 
-/// The active tour between the two, newest first: the one the 1:1 talks about.
-fn active_tour(store: &Store, team: &TeamId, o: &OneOnOne) -> Result<Option<Tour>, StoreError> {
-    let found = store.tours_of(team, &o.member)?.into_iter().find(|t| {
-        t.manager == o.manager
-            && t.member == o.member
-            && matches!(t.status, Status::Active | Status::Leaving)
-    });
-    match found {
-        Some(t) => store.tour(team, t.id),
-        None => Ok(None),
+/// "no open agenda items", "1 open agenda item", "2 open agenda items".
+fn agenda_items(n: usize, open: &str) -> String {
+    match n {
+        0 => format!("no {open}agenda items"),
+        1 => format!("1 {open}agenda item"),
+        n => format!("{n} {open}agenda items"),
     }
+}
+
+/// The tours running between the two (active, or ending with an exit
+/// planned), newest first, at most [`AGENDA_TOURS`]: what the 1:1 talks
+/// about. Either of them may be a tour's manager: the 1:1 was set up by
+/// whoever typed it first.
+fn running_tours(store: &Store, team: &TeamId, o: &OneOnOne) -> Result<Vec<Tour>, StoreError> {
+    let mut tours = Vec::new();
+    for t in store.tours_of(team, &o.member)? {
+        let between = t.role_of(&o.manager).is_some() && t.role_of(&o.member).is_some();
+        if !between || !matches!(t.status, Status::Active | Status::Leaving) {
+            continue;
+        }
+        if tours.len() == AGENDA_TOURS {
+            break;
+        }
+        if let Some(tour) = store.tour(team, t.id)? {
+            tours.push(tour);
+        }
+    }
+    Ok(tours)
 }
 
 /// What the last check-in of a tour raised, for the agenda.
@@ -445,18 +565,15 @@ fn agenda(
         None => format!("The agenda of your 1:1 with {}.", other.mention()),
     };
     let mut message = Message::new(headline.clone()).section(headline);
-    let tour = active_tour(store, team, o)?;
-    match &tour {
-        Some(tour) => {
-            message = message.section(tour_part(tour));
-            if let Some(asks) = last_checkin(store, team, tour)? {
-                message = message.section(checkin_part(&asks));
-            }
-        }
-        None => {
-            message = message.context(
-                "No tour of duty between you is running: `/tour propose` writes one down.",
-            );
+    let tours = running_tours(store, team, o)?;
+    if tours.is_empty() {
+        message = message
+            .context("No tour of duty between you is running: `/tour propose` writes one down.");
+    }
+    for tour in &tours {
+        message = message.section(tour_part(tour));
+        if let Some(asks) = last_checkin(store, team, tour)? {
+            message = message.section(checkin_part(&asks));
         }
     }
     let items: Vec<String> = o

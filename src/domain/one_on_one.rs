@@ -15,10 +15,18 @@
 //!   day) is the moment the clock jumps (03:00); a time that happens twice
 //!   (01:30 on a fall-back day) is the first of the two. A 10:00 1:1 stays
 //!   at 10:00 local across a change, so its UTC instant moves.
-//! - **The zone.** `tz Area/City` fixes it; otherwise the 1:1 follows the
-//!   manager's Slack time zone as Alliance last saw it (delivery caches it
-//!   from `users.info`), and until then the zone it was set up with (the
-//!   workspace default). So a manager who moves takes their 1:1s along.
+//! - **The zone.** `tz Area/City` fixes it, and it stays when the 1:1 is
+//!   set up again without `tz` (`tz slack` undoes it: [`ZoneChoice`]);
+//!   otherwise the 1:1 follows the manager's Slack time zone as Alliance
+//!   last saw it (delivery caches it from `users.info`), and until then the
+//!   zone it was set up with (the workspace default). So a manager who
+//!   moves takes their 1:1s along; [`OneOnOne::moved_by_zone`] says when
+//!   that moves the next one in UTC, and both are told (once per change:
+//!   the store writes the notices with the zone it caches).
+//! - **One per pair.** A pair has one 1:1, whoever set it up. While it
+//!   runs, the member typing it the other way round is refused, naming it
+//!   and its manager; once stopped, either may set it up again and be its
+//!   manager, its log and agenda carried on (see [`OneOnOne::set_up`]).
 //! - **Reminders** (each an occurrence in the due index, see
 //!   `store::one_on_ones`):
 //!   - the **agenda**, to both: planned [`AGENDA_LEAD_DAYS`] before the
@@ -36,8 +44,12 @@
 //!     moved 1:1s do not reset the clock: the point is to talk.
 //! - **Logging.** Only the manager logs. `done`/`skip` without a date log
 //!   the latest slot that has begun, if it is not logged yet, else the next
-//!   one (a 1:1 held or cancelled early); the buttons log the slot they
-//!   ask about. A held 1:1 closes the agenda items open at that moment.
+//!   one not logged yet (a 1:1 held or cancelled early; typed again, the
+//!   one after: a holiday is skipped a week at a time); the buttons log the
+//!   slot they ask about. A held 1:1 closes the agenda items open at that
+//!   moment. A slot logged early is done with: the "next one" shown
+//!   everywhere ([`OneOnOne::next_slot`]) is the first slot not logged, and
+//!   nothing more is owed about the logged one.
 //! - **Stopping** keeps the record (its log and agenda come back if the
 //!   manager sets the 1:1 up again) and owes nothing more. Either party
 //!   may stop it: nobody should be stuck with reminders they did not ask for.
@@ -399,6 +411,32 @@ pub enum OneOnOneError {
     AgendaFull,
     #[error("I can't find a date for that 1:1 in the calendar.")]
     NoDate,
+    /// A member setting up the pair's 1:1 the other way round: there is
+    /// one 1:1 per pair, and it is its manager's to change.
+    #[error(
+        "You have a 1:1 with {manager} already: {schedule}. {manager} manages it, so only they can change it. You can add to its agenda with `/1on1 agenda {manager} add &lt;text&gt;`."
+    )]
+    TheirsToChange { manager: String, schedule: String },
+}
+
+/// The zone a set-up asks for with `tz …`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZoneChoice {
+    /// `tz Area/City`: fixed; it stays when the 1:1 is set up again.
+    Given(Tz),
+    /// `tz slack`: the manager's Slack time zone, wherever it goes.
+    Slack,
+}
+
+/// What `/1on1 @member every … on … at … [tz …]` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetUp {
+    pub cadence: Cadence,
+    pub weekday: Weekday,
+    pub time: NaiveTime,
+    /// `None`: not said. A zone given before stays; else the 1:1 follows
+    /// the manager's Slack zone.
+    pub zone: Option<ZoneChoice>,
 }
 
 /// A 1:1 series between a manager and a member, with its log and agenda.
@@ -420,32 +458,62 @@ pub struct OneOnOne {
 
 impl OneOnOne {
     /// Sets up the 1:1 of `manager` with `member`, or sets it again (a new
-    /// time, or after a stop), keeping its log and agenda.
-    #[allow(clippy::too_many_arguments)]
+    /// time, or after a stop), keeping its log and agenda. `old` is the
+    /// pair's record this way round; `reversed` the other way round, with
+    /// the zone it is read in. `slack` is the zone a 1:1 that follows the
+    /// manager's Slack zone is read in now (their Slack zone, or the
+    /// workspace default until it is known).
+    ///
+    /// One 1:1 per pair: while the other one runs a 1:1 with `manager` as
+    /// its member, it is theirs to change ([`OneOnOneError::TheirsToChange`]).
+    /// Once that one is stopped, this set-up takes its log and agenda (and
+    /// the store removes it). A zone given with `tz` stays when the set-up
+    /// is typed again without one, until `tz slack`.
     pub fn set_up(
         old: Option<&OneOnOne>,
+        reversed: Option<(&OneOnOne, Tz)>,
         manager: &UserId,
         member: &UserId,
-        cadence: Cadence,
-        weekday: Weekday,
-        time: NaiveTime,
-        tz: Tz,
-        follows_slack: bool,
+        wanted: &SetUp,
+        slack: Tz,
         now: DateTime<Utc>,
     ) -> Result<OneOnOne, OneOnOneError> {
         if manager == member {
             return Err(OneOnOneError::WithYourself);
         }
-        let schedule = Schedule::new(cadence, weekday, time, tz, follows_slack, now)
-            .ok_or(OneOnOneError::NoDate)?;
+        if let Some((theirs, tz)) = reversed
+            && theirs.is_active()
+            && !old.is_some_and(OneOnOne::is_active)
+        {
+            return Err(OneOnOneError::TheirsToChange {
+                manager: theirs.manager.mention(),
+                schedule: theirs.schedule.describe(tz),
+            });
+        }
+        let (tz, follows_slack) = match (wanted.zone, old) {
+            (Some(ZoneChoice::Given(tz)), _) => (tz, false),
+            (Some(ZoneChoice::Slack), _) => (slack, true),
+            (None, Some(o)) if !o.schedule.follows_slack => (o.schedule.zone(None), false),
+            (None, _) => (slack, true),
+        };
+        let schedule = Schedule::new(
+            wanted.cadence,
+            wanted.weekday,
+            wanted.time,
+            tz,
+            follows_slack,
+            now,
+        )
+        .ok_or(OneOnOneError::NoDate)?;
+        let record = old.or(reversed.map(|(o, _)| o));
         Ok(OneOnOne {
             manager: manager.clone(),
             member: member.clone(),
             schedule,
             since: whole_second(now),
             stopped_at: None,
-            meetings: old.map(|o| o.meetings.clone()).unwrap_or_default(),
-            agenda: old.map(|o| o.agenda.clone()).unwrap_or_default(),
+            meetings: record.map(|o| o.meetings.clone()).unwrap_or_default(),
+            agenda: record.map(|o| o.agenda.clone()).unwrap_or_default(),
         })
     }
 
@@ -495,14 +563,34 @@ impl OneOnOne {
             .max_by_key(|m| m.slot.min(m.at))
     }
 
-    /// The next slot after `now` in `tz`, logged or not.
+    /// The next 1:1 to happen after `now` in `tz`: the first slot after
+    /// it that is not logged yet (one logged early, held or cancelled, is
+    /// done with).
     pub fn next_slot(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let n = self.schedule.next_after(now, tz)?;
-        self.schedule.slot(n, tz)
+        self.unlogged_slot_after(now, tz)
+    }
+
+    /// Its next 1:1 when the zone it is read in moves from `from` to `to`
+    /// (the manager's Slack zone became known, or changed), if that is
+    /// another instant than it was: what both of them must be told. `None`:
+    /// nothing moved (the same zone or instant, or it is stopped).
+    pub fn moved_by_zone(&self, from: Tz, to: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if !self.is_active() || from == to {
+            return None;
+        }
+        let next = self.next_slot(to, now)?;
+        (self.next_slot(from, now) != Some(next)).then_some(next)
+    }
+
+    /// The first slot after `now` in `tz`, logged or not: where
+    /// [`OneOnOne::next_slot`] would be had nothing been logged early.
+    pub fn scheduled_after(&self, tz: Tz, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.schedule.slot(self.schedule.next_after(now, tz)?, tz)
     }
 
     /// Which slot `done`/`skip` without a date log: the latest that has
-    /// begun if it is not logged yet, else the next unlogged one.
+    /// begun if it is not logged yet, else the next one not logged yet
+    /// (logging ahead, one slot at a time: a 1:1 held early, or a holiday).
     pub fn slot_to_log(&self, tz: Tz, now: DateTime<Utc>) -> Result<DateTime<Utc>, OneOnOneError> {
         let next = self
             .schedule
@@ -513,11 +601,7 @@ impl OneOnOne {
         {
             return Ok(last);
         }
-        let next = self.schedule.slot(next, tz).ok_or(OneOnOneError::NoDate)?;
-        match self.logged(next) {
-            None => Ok(next),
-            Some(_) => Err(OneOnOneError::AlreadyLogged(describe_slot(next, tz))),
-        }
+        self.next_slot(tz, now).ok_or(OneOnOneError::NoDate)
     }
 
     /// Logs what came of a 1:1: `slot` if given (a button names it), else
@@ -775,16 +859,22 @@ mod tests {
             .map(|i| s.slot(i, tz).unwrap().format("%Y-%m-%dT%H:%MZ").to_string())
             .collect()
     }
+    fn wanted(cadence: Cadence, weekday: Weekday, at: NaiveTime) -> SetUp {
+        SetUp {
+            cadence,
+            weekday,
+            time: at,
+            zone: None,
+        }
+    }
     fn one(cadence: Cadence, now: &str) -> OneOnOne {
         OneOnOne::set_up(
             None,
+            None,
             &u("UM"),
             &u("UA"),
-            cadence,
-            Weekday::Tue,
-            time(10, 0),
+            &wanted(cadence, Weekday::Tue, time(10, 0)),
             America::New_York,
-            true,
             utc(now),
         )
         .unwrap()
@@ -1235,12 +1325,9 @@ mod tests {
         let (o, _) = o
             .log(&u("UM"), Outcome::Skipped, None, None, ny, wed)
             .unwrap();
-        assert_eq!(
-            o.slot_to_log(ny, wed),
-            Err(OneOnOneError::AlreadyLogged(
-                "Tuesday 2026-06-09 at 10:00 (America/New_York)".into()
-            ))
-        );
+        // Both logged: the first one not logged yet (a holiday skipped ahead).
+        let third = utc("2026-06-16T14:00:00Z");
+        assert_eq!(o.slot_to_log(ny, wed), Ok(third));
         // The member may not log; a stranger does not learn it exists.
         assert_eq!(
             o.log(&u("UA"), Outcome::Held, None, None, ny, wed)
@@ -1269,6 +1356,45 @@ mod tests {
             .unwrap_err(),
             OneOnOneError::NotASlot
         );
+    }
+
+    #[test]
+    fn a_1on1_logged_early_counts_for_its_slot_and_the_next_is_the_one_after() {
+        let ny = America::New_York;
+        let o = one(Cadence::Weekly, "2026-06-01T16:00:00Z");
+        let (first, second, third) = (
+            utc("2026-06-02T14:00:00Z"),
+            utc("2026-06-09T14:00:00Z"),
+            utc("2026-06-16T14:00:00Z"),
+        );
+        let wed = utc("2026-06-03T15:00:00Z");
+        let (o, _) = o.log(&u("UM"), Outcome::Held, None, None, ny, wed).unwrap();
+        // Monday 8 June: they meet a day early.
+        let monday = utc("2026-06-08T16:00:00Z");
+        assert_eq!(o.next_slot(ny, monday), Some(second));
+        let (o, early) = o
+            .log(&u("UM"), Outcome::Held, None, None, ny, monday)
+            .unwrap();
+        assert_eq!(early.slot, second);
+        assert_eq!(o.next_slot(ny, monday), Some(third), "not the logged one");
+        assert_eq!(o.slot_to_log(ny, monday), Ok(third));
+        // Once its time has come too, the logged one is passed over.
+        let during = second + Duration::minutes(30);
+        assert_eq!(o.next_slot(ny, during), Some(third));
+        assert_eq!(o.slot_to_log(ny, during), Ok(third));
+        // Its reminders are not owed; the next one's are planned.
+        for step in [Step::Agenda, Step::Happened] {
+            assert_eq!(o.due_at(step, second, ny), None, "{step:?}");
+        }
+        let plan = o.plan(ny, monday);
+        assert_eq!(
+            plan.iter()
+                .filter(|d| d.step != Step::Overdue)
+                .map(|d| (d.step, d.slot))
+                .collect::<Vec<_>>(),
+            [(Step::Agenda, third), (Step::Happened, third)]
+        );
+        assert_eq!(o.meetings.first().map(|m| m.slot), Some(first));
     }
 
     #[test]
@@ -1302,13 +1428,11 @@ mod tests {
         // Set up again: it resumes with its log and agenda.
         let again = OneOnOne::set_up(
             Some(&stopped),
+            None,
             &u("UM"),
             &u("UA"),
-            Cadence::Monthly,
-            Weekday::Fri,
-            time(15, 0),
+            &wanted(Cadence::Monthly, Weekday::Fri, time(15, 0)),
             ny,
-            false,
             now,
         )
         .unwrap();
@@ -1317,16 +1441,100 @@ mod tests {
         assert_eq!(
             OneOnOne::set_up(
                 None,
+                None,
                 &u("UM"),
                 &u("UM"),
-                Cadence::Weekly,
-                Weekday::Fri,
-                time(15, 0),
+                &wanted(Cadence::Weekly, Weekday::Fri, time(15, 0)),
                 ny,
-                true,
                 now
             ),
             Err(OneOnOneError::WithYourself)
+        );
+    }
+
+    #[test]
+    fn one_1on1_per_pair_the_other_way_round_is_its_managers_to_change() {
+        let ny = America::New_York;
+        let now = utc("2026-06-01T16:00:00Z");
+        let theirs = one(Cadence::Weekly, "2026-06-01T16:00:00Z")
+            .add_item(&u("UA"), "Conference budget", now)
+            .unwrap();
+        // The member, typing it the other way round, is told whose it is.
+        let friday = wanted(Cadence::Weekly, Weekday::Fri, time(11, 0));
+        let member_sets = |reversed: &OneOnOne, mine: Option<&OneOnOne>| {
+            OneOnOne::set_up(
+                mine,
+                Some((reversed, ny)),
+                &u("UA"),
+                &u("UM"),
+                &friday,
+                Tz::UTC,
+                now,
+            )
+        };
+        let refused = member_sets(&theirs, None).unwrap_err();
+        assert_eq!(
+            refused,
+            OneOnOneError::TheirsToChange {
+                manager: "<@UM>".into(),
+                schedule: "every week on Tuesday at 10:00 (America/New_York)".into()
+            }
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("<@UM> manages it, so only they can change it"),
+            "{refused}"
+        );
+        // A stopped record of the member's own does not get round it.
+        let stale = OneOnOne::set_up(None, None, &u("UA"), &u("UM"), &friday, Tz::UTC, now)
+            .unwrap()
+            .stop(&u("UA"), now)
+            .unwrap();
+        assert!(member_sets(&theirs, Some(&stale)).is_err());
+        // Once theirs is stopped, the member's set-up carries on its record.
+        let stopped = theirs.stop(&u("UM"), now).unwrap();
+        let mine = member_sets(&stopped, None).unwrap();
+        assert_eq!((mine.manager.as_str(), mine.member.as_str()), ("UA", "UM"));
+        assert_eq!(mine.open_items().count(), 1, "its agenda came along");
+        assert_eq!(mine.schedule.weekday, Weekday::Fri);
+    }
+
+    #[test]
+    fn a_zone_given_stays_until_the_set_up_says_tz_slack() {
+        let ny = America::New_York;
+        let now = utc("2026-06-01T16:00:00Z");
+        let set = |old: Option<&OneOnOne>, zone: Option<ZoneChoice>, slack: Tz| {
+            let wanted = SetUp {
+                zone,
+                ..wanted(Cadence::Weekly, Weekday::Wed, time(11, 0))
+            };
+            OneOnOne::set_up(old, None, &u("UM"), &u("UA"), &wanted, slack, now).unwrap()
+        };
+        let zone = |o: &OneOnOne| (o.schedule.tz.clone(), o.schedule.follows_slack);
+        let berlin = set(None, Some(ZoneChoice::Given(Europe::Berlin)), ny);
+        assert_eq!(zone(&berlin), ("Europe/Berlin".into(), false));
+        // Typed again without `tz`: Berlin stays, whatever Slack says.
+        let again = set(Some(&berlin), None, ny);
+        assert_eq!(zone(&again), ("Europe/Berlin".into(), false));
+        assert_eq!(again.schedule.weekday, Weekday::Wed);
+        let stopped = again.stop(&u("UA"), now).unwrap();
+        assert_eq!(
+            zone(&set(Some(&stopped), None, ny)),
+            ("Europe/Berlin".into(), false),
+            "restarted, too"
+        );
+        // `tz slack` lets it follow Slack again; then it keeps following.
+        let follows = set(Some(&again), Some(ZoneChoice::Slack), ny);
+        assert_eq!(zone(&follows), ("America/New_York".into(), true));
+        assert_eq!(
+            zone(&set(Some(&follows), None, Tz::UTC)),
+            ("UTC".into(), true)
+        );
+        // A first set-up without `tz` follows Slack.
+        assert_eq!(
+            zone(&set(None, None, ny)),
+            ("America/New_York".into(), true)
         );
     }
 
@@ -1354,6 +1562,42 @@ mod tests {
             describe_slot(utc("2026-06-02T14:00:00Z"), America::New_York),
             "Tuesday 2026-06-02 at 10:00 (America/New_York)"
         );
+    }
+
+    #[test]
+    fn a_zone_that_moves_the_next_1on1_in_utc_says_where_it_went() {
+        let ny = America::New_York;
+        // Set up Monday 2026-06-01 in UTC (the default), following Slack.
+        let o = OneOnOne::set_up(
+            None,
+            None,
+            &u("UM"),
+            &u("UA"),
+            &wanted(Cadence::Weekly, Weekday::Tue, time(10, 0)),
+            Tz::UTC,
+            utc("2026-06-01T16:00:00Z"),
+        )
+        .unwrap();
+        let now = utc("2026-06-01T17:00:00Z");
+        assert_eq!(
+            o.moved_by_zone(Tz::UTC, ny, now),
+            Some(utc("2026-06-02T14:00:00Z")),
+            "10:00 in New York, four hours later"
+        );
+        assert_eq!(o.moved_by_zone(ny, ny, now), None);
+        // London keeps 10:00 UTC in winter: the same instant, nothing to tell.
+        let winter = utc("2026-12-01T17:00:00Z");
+        assert_eq!(o.moved_by_zone(Tz::UTC, Europe::London, winter), None);
+        assert!(o.moved_by_zone(Tz::UTC, Europe::London, now).is_some());
+        // A 1:1 logged ahead (as read in New York) moves by its next one
+        // not logged.
+        let (logged, _) = o.log(&u("UM"), Outcome::Held, None, None, ny, now).unwrap();
+        assert_eq!(
+            logged.moved_by_zone(Tz::UTC, ny, now),
+            Some(utc("2026-06-09T14:00:00Z"))
+        );
+        let stopped = o.stop(&u("UM"), now).unwrap();
+        assert_eq!(stopped.moved_by_zone(Tz::UTC, ny, now), None);
     }
 
     #[test]

@@ -376,7 +376,14 @@ impl Deliverer {
                     person.tz_checked_at = Some(now);
                     person.inactive = info.deleted;
                     // A cache write failing must not stop delivery; it is retried next time.
-                    if let Err(e) = self.store.save_user(&entry.team, entry.recipient(), person) {
+                    // A zone that moves a 1:1 this person manages moves it and tells both.
+                    if let Err(e) = crate::commands::one_on_ones::cache_user(
+                        &self.store,
+                        &entry.team,
+                        entry.recipient(),
+                        person,
+                        now,
+                    ) {
                         tracing::warn!(error = %e, "could not cache a time zone");
                     }
                 }

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! help
-//! @member every <week|2 weeks|month> on <weekday> at <HH:MM> [tz <Area/City>]
+//! @member every <week|2 weeks|month> on <weekday> at <HH:MM> [tz <Area/City|slack>]
 //! list
 //! done @member [notes…]        skip @member
 //! stop @person                 agenda @person [add <text…>]
@@ -11,21 +11,22 @@
 //! - Cadences: `week` (also `weekly`), `2 weeks` (`two weeks`,
 //!   `other week`, `fortnight`, `fortnightly`), `month` (`monthly`).
 //! - Weekdays: `tuesday`, `tue`, `tues`, `Tuesdays`; times `HH:MM`, 24-hour.
-//! - `tz` takes an IANA name (`Europe/Berlin`); without it the 1:1 follows
-//!   the manager's Slack time zone (see `domain::one_on_one`).
+//! - `tz` takes an IANA name (`Europe/Berlin`), which then stays when the
+//!   1:1 is set up again without `tz`; `tz slack` makes it follow the
+//!   manager's Slack time zone again. A first set-up without `tz` follows
+//!   it (see `domain::one_on_one`).
 //! - `@person` in `stop` and `agenda` is the other party: a manager names
 //!   the member, a member names their manager.
 
 use super::{Usage, Words, clip, decode_entities, mention, no_more, strip_quotes, usage};
 use crate::domain::UserId;
 use crate::domain::hours::parse_tz;
-use crate::domain::one_on_one::Cadence;
+use crate::domain::one_on_one::{Cadence, ZoneChoice};
 use chrono::{NaiveTime, Weekday};
-use chrono_tz::Tz;
 
 pub const USAGE_1ON1_HELP: &str = "/1on1 help";
 pub const USAGE_1ON1_SET: &str =
-    "/1on1 @member every <week|2 weeks|month> on <weekday> at <HH:MM> [tz <Area/City>]";
+    "/1on1 @member every <week|2 weeks|month> on <weekday> at <HH:MM> [tz <Area/City|slack>]";
 pub const USAGE_1ON1_LIST: &str = "/1on1 list";
 pub const USAGE_1ON1_DONE: &str = "/1on1 done @member [notes…]";
 pub const USAGE_1ON1_SKIP: &str = "/1on1 skip @member";
@@ -46,13 +47,14 @@ pub const ONE_ON_ONE_USAGES: [&str; 7] = [
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OneOnOneCommand {
     Help,
-    /// Set up (or change) my 1:1 with `member`; `tz` fixes its zone.
+    /// Set up (or change) my 1:1 with `member`; `tz` fixes its zone, or
+    /// lets it follow Slack's again.
     Set {
         member: UserId,
         cadence: Cadence,
         weekday: Weekday,
         time: NaiveTime,
-        tz: Option<Tz>,
+        tz: Option<ZoneChoice>,
     },
     List,
     Done {
@@ -196,15 +198,19 @@ fn parse_set(words: &mut Words) -> Result<OneOnOneCommand, Usage> {
     let tz = if words.peek().is_some_and(|w| w.eq_ignore_ascii_case("tz")) {
         words.next();
         let name = words.next().unwrap_or_default();
-        Some(parse_tz(name).ok_or_else(|| {
-            usage(
-                format!(
-                    "`{}` isn't a time zone I know: write an IANA name like Europe/Berlin or America/New_York.",
-                    clip(name)
-                ),
-                USAGE_1ON1_SET,
-            )
-        })?)
+        if name.eq_ignore_ascii_case("slack") {
+            Some(ZoneChoice::Slack)
+        } else {
+            Some(ZoneChoice::Given(parse_tz(name).ok_or_else(|| {
+                usage(
+                    format!(
+                        "`{}` isn't a time zone I know: write an IANA name like Europe/Berlin or America/New_York, or `slack` to follow your Slack time zone.",
+                        clip(name)
+                    ),
+                    USAGE_1ON1_SET,
+                )
+            })?))
+        }
     } else {
         None
     };
@@ -302,7 +308,17 @@ mod tests {
                     cadence: Cadence::Fortnightly,
                     weekday: Weekday::Thu,
                     time: at(9, 30),
-                    tz: Some(chrono_tz::Europe::Berlin),
+                    tz: Some(ZoneChoice::Given(chrono_tz::Europe::Berlin)),
+                },
+            ),
+            (
+                "<@UA1> every week on tue at 10:00 TZ Slack",
+                OneOnOneCommand::Set {
+                    member: u("UA1"),
+                    cadence: Cadence::Weekly,
+                    weekday: Weekday::Tue,
+                    time: at(10, 0),
+                    tz: Some(ZoneChoice::Slack),
                 },
             ),
             (
@@ -398,6 +414,11 @@ mod tests {
             ),
             (
                 "<@UA1> every week on tue at 10:00 tz Mars/Base",
+                "isn't a time zone",
+                USAGE_1ON1_SET,
+            ),
+            (
+                "<@UA1> every week on tue at 10:00 tz",
                 "isn't a time zone",
                 USAGE_1ON1_SET,
             ),
