@@ -11,8 +11,11 @@
 //!   entry, no list, no admin view shows it. The note travels in the outbox
 //!   entry only until it is delivered, then is dropped; the entry (kept so
 //!   the message is never sent twice) holds who asked whom, and when.
-//! - Exports leave it out, except the asker's own `--person` export; erasing
-//!   the asker removes it.
+//! - Views leave it out: another person's `--person` export (the
+//!   manager's too), `alliance outbox` and `reminders`. The asker's own
+//!   export shows it, and so does the full export, because that is the
+//!   backup: a restore must still owe a request not yet delivered (see
+//!   `store::export`). Erasing the asker removes it.
 
 use super::{Engine, Failure, Request};
 use crate::domain::notice::{Notice, NoticeKind};

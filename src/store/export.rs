@@ -47,6 +47,13 @@
 //!   a progress call every [`PROGRESS_EVERY`] records read. Import reads the
 //!   whole file into memory first (it must be checked before anything is
 //!   written), so it needs a few times the file's size in memory.
+//! - **The full export is the backup**: it holds everything the bot still
+//!   owes, a Right of First Conversation request not yet delivered included
+//!   (with its note, which the outbox drops once the request is delivered),
+//!   so a restore sends it. Whoever holds the file can read it, like the
+//!   data directory itself. Every *view* still hides requests: another
+//!   person's `--person` export (the manager's included), the operator
+//!   listings (`alliance outbox`, `reminders`), history and admin views.
 //! - `--person U123`: the tours where they are manager, member or named
 //!   successor (with their whole history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
@@ -540,11 +547,13 @@ impl Store {
                         let (_, v) = entry?;
                         progress.tick();
                         let entry: OutboxEntry = decode(tree, &v)?;
-                        // A conversation request is only the asker's to see.
+                        // A conversation request is in the backup (the full
+                        // export), and otherwise only the asker's to see.
                         let talk = matches!(entry.notice.kind, NoticeKind::Talk { .. });
                         let shown = match person {
-                            _ if talk => person.is_some_and(|p| entry.notice.is_talk_from(p)),
-                            _ => keep(entry.recipient()),
+                            None => true,
+                            Some(p) if talk => entry.notice.is_talk_from(p),
+                            Some(p) => entry.recipient() == p,
                         };
                         if shown {
                             json.item(&entry)?;
