@@ -6,6 +6,7 @@ use alliance::clock::Clock;
 use alliance::commands::Engine;
 use alliance::config::Config;
 use alliance::domain::{TeamId, UserId};
+use alliance::store::export::{ImportError, ImportPlan};
 use alliance::store::outbox::OutboxState;
 use alliance::store::{Store, StoreError};
 use anyhow::{Context, anyhow};
@@ -403,14 +404,26 @@ fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
         std::fs::read(file)
             .map_err(|e| anyhow!(Refused(format!("cannot read {}: {e}", file.display()))))?
     };
+    let refused = |e: ImportError| anyhow!(Refused(format!("nothing was imported: {e}")));
+    // The whole file is checked before the data directory is touched, so a
+    // refused file leaves no directory behind, and an existing one as it was.
+    let plan = ImportPlan::check(&bytes).map_err(refused)?;
+    let created = !config.data_dir.exists();
     let store = open_store(config)?;
     let mut progress = |n: u64| eprintln!("alliance: import: {n} records written…");
-    match store.import(&bytes, &mut progress) {
+    let outcome = store.import_checked(&plan, &mut progress);
+    if outcome.is_err() && created {
+        // Ours, just made: leave no half-filled store where there was none.
+        drop(store);
+        let _ = std::fs::remove_dir_all(&config.data_dir);
+    }
+    match outcome {
         Ok(counts) => {
             println!("Imported {counts} into {}.", config.data_dir.display());
             Ok(())
         }
-        Err(e) if e.is_refusal() => Err(anyhow!(Refused(format!("nothing was imported: {e}")))),
+        Err(e) if e.is_refusal() => Err(refused(e)),
+        Err(e) if created => Err(anyhow!(e).context("the import failed; nothing was kept")),
         Err(e) => Err(anyhow!(e)
             .context("the import failed part way; delete the data directory and import again")),
     }

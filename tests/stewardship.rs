@@ -666,3 +666,41 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
         "the manager keeps the tour"
     );
 }
+
+#[test]
+fn a_refused_import_leaves_no_data_directory_behind_and_an_existing_one_as_it_was() {
+    let parent = tempfile::tempdir().unwrap();
+    let missing = parent.path().join("restored");
+    let bad = parent.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": \"alliance-export\", \"version\": 2}").unwrap();
+    for file in [bad.to_str().unwrap(), "-"] {
+        let (code, _, err) = run(&missing, &["import", file], "not json");
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("nothing was imported"), "{err}");
+        assert!(!missing.exists(), "no empty data directory is left behind");
+    }
+
+    // A directory that existed (empty) before is left exactly as it was.
+    let existing = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(existing.path(), &["import", bad.to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        std::fs::read_dir(existing.path()).unwrap().count(),
+        0,
+        "nothing was written into it"
+    );
+
+    // A good file still creates the directory it restores into.
+    let source = tempfile::tempdir().unwrap();
+    run(
+        source.path(),
+        &["shell", "--as", "UMANAGER"],
+        "/tour propose @UMEMBER rotational 1y Keep the lights on\n\
+         /tour propose @UOTHER rotational 1y Someone else's tour\n",
+    );
+    let (_, json, _) = run(source.path(), &["export"], "");
+    let (code, out, err) = run(&missing, &["import", "-"], &json);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Imported 2 tours"), "{out}");
+    assert!(missing.exists());
+}

@@ -67,7 +67,9 @@
 //!   reads a file without it as having none, so older exports still import.
 //! - Import refuses a store that is not empty, a file that is not an export,
 //!   an unknown format version, and records whose ids could not form keys
-//!   (a hand-edited file); it checks everything before writing anything.
+//!   (a hand-edited file); it checks everything before writing anything
+//!   ([`ImportPlan::check`] needs no store, so `alliance import` checks the
+//!   file before it opens, or creates, the data directory).
 //!   Otherwise the file is trusted as the operator's own backup.
 //! - CSV ([`Store::export_csv`]) is the tours table only, one row per tour,
 //!   for spreadsheets; JSON is the complete, importable form. Free-text cells
@@ -819,8 +821,20 @@ impl Store {
         if let Some(tree) = self.first_non_empty()? {
             return Err(ImportError::NotEmpty(tree));
         }
-        let export = read_export(file)?;
-        let writes = plan_import(&export)?;
+        self.import_checked(&ImportPlan::check(file)?, progress)
+    }
+
+    /// Restores an export already checked by [`ImportPlan::check`] into
+    /// this store, which must be empty.
+    pub fn import_checked(
+        &self,
+        plan: &ImportPlan,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Counts, ImportError> {
+        if let Some(tree) = self.first_non_empty()? {
+            return Err(ImportError::NotEmpty(tree));
+        }
+        let ImportPlan { writes, counts } = plan;
         let mut written = 0u64;
         for batch in writes.chunks(1000) {
             self.run(false, |tx| {
@@ -838,7 +852,24 @@ impl Store {
             }
         }
         self.flush()?;
-        Ok(Counts {
+        Ok(counts.clone())
+    }
+}
+
+/// An export file read and checked as a whole, ready to be written into an
+/// empty store: every key and value it stands for. Checking needs no store,
+/// so a refused file never touches a data directory.
+pub struct ImportPlan {
+    writes: Vec<Write3>,
+    counts: Counts,
+}
+
+impl ImportPlan {
+    /// Reads `file` and checks everything in it; refuses what import refuses.
+    pub fn check(file: &[u8]) -> Result<ImportPlan, ImportError> {
+        let export = read_export(file)?;
+        let writes = plan_import(&export)?;
+        let counts = Counts {
             workspaces: export.workspaces.len() as u64,
             tours: export.tours.len() as u64,
             history: export.tours.iter().map(|t| t.history.len() as u64).sum(),
@@ -851,7 +882,8 @@ impl Store {
             chats: export.chats.len() as u64,
             events: export.events.len() as u64,
             one_on_ones: export.one_on_ones.len() as u64,
-        })
+        };
+        Ok(ImportPlan { writes, counts })
     }
 }
 
