@@ -202,3 +202,54 @@ fn export_of(store: &alliance::store::Store) -> String {
     store.export(None, &mut out, &mut |_| {}).unwrap();
     String::from_utf8(out).unwrap()
 }
+
+#[tokio::test]
+async fn asking_again_within_seven_days_is_answered_kindly_and_sends_nothing() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    bot.tour(MEMBER, &format!("talk {NOTE}"))
+        .await
+        .assert_well_formed();
+    drain(&bot, tuesday_9am()).await;
+
+    let again = bot.tour(MEMBER, "talk Still keen to talk").await;
+    again.assert_well_formed();
+    let text = again.text();
+    assert!(
+        text.contains("already asked <@UMANAGER>")
+            && text.contains("2026-11-24")
+            && text.contains("2026-12-01")
+            && !text.contains("Usage:"),
+        "a friendly private answer, not a usage line: {text}"
+    );
+    assert_eq!(talk_entries(&bot).len(), 1, "nothing more is owed");
+
+    // Six days on, still once; seven days after the first ask, again.
+    let dir = bot.stop().await;
+    let six_days = tuesday_9am() + chrono::Duration::days(6);
+    let bot = Bot::with_slack(&slack, six_days, Some(dir)).await;
+    assert!(bot.tour(MEMBER, "talk").await.contains("already asked"));
+    assert_eq!(talk_entries(&bot).len(), 1);
+    let dir = bot.stop().await;
+    let week = tuesday_9am() + chrono::Duration::days(7);
+    let bot = Bot::with_slack(&slack, week, Some(dir)).await;
+    assert!(bot.tour(MEMBER, "talk").await.contains("I've told <@UMANAGER>"));
+    assert_eq!(talk_entries(&bot).len(), 2);
+
+    // Another manager is another pair: their first request goes at once.
+    bot.tour("UNEWBOSS", "propose <@UMEMBER> rotational 1y A new team")
+        .await;
+    bot.tour(MEMBER, "talk").await;
+    assert!(
+        talk_entries(&bot)
+            .iter()
+            .any(|e| e.recipient().as_str() == "UNEWBOSS"),
+        "the new manager is asked"
+    );
+}
