@@ -370,3 +370,172 @@ async fn a_departed_persons_reminders_go_to_their_liaison() {
         failed.state
     );
 }
+
+/// MANAGER's tour of FORMER, accepted and then completed: the last tour a
+/// directory can show.
+async fn with_completed_tour(slack: &FakeSlack) -> Bot {
+    let bot = Bot::with_slack(slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UFORMER> transformational 2y Rebuild the billing platform",
+    )
+    .await
+    .assert_well_formed();
+    bot.tour(FORMER, "accept 1").await.assert_well_formed();
+    bot
+}
+
+fn complete(bot: &Bot, id: u64) {
+    bot.store
+        .update_tour(
+            &TeamId::parse(TEAM).unwrap(),
+            alliance::domain::TourId(id),
+            |t| t.complete(&UserId::parse(MANAGER).unwrap(), tuesday_9am()),
+        )
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn someone_on_a_running_tour_or_with_a_future_left_date_is_not_added() {
+    let slack = FakeSlack::start().await;
+    let bot = with_completed_tour(&slack).await;
+
+    // Still on tour 1: the way out is `/tour leave`, said plainly.
+    for text in ["add <@UFORMER> left 2026-12-20", "add <@UFORMER>"] {
+        for who in [MANAGER, ADMIN] {
+            let refused = bot.command(who, "/alumni", text).await;
+            refused.assert_well_formed();
+            let said = refused.text();
+            assert!(
+                said.contains("still on tour #1")
+                    && said.contains("/tour leave 1 successor")
+                    && !said.contains("Usage:"),
+                "{who} {text}: {said}"
+            );
+        }
+    }
+    assert!(alumnus(&bot, FORMER).is_none());
+
+    // Leaving: they are asked before their last day; nothing to add now.
+    bot.tour(MANAGER, "leave 1 successor <@UOTHER> on 2026-12-20")
+        .await
+        .assert_well_formed();
+    let leaving = bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    assert!(
+        leaving.contains("planned for 2026-12-20") && !leaving.contains("Usage:"),
+        "{}",
+        leaving.text()
+    );
+    assert!(alumnus(&bot, FORMER).is_none());
+
+    // Someone with no running tour: a future date is refused, today is fine.
+    let future = bot
+        .command(ADMIN, "/alumni", "add <@UGONE> left 2026-11-25")
+        .await;
+    future.assert_well_formed();
+    assert!(
+        future.contains("2026-11-25") && future.contains("future") && !future.contains("Usage:"),
+        "{}",
+        future.text()
+    );
+    assert!(alumnus(&bot, "UGONE").is_none());
+    bot.command(ADMIN, "/alumni", "add <@UGONE> left 2026-11-24")
+        .await
+        .assert_well_formed();
+    assert_eq!(
+        alumnus(&bot, "UGONE").unwrap().left_on.unwrap().to_string(),
+        "2026-11-24"
+    );
+}
+
+#[tokio::test]
+async fn the_directory_shows_the_last_tour_to_each_as_they_may_see_it() {
+    let slack = FakeSlack::start().await;
+    let bot = with_completed_tour(&slack).await;
+    complete(&bot, 1);
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> left 2026-11-24")
+        .await
+        .assert_well_formed();
+    assert_eq!(
+        alumnus(&bot, FORMER).unwrap().last_tour,
+        Some(alliance::domain::TourId(1)),
+        "the tour they left from is kept with the record"
+    );
+
+    // Everyone: the kind and when it started, not the tour's term sheet.
+    for text in ["list", "show <@UFORMER>"] {
+        let public = bot.command(STRANGER, "/alumni", text).await;
+        public.assert_well_formed();
+        let said = public.text();
+        assert!(
+            said.contains("last tour: transformational, from 2026-11-24")
+                && !said.contains("billing")
+                && !said.contains("#1"),
+            "{text}: {said}"
+        );
+    }
+    // Its parties (here the liaison too) and admins: its number and mission.
+    for who in [MANAGER, ADMIN] {
+        let said = bot.command(who, "/alumni", "list").await.text();
+        assert!(
+            said.contains("last tour *#1*") && said.contains("Rebuild the billing platform"),
+            "{who}: {said}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_finds_what_the_searcher_may_see_and_the_help_says_what_that_is() {
+    let slack = FakeSlack::start().await;
+    let bot = with_completed_tour(&slack).await;
+    complete(&bot, 1);
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> Moved to Lisbon")
+        .await
+        .assert_well_formed();
+    bot.command(
+        MANAGER,
+        "/alumni",
+        "touch <@UFORMER> Great engineer, wants to mentor",
+    )
+    .await
+    .assert_well_formed();
+    let finds = |reply: common::Reply| reply.contains("<@UFORMER>");
+
+    // The liaison and admins: notes and the contact log too.
+    for who in [MANAGER, ADMIN] {
+        for text in [
+            "list eng",
+            "list lisbon",
+            "list GREAT mentor",
+            "list billing",
+        ] {
+            assert!(
+                finds(bot.command(who, "/alumni", text).await),
+                "{who} {text}"
+            );
+        }
+    }
+    // Everyone else: names, liaisons, the kind of their last tour.
+    for text in [
+        "list <@UFORMER>",
+        "list <@UFORMER|former>",
+        "list uformer",
+        "list <@UMANAGER>",
+        "list transformational",
+    ] {
+        assert!(
+            finds(bot.command(STRANGER, "/alumni", text).await),
+            "{text}"
+        );
+    }
+    for text in ["list eng", "list lisbon", "list billing"] {
+        let reply = bot.command(STRANGER, "/alumni", text).await;
+        assert!(!finds(reply), "a stranger can't search {text}");
+    }
+    let help = bot.command(STRANGER, "/alumni", "help").await.text();
+    assert!(
+        help.contains("searches") && help.contains("contact log"),
+        "{help}"
+    );
+}

@@ -168,7 +168,10 @@ async fn a_backup_taken_before_delivery_still_owes_the_request_after_a_restore()
     let backup = export(&bot, None);
     let json: serde_json::Value = serde_json::from_str(&backup).unwrap();
     assert_eq!(json["outbox"].as_array().unwrap().len(), owed, "{backup}");
-    assert!(backup.contains(NOTE), "the note travels until it is delivered");
+    assert!(
+        backup.contains(NOTE),
+        "the note travels until it is delivered"
+    );
 
     // Restored elsewhere, the request is still owed and reaches the manager.
     let dir = bot.stop().await;
@@ -239,7 +242,11 @@ async fn asking_again_within_seven_days_is_answered_kindly_and_sends_nothing() {
     let dir = bot.stop().await;
     let week = tuesday_9am() + chrono::Duration::days(7);
     let bot = Bot::with_slack(&slack, week, Some(dir)).await;
-    assert!(bot.tour(MEMBER, "talk").await.contains("I've told <@UMANAGER>"));
+    assert!(
+        bot.tour(MEMBER, "talk")
+            .await
+            .contains("I've told <@UMANAGER>")
+    );
     assert_eq!(talk_entries(&bot).len(), 2);
 
     // Another manager is another pair: their first request goes at once.
