@@ -704,3 +704,45 @@ fn a_refused_import_leaves_no_data_directory_behind_and_an_existing_one_as_it_wa
     assert!(out.contains("Imported 2 tours"), "{out}");
     assert!(missing.exists());
 }
+
+#[test]
+fn erase_dry_run_says_what_would_go_and_changes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    run(
+        d,
+        &["shell", "--as", "UMANAGER"],
+        "/tour propose @UMEMBER rotational 1y Keep the lights on\n\
+         /tour propose @UOTHER rotational 1y Someone else's tour\n\
+         /tour propose @UMEMBER rotational 2y A second one\n",
+    );
+    run(d, &["shell", "--as", "UMEMBER"], "/tour accept 1\n");
+    let raw = |d: &std::path::Path| {
+        let store = Store::open(d, 16 << 20).unwrap();
+        store.raw_entries().unwrap()
+    };
+    let before = raw(d);
+
+    let (code, out, err) = run(d, &["erase", "--person", "UMEMBER", "--dry-run"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Dry run") && out.contains("nothing was changed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("tours: 2 rewritten") && out.contains("outbox:"),
+        "counts per kind: {out}"
+    );
+    assert!(
+        out.contains("UERASED1 would stand in their place in tours #1, #3"),
+        "{out}"
+    );
+    assert!(raw(d) == before, "the raw store is exactly as it was");
+
+    // The real erase does what the dry run said.
+    let (code, real, err) = run(d, &["erase", "--person", "UMEMBER"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(real.contains("UERASED1"), "{real}");
+    let (_, again, _) = run(d, &["erase", "--person", "UMEMBER", "--dry-run"], "");
+    assert!(again.contains("Nothing about UMEMBER is stored"), "{again}");
+}
