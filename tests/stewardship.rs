@@ -665,6 +665,30 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
         bot.tour(MANAGER, "show 1").await.contains("<@UERASED1>"),
         "the manager keeps the tour"
     );
+
+    // Pressed again (a replay, a second tap): nothing more to erase, and it
+    // says so; the store does not change.
+    let before = bot.store.raw_entries().unwrap();
+    assert_eq!(
+        click_ephemeral(&bot, &slack, ANA, &prompt, FORGET_ME).await,
+        200
+    );
+    let again = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            if let Some(call) = slack.calls_to("respond").get(1).cloned() {
+                return call;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the second press is answered too");
+    let said = again.body["text"].as_str().unwrap();
+    assert!(said.contains("nothing of yours left to erase"), "{said}");
+    assert!(
+        bot.store.raw_entries().unwrap() == before,
+        "nothing changed"
+    );
 }
 
 #[test]

@@ -28,7 +28,7 @@
 //!   carry Snooze 1 week / Snooze until…; Done asks for optional notes in a
 //!   small form.
 
-use super::buttons::{AfterClick, Click};
+use super::buttons::{AfterClick, Click, Origin};
 use super::notify::{self, parse_reminder_value, reminder_value};
 use super::parse::{self, OneOnOneCommand, Usage};
 use super::{Engine, Failure, Request, render};
@@ -39,7 +39,6 @@ use crate::domain::schedule::Series;
 use crate::domain::{Side, Status, TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
 use crate::store::alumni::NO_TOUR;
-use crate::store::outbox::{Delivery, OutboxEntry};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -727,6 +726,8 @@ impl Engine {
                 "errors": { BLOCK_NOTES: message.replace('`', "") },
             })
         };
+        // The button's value, then the message it was on (see `Origin`).
+        let origin = Origin::decode(&mut private_metadata.lines());
         let mut lines = private_metadata.lines();
         let Some((
             _,
@@ -759,7 +760,7 @@ impl Engine {
             });
         match logged {
             Ok(Ok(_)) => {
-                if let (Some(channel), Some(ts)) = (lines.next(), lines.next()) {
+                if let Some(origin) = &origin {
                     let text = format!(
                         "✅ Logged your 1:1 with {} as held{}.",
                         member.mention(),
@@ -769,24 +770,8 @@ impl Engine {
                             ", with your notes"
                         }
                     );
-                    let notice = Notice {
-                        tour: NO_TOUR,
-                        to: user.clone(),
-                        kind: NoticeKind::Note {
-                            key: format!("1on1:{manager}:{member}:held:{}", slot.timestamp()),
-                            text,
-                        },
-                    };
-                    let entry = OutboxEntry {
-                        key: format!("{}:update:{ts}", notice.key()),
-                        action: Delivery::Update {
-                            channel: channel.to_string(),
-                            ts: ts.to_string(),
-                        },
-                        in_working_hours: false,
-                        ..OutboxEntry::post(team, notice, now)
-                    };
-                    if let Err(e) = self.store().enqueue(&entry) {
+                    // The question's answer, like a press on it (`buttons`).
+                    if let Err(e) = self.answer_origin(team, user, origin, NO_TOUR, text, now) {
                         tracing::error!(error = %e, "could not replace a 1:1 question");
                     }
                 }
