@@ -137,9 +137,11 @@ async fn who_may_add_see_and_change_an_alumnus() {
         "{}",
         rehired.0
     );
-    bot.command(OTHER, "/alumni", "remove <@UFORMER>")
-        .await
-        .assert_well_formed();
+    let asked = bot.command(OTHER, "/alumni", "remove <@UFORMER>").await;
+    asked.assert_well_formed();
+    assert!(alumnus(&bot, FORMER).is_some(), "only asked, not removed");
+    bot.click_ephemeral(&slack, OTHER, &asked, notify::ALUMNI_REMOVE)
+        .await;
     assert!(alumnus(&bot, FORMER).is_none());
     bot.command(OTHER, "/alumni", "show <@UFORMER>")
         .await
@@ -538,4 +540,82 @@ async fn search_finds_what_the_searcher_may_see_and_the_help_says_what_that_is()
         help.contains("searches") && help.contains("contact log"),
         "{help}"
     );
+}
+
+#[tokio::test]
+async fn removing_an_alumnus_asks_first_and_only_the_asker_confirms() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> Loves sailing")
+        .await
+        .assert_well_formed();
+    let kept = alumnus(&bot, FORMER).unwrap();
+
+    let asked = bot.command(MANAGER, "/alumni", "remove <@UFORMER>").await;
+    asked.assert_well_formed();
+    let text = asked.text();
+    assert!(
+        text.contains("Remove <@UFORMER> from the alumni network?")
+            && text.contains("cannot be undone")
+            && !text.contains("Usage:"),
+        "{text}"
+    );
+    assert!(asked.0.to_string().contains("\"style\":\"danger\""));
+    assert_eq!(
+        alumnus(&bot, FORMER),
+        Some(kept.clone()),
+        "asking removes nothing"
+    );
+
+    // Someone else's press on the prompt is refused and changes nothing.
+    bot.click_ephemeral(&slack, ADMIN, &asked, notify::ALUMNI_REMOVE)
+        .await;
+    assert_eq!(alumnus(&bot, FORMER), Some(kept.clone()));
+
+    // Keep them: nothing removed, the prompt says so.
+    bot.click_ephemeral(&slack, MANAGER, &asked, notify::ALUMNI_REMOVE_CANCEL)
+        .await;
+    let kept_answer = common::responded(&slack, 0).await;
+    assert!(
+        kept_answer.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing was removed"),
+        "{}",
+        kept_answer.body
+    );
+    assert_eq!(alumnus(&bot, FORMER), Some(kept));
+
+    // Asked again and confirmed: removed, and the prompt is replaced.
+    let asked = bot.command(MANAGER, "/alumni", "remove <@UFORMER>").await;
+    bot.click_ephemeral(&slack, MANAGER, &asked, notify::ALUMNI_REMOVE)
+        .await;
+    assert!(alumnus(&bot, FORMER).is_none());
+    let removed = common::responded(&slack, 1).await;
+    assert!(
+        removed.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Removed <@UFORMER>"),
+        "{}",
+        removed.body
+    );
+    assert_eq!(removed.body["replace_original"], true);
+
+    // A second press: nothing left to remove, and it says so.
+    bot.click_ephemeral(&slack, MANAGER, &asked, notify::ALUMNI_REMOVE)
+        .await;
+    let again = common::responded(&slack, 2).await;
+    assert!(
+        again.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("isn't in the alumni network"),
+        "{}",
+        again.body
+    );
+    // Who may not remove is told at once, without a prompt.
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    let refused = bot.command(STRANGER, "/alumni", "remove <@UFORMER>").await;
+    assert!(common::find_action(&refused.0["blocks"], notify::ALUMNI_REMOVE).is_none());
 }

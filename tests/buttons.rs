@@ -382,8 +382,13 @@ async fn a_check_in_question_is_paused_once_per_message() {
             .and_then(|c| c.paused.map(|p| (p.until, c.pauses)))
     };
     let first = paused(&bot).expect("paused for three hours");
-    bot.click(MEMBER, &question, checkin::SNOOZE_WEEK, None).await;
-    assert_eq!(paused(&bot), Some(first), "the stale Snooze changed nothing");
+    bot.click(MEMBER, &question, checkin::SNOOZE_WEEK, None)
+        .await;
+    assert_eq!(
+        paused(&bot),
+        Some(first),
+        "the stale Snooze changed nothing"
+    );
     drain(&bot, soon + Duration::minutes(1)).await;
     let shown = now_shows(&slack, &question).unwrap();
     assert!(

@@ -541,37 +541,6 @@ fn the_cli_exports_imports_only_into_an_empty_store_and_erases() {
     assert!(out.contains("Nothing about UMEMBER is stored"), "{out}");
 }
 
-/// Clicks the button `action_id` of an ephemeral answer as `user`, with a
-/// `response_url` on the fake Slack (as Slack would send one of its hooks).
-async fn click_ephemeral(
-    bot: &Bot,
-    slack: &FakeSlack,
-    user: &str,
-    answer: &common::Reply,
-    action_id: &str,
-) -> u16 {
-    let (block_id, value) = common::find_action(&answer.0["blocks"], action_id)
-        .unwrap_or_else(|| panic!("no {action_id} in {}", answer.0));
-    let payload = serde_json::json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "alliance-test"},
-        "user": {"id": user, "username": "someone", "team_id": TEAM},
-        "api_app_id": "A0APP",
-        "trigger_id": "1234.5678.abcdef",
-        // The fake routes one path segment after its base: a hook's path in one.
-        "response_url": format!("{}respond", slack.base_url),
-        "container": {"type": "message", "message_ts": "1795000000.000100",
-                      "channel_id": "D0CHANNEL", "is_ephemeral": true},
-        "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
-                     "value": value, "action_ts": "1795000001.000200"}],
-    });
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    bot.post_signed(body.as_bytes(), common::FORM)
-        .await
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn forget_me_erases_only_when_its_owner_confirms() {
     use alliance::commands::notify::FORGET_ME;
@@ -597,7 +566,7 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
     // Someone else's click on her button is refused, privately, and changes nothing.
     let before = bot.store.raw_entries().unwrap();
     assert_eq!(
-        click_ephemeral(&bot, &slack, BEN, &prompt, FORGET_ME).await,
+        bot.click_ephemeral(&slack, BEN, &prompt, FORGET_ME).await,
         200
     );
     let after = bot.store.raw_entries().unwrap();
@@ -636,21 +605,12 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
 
     // Her own click erases her and replaces the prompt.
     assert_eq!(
-        click_ephemeral(&bot, &slack, ANA, &prompt, FORGET_ME).await,
+        bot.click_ephemeral(&slack, ANA, &prompt, FORGET_ME).await,
         200
     );
     let left = traces(&bot.store.raw_entries().unwrap(), &needles);
     assert!(left.is_empty(), "traces left: {left:#?}");
-    let responded = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            if let Some(call) = slack.calls_to("respond").pop() {
-                return call;
-            }
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .expect("the prompt is replaced through the response_url");
+    let responded = common::responded(&slack, 0).await;
     assert_eq!(responded.body["replace_original"], true);
     assert!(
         responded.body["text"]
@@ -670,19 +630,10 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
     // says so; the store does not change.
     let before = bot.store.raw_entries().unwrap();
     assert_eq!(
-        click_ephemeral(&bot, &slack, ANA, &prompt, FORGET_ME).await,
+        bot.click_ephemeral(&slack, ANA, &prompt, FORGET_ME).await,
         200
     );
-    let again = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            if let Some(call) = slack.calls_to("respond").get(1).cloned() {
-                return call;
-            }
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .expect("the second press is answered too");
+    let again = common::responded(&slack, 1).await;
     let said = again.body["text"].as_str().unwrap();
     assert!(said.contains("nothing of yours left to erase"), "{said}");
     assert!(

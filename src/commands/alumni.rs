@@ -24,13 +24,21 @@
 //!   anyone who may not see the directory, an alumnus does not exist.
 //! - `rehire` marks them returning and offers the propose form for them
 //!   (a button, since a slash command's reply cannot open a form by itself).
-//! - `remove` erases the record (and its reminders) for good.
+//! - `remove` erases the record (and its reminders) for good, so it asks
+//!   first: a private answer saying what goes, with **Remove from the
+//!   network** and **Keep them**. Only the one who typed it can press them
+//!   (the buttons carry their id), and the rule is checked again on the
+//!   press; the answer replaces the prompt (through `response_url`, as for
+//!   `/tour forget-me`), and a second press finds nothing left to remove
+//!   and says so.
 
+use super::buttons::{AfterClick, Click};
 use super::parse::{self, AlumniCommand, Usage};
 use super::{Engine, Failure, Request, notify, render};
 use crate::domain::alumni::{AlumniError, Alumnus, last_tour_of};
 use crate::domain::{TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 
 pub(super) fn handle_text(
@@ -187,21 +195,90 @@ pub(super) fn handle(
             )))
         }
         AlumniCommand::Remove { user } => {
-            visible(engine, req, &user, parse::USAGE_ALUMNI_REMOVE)?;
-            store
-                .remove_alumnus(
-                    team,
-                    &user,
-                    now,
-                    |a| a.check_remove(me, admin),
-                    || AlumniError::NotFound(user.mention()),
-                )?
+            let a = visible(engine, req, &user, parse::USAGE_ALUMNI_REMOVE)?;
+            a.check_remove(me, admin)
                 .map_err(refusal(parse::USAGE_ALUMNI_REMOVE))?;
-            Ok(Message::text(format!(
-                "Removed {} from the alumni network: their record, notes and contacts are erased.",
-                user.mention()
-            )))
+            Ok(remove_prompt(me, &a))
         }
+    }
+}
+
+/// `/alumni remove`'s private answer: what goes, and the buttons that
+/// remove them or keep them. Nothing is removed until the asker presses.
+fn remove_prompt(me: &UserId, a: &Alumnus) -> Message {
+    let title = format!("Remove {} from the alumni network?", a.user.mention());
+    let value = format!("{me}|{}", a.user);
+    let contacts = match a.contacts.len() {
+        0 => "no logged contacts".to_string(),
+        1 => "1 logged contact".to_string(),
+        n => format!("{n} logged contacts"),
+    };
+    Message::new(title.clone())
+        .section(format!(
+            "*{title}*\nThis erases their record for good: when they left, their liaison, the note, the personal contact they left and the contact log ({contacts}). The keep-in-touch reminders stop. Their tours stay as they are."
+        ))
+        .actions(vec![
+            Element::button(
+                "Remove from the network",
+                notify::ALUMNI_REMOVE,
+                &value,
+                Some("danger"),
+            ),
+            Element::button("Keep them", notify::ALUMNI_REMOVE_CANCEL, &value, None),
+        ])
+        .context("Nothing happens until you press a button, and removing cannot be undone.")
+}
+
+impl Engine {
+    /// A press on the `/alumni remove` prompt: only its asker's counts. The
+    /// answer replaces the (ephemeral) prompt; a second press finds nothing
+    /// to remove and says so.
+    pub(super) fn alumni_remove_click(
+        &self,
+        click: &Click,
+        now: DateTime<Utc>,
+    ) -> Result<AfterClick, StoreError> {
+        let parsed = click.value.as_deref().and_then(|v| {
+            let (asker, user) = v.split_once('|')?;
+            Some((UserId::parse(asker)?, UserId::parse(user)?))
+        });
+        let Some((asker, user)) = parsed else {
+            return self.out_of_date(click, now);
+        };
+        if asker != click.user {
+            self.note(
+                click,
+                None,
+                "Only the person who asked to remove them can confirm it; nothing was changed.",
+                now,
+            )?;
+            return Ok(AfterClick::Nothing);
+        }
+        if click.action_id == notify::ALUMNI_REMOVE_CANCEL {
+            return Ok(AfterClick::Respond(Message::text(format!(
+                "Nothing was removed: {} stays in the alumni network.",
+                user.mention()
+            ))));
+        }
+        let admin = self.is_admin(&click.user);
+        let removed = self.store().remove_alumnus(
+            &click.team,
+            &user,
+            now,
+            |a| a.check_remove(&click.user, admin),
+            || AlumniError::NotFound(user.mention()),
+        )?;
+        let text = match removed {
+            Ok(()) => format!(
+                "Removed {} from the alumni network: their record, note, personal contact and contact log are erased.",
+                user.mention()
+            ),
+            Err(AlumniError::NotFound(who)) => {
+                format!("{who} isn't in the alumni network any more, so nothing was changed.")
+            }
+            Err(e) => format!("{e} Nothing was changed."),
+        };
+        Ok(AfterClick::Respond(Message::text(text)))
     }
 }
 

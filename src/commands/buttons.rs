@@ -216,6 +216,9 @@ impl Engine {
                 self.one_on_one_click(click, now)
             }
             notify::FORGET_ME => self.forget_me(click, now),
+            notify::ALUMNI_REMOVE | notify::ALUMNI_REMOVE_CANCEL => {
+                self.alumni_remove_click(click, now)
+            }
             notify::PROPOSE_NEXT | notify::EXTEND | notify::PLAN_EXIT => {
                 let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
                     return self.out_of_date(click, now);

@@ -30,6 +30,9 @@ pub const ALUMNI_STOP: &str = "alumni.stop";
 pub const PROPOSE_FOR: &str = "tour.propose_for";
 /// On the `/tour forget-me` prompt; carries the id of the person it erases.
 pub const FORGET_ME: &str = "privacy.forget_me";
+/// On the `/alumni remove` prompt: `asker|alumnus`. Remove, or keep them.
+pub const ALUMNI_REMOVE: &str = "alumni.remove";
+pub const ALUMNI_REMOVE_CANCEL: &str = "alumni.remove_cancel";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {
