@@ -295,7 +295,7 @@ fn help() -> Message {
 }
 
 /// What `/alumni list <text>` looks in, as the help says it.
-const SEARCH_HELP: &str = "`/alumni list <text>` searches names (mention someone), liaisons and the kind of their last tour; its mission too if the tour is one you can see. For the alumni you look after (and for admins) it also searches the note, the personal contact and the contact log. Every word must match.";
+const SEARCH_HELP: &str = "`/alumni list &lt;text&gt;` searches names (mention someone), liaisons and the kind of their last tour; its mission too if the tour is one you can see. For the alumni you look after (and for admins) it also searches the note, the personal contact and the contact log. Every word must match.";
 
 /// The words of a search, lower-cased, with mentions as the ids they name.
 fn needles(text: &str) -> Vec<String> {

@@ -454,7 +454,7 @@ impl Engine {
         self.note(
             click,
             None,
-            "That button is out of date, so nothing was changed. The command in `/tour help` does the same.",
+            "That button is out of date, so nothing was changed.",
             now,
         )?;
         Ok(AfterClick::Nothing)
