@@ -6,6 +6,7 @@ use alliance::clock::Clock;
 use alliance::commands::Engine;
 use alliance::config::Config;
 use alliance::domain::{TeamId, UserId};
+use alliance::store::export::{ImportError, ImportPlan};
 use alliance::store::outbox::OutboxState;
 use alliance::store::{Store, StoreError};
 use anyhow::{Context, anyhow};
@@ -87,6 +88,9 @@ enum Command {
         /// Only in this workspace (default: every workspace).
         #[arg(long, value_name = "TEAM")]
         team: Option<String>,
+        /// Print what would be removed and rewritten, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -135,7 +139,11 @@ fn main() -> ExitCode {
             output,
         } => export(&config, person.as_deref(), format, output.as_deref()),
         Command::Import { file } => import(&config, &file),
-        Command::Erase { person, team } => erase(&config, &person, team.as_deref()),
+        Command::Erase {
+            person,
+            team,
+            dry_run,
+        } => erase(&config, &person, team.as_deref(), dry_run),
         Command::Manifest { .. } => unreachable!("handled before the configuration is read"),
     };
     match result {
@@ -403,20 +411,32 @@ fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
         std::fs::read(file)
             .map_err(|e| anyhow!(Refused(format!("cannot read {}: {e}", file.display()))))?
     };
+    let refused = |e: ImportError| anyhow!(Refused(format!("nothing was imported: {e}")));
+    // The whole file is checked before the data directory is touched, so a
+    // refused file leaves no directory behind, and an existing one as it was.
+    let plan = ImportPlan::check(&bytes).map_err(refused)?;
+    let created = !config.data_dir.exists();
     let store = open_store(config)?;
     let mut progress = |n: u64| eprintln!("alliance: import: {n} records written…");
-    match store.import(&bytes, &mut progress) {
+    let outcome = store.import_checked(&plan, &mut progress);
+    if outcome.is_err() && created {
+        // Ours, just made: leave no half-filled store where there was none.
+        drop(store);
+        let _ = std::fs::remove_dir_all(&config.data_dir);
+    }
+    match outcome {
         Ok(counts) => {
             println!("Imported {counts} into {}.", config.data_dir.display());
             Ok(())
         }
-        Err(e) if e.is_refusal() => Err(anyhow!(Refused(format!("nothing was imported: {e}")))),
+        Err(e) if e.is_refusal() => Err(refused(e)),
+        Err(e) if created => Err(anyhow!(e).context("the import failed; nothing was kept")),
         Err(e) => Err(anyhow!(e)
             .context("the import failed part way; delete the data directory and import again")),
     }
 }
 
-fn erase(config: &Config, person: &str, team: Option<&str>) -> anyhow::Result<()> {
+fn erase(config: &Config, person: &str, team: Option<&str>, dry_run: bool) -> anyhow::Result<()> {
     let person = user_arg("--person", person)?;
     if alliance::store::erase::is_placeholder(&person) {
         return Err(anyhow!(Refused(format!(
@@ -433,8 +453,52 @@ fn erase(config: &Config, person: &str, team: Option<&str>) -> anyhow::Result<()
         })
         .transpose()?;
     let store = open_store(config)?;
+    let place = team
+        .as_ref()
+        .map_or_else(|| "every workspace".to_string(), |t| t.to_string());
+    if dry_run {
+        let would = store.erase_preview(&person, team.as_ref())?;
+        if would.removed + would.rewritten == 0 {
+            println!("Nothing about {person} is stored; nothing would change.");
+            return Ok(());
+        }
+        println!(
+            "Dry run, nothing was changed. Erasing {person} from {place} would remove {} and rewrite {}:",
+            records(would.removed),
+            records(would.rewritten)
+        );
+        for (tree, removed, rewritten) in would.changes() {
+            let parts: Vec<String> = [(removed, "removed"), (rewritten, "rewritten")]
+                .into_iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+            println!("  {}: {}", tree.name(), parts.join(", "));
+        }
+        for (team, placeholder) in &would.placeholders {
+            let tours: Vec<String> = would
+                .tours
+                .iter()
+                .filter(|(t, _)| t == team)
+                .map(|(_, id)| id.to_string())
+                .collect();
+            match tours.len() {
+                0 => {
+                    println!("  {team}: {placeholder} would stand in their place in shared records")
+                }
+                1 => println!(
+                    "  {team}: {placeholder} would stand in their place in tour {}",
+                    tours[0]
+                ),
+                _ => println!(
+                    "  {team}: {placeholder} would stand in their place in tours {}",
+                    tours.join(", ")
+                ),
+            }
+        }
+        return Ok(());
+    }
     let done = store.erase_person(&person, team.as_ref())?;
-    let place = team.map_or_else(|| "every workspace".to_string(), |t| t.to_string());
     if done.removed + done.rewritten == 0 {
         println!("Nothing about {person} is stored; nothing was changed.");
         return Ok(());
@@ -448,13 +512,21 @@ fn erase(config: &Config, person: &str, team: Option<&str>) -> anyhow::Result<()
             "  {team}: shared records kept for the other people, with {placeholder} in their place"
         );
     }
-    if done.tours_kept > 0 {
-        println!(
-            "  {} tour(s) they were a party to stay for the other party.",
-            done.tours_kept
-        );
+    match done.tours_kept {
+        0 => {}
+        1 => println!("  1 tour they were a party to stays for the other party."),
+        n => println!("  {n} tours they were a party to stay for the other party."),
     }
     Ok(())
+}
+
+/// "1 record", "2 records".
+fn records(n: u64) -> String {
+    if n == 1 {
+        "1 record".into()
+    } else {
+        format!("{n} records")
+    }
 }
 
 /// An outbox entry's key as the operator listings show it: a Right of First

@@ -137,9 +137,11 @@ async fn who_may_add_see_and_change_an_alumnus() {
         "{}",
         rehired.0
     );
-    bot.command(OTHER, "/alumni", "remove <@UFORMER>")
-        .await
-        .assert_well_formed();
+    let asked = bot.command(OTHER, "/alumni", "remove <@UFORMER>").await;
+    asked.assert_well_formed();
+    assert!(alumnus(&bot, FORMER).is_some(), "only asked, not removed");
+    bot.click_ephemeral(&slack, OTHER, &asked, notify::ALUMNI_REMOVE)
+        .await;
     assert!(alumnus(&bot, FORMER).is_none());
     bot.command(OTHER, "/alumni", "show <@UFORMER>")
         .await
@@ -369,4 +371,251 @@ async fn a_departed_persons_reminders_go_to_their_liaison() {
         "no liaison: recorded as failed, {:?}",
         failed.state
     );
+}
+
+/// MANAGER's tour of FORMER, accepted and then completed: the last tour a
+/// directory can show.
+async fn with_completed_tour(slack: &FakeSlack) -> Bot {
+    let bot = Bot::with_slack(slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UFORMER> transformational 2y Rebuild the billing platform",
+    )
+    .await
+    .assert_well_formed();
+    bot.tour(FORMER, "accept 1").await.assert_well_formed();
+    bot
+}
+
+fn complete(bot: &Bot, id: u64) {
+    bot.store
+        .update_tour(
+            &TeamId::parse(TEAM).unwrap(),
+            alliance::domain::TourId(id),
+            |t| t.complete(&UserId::parse(MANAGER).unwrap(), tuesday_9am()),
+        )
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn someone_on_a_running_tour_or_with_a_future_left_date_is_not_added() {
+    let slack = FakeSlack::start().await;
+    let bot = with_completed_tour(&slack).await;
+
+    // Still on tour 1: the way out is `/tour leave`, said plainly.
+    for text in ["add <@UFORMER> left 2026-12-20", "add <@UFORMER>"] {
+        for who in [MANAGER, ADMIN] {
+            let refused = bot.command(who, "/alumni", text).await;
+            refused.assert_well_formed();
+            let said = refused.text();
+            assert!(
+                said.contains("still on tour #1")
+                    && said.contains("/tour leave 1 successor")
+                    && !said.contains("Usage:"),
+                "{who} {text}: {said}"
+            );
+        }
+    }
+    assert!(alumnus(&bot, FORMER).is_none());
+
+    // Leaving: they are asked before their last day; nothing to add now.
+    bot.tour(MANAGER, "leave 1 successor <@UOTHER> on 2026-12-20")
+        .await
+        .assert_well_formed();
+    let leaving = bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    assert!(
+        leaving.contains("planned for 2026-12-20") && !leaving.contains("Usage:"),
+        "{}",
+        leaving.text()
+    );
+    assert!(alumnus(&bot, FORMER).is_none());
+
+    // Someone with no running tour: a future date is refused, today is fine.
+    let future = bot
+        .command(ADMIN, "/alumni", "add <@UGONE> left 2026-11-25")
+        .await;
+    future.assert_well_formed();
+    assert!(
+        future.contains("2026-11-25") && future.contains("future") && !future.contains("Usage:"),
+        "{}",
+        future.text()
+    );
+    assert!(alumnus(&bot, "UGONE").is_none());
+    bot.command(ADMIN, "/alumni", "add <@UGONE> left 2026-11-24")
+        .await
+        .assert_well_formed();
+    assert_eq!(
+        alumnus(&bot, "UGONE").unwrap().left_on.unwrap().to_string(),
+        "2026-11-24"
+    );
+}
+
+#[tokio::test]
+async fn the_directory_shows_the_last_tour_to_each_as_they_may_see_it() {
+    let slack = FakeSlack::start().await;
+    let bot = with_completed_tour(&slack).await;
+    complete(&bot, 1);
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> left 2026-11-24")
+        .await
+        .assert_well_formed();
+    assert_eq!(
+        alumnus(&bot, FORMER).unwrap().last_tour,
+        Some(alliance::domain::TourId(1)),
+        "the tour they left from is kept with the record"
+    );
+
+    // Everyone: the kind and when it started, not the tour's term sheet.
+    for text in ["list", "show <@UFORMER>"] {
+        let public = bot.command(STRANGER, "/alumni", text).await;
+        public.assert_well_formed();
+        let said = public.text();
+        assert!(
+            said.contains("last tour: transformational, from 2026-11-24")
+                && !said.contains("billing")
+                && !said.contains("#1"),
+            "{text}: {said}"
+        );
+    }
+    // Its parties (here the liaison too) and admins: its number and mission.
+    for who in [MANAGER, ADMIN] {
+        let said = bot.command(who, "/alumni", "list").await.text();
+        assert!(
+            said.contains("last tour *#1*") && said.contains("Rebuild the billing platform"),
+            "{who}: {said}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_finds_what_the_searcher_may_see_and_the_help_says_what_that_is() {
+    let slack = FakeSlack::start().await;
+    let bot = with_completed_tour(&slack).await;
+    complete(&bot, 1);
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> Moved to Lisbon")
+        .await
+        .assert_well_formed();
+    bot.command(
+        MANAGER,
+        "/alumni",
+        "touch <@UFORMER> Great engineer, wants to mentor",
+    )
+    .await
+    .assert_well_formed();
+    let finds = |reply: common::Reply| reply.contains("<@UFORMER>");
+
+    // The liaison and admins: notes and the contact log too.
+    for who in [MANAGER, ADMIN] {
+        for text in [
+            "list eng",
+            "list lisbon",
+            "list GREAT mentor",
+            "list billing",
+        ] {
+            assert!(
+                finds(bot.command(who, "/alumni", text).await),
+                "{who} {text}"
+            );
+        }
+    }
+    // Everyone else: names, liaisons, the kind of their last tour.
+    for text in [
+        "list <@UFORMER>",
+        "list <@UFORMER|former>",
+        "list uformer",
+        "list <@UMANAGER>",
+        "list transformational",
+    ] {
+        assert!(
+            finds(bot.command(STRANGER, "/alumni", text).await),
+            "{text}"
+        );
+    }
+    for text in ["list eng", "list lisbon", "list billing"] {
+        let reply = bot.command(STRANGER, "/alumni", text).await;
+        assert!(!finds(reply), "a stranger can't search {text}");
+    }
+    let help = bot.command(STRANGER, "/alumni", "help").await.text();
+    assert!(
+        help.contains("searches") && help.contains("contact log"),
+        "{help}"
+    );
+}
+
+#[tokio::test]
+async fn removing_an_alumnus_asks_first_and_only_the_asker_confirms() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER> Loves sailing")
+        .await
+        .assert_well_formed();
+    let kept = alumnus(&bot, FORMER).unwrap();
+
+    let asked = bot.command(MANAGER, "/alumni", "remove <@UFORMER>").await;
+    asked.assert_well_formed();
+    let text = asked.text();
+    assert!(
+        text.contains("Remove <@UFORMER> from the alumni network?")
+            && text.contains("cannot be undone")
+            && !text.contains("Usage:"),
+        "{text}"
+    );
+    assert!(asked.0.to_string().contains("\"style\":\"danger\""));
+    assert_eq!(
+        alumnus(&bot, FORMER),
+        Some(kept.clone()),
+        "asking removes nothing"
+    );
+
+    // Someone else's press on the prompt is refused and changes nothing.
+    bot.click_ephemeral(&slack, ADMIN, &asked, notify::ALUMNI_REMOVE)
+        .await;
+    assert_eq!(alumnus(&bot, FORMER), Some(kept.clone()));
+
+    // Keep them: nothing removed, the prompt says so.
+    bot.click_ephemeral(&slack, MANAGER, &asked, notify::ALUMNI_REMOVE_CANCEL)
+        .await;
+    let kept_answer = common::responded(&slack, 0).await;
+    assert!(
+        kept_answer.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing was removed"),
+        "{}",
+        kept_answer.body
+    );
+    assert_eq!(alumnus(&bot, FORMER), Some(kept));
+
+    // Asked again and confirmed: removed, and the prompt is replaced.
+    let asked = bot.command(MANAGER, "/alumni", "remove <@UFORMER>").await;
+    bot.click_ephemeral(&slack, MANAGER, &asked, notify::ALUMNI_REMOVE)
+        .await;
+    assert!(alumnus(&bot, FORMER).is_none());
+    let removed = common::responded(&slack, 1).await;
+    assert!(
+        removed.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Removed <@UFORMER>"),
+        "{}",
+        removed.body
+    );
+    assert_eq!(removed.body["replace_original"], true);
+
+    // A second press: nothing left to remove, and it says so.
+    bot.click_ephemeral(&slack, MANAGER, &asked, notify::ALUMNI_REMOVE)
+        .await;
+    let again = common::responded(&slack, 2).await;
+    assert!(
+        again.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("isn't in the alumni network"),
+        "{}",
+        again.body
+    );
+    // Who may not remove is told at once, without a prompt.
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    let refused = bot.command(STRANGER, "/alumni", "remove <@UFORMER>").await;
+    assert!(common::find_action(&refused.0["blocks"], notify::ALUMNI_REMOVE).is_none());
 }

@@ -152,7 +152,11 @@ async fn completing_asks_about_the_next_tour_whose_form_links_the_chain() {
     );
     let opened = slack.calls_to("views.open");
     let view = &opened.last().expect("a form opened").body["view"];
-    assert_eq!(view["private_metadata"], "1");
+    // The tour it follows, then the message it answers once submitted.
+    assert_eq!(
+        view["private_metadata"].as_str().unwrap().lines().next(),
+        Some("1")
+    );
     use alliance::commands::form::*;
     let text = |v: &str| json!({ "type": "plain_text_input", "value": v });
     let values = json!({

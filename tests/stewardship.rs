@@ -580,37 +580,6 @@ fn the_cli_exports_imports_only_into_an_empty_store_and_erases() {
     assert!(out.contains("Nothing about UMEMBER is stored"), "{out}");
 }
 
-/// Clicks the button `action_id` of an ephemeral answer as `user`, with a
-/// `response_url` on the fake Slack (as Slack would send one of its hooks).
-async fn click_ephemeral(
-    bot: &Bot,
-    slack: &FakeSlack,
-    user: &str,
-    answer: &common::Reply,
-    action_id: &str,
-) -> u16 {
-    let (block_id, value) = common::find_action(&answer.0["blocks"], action_id)
-        .unwrap_or_else(|| panic!("no {action_id} in {}", answer.0));
-    let payload = serde_json::json!({
-        "type": "block_actions",
-        "team": {"id": TEAM, "domain": "alliance-test"},
-        "user": {"id": user, "username": "someone", "team_id": TEAM},
-        "api_app_id": "A0APP",
-        "trigger_id": "1234.5678.abcdef",
-        // The fake routes one path segment after its base: a hook's path in one.
-        "response_url": format!("{}respond", slack.base_url),
-        "container": {"type": "message", "message_ts": "1795000000.000100",
-                      "channel_id": "D0CHANNEL", "is_ephemeral": true},
-        "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
-                     "value": value, "action_ts": "1795000001.000200"}],
-    });
-    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
-    bot.post_signed(body.as_bytes(), common::FORM)
-        .await
-        .status()
-        .as_u16()
-}
-
 #[tokio::test]
 async fn forget_me_erases_only_when_its_owner_confirms() {
     use alliance::commands::notify::FORGET_ME;
@@ -636,7 +605,7 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
     // Someone else's click on her button is refused, privately, and changes nothing.
     let before = bot.store.raw_entries().unwrap();
     assert_eq!(
-        click_ephemeral(&bot, &slack, BEN, &prompt, FORGET_ME).await,
+        bot.click_ephemeral(&slack, BEN, &prompt, FORGET_ME).await,
         200
     );
     let after = bot.store.raw_entries().unwrap();
@@ -675,21 +644,12 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
 
     // Her own click erases her and replaces the prompt.
     assert_eq!(
-        click_ephemeral(&bot, &slack, ANA, &prompt, FORGET_ME).await,
+        bot.click_ephemeral(&slack, ANA, &prompt, FORGET_ME).await,
         200
     );
     let left = traces(&bot.store.raw_entries().unwrap(), &needles);
     assert!(left.is_empty(), "traces left: {left:#?}");
-    let responded = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            if let Some(call) = slack.calls_to("respond").pop() {
-                return call;
-            }
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .expect("the prompt is replaced through the response_url");
+    let responded = common::responded(&slack, 0).await;
     assert_eq!(responded.body["replace_original"], true);
     assert!(
         responded.body["text"]
@@ -704,6 +664,101 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
         bot.tour(MANAGER, "show 1").await.contains("<@UERASED1>"),
         "the manager keeps the tour"
     );
+
+    // Pressed again (a replay, a second tap): nothing more to erase, and it
+    // says so; the store does not change.
+    let before = bot.store.raw_entries().unwrap();
+    assert_eq!(
+        bot.click_ephemeral(&slack, ANA, &prompt, FORGET_ME).await,
+        200
+    );
+    let again = common::responded(&slack, 1).await;
+    let said = again.body["text"].as_str().unwrap();
+    assert!(said.contains("nothing of yours left to erase"), "{said}");
+    assert!(
+        bot.store.raw_entries().unwrap() == before,
+        "nothing changed"
+    );
+}
+
+#[test]
+fn a_refused_import_leaves_no_data_directory_behind_and_an_existing_one_as_it_was() {
+    let parent = tempfile::tempdir().unwrap();
+    let missing = parent.path().join("restored");
+    let bad = parent.path().join("bad.json");
+    std::fs::write(&bad, "{\"format\": \"alliance-export\", \"version\": 2}").unwrap();
+    for file in [bad.to_str().unwrap(), "-"] {
+        let (code, _, err) = run(&missing, &["import", file], "not json");
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("nothing was imported"), "{err}");
+        assert!(!missing.exists(), "no empty data directory is left behind");
+    }
+
+    // A directory that existed (empty) before is left exactly as it was.
+    let existing = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(existing.path(), &["import", bad.to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        std::fs::read_dir(existing.path()).unwrap().count(),
+        0,
+        "nothing was written into it"
+    );
+
+    // A good file still creates the directory it restores into.
+    let source = tempfile::tempdir().unwrap();
+    run(
+        source.path(),
+        &["shell", "--as", "UMANAGER"],
+        "/tour propose @UMEMBER rotational 1y Keep the lights on\n\
+         /tour propose @UOTHER rotational 1y Someone else's tour\n",
+    );
+    let (_, json, _) = run(source.path(), &["export"], "");
+    let (code, out, err) = run(&missing, &["import", "-"], &json);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Imported 2 tours"), "{out}");
+    assert!(missing.exists());
+}
+
+#[test]
+fn erase_dry_run_says_what_would_go_and_changes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path();
+    run(
+        d,
+        &["shell", "--as", "UMANAGER"],
+        "/tour propose @UMEMBER rotational 1y Keep the lights on\n\
+         /tour propose @UOTHER rotational 1y Someone else's tour\n\
+         /tour propose @UMEMBER rotational 2y A second one\n",
+    );
+    run(d, &["shell", "--as", "UMEMBER"], "/tour accept 1\n");
+    let raw = |d: &std::path::Path| {
+        let store = Store::open(d, 16 << 20).unwrap();
+        store.raw_entries().unwrap()
+    };
+    let before = raw(d);
+
+    let (code, out, err) = run(d, &["erase", "--person", "UMEMBER", "--dry-run"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Dry run") && out.contains("nothing was changed"),
+        "{out}"
+    );
+    assert!(
+        out.contains("tours: 2 rewritten") && out.contains("outbox:"),
+        "counts per kind: {out}"
+    );
+    assert!(
+        out.contains("UERASED1 would stand in their place in tours #1, #3"),
+        "{out}"
+    );
+    assert!(raw(d) == before, "the raw store is exactly as it was");
+
+    // The real erase does what the dry run said.
+    let (code, real, err) = run(d, &["erase", "--person", "UMEMBER"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(real.contains("UERASED1"), "{real}");
+    let (_, again, _) = run(d, &["erase", "--person", "UMEMBER", "--dry-run"], "");
+    assert!(again.contains("Nothing about UMEMBER is stored"), "{again}");
 }
 
 /// Scheduled and followed tours, moved and called off, travel through an

@@ -1,6 +1,7 @@
 //! The Right of First Conversation (`/tour talk`): the member's manager is
 //! told privately, and nobody else — not a stranger, not an admin, not
-//! `list all`, not an export — ever sees it.
+//! `list all`, not another person's export — ever sees it; a full export
+//! (the operator's backup) still owes it after a restore.
 
 mod common;
 
@@ -66,12 +67,10 @@ async fn the_manager_alone_is_told_and_the_note_does_not_outlive_delivery() {
             seen.text()
         );
     }
-    let full = export(&bot, None);
-    assert!(
-        !full.contains("platform team") && !full.contains("talk:"),
-        "{full}"
-    );
+    // Not in another person's export, not even the manager's; in the
+    // asker's own, and in the full export (the backup: see below).
     assert!(!export(&bot, Some(MANAGER)).contains("talk:"));
+    assert!(!export(&bot, Some(STRANGER)).contains("talk:"));
     assert!(export(&bot, Some(MEMBER)).contains("platform team"));
 
     drain(&bot, tuesday_9am()).await;
@@ -147,4 +146,121 @@ async fn without_a_current_tour_there_is_no_manager_to_ask() {
     assert!(talk_entries(&bot).is_empty());
     bot.tour(MEMBER, "talk").await.assert_well_formed();
     assert_eq!(talk_entries(&bot).len(), 1);
+}
+
+#[tokio::test]
+async fn a_backup_taken_before_delivery_still_owes_the_request_after_a_restore() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    drain(&bot, tuesday_9am()).await;
+    bot.tour(MEMBER, &format!("talk {NOTE}"))
+        .await
+        .assert_well_formed();
+    let owed = bot.store.outbox_all().unwrap().len();
+
+    // The backup holds everything the bot still owes, the request included.
+    let backup = export(&bot, None);
+    let json: serde_json::Value = serde_json::from_str(&backup).unwrap();
+    assert_eq!(json["outbox"].as_array().unwrap().len(), owed, "{backup}");
+    assert!(
+        backup.contains(NOTE),
+        "the note travels until it is delivered"
+    );
+
+    // Restored elsewhere, the request is still owed and reaches the manager.
+    let dir = bot.stop().await;
+    drop(dir);
+    let restored_dir = tempfile::tempdir().unwrap();
+    {
+        let store = alliance::store::Store::open(restored_dir.path(), 16 << 20).unwrap();
+        store.import(backup.as_bytes(), &mut |_| {}).unwrap();
+        assert_eq!(export_of(&store), backup, "the round trip is exact");
+    }
+    let bot = Bot::with_slack(&slack, tuesday_9am(), Some(restored_dir)).await;
+    assert_eq!(talk_entries(&bot).len(), 1);
+    drain(&bot, tuesday_9am()).await;
+    let to_manager = slack
+        .posted()
+        .into_iter()
+        .filter(|m| m.channel == "DUMANAGER")
+        .filter(|m| m.text.contains(NOTE))
+        .count();
+    assert_eq!(to_manager, 1, "delivered once, after the restore");
+    assert!(
+        !serde_json::to_string(&talk_entries(&bot)[0])
+            .unwrap()
+            .contains(NOTE),
+        "and dropped once delivered, as before"
+    );
+}
+
+fn export_of(store: &alliance::store::Store) -> String {
+    let mut out = Vec::new();
+    store.export(None, &mut out, &mut |_| {}).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn asking_again_within_seven_days_is_answered_kindly_and_sends_nothing() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    bot.tour(MEMBER, &format!("talk {NOTE}"))
+        .await
+        .assert_well_formed();
+    drain(&bot, tuesday_9am()).await;
+
+    let again = bot.tour(MEMBER, "talk Still keen to talk").await;
+    again.assert_well_formed();
+    let text = again.text();
+    assert!(
+        text.contains("already asked <@UMANAGER>")
+            && text.contains("2026-11-24")
+            && text.contains("2026-12-01")
+            && !text.contains("Usage:"),
+        "a friendly private answer, not a usage line: {text}"
+    );
+    assert_eq!(talk_entries(&bot).len(), 1, "nothing more is owed");
+
+    // Six days on, still once; seven days after the first ask, again.
+    let dir = bot.stop().await;
+    let six_days = tuesday_9am() + chrono::Duration::days(6);
+    let bot = Bot::with_slack(&slack, six_days, Some(dir)).await;
+    assert!(bot.tour(MEMBER, "talk").await.contains("already asked"));
+    assert_eq!(talk_entries(&bot).len(), 1);
+    let dir = bot.stop().await;
+    let week = tuesday_9am() + chrono::Duration::days(7);
+    let bot = Bot::with_slack(&slack, week, Some(dir)).await;
+    assert!(
+        bot.tour(MEMBER, "talk")
+            .await
+            .contains("I've told <@UMANAGER>")
+    );
+    assert_eq!(talk_entries(&bot).len(), 2);
+
+    // Another manager is another pair: once the tour is handed to them,
+    // the first request to them goes at once.
+    assert!(
+        bot.tour(MANAGER, "reassign 1 <@UNEWBOSS>")
+            .await
+            .contains("You handed tour *#1* to <@UNEWBOSS>")
+    );
+    bot.tour(MEMBER, "talk").await;
+    assert!(
+        talk_entries(&bot)
+            .iter()
+            .any(|e| e.recipient().as_str() == "UNEWBOSS"),
+        "the new manager is asked"
+    );
 }

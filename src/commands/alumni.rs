@@ -9,17 +9,36 @@
 //!   always sees their own alumni. Names, dates, liaison and last tour are
 //!   the directory; the note, the personal contact and the contact log are
 //!   shown only to the liaison and admins.
+//! - The last tour: everyone who sees the directory sees its kind and when
+//!   it started (what kind of alliance it was); its number and mission only
+//!   those who may see that tour (its parties, admins) and the liaison, who
+//!   is reminded of it anyway. A tour is otherwise its parties' only.
+//! - `list <text>` searches exactly what the searcher may see: names (a
+//!   mention finds that person), liaisons and the last tour's kind for
+//!   everyone, its mission where they see it, and the note, the personal
+//!   contact and the contact log's notes for the liaison and admins. Every
+//!   word must match somewhere, case aside.
+//! - Refusing a well-formed `add` (still on a tour, leaving later, a `left`
+//!   date to come) is a plain answer that says what to do instead.
 //! - `touch`, `liaison`, `rehire`, `remove`: the liaison or an admin. To
 //!   anyone who may not see the directory, an alumnus does not exist.
 //! - `rehire` marks them returning and offers the propose form for them
 //!   (a button, since a slash command's reply cannot open a form by itself).
-//! - `remove` erases the record (and its reminders) for good.
+//! - `remove` erases the record (and its reminders) for good, so it asks
+//!   first: a private answer saying what goes, with **Remove from the
+//!   network** and **Keep them**. Only the one who typed it can press them
+//!   (the buttons carry their id), and the rule is checked again on the
+//!   press; the answer replaces the prompt (through `response_url`, as for
+//!   `/tour forget-me`), and a second press finds nothing left to remove
+//!   and says so.
 
+use super::buttons::{AfterClick, Click};
 use super::parse::{self, AlumniCommand, Usage};
 use super::{Engine, Failure, Request, notify, render};
-use crate::domain::UserId;
-use crate::domain::alumni::{AlumniError, Alumnus};
+use crate::domain::alumni::{AlumniError, Alumnus, last_tour_of};
+use crate::domain::{TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
+use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 
 pub(super) fn handle_text(
@@ -52,19 +71,29 @@ pub(super) fn handle(
             liaison,
             note,
         } => {
-            let managed = store
-                .tours_of(team, &user)?
-                .iter()
-                .any(|t| &t.manager == me);
+            let summaries = store.tours_of(team, &user)?;
+            let managed = summaries.iter().any(|t| &t.manager == me);
             if !admin && !managed {
                 return Err(refusal(parse::USAGE_ALUMNI_ADD)(AlumniError::MayNotAdd(
                     user.mention(),
                 )));
             }
+            let mut served = Vec::new();
+            for s in summaries.iter().filter(|t| t.member == user) {
+                served.extend(store.tour(team, s.id)?);
+            }
             let added = store
                 .change_alumnus(team, &user, now, |old| match old {
                     Some(_) => Err(AlumniError::Exists(user.mention())),
-                    None => Alumnus::add(&user, me, left, liaison.as_ref(), note.as_deref(), now),
+                    None => Alumnus::add(
+                        &user,
+                        me,
+                        left,
+                        liaison.as_ref(),
+                        note.as_deref(),
+                        &served,
+                        now,
+                    ),
                 })?
                 .map_err(refusal(parse::USAGE_ALUMNI_ADD))?;
             Ok(Message::text(format!(
@@ -76,35 +105,19 @@ pub(super) fn handle(
             )))
         }
         AlumniCommand::List { text } => {
-            let needle = text.as_deref().map(str::to_lowercase);
+            let needles = text.as_deref().map(needles).unwrap_or_default();
             let mut rows = Vec::new();
             for a in store.alumni(team)? {
                 if !sees(&a) {
                     continue;
                 }
-                let last = match a.last_tour {
-                    Some(id) => store.tour(team, id)?,
-                    None => None,
-                };
-                let mut haystack = format!(
-                    "{} {} {}",
-                    a.user,
-                    a.liaison,
-                    last.as_ref()
-                        .map(|t| t.mission.as_str())
-                        .unwrap_or_default()
-                );
-                if a.is_steward(me, admin) {
-                    haystack.push(' ');
-                    haystack.push_str(a.note.as_deref().unwrap_or_default());
-                }
-                if needle
-                    .as_ref()
-                    .is_some_and(|n| !haystack.to_lowercase().contains(n.as_str()))
-                {
+                let last = last_tour(engine, team, &a)?;
+                let view = View::of(&a, last.as_ref(), me, admin);
+                let haystack = view.searchable(&a, last.as_ref());
+                if !needles.iter().all(|n| haystack.contains(n.as_str())) {
                     continue;
                 }
-                rows.push(row(&a, last.as_ref()));
+                rows.push(row(&a, last.as_ref(), view));
             }
             let mut message = Message::new("Alumni").section("*Alumni*");
             if rows.is_empty() {
@@ -129,11 +142,9 @@ pub(super) fn handle(
         }
         AlumniCommand::Show { user } => {
             let a = visible(engine, req, &user, parse::USAGE_ALUMNI_SHOW)?;
-            let last = match a.last_tour {
-                Some(id) => store.tour(team, id)?,
-                None => None,
-            };
-            Ok(card(&a, last.as_ref(), a.is_steward(me, admin)))
+            let last = last_tour(engine, team, &a)?;
+            let view = View::of(&a, last.as_ref(), me, admin);
+            Ok(card(&a, last.as_ref(), view))
         }
         AlumniCommand::Touch { user, note } => {
             visible(engine, req, &user, parse::USAGE_ALUMNI_TOUCH)?;
@@ -184,21 +195,90 @@ pub(super) fn handle(
             )))
         }
         AlumniCommand::Remove { user } => {
-            visible(engine, req, &user, parse::USAGE_ALUMNI_REMOVE)?;
-            store
-                .remove_alumnus(
-                    team,
-                    &user,
-                    now,
-                    |a| a.check_remove(me, admin),
-                    || AlumniError::NotFound(user.mention()),
-                )?
+            let a = visible(engine, req, &user, parse::USAGE_ALUMNI_REMOVE)?;
+            a.check_remove(me, admin)
                 .map_err(refusal(parse::USAGE_ALUMNI_REMOVE))?;
-            Ok(Message::text(format!(
-                "Removed {} from the alumni network: their record, notes and contacts are erased.",
-                user.mention()
-            )))
+            Ok(remove_prompt(me, &a))
         }
+    }
+}
+
+/// `/alumni remove`'s private answer: what goes, and the buttons that
+/// remove them or keep them. Nothing is removed until the asker presses.
+fn remove_prompt(me: &UserId, a: &Alumnus) -> Message {
+    let title = format!("Remove {} from the alumni network?", a.user.mention());
+    let value = format!("{me}|{}", a.user);
+    let contacts = match a.contacts.len() {
+        0 => "no logged contacts".to_string(),
+        1 => "1 logged contact".to_string(),
+        n => format!("{n} logged contacts"),
+    };
+    Message::new(title.clone())
+        .section(format!(
+            "*{title}*\nThis erases their record for good: when they left, their liaison, the note, the personal contact they left and the contact log ({contacts}). The keep-in-touch reminders stop. Their tours stay as they are."
+        ))
+        .actions(vec![
+            Element::button(
+                "Remove from the network",
+                notify::ALUMNI_REMOVE,
+                &value,
+                Some("danger"),
+            ),
+            Element::button("Keep them", notify::ALUMNI_REMOVE_CANCEL, &value, None),
+        ])
+        .context("Nothing happens until you press a button, and removing cannot be undone.")
+}
+
+impl Engine {
+    /// A press on the `/alumni remove` prompt: only its asker's counts. The
+    /// answer replaces the (ephemeral) prompt; a second press finds nothing
+    /// to remove and says so.
+    pub(super) fn alumni_remove_click(
+        &self,
+        click: &Click,
+        now: DateTime<Utc>,
+    ) -> Result<AfterClick, StoreError> {
+        let parsed = click.value.as_deref().and_then(|v| {
+            let (asker, user) = v.split_once('|')?;
+            Some((UserId::parse(asker)?, UserId::parse(user)?))
+        });
+        let Some((asker, user)) = parsed else {
+            return self.out_of_date(click, now);
+        };
+        if asker != click.user {
+            self.note(
+                click,
+                None,
+                "Only the person who asked to remove them can confirm it; nothing was changed.",
+                now,
+            )?;
+            return Ok(AfterClick::Nothing);
+        }
+        if click.action_id == notify::ALUMNI_REMOVE_CANCEL {
+            return Ok(AfterClick::Respond(Message::text(format!(
+                "Nothing was removed: {} stays in the alumni network.",
+                user.mention()
+            ))));
+        }
+        let admin = self.is_admin(&click.user);
+        let removed = self.store().remove_alumnus(
+            &click.team,
+            &user,
+            now,
+            |a| a.check_remove(&click.user, admin),
+            || AlumniError::NotFound(user.mention()),
+        )?;
+        let text = match removed {
+            Ok(()) => format!(
+                "Removed {} from the alumni network: their record, note, personal contact and contact log are erased.",
+                user.mention()
+            ),
+            Err(AlumniError::NotFound(who)) => {
+                format!("{who} isn't in the alumni network any more, so nothing was changed.")
+            }
+            Err(e) => format!("{e} Nothing was changed."),
+        };
+        Ok(AfterClick::Respond(Message::text(text)))
     }
 }
 
@@ -210,7 +290,95 @@ fn help() -> Message {
     Message::new("Alliance: alumni")
         .header("Alliance: alumni")
         .section(lines.join("\n"))
+        .context(SEARCH_HELP)
         .context("The alliance outlives the job: each alumnus has a liaison who keeps in touch. Also `/tour alumni …`.")
+}
+
+/// What `/alumni list <text>` looks in, as the help says it.
+const SEARCH_HELP: &str = "`/alumni list &lt;text&gt;` searches names (mention someone), liaisons and the kind of their last tour; its mission too if the tour is one you can see. For the alumni you look after (and for admins) it also searches the note, the personal contact and the contact log. Every word must match.";
+
+/// The words of a search, lower-cased, with mentions as the ids they name.
+fn needles(text: &str) -> Vec<String> {
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("<@") {
+        plain.push_str(&rest[..at]);
+        let tail = &rest[at + 2..];
+        match tail.find('>') {
+            Some(end) => {
+                let inner = &tail[..end];
+                plain.push(' ');
+                plain.push_str(inner.split('|').next().unwrap_or_default());
+                plain.push(' ');
+                rest = &tail[end + 1..];
+            }
+            None => {
+                plain.push_str("<@");
+                rest = tail;
+            }
+        }
+    }
+    plain.push_str(rest);
+    plain.split_whitespace().map(str::to_lowercase).collect()
+}
+
+/// The tour an alumnus left from: as recorded, or, for a record older than
+/// that, their newest tour as member that ran and closed.
+fn last_tour(engine: &Engine, team: &TeamId, a: &Alumnus) -> Result<Option<Tour>, Failure> {
+    let store = engine.store();
+    let id = match a.last_tour {
+        Some(id) => Some(id),
+        None => {
+            let mut served = Vec::new();
+            for s in store.tours_of(team, &a.user)? {
+                if s.member == a.user {
+                    served.extend(store.tour(team, s.id)?);
+                }
+            }
+            last_tour_of(&served, &a.user)
+        }
+    };
+    Ok(match id {
+        Some(id) => store.tour(team, id)?,
+        None => None,
+    })
+}
+
+/// What one viewer may see of an alumnus beyond the directory's public
+/// part: their last tour's number and mission (its parties, admins and the
+/// liaison, who is reminded of it anyway), and the private part (the
+/// liaison and admins).
+#[derive(Clone, Copy)]
+struct View {
+    tour: bool,
+    private: bool,
+}
+
+impl View {
+    fn of(a: &Alumnus, last: Option<&Tour>, me: &UserId, admin: bool) -> View {
+        let private = a.is_steward(me, admin);
+        View {
+            tour: private || last.is_some_and(|t| t.visible_to(me, admin)),
+            private,
+        }
+    }
+
+    /// Everything a search may match for this viewer, lower-cased.
+    fn searchable(self, a: &Alumnus, last: Option<&Tour>) -> String {
+        let mut parts: Vec<&str> = vec![a.user.as_str(), a.liaison.as_str()];
+        if let Some(t) = last {
+            parts.push(t.kind.name());
+            if self.tour {
+                parts.push(&t.mission);
+            }
+        }
+        if self.private {
+            parts.extend(a.note.as_deref());
+            parts.extend(a.contact.as_deref());
+            parts.extend(a.contacts.iter().filter_map(|c| c.note.as_deref()));
+        }
+        parts.join("\n").to_lowercase()
+    }
 }
 
 /// The record of `user`, if the caller may see it; otherwise it does not exist.
@@ -233,12 +401,20 @@ fn missing<'a>(old: Option<&'a Alumnus>, user: &UserId) -> Result<&'a Alumnus, A
     old.ok_or_else(|| AlumniError::NotFound(user.mention()))
 }
 
+/// A refusal of a well-formed command is a plain private answer; a
+/// mistake in the command shows its usage line too.
 fn refusal(usage: &'static str) -> impl Fn(AlumniError) -> Failure {
-    move |e| Failure::User(blocks::problem(&e.to_string(), usage))
+    move |e| {
+        Failure::User(if e.is_refusal() {
+            Message::text(e.to_string())
+        } else {
+            blocks::problem(&e.to_string(), usage)
+        })
+    }
 }
 
-/// One alumnus in the directory: public parts only.
-fn row(a: &Alumnus, last: Option<&crate::domain::Tour>) -> String {
+/// One alumnus in the directory, as `view` may see it.
+fn row(a: &Alumnus, last: Option<&Tour>, view: View) -> String {
     let mut out = format!("{} · liaison {}", a.user.mention(), a.liaison.mention());
     if let Some(left) = a.left_on {
         out.push_str(&format!(" · left {left}"));
@@ -247,19 +423,28 @@ fn row(a: &Alumnus, last: Option<&crate::domain::Tour>) -> String {
         out.push_str(" · *returning*");
     }
     if let Some(t) = last {
-        out.push_str(&format!(
-            "\n_last tour {}: {}_",
-            t.id,
-            escape(&truncate(&t.mission, 150))
-        ));
+        let from = t
+            .starts_on
+            .map(|d| format!(", from {d}"))
+            .unwrap_or_default();
+        if view.tour {
+            out.push_str(&format!(
+                "\n_last tour *{}* ({}{from}): {}_",
+                t.id,
+                t.kind.name(),
+                escape(&truncate(&t.mission, 150))
+            ));
+        } else {
+            out.push_str(&format!("\n_last tour: {}{from}_", t.kind.name()));
+        }
     }
     out
 }
 
-fn card(a: &Alumnus, last: Option<&crate::domain::Tour>, private: bool) -> Message {
+fn card(a: &Alumnus, last: Option<&Tour>, view: View) -> Message {
     let mut message = Message::new(format!("Alumnus {}", a.user))
-        .section(format!("*Alumni network*\n{}", row(a, last)));
-    if private {
+        .section(format!("*Alumni network*\n{}", row(a, last, view)));
+    if view.private {
         let mut lines = Vec::new();
         if let Some(contact) = &a.contact {
             lines.push(format!("*Personal contact* {}", escape(contact)));

@@ -13,6 +13,29 @@
 //! told so privately); "Snooze until" takes a date after today and brings the
 //! reminder back at the start of that day; "Done" stops that kind of reminder
 //! about that tour for the person who clicked, not for the other party.
+//!
+//! **Every press answers, once.** A press either updates its message in
+//! place or answers the presser privately (a DM); never nothing. And a
+//! message's question is answered once: the answer is the in-place update
+//! itself, an outbox entry keyed by what it answers — the message (its
+//! channel and `ts`) and the value its buttons carry (one value per
+//! question: a reminder's buttons share theirs; a check-in summary has one
+//! per objective) — instead of by the click. Before any press does anything
+//! that key is looked up: if the question was answered, by a button or by
+//! the form a button opened (Join, Extend, Plan exit, Propose next tour,
+//! a 1:1's Done carry the message in their `private_metadata`), the press
+//! changes nothing and the message is shown again with the earlier answer
+//! and "You answered this on …". So a stale copy, a replay or a double
+//! click can never undo an answer. The rules add their own guard where the
+//! same question reaches someone twice in different messages (a proposal
+//! and its waiting reminder, the alumni question asked again): the tour's
+//! state refuses a second answer. Presses are handled one at a time (a lock
+//! in the engine; the store belongs to one process), so the check, the
+//! change and the record of the answer cannot interleave with another press.
+//! Buttons that only navigate or open a form (App Home, Propose their tour)
+//! and those on ephemeral prompts, answered through `response_url`
+//! (`/tour forget-me`, `/alumni remove`), rely on state alone: a second
+//! press finds nothing left to do and says so.
 
 use super::notify::{self, parse_reminder_value};
 use super::{Engine, Failure, Request, form, home, modals, one_on_ones, parse, tour};
@@ -58,8 +81,93 @@ pub enum AfterClick {
     Respond(crate::slack::blocks::Message),
 }
 
+/// Where a button was pressed, and what it answered there: the message it
+/// sits on and the value its buttons carry. A form opened from the button
+/// carries it in `private_metadata` (`value`, `channel`, `ts` on lines of
+/// their own), so its submission answers that same message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub value: String,
+    pub channel: String,
+    pub ts: String,
+}
+
+impl Origin {
+    /// The outbox key of the answer `user` gave to this message's question.
+    pub fn answer_key(&self, user: &UserId) -> String {
+        format!("answer:{}:{}:{}:{user}", self.channel, self.ts, self.value)
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}\n{}\n{}", self.value, self.channel, self.ts)
+    }
+
+    /// Reads what [`Origin::encode`] wrote, from the next three lines.
+    pub fn decode<'a>(lines: &mut impl Iterator<Item = &'a str>) -> Option<Origin> {
+        let (value, channel, ts) = (lines.next()?, lines.next()?, lines.next()?);
+        (!value.is_empty() && !channel.is_empty() && !ts.is_empty()).then(|| Origin {
+            value: value.to_string(),
+            channel: channel.to_string(),
+            ts: ts.to_string(),
+        })
+    }
+
+    /// `view` with this origin after the first line of its metadata.
+    pub fn attach(origin: Option<Origin>, mut view: serde_json::Value) -> serde_json::Value {
+        if let Some(origin) = origin {
+            let first = view["private_metadata"].as_str().unwrap_or_default();
+            view["private_metadata"] = format!("{first}\n{}", origin.encode()).into();
+        }
+        view
+    }
+}
+
+/// Whether a press of `action` answers the question of its message (as
+/// opposed to paging, opening a form that is not an answer, or an
+/// ephemeral prompt answered through `response_url`).
+fn answers(action: &str) -> bool {
+    matches!(
+        action,
+        notify::ACCEPT
+            | notify::DECLINE
+            | notify::SNOOZE_WEEK
+            | notify::SNOOZE_UNTIL
+            | notify::DONE
+            | notify::PROPOSE_NEXT
+            | notify::EXTEND
+            | notify::PLAN_EXIT
+            | notify::ACCEPT_HANDOVER
+            | notify::ALUMNI_JOIN
+            | notify::ALUMNI_DECLINE
+            | notify::ALUMNI_TOUCH
+            | notify::ALUMNI_STOP
+            | one_on_ones::DONE
+            | one_on_ones::SKIPPED
+            | one_on_ones::MOVED
+    ) || action.starts_with(super::checkin::PREFIX)
+}
+
+impl Click {
+    /// The message and question this press answers, if it answers one.
+    pub fn origin(&self) -> Option<Origin> {
+        if !answers(&self.action_id) {
+            return None;
+        }
+        Some(Origin {
+            value: self.value.clone().or_else(|| self.block_id.clone())?,
+            channel: self.channel.clone()?,
+            ts: self.message_ts.clone()?,
+        })
+    }
+
+    fn answer_key(&self) -> Option<String> {
+        self.origin().map(|o| o.answer_key(&self.user))
+    }
+}
+
 impl Engine {
     pub fn click(&self, click: &Click, now: DateTime<Utc>) -> AfterClick {
+        let _one_at_a_time = self.one_at_a_time();
         match self.try_click(click, now) {
             Ok(after) => after,
             Err(e) => {
@@ -71,10 +179,16 @@ impl Engine {
     }
 
     fn try_click(&self, click: &Click, now: DateTime<Utc>) -> Result<AfterClick, StoreError> {
+        if let Some(origin) = click.origin()
+            && let Some(earlier) = self.earlier_answer(&click.team, &origin, &click.user)?
+        {
+            self.already_answered(click, &earlier, now)?;
+            return Ok(AfterClick::Nothing);
+        }
         match click.action_id.as_str() {
             notify::ACCEPT | notify::DECLINE => {
                 let Some(id) = click.value.as_deref().and_then(|v| v.parse::<u64>().ok()) else {
-                    return Ok(AfterClick::Nothing);
+                    return self.out_of_date(click, now);
                 };
                 let verb = if click.action_id == notify::ACCEPT {
                     "accept"
@@ -104,17 +218,24 @@ impl Engine {
             }
             notify::FORGET_ME => self.forget_me(click, now),
             notify::COMPLETE | notify::COMPLETE_CANCEL => self.complete_click(click, now),
+            notify::ALUMNI_REMOVE | notify::ALUMNI_REMOVE_CANCEL => {
+                self.alumni_remove_click(click, now)
+            }
             notify::PROPOSE_NEXT | notify::EXTEND | notify::PLAN_EXIT => {
                 let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
-                    return Ok(AfterClick::Nothing);
+                    return self.out_of_date(click, now);
                 };
                 let Some(tour) = self.party_tour(click, TourId(id), now)? else {
                     return Ok(AfterClick::Nothing);
                 };
+                let origin = click.origin();
                 match click.action_id.as_str() {
                     notify::PROPOSE_NEXT if tour.manager == click.user => {
                         Ok(AfterClick::OpenView {
-                            view: form::propose_view(Some(&tour.member), Some(tour.id)),
+                            view: Origin::attach(
+                                origin,
+                                form::propose_view(Some(&tour.member), Some(tour.id)),
+                            ),
                         })
                     }
                     notify::PROPOSE_NEXT => {
@@ -126,10 +247,10 @@ impl Engine {
                         Ok(AfterClick::Nothing)
                     }
                     notify::EXTEND => Ok(AfterClick::OpenView {
-                        view: modals::extend_view(tour.id),
+                        view: Origin::attach(origin, modals::extend_view(tour.id)),
                     }),
                     _ => Ok(AfterClick::OpenView {
-                        view: modals::exit_view(tour.id),
+                        view: Origin::attach(origin, modals::exit_view(tour.id)),
                     }),
                 }
             }
@@ -160,7 +281,7 @@ impl Engine {
             }
             notify::PROPOSE_FOR => {
                 let Some(member) = click.value.as_deref().and_then(UserId::parse) else {
-                    return Ok(AfterClick::Nothing);
+                    return self.out_of_date(click, now);
                 };
                 Ok(AfterClick::OpenView {
                     view: form::propose_view(Some(&member), None),
@@ -170,7 +291,7 @@ impl Engine {
                 let Some((_, Series::KeepInTouch(who, _), _)) =
                     click.value.as_deref().and_then(parse_reminder_value)
                 else {
-                    return Ok(AfterClick::Nothing);
+                    return self.out_of_date(click, now);
                 };
                 let admin = self.is_admin(&click.user);
                 let touch = click.action_id == notify::ALUMNI_TOUCH;
@@ -204,7 +325,7 @@ impl Engine {
             }
             notify::ACCEPT_HANDOVER => {
                 let Some(id) = click.value.as_deref().and_then(|v| v.parse::<u64>().ok()) else {
-                    return Ok(AfterClick::Nothing);
+                    return self.out_of_date(click, now);
                 };
                 let id = TourId(id);
                 // The successor is not a party of the tour, yet may answer.
@@ -228,12 +349,21 @@ impl Engine {
             }
             notify::ALUMNI_JOIN | notify::ALUMNI_DECLINE => {
                 let Some((id, _, _)) = click.value.as_deref().and_then(parse_reminder_value) else {
-                    return Ok(AfterClick::Nothing);
+                    return self.out_of_date(click, now);
                 };
                 let id = TourId(id);
                 if click.action_id == notify::ALUMNI_JOIN {
+                    // Refused up front, like every other button: the form
+                    // opens only if its answer could be taken now.
+                    let Some(tour) = self.party_tour(click, id, now)? else {
+                        return Ok(AfterClick::Nothing);
+                    };
+                    if let Err(e) = tour.answer_alumni(&click.user, true, None, now) {
+                        self.note(click, Some(id), &e.to_string(), now)?;
+                        return Ok(AfterClick::Nothing);
+                    }
                     return Ok(AfterClick::OpenView {
-                        view: modals::alumni_view(id),
+                        view: Origin::attach(click.origin(), modals::alumni_view(id)),
                     });
                 }
                 let request = Request {
@@ -257,10 +387,111 @@ impl Engine {
             }
             action if action.starts_with(super::checkin::PREFIX) => self.checkin_click(click, now),
             other => {
-                tracing::info!(action = %other, "click on an unknown action ignored");
-                Ok(AfterClick::Nothing)
+                tracing::info!(action = %other, "click on an unknown action");
+                self.out_of_date(click, now)
             }
         }
+    }
+
+    /// The answer `user` already gave to the question of `origin`, if any.
+    pub(super) fn earlier_answer(
+        &self,
+        team: &TeamId,
+        origin: &Origin,
+        user: &UserId,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        self.store().outbox_entry(team, &origin.answer_key(user))
+    }
+
+    /// A press on a question answered before: nothing changes; the message
+    /// shows the earlier answer again (so a stale copy loses its buttons)
+    /// and says so.
+    fn already_answered(
+        &self,
+        click: &Click,
+        earlier: &OutboxEntry,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let said = format!(
+            "You answered this on {}: pressing again changed nothing.",
+            earlier.created_at.date_naive()
+        );
+        let tour = earlier.notice.tour;
+        let kind = match &earlier.notice.kind {
+            NoticeKind::Note { key, text } => NoticeKind::Note {
+                key: key.clone(),
+                text: format!("{text}\n_{said}_"),
+            },
+            other => other.clone(),
+        };
+        let shows_it = matches!(kind, NoticeKind::Note { .. });
+        let (Some(channel), Some(ts)) = (click.channel.clone(), click.message_ts.clone()) else {
+            return self.note(click, Some(tour), &said, now);
+        };
+        let notice = Notice {
+            tour,
+            to: click.user.clone(),
+            kind,
+        };
+        self.store().enqueue(&OutboxEntry {
+            key: format!("{}:again:{}", earlier.key, click.action_ts),
+            action: Delivery::Update { channel, ts },
+            in_working_hours: false,
+            ..OutboxEntry::post(&click.team, notice, now)
+        })?;
+        if !shows_it {
+            // The message shows the tour as it is now; the words go privately.
+            self.note(click, Some(tour), &said, now)?;
+        }
+        Ok(())
+    }
+
+    /// A button this build cannot read (a forged value, or one from an
+    /// older message): said privately, nothing changes.
+    pub(super) fn out_of_date(
+        &self,
+        click: &Click,
+        now: DateTime<Utc>,
+    ) -> Result<AfterClick, StoreError> {
+        self.note(
+            click,
+            None,
+            "That button is out of date, so nothing was changed.",
+            now,
+        )?;
+        Ok(AfterClick::Nothing)
+    }
+
+    /// Records `text` as the answer to the message a form was opened from
+    /// (replacing it in place), like a press on it would have.
+    pub(super) fn answer_origin(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        origin: &Origin,
+        tour: TourId,
+        text: String,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let notice = Notice {
+            tour,
+            to: user.clone(),
+            kind: NoticeKind::Note {
+                key: origin.answer_key(user),
+                text,
+            },
+        };
+        self.store()
+            .enqueue(&OutboxEntry {
+                key: origin.answer_key(user),
+                action: Delivery::Update {
+                    channel: origin.channel.clone(),
+                    ts: origin.ts.clone(),
+                },
+                in_working_hours: false,
+                ..OutboxEntry::post(team, notice, now)
+            })
+            .map(|_| ())
     }
 
     /// After a rule ran for a click: replace the message with `kind` if it
@@ -284,7 +515,7 @@ impl Engine {
     fn reminder_click(&self, click: &Click, now: DateTime<Utc>) -> Result<AfterClick, StoreError> {
         let identity = click.block_id.as_deref().or(click.value.as_deref());
         let Some((id, series, round)) = identity.and_then(parse_reminder_value) else {
-            return Ok(AfterClick::Nothing);
+            return self.out_of_date(click, now);
         };
         if let Series::KeepInTouch(who, _) = &series {
             return self.snooze_keep_in_touch(click, who, &series, round, now);
@@ -407,7 +638,8 @@ impl Engine {
         self.replace(click, tour, kind, now)
     }
 
-    /// Replaces the clicked message with the current rendering of `kind`.
+    /// Replaces the clicked message with the current rendering of `kind`:
+    /// the answer to its question, when the press answers one.
     pub(super) fn replace(
         &self,
         click: &Click,
@@ -428,8 +660,13 @@ impl Engine {
             to: click.user.clone(),
             kind,
         };
+        // Keyed by the question it answers (see the module docs), or, for a
+        // press that answers none, by the press.
+        let key = click
+            .answer_key()
+            .unwrap_or_else(|| format!("{}:update:{}", notice.key(), click.action_ts));
         let entry = OutboxEntry {
-            key: format!("{}:update:{}", notice.key(), click.action_ts),
+            key,
             action: Delivery::Update { channel, ts },
             in_working_hours: false,
             ..OutboxEntry::post(&click.team, notice, now)

@@ -602,7 +602,7 @@ impl Engine {
             .and_then(|v| v.parse::<u64>().ok())
             .map(TourId)
         else {
-            return Ok(AfterClick::Nothing);
+            return self.out_of_date(click, now);
         };
         let until = match action {
             LATER => Some(now + Duration::hours(crate::domain::checkin::LATER_HOURS)),
@@ -614,7 +614,7 @@ impl Engine {
                 .filter(|d| *d > now.date_naive())
                 .and_then(|d| d.and_hms_opt(0, 0, 0))
                 .map(|t| t.and_utc()),
-            _ => return Ok(AfterClick::Nothing),
+            _ => return self.out_of_date(click, now),
         };
         let Some(until) = until else {
             self.note(
@@ -665,7 +665,7 @@ impl Engine {
         let mut parts = click.value.as_deref().unwrap_or_default().split('|');
         let mut number = || parts.next().and_then(|p| p.parse::<u64>().ok());
         let (Some(id), Some(checkin), Some(objective)) = (number(), number(), number()) else {
-            return Ok(AfterClick::Nothing);
+            return self.out_of_date(click, now);
         };
         let (id, checkin, objective) = (TourId(id), checkin as u32, objective as u32);
         let user = &click.user;

@@ -33,6 +33,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// A command as any surface hands it over.
 #[derive(Clone, Debug)]
@@ -52,6 +53,10 @@ pub struct Engine {
     alumni_directory_for_everyone: bool,
     /// The zone a 1:1 is set up in while its manager's Slack zone is unknown.
     default_tz: Tz,
+    /// Button presses and form submissions, one at a time: whether a
+    /// message was answered, the change, and the record of the answer must
+    /// not interleave with another press (see [`buttons`]).
+    presses: Arc<Mutex<()>>,
 }
 
 /// Why a command did not produce its normal answer.
@@ -75,7 +80,13 @@ impl Engine {
             admins,
             alumni_directory_for_everyone: true,
             default_tz: Tz::UTC,
+            presses: Arc::default(),
         }
+    }
+
+    /// Holds presses and submissions to one at a time while it lives.
+    pub(crate) fn one_at_a_time(&self) -> MutexGuard<'_, ()> {
+        self.presses.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The workspace's default time zone (`reminders.default_timezone`).

@@ -8,9 +8,17 @@
 //! checked again like any typed id (a forged one meets the same rules).
 //! The alumni answer has no typed command: it is the member's private
 //! answer to the bot's question, so it is a rule call of its own.
+//!
+//! A form opened from a button carries the button's [`Origin`] after the
+//! tour id in `private_metadata`; once the submission goes through, that
+//! message is replaced by what happened and its question counts as
+//! answered (see [`super::buttons`]), and a form for a question already
+//! answered is refused on the form.
 
+use super::buttons::Origin;
 use super::{Engine, Failure, Request, form, one_on_ones, tour};
 use crate::domain::{TeamId, TourId, UserId};
+use crate::slack::blocks::Message;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
@@ -154,10 +162,55 @@ impl Engine {
         values: &Map<String, Value>,
         now: DateTime<Utc>,
     ) -> Option<Value> {
-        let id = private_metadata.parse::<u64>().ok().map(TourId);
+        let _one_at_a_time = self.one_at_a_time();
+        // The tour's id, then (for a form a button opened) where it came from.
+        let mut lines = private_metadata.lines();
+        let id = lines.next().and_then(|l| l.parse::<u64>().ok()).map(TourId);
+        let origin = match callback_id {
+            one_on_ones::NOTES_VIEW => None,
+            _ => Origin::decode(&mut lines),
+        };
+        if let Some(origin) = &origin {
+            match self.earlier_answer(team, origin, user) {
+                Ok(None) => {}
+                Ok(Some(earlier)) => {
+                    let on = earlier.created_at.date_naive();
+                    return Some(inline(
+                        first_block(callback_id),
+                        &format!("You answered this on {on}, so nothing was changed."),
+                    ));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, callback_id, "form submission failed");
+                    return Some(inline(
+                        first_block(callback_id),
+                        "Sorry, something went wrong on my side; please try again.",
+                    ));
+                }
+            }
+        }
         let (block, outcome) = match (callback_id, id) {
             (form::CALLBACK_ID, _) => {
-                return Some(self.submit_propose_form(team, user, id, values, now));
+                let answer = self.submit_propose_form(team, user, id, values, now);
+                if let (Some(origin), Some(after)) = (&origin, id)
+                    && answer["response_action"] == "clear"
+                {
+                    let next = self
+                        .store()
+                        .tour(team, after)
+                        .ok()
+                        .flatten()
+                        .and_then(|t| t.next);
+                    let text = match next {
+                        Some(next) => format!(
+                            "✅ You proposed tour *{next}*, the next after *{after}*. `/tour show {}` has it.",
+                            next.0
+                        ),
+                        None => format!("✅ You proposed the tour that follows *{after}*."),
+                    };
+                    self.record_origin(team, user, origin, after, text, now);
+                }
+                return Some(answer);
             }
             (one_on_ones::NOTES_VIEW, _) => {
                 return Some(self.submit_one_on_one_notes(
@@ -177,7 +230,8 @@ impl Engine {
                         user,
                         format!("extend {} {}", id.0, form::encode(length)),
                         now,
-                    ),
+                    )
+                    .map(|m| (id, m.text)),
                 )
             }
             (EXIT, Some(id)) => {
@@ -198,7 +252,10 @@ impl Engine {
                 } else {
                     BLOCK_LAST_DAY
                 };
-                (block, self.typed(team, user, typed, now))
+                (
+                    block,
+                    self.typed(team, user, typed, now).map(|m| (id, m.text)),
+                )
             }
             (ALUMNI, Some(id)) => {
                 let contact = text(values, BLOCK_CONTACT, ACTION_CONTACT, "value");
@@ -209,13 +266,29 @@ impl Engine {
                     command: "/tour".into(),
                     text: String::new(),
                 };
-                let outcome = tour::answer_alumni(self, &req, id, true, contact, now).map(|_| ());
+                let outcome = tour::answer_alumni(self, &req, id, true, contact, now).map(|t| {
+                    let text = format!(
+                        "✅ Thank you: you join the alumni network on your last day, with {} as your liaison.{}",
+                        t.manager.mention(),
+                        if contact.is_some() {
+                            " Only they and the people team will see the contact you left."
+                        } else {
+                            ""
+                        }
+                    );
+                    (id, text)
+                });
                 (BLOCK_CONTACT, outcome)
             }
             _ => return None,
         };
         Some(match outcome {
-            Ok(()) => json!({ "response_action": "clear" }),
+            Ok((id, text)) => {
+                if let Some(origin) = &origin {
+                    self.record_origin(team, user, origin, id, text, now);
+                }
+                json!({ "response_action": "clear" })
+            }
             Err(Failure::User(message)) => inline(block, &message.text),
             Err(Failure::Internal(e)) => {
                 tracing::error!(error = %e, callback_id, "form submission failed");
@@ -227,20 +300,47 @@ impl Engine {
         })
     }
 
-    /// Runs `text` as a `/tour` command typed by `user`.
+    /// Runs `text` as a `/tour` command typed by `user`; its answer.
     fn typed(
         &self,
         team: &TeamId,
         user: &UserId,
         text: String,
         now: DateTime<Utc>,
-    ) -> Result<(), Failure> {
+    ) -> Result<Message, Failure> {
         let req = Request {
             team: team.clone(),
             user: user.clone(),
             command: "/tour".into(),
             text,
         };
-        self.try_handle(&req, now).map(|_| ())
+        self.try_handle(&req, now)
+    }
+
+    /// The form went through: the message it was opened from shows what
+    /// happened, and its question counts as answered. (The change itself
+    /// is saved; a failure here is only logged.)
+    fn record_origin(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        origin: &Origin,
+        tour: TourId,
+        text: String,
+        now: DateTime<Utc>,
+    ) {
+        if let Err(e) = self.answer_origin(team, user, origin, tour, text, now) {
+            tracing::error!(error = %e, "could not update the message a form came from");
+        }
+    }
+}
+
+/// The input block a form-wide problem is shown on.
+fn first_block(callback_id: &str) -> &'static str {
+    match callback_id {
+        EXTEND => BLOCK_LENGTH,
+        EXIT => BLOCK_SUCCESSOR,
+        ALUMNI => BLOCK_CONTACT,
+        _ => form::BLOCK_MISSION,
     }
 }

@@ -33,6 +33,9 @@ pub const FORGET_ME: &str = "privacy.forget_me";
 /// On the `/tour complete` prompt: `tour|user`, the person who asked.
 pub const COMPLETE: &str = "tour.complete";
 pub const COMPLETE_CANCEL: &str = "tour.complete_cancel";
+/// On the `/alumni remove` prompt: `asker|alumnus`. Remove, or keep them.
+pub const ALUMNI_REMOVE: &str = "alumni.remove";
+pub const ALUMNI_REMOVE_CANCEL: &str = "alumni.remove_cancel";
 
 /// The value reminder buttons carry: `tour|series|round`.
 pub fn reminder_value(tour: u64, series: &Series, round: u32) -> String {

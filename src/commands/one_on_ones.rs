@@ -33,7 +33,7 @@
 //!   carry Snooze 1 week / Snooze until…; Done asks for optional notes in a
 //!   small form.
 
-use super::buttons::{AfterClick, Click};
+use super::buttons::{AfterClick, Click, Origin};
 use super::notify::{self, parse_reminder_value, reminder_value};
 use super::parse::{self, OneOnOneCommand, Usage};
 use super::{Engine, Failure, Request, render};
@@ -41,10 +41,10 @@ use crate::domain::hours::parse_tz;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, SetUp, Step, describe_slot};
 use crate::domain::schedule::Series;
-use crate::domain::{Side, Status, TeamId, Tour, UserId};
+use crate::domain::{Side, TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
 use crate::store::alumni::NO_TOUR;
-use crate::store::outbox::{Delivery, OutboxEntry, UserCache};
+use crate::store::outbox::UserCache;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -265,7 +265,8 @@ pub(super) fn handle(
                 .ok_or_else(|| refusal(usage)(OneOnOneError::NotFound(person.mention())))?;
             let Some(text) = add else {
                 let tz = store.one_on_one_zone(team, &o)?;
-                return Ok(agenda(store, team, &o, me, o.next_slot(tz, now), tz)?);
+                let slot = o.next_slot(tz, now);
+                return Ok(agenda(store, team, &o, me, slot, tz, now)?);
             };
             let o = store
                 .change_one_on_one(team, &o.manager, &o.member, now, |old| {
@@ -485,15 +486,26 @@ fn agenda_items(n: usize, open: &str) -> String {
     }
 }
 
-/// The tours running between the two (active, or ending with an exit
-/// planned), newest first, at most [`AGENDA_TOURS`]: what the 1:1 talks
-/// about. Either of them may be a tour's manager: the 1:1 was set up by
-/// whoever typed it first.
-fn running_tours(store: &Store, team: &TeamId, o: &OneOnOne) -> Result<Vec<Tour>, StoreError> {
+/// The tours running between the two on `day` (under way, ending with an
+/// exit planned, or past their end with nothing decided yet — that is worth
+/// a word), newest first, at most [`AGENDA_TOURS`]: what the 1:1 talks
+/// about. A next tour still to start is not one of them. Either of them may
+/// be a tour's manager: the 1:1 was set up by whoever typed it first.
+fn running_tours(
+    store: &Store,
+    team: &TeamId,
+    o: &OneOnOne,
+    day: chrono::NaiveDate,
+) -> Result<Vec<Tour>, StoreError> {
+    use crate::domain::timeline::Phase;
     let mut tours = Vec::new();
     for t in store.tours_of(team, &o.member)? {
         let between = t.role_of(&o.manager).is_some() && t.role_of(&o.member).is_some();
-        if !between || !matches!(t.status, Status::Active | Status::Leaving) {
+        let running = matches!(
+            t.phase(day),
+            Phase::Active | Phase::ActiveNextAgreed | Phase::Leaving | Phase::AwaitingDecision
+        );
+        if !between || !running {
             continue;
         }
         if tours.len() == AGENDA_TOURS {
@@ -546,7 +558,8 @@ fn last_checkin(
     }))
 }
 
-/// The agenda of `o` for `to`, about `slot` (the next one, if any).
+/// The agenda of `o` for `to`, about `slot` (the next one, if any); the
+/// tours are those running on the day of the slot (else of `now`).
 fn agenda(
     store: &Store,
     team: &TeamId,
@@ -554,6 +567,7 @@ fn agenda(
     to: &UserId,
     slot: Option<DateTime<Utc>>,
     tz: Tz,
+    now: DateTime<Utc>,
 ) -> Result<Message, StoreError> {
     let other = o.other(to);
     let headline = match slot {
@@ -565,7 +579,8 @@ fn agenda(
         None => format!("The agenda of your 1:1 with {}.", other.mention()),
     };
     let mut message = Message::new(headline.clone()).section(headline);
-    let tours = running_tours(store, team, o)?;
+    let day = slot.unwrap_or(now).date_naive();
+    let tours = running_tours(store, team, o, day)?;
     if tours.is_empty() {
         message = message
             .context("No tour of duty between you is running: `/tour propose` writes one down.");
@@ -701,7 +716,7 @@ pub(super) fn render_reminder(
         Element::datepicker(notify::SNOOZE_UNTIL, "Snooze until…"),
     ];
     Ok(match step {
-        Step::Agenda => agenda(store, team, &o, &notice.to, Some(*slot), tz)?,
+        Step::Agenda => agenda(store, team, &o, &notice.to, Some(*slot), tz, *slot)?,
         Step::Happened => Message::text(format!(
             "Did your 1:1 with {} happen? It was {}.",
             member.mention(),
@@ -844,6 +859,8 @@ impl Engine {
                 "errors": { BLOCK_NOTES: message.replace('`', "") },
             })
         };
+        // The button's value, then the message it was on (see `Origin`).
+        let origin = Origin::decode(&mut private_metadata.lines());
         let mut lines = private_metadata.lines();
         let Some((
             _,
@@ -876,7 +893,7 @@ impl Engine {
             });
         match logged {
             Ok(Ok(_)) => {
-                if let (Some(channel), Some(ts)) = (lines.next(), lines.next()) {
+                if let Some(origin) = &origin {
                     let text = format!(
                         "✅ Logged your 1:1 with {} as held{}.",
                         member.mention(),
@@ -886,24 +903,8 @@ impl Engine {
                             ", with your notes"
                         }
                     );
-                    let notice = Notice {
-                        tour: NO_TOUR,
-                        to: user.clone(),
-                        kind: NoticeKind::Note {
-                            key: format!("1on1:{manager}:{member}:held:{}", slot.timestamp()),
-                            text,
-                        },
-                    };
-                    let entry = OutboxEntry {
-                        key: format!("{}:update:{ts}", notice.key()),
-                        action: Delivery::Update {
-                            channel: channel.to_string(),
-                            ts: ts.to_string(),
-                        },
-                        in_working_hours: false,
-                        ..OutboxEntry::post(team, notice, now)
-                    };
-                    if let Err(e) = self.store().enqueue(&entry) {
+                    // The question's answer, like a press on it (`buttons`).
+                    if let Err(e) = self.answer_origin(team, user, origin, NO_TOUR, text, now) {
                         tracing::error!(error = %e, "could not replace a 1:1 question");
                     }
                 }

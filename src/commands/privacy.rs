@@ -12,6 +12,10 @@
 //!   `response_url` and is stored nowhere: a message owed to the person in
 //!   the outbox would itself be a trace of them. (Without a bot token the
 //!   erase still happens; the prompt just stays as it was.)
+//! - A second press of the button (a replay, a second tap before the prompt
+//!   was replaced) finds nothing left to erase and says so, changing
+//!   nothing; no record of the first press is kept, since it would be a
+//!   trace of the person.
 //! - In the shell the prompt shows, but its button cannot be pressed; use
 //!   `alliance erase` there.
 
@@ -88,6 +92,12 @@ impl Engine {
             return Ok(AfterClick::Nothing);
         }
         let done = self.store().erase_person(&click.user, Some(&click.team))?;
+        if done.removed + done.rewritten == 0 {
+            // A second press (or a replay): nothing left, and it says so.
+            return Ok(AfterClick::Respond(Message::text(
+                "There is nothing of yours left to erase: Alliance holds no data about you in this workspace, so nothing was changed.",
+            )));
+        }
         tracing::info!(team = %click.team, removed = done.removed, rewritten = done.rewritten, "a person erased their data");
         let kept = match done.tours_kept {
             0 => String::new(),

@@ -5,9 +5,22 @@
 //! hold only what the person agreed to"): when they left, their last tour,
 //! and — if they chose to leave one — a personal contact. Notes and the
 //! contact log are written by the liaison and admins.
+//!
+//! Who joins, and when (decisions):
+//! - Someone still on a running tour (as its member) is not added by hand:
+//!   the way out of a tour is `/tour leave`, which asks them before their
+//!   last day and makes them an alumnus on it if they say yes. With an exit
+//!   already planned, that question is on its way. [`is_running`] is the one
+//!   place that says which tours count.
+//! - Nobody is added with a `left` date still to come (today is fine): the
+//!   directory says who *has* left.
+//! - The record keeps the tour they left from: set on their last day, or,
+//!   when added by hand, their newest tour as member that ran and closed
+//!   ([`last_tour_of`]).
 
 use super::people::UserId;
-use super::tour::TourId;
+use super::timeline::Phase;
+use super::tour::{Role, Status, Tour, TourId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +83,58 @@ pub enum AlumniError {
     OwnLiaison,
     #[error("That note is too long ({len} characters); keep it under {max}.")]
     TooLong { len: usize, max: usize },
+    #[error(
+        "{who} is still on tour {tour}. Plan their exit with `/tour leave {} successor @user [on YYYY-MM-DD]`: before their last day they are asked whether to join the alumni network, and they join it on that day if they say yes.",
+        tour.0
+    )]
+    OnTour { who: String, tour: TourId },
+    #[error(
+        "{who}'s exit from tour {tour} is planned for {on}: before then they are asked whether to join the alumni network, and they join it on their last day if they say yes."
+    )]
+    Leaving {
+        who: String,
+        tour: TourId,
+        on: NaiveDate,
+    },
+    #[error(
+        "{on} is in the future: the alumni network is for people who have left. Add them on their last day or after (`left` today or earlier)."
+    )]
+    LeftInFuture { on: NaiveDate },
+}
+
+impl AlumniError {
+    /// A refusal of a well-formed command (answered plainly), rather than a
+    /// mistake in how it was typed.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            AlumniError::OnTour { .. }
+                | AlumniError::Leaving { .. }
+                | AlumniError::LeftInFuture { .. }
+        )
+    }
+}
+
+/// Whether a tour still holds its member on `today` or later, so that they
+/// are not an alumnus yet: under way (an exit planned or not), or agreed and
+/// still to start. One whose end passed with nothing decided holds nobody
+/// (see `domain::timeline`). Every phase is named: a new one must be
+/// decided here.
+pub fn is_running(tour: &Tour, today: NaiveDate) -> bool {
+    match tour.phase(today) {
+        Phase::Scheduled | Phase::Active | Phase::ActiveNextAgreed | Phase::Leaving => true,
+        Phase::Proposed | Phase::AwaitingDecision | Phase::FollowedOn | Phase::Closed(_) => false,
+    }
+}
+
+/// The tour `user` last served as member that ran and closed (the newest).
+pub fn last_tour_of(tours: &[Tour], user: &UserId) -> Option<TourId> {
+    tours
+        .iter()
+        .filter(|t| t.role_of(user) == Some(Role::Member))
+        .filter(|t| matches!(t.status, Status::Completed | Status::Left))
+        .map(|t| t.id)
+        .max()
 }
 
 fn note(text: Option<&str>) -> Result<Option<String>, AlumniError> {
@@ -85,24 +150,46 @@ fn note(text: Option<&str>) -> Result<Option<String>, AlumniError> {
 
 impl Alumnus {
     /// `/alumni add`: who may add is decided by the caller (admins or a
-    /// former manager); the liaison defaults to whoever adds them.
+    /// former manager); the liaison defaults to whoever adds them. `tours`
+    /// are the person's tours as member: one still running refuses the add,
+    /// and the last one they served is kept.
     pub fn add(
         user: &UserId,
         by: &UserId,
         left_on: Option<NaiveDate>,
         liaison: Option<&UserId>,
         text: Option<&str>,
+        tours: &[Tour],
         now: DateTime<Utc>,
     ) -> Result<Alumnus, AlumniError> {
+        let running = tours
+            .iter()
+            .filter(|t| t.role_of(user) == Some(Role::Member) && is_running(t, now.date_naive()))
+            .max_by_key(|t| t.id);
+        if let Some(t) = running {
+            let who = user.mention();
+            return Err(match (t.status, &t.exit) {
+                (Status::Leaving, Some(exit)) => AlumniError::Leaving {
+                    who,
+                    tour: t.id,
+                    on: exit.on,
+                },
+                _ => AlumniError::OnTour { who, tour: t.id },
+            });
+        }
+        let today = now.date_naive();
+        if let Some(on) = left_on.filter(|on| *on > today) {
+            return Err(AlumniError::LeftInFuture { on });
+        }
         let liaison = liaison.unwrap_or(by).clone();
         if &liaison == user {
             return Err(AlumniError::OwnLiaison);
         }
         Ok(Alumnus {
             user: user.clone(),
-            left_on: Some(left_on.unwrap_or(now.date_naive())),
+            left_on: Some(left_on.unwrap_or(today)),
             liaison,
-            last_tour: None,
+            last_tour: last_tour_of(tours, user),
             contact: None,
             note: note(text)?,
             contacts: Vec::new(),
@@ -201,6 +288,7 @@ mod tests {
             None,
             None,
             Some(" met at a conference "),
+            &[],
             now,
         )
         .unwrap();
@@ -209,7 +297,7 @@ mod tests {
         assert_eq!(a.note.as_deref(), Some("met at a conference"));
         assert_eq!(a.last_touch(), now);
         assert_eq!(
-            Alumnus::add(&u("UA"), &u("UM"), None, Some(&u("UA")), None, now),
+            Alumnus::add(&u("UA"), &u("UM"), None, Some(&u("UA")), None, &[], now),
             Err(AlumniError::OwnLiaison)
         );
         let later = now + chrono::Duration::days(40);
@@ -234,5 +322,60 @@ mod tests {
             a.touch(&u("UM"), false, Some(&long), later),
             Err(AlumniError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn no_one_on_a_running_tour_or_leaving_later_and_the_last_tour_is_kept() {
+        use crate::domain::tour::{Term, TourKind};
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let propose = |id: u64| {
+            Tour::propose(
+                TourId(id),
+                &u("UM"),
+                &u("UA"),
+                TourKind::Rotational,
+                Term::Months(12),
+                "x",
+                now,
+            )
+            .unwrap()
+            .0
+        };
+        let add = |tours: &[Tour], left: Option<NaiveDate>| {
+            Alumnus::add(&u("UA"), &u("UM"), left, None, None, tours, now)
+        };
+        let active = propose(1).accept(&u("UA"), now).unwrap().0;
+        assert_eq!(
+            add(std::slice::from_ref(&active), None),
+            Err(AlumniError::OnTour {
+                who: "<@UA>".into(),
+                tour: TourId(1)
+            })
+        );
+        let on = NaiveDate::from_ymd_opt(2026, 12, 20).unwrap();
+        let leaving = active
+            .leave(&u("UA"), &u("US"), Some(on), None, now)
+            .unwrap()
+            .0;
+        assert!(matches!(
+            add(&[leaving], None),
+            Err(AlumniError::Leaving { on: d, .. }) if d == on
+        ));
+        let completed = active.complete(&u("UM"), now).unwrap().0;
+        let declined = propose(2).decline(&u("UA"), None, now).unwrap().0;
+        let today = now.date_naive();
+        assert_eq!(
+            add(&[completed.clone(), declined.clone()], today.succ_opt()),
+            Err(AlumniError::LeftInFuture {
+                on: today.succ_opt().unwrap()
+            })
+        );
+        let a = add(&[completed, declined], Some(today)).unwrap();
+        assert_eq!(
+            a.last_tour,
+            Some(TourId(1)),
+            "the newest tour that ran, not the declined one"
+        );
+        assert_eq!(add(&[propose(3)], None).unwrap().last_tour, None);
     }
 }

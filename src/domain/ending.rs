@@ -233,8 +233,15 @@ impl Tour {
         contact: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(Tour, HistoryEntry), TourError> {
-        self.leaving()?;
+        let exit = self.leaving()?;
         self.require(by, Role::Member, "answer the alumni question of")?;
+        // Once: a stale "No, thanks" must never undo a join (or the reverse).
+        if let Some(earlier) = &exit.alumni {
+            return Err(TourError::AlumniAnswered {
+                id: self.id,
+                joined: earlier.join,
+            });
+        }
         let contact = match contact {
             Some(c) if join => Some(check_text(c, MAX_CONTACT)?).filter(|c| !c.is_empty()),
             _ => None,
@@ -452,6 +459,14 @@ mod tests {
             .answer_alumni(&u("UA"), true, Some("ada@example.org"), now)
             .unwrap();
         assert_eq!(e.event, Event::AlumniAnswered { join: true });
+        assert_eq!(
+            l.answer_alumni(&u("UA"), false, None, now),
+            Err(TourError::AlumniAnswered {
+                id: TourId(1),
+                joined: true
+            }),
+            "answered once: a stale No, thanks does not undo the join"
+        );
         assert_eq!(
             l.exit
                 .as_ref()

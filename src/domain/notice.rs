@@ -90,8 +90,9 @@ pub enum NoticeKind {
     },
     /// The Right of First Conversation: `from` (a member) asks their manager
     /// for a conversation about their next move. Private to the two of them:
-    /// the note is dropped once delivered, and no list, export or admin view
-    /// shows it (except `from`'s own export).
+    /// the note is dropped once delivered, and no list, admin view or
+    /// other person's export shows it (`from`'s own export does, and the
+    /// full export, the operator's backup, keeps it until delivered).
     Talk {
         from: UserId,
         note: Option<String>,

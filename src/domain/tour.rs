@@ -596,6 +596,12 @@ pub enum TourError {
     NotLeaving(TourId),
     #[error("That was already answered for tour {0}.")]
     AlreadyAnswered(TourId),
+    /// The leaving member's alumni answer is given once.
+    #[error(
+        "You already answered for tour {id}: {}. Pressing again changes nothing; if you change your mind, tell your manager.",
+        if *.joined { "you join the alumni network on your last day" } else { "you chose not to join the alumni network" }
+    )]
+    AlumniAnswered { id: TourId, joined: bool },
     #[error("Tour {id} already has a next tour ({next}) that is still open.")]
     NextPending { id: TourId, next: TourId },
     #[error("The tour after {id} is for its member, {member}; propose a new tour for anyone else.")]

@@ -54,6 +54,11 @@
 //!   resurrect an entry the erase removed.
 //! - Every tree is handled by an exhaustive `match` over [`TreeName`], as in
 //!   [`super::export`].
+//! - `alliance erase --dry-run` ([`Store::erase_preview`]) runs the same
+//!   first round in a transaction that is abandoned at the end, and reports
+//!   what it would remove and rewrite per tree and the tours where the
+//!   placeholder would stand: the preview is the erase itself, not a second
+//!   description of it that could drift.
 //! - Cost: each round reads the whole store once (there is no index by
 //!   person for reminders and messages), so an erase is at least two full
 //!   scans; on a very large store `/tour forget-me` takes seconds.
@@ -72,7 +77,7 @@ use crate::domain::alumni::Alumnus;
 use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::one_on_one::OneOnOne;
 use crate::domain::schedule::Series;
-use crate::domain::{HistoryEntry, TeamId, Tour, TourSummary, UserId};
+use crate::domain::{HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 use std::cell::RefCell;
@@ -99,7 +104,7 @@ pub fn is_placeholder(user: &UserId) -> bool {
 /// One raw entry of the store: its tree, key and value bytes.
 pub type RawEntry = (TreeName, Vec<u8>, Vec<u8>);
 
-/// What an erase did.
+/// What an erase did (or, from [`Store::erase_preview`], would do).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Erasure {
     /// Each workspace where a kept record mentioned the person, and the
@@ -111,6 +116,32 @@ pub struct Erasure {
     pub removed: u64,
     /// Records rewritten with the placeholder.
     pub rewritten: u64,
+    /// Removed and rewritten records per tree, by [`TreeName::index`].
+    pub per_tree: [(u64, u64); TreeName::ALL.len()],
+    /// The tours kept for the other party, where the placeholder stands.
+    pub tours: Vec<(TeamId, TourId)>,
+}
+
+impl Erasure {
+    /// Each tree with something removed or rewritten: (tree, removed, rewritten).
+    pub fn changes(&self) -> Vec<(TreeName, u64, u64)> {
+        TreeName::ALL
+            .iter()
+            .map(|t| (*t, self.per_tree[t.index()].0, self.per_tree[t.index()].1))
+            .filter(|(_, removed, rewritten)| removed + rewritten > 0)
+            .collect()
+    }
+
+    fn add(&mut self, round: Erasure) {
+        self.tours_kept += round.tours_kept;
+        self.removed += round.removed;
+        self.rewritten += round.rewritten;
+        for (total, more) in self.per_tree.iter_mut().zip(round.per_tree) {
+            total.0 += more.0;
+            total.1 += more.1;
+        }
+        self.tours.extend(round.tours);
+    }
 }
 
 /// Finds `id` as a whole word in `text` (not inside a longer id).
@@ -221,12 +252,16 @@ impl Round<'_> {
     }
 
     fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail> {
-        self.done.borrow_mut().removed += 1;
+        let mut done = self.done.borrow_mut();
+        done.removed += 1;
+        done.per_tree[tree.index()].0 += 1;
         self.tx.remove(tree, key)
     }
 
     fn rewrite(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
-        self.done.borrow_mut().rewritten += 1;
+        let mut done = self.done.borrow_mut();
+        done.rewritten += 1;
+        done.per_tree[tree.index()].1 += 1;
         self.tx.insert(tree, key, value)
     }
 
@@ -253,7 +288,9 @@ impl Round<'_> {
                 if scrubbed.is_some() || contact_removed {
                     self.rewrite(tree, key, &encode(scrubbed.as_ref().unwrap_or(&tour)))?;
                     if party {
-                        self.done.borrow_mut().tours_kept += 1;
+                        let mut done = self.done.borrow_mut();
+                        done.tours_kept += 1;
+                        done.tours.push((team, tour.id));
                     }
                 }
             }
@@ -462,9 +499,7 @@ impl Store {
                 .unwrap_or_default();
             placeholders = handed_out;
             let changed = round.removed + round.rewritten;
-            total.tours_kept += round.tours_kept;
-            total.removed += round.removed;
-            total.rewritten += round.rewritten;
+            total.add(round);
             if changed == 0 {
                 total.placeholders = placeholders.into_iter().collect();
                 return Ok(total);
@@ -474,6 +509,34 @@ impl Store {
             "the person's data kept changing during the erase ({MAX_ROUNDS} rounds); \
              stop the bot and run `alliance erase` again"
         )))
+    }
+
+    /// What [`Store::erase_person`] would do now, without doing it
+    /// (`alliance erase --dry-run`): the same erase runs in a transaction
+    /// that is then abandoned, so the preview cannot drift from the real
+    /// thing and nothing is written, the placeholder counter included.
+    pub fn erase_preview(
+        &self,
+        person: &UserId,
+        team: Option<&TeamId>,
+    ) -> Result<Erasure, StoreError> {
+        let candidates = self.erase_candidates(person, team)?;
+        let preview = self.run(false, |tx| {
+            let round = Round {
+                tx,
+                person,
+                placeholders: RefCell::new(BTreeMap::new()),
+                done: RefCell::new(Erasure::default()),
+            };
+            for (tree, key) in &candidates {
+                round.entry(*tree, key)?;
+            }
+            let mut done = round.done.into_inner();
+            done.placeholders = round.placeholders.into_inner().into_iter().collect();
+            // Handed back as a refusal: the transaction writes nothing.
+            Ok(Err::<(), _>(done))
+        })?;
+        Ok(preview.err().unwrap_or_default())
     }
 
     /// Every entry (of `team`, if given) whose raw key or value holds the

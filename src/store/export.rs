@@ -47,6 +47,13 @@
 //!   a progress call every [`PROGRESS_EVERY`] records read. Import reads the
 //!   whole file into memory first (it must be checked before anything is
 //!   written), so it needs a few times the file's size in memory.
+//! - **The full export is the backup**: it holds everything the bot still
+//!   owes, a Right of First Conversation request not yet delivered included
+//!   (with its note, which the outbox drops once the request is delivered),
+//!   so a restore sends it. Whoever holds the file can read it, like the
+//!   data directory itself. Every *view* still hides requests: another
+//!   person's `--person` export (the manager's included), the operator
+//!   listings (`alliance outbox`, `reminders`), history and admin views.
 //! - `--person U123`: the tours where they are manager, member or named
 //!   successor, or were manager before a `reassign` (with their whole
 //!   history — it is the shared record), the
@@ -61,7 +68,9 @@
 //!   reads a file without it as having none, so older exports still import.
 //! - Import refuses a store that is not empty, a file that is not an export,
 //!   an unknown format version, and records whose ids could not form keys
-//!   (a hand-edited file); it checks everything before writing anything.
+//!   (a hand-edited file); it checks everything before writing anything
+//!   ([`ImportPlan::check`] needs no store, so `alliance import` checks the
+//!   file before it opens, or creates, the data directory).
 //!   Otherwise the file is trusted as the operator's own backup.
 //! - CSV ([`Store::export_csv`]) is the tours table only, one row per tour,
 //!   for spreadsheets; JSON is the complete, importable form. Free-text cells
@@ -543,11 +552,13 @@ impl Store {
                         let (_, v) = entry?;
                         progress.tick();
                         let entry: OutboxEntry = decode(tree, &v)?;
-                        // A conversation request is only the asker's to see.
+                        // A conversation request is in the backup (the full
+                        // export), and otherwise only the asker's to see.
                         let talk = matches!(entry.notice.kind, NoticeKind::Talk { .. });
                         let shown = match person {
-                            _ if talk => person.is_some_and(|p| entry.notice.is_talk_from(p)),
-                            _ => keep(entry.recipient()),
+                            None => true,
+                            Some(p) if talk => entry.notice.is_talk_from(p),
+                            Some(p) => entry.recipient() == p,
                         };
                         if shown {
                             json.item(&entry)?;
@@ -813,8 +824,20 @@ impl Store {
         if let Some(tree) = self.first_non_empty()? {
             return Err(ImportError::NotEmpty(tree));
         }
-        let export = read_export(file)?;
-        let writes = plan_import(&export)?;
+        self.import_checked(&ImportPlan::check(file)?, progress)
+    }
+
+    /// Restores an export already checked by [`ImportPlan::check`] into
+    /// this store, which must be empty.
+    pub fn import_checked(
+        &self,
+        plan: &ImportPlan,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Counts, ImportError> {
+        if let Some(tree) = self.first_non_empty()? {
+            return Err(ImportError::NotEmpty(tree));
+        }
+        let ImportPlan { writes, counts } = plan;
         let mut written = 0u64;
         for batch in writes.chunks(1000) {
             self.run(false, |tx| {
@@ -832,7 +855,24 @@ impl Store {
             }
         }
         self.flush()?;
-        Ok(Counts {
+        Ok(counts.clone())
+    }
+}
+
+/// An export file read and checked as a whole, ready to be written into an
+/// empty store: every key and value it stands for. Checking needs no store,
+/// so a refused file never touches a data directory.
+pub struct ImportPlan {
+    writes: Vec<Write3>,
+    counts: Counts,
+}
+
+impl ImportPlan {
+    /// Reads `file` and checks everything in it; refuses what import refuses.
+    pub fn check(file: &[u8]) -> Result<ImportPlan, ImportError> {
+        let export = read_export(file)?;
+        let writes = plan_import(&export)?;
+        let counts = Counts {
             workspaces: export.workspaces.len() as u64,
             tours: export.tours.len() as u64,
             history: export.tours.iter().map(|t| t.history.len() as u64).sum(),
@@ -845,7 +885,8 @@ impl Store {
             chats: export.chats.len() as u64,
             events: export.events.len() as u64,
             one_on_ones: export.one_on_ones.len() as u64,
-        })
+        };
+        Ok(ImportPlan { writes, counts })
     }
 }
 

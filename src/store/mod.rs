@@ -33,6 +33,7 @@ pub mod one_on_ones;
 pub mod outbox;
 pub mod reminders;
 pub mod sled_backend;
+pub mod talk;
 
 use crate::domain::schedule::{self, ReminderPolicy};
 use crate::domain::{HistoryEntry, TeamId, Tour, TourError, TourId, TourSummary, UserId, notice};

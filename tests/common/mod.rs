@@ -243,6 +243,39 @@ impl Bot {
 }
 
 impl Bot {
+    /// Clicks the button `action_id` of an ephemeral answer (`reply`) as
+    /// `user`, with a `response_url` on the fake Slack (as Slack would send
+    /// one of its hooks); returns the HTTP status.
+    pub async fn click_ephemeral(
+        &self,
+        slack: &FakeSlack,
+        user: &str,
+        reply: &Reply,
+        action_id: &str,
+    ) -> u16 {
+        let (block_id, value) = find_action(&reply.0["blocks"], action_id)
+            .unwrap_or_else(|| panic!("no {action_id} in {}", reply.0));
+        let payload = serde_json::json!({
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "alliance-test"},
+            "user": {"id": user, "username": "someone", "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": "1234.5678.abcdef",
+            // The fake routes one path segment after its base: a hook's path in one.
+            "response_url": format!("{}respond", slack.base_url),
+            "container": {"type": "message", "message_ts": "1795000000.000100",
+                          "channel_id": "D0CHANNEL", "is_ephemeral": true},
+            "actions": [{"action_id": action_id, "block_id": block_id, "type": "button",
+                         "value": value,
+                         "action_ts": format!("{}.{:06}", self.now().timestamp(), rand_suffix())}],
+        });
+        let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+        self.post_signed(body.as_bytes(), FORM)
+            .await
+            .status()
+            .as_u16()
+    }
+
     /// Submits a modal as `user` (a signed `view_submission`) and returns
     /// Slack's view of the answer (`{}` for a plain acknowledgement).
     pub async fn submit_view(
@@ -292,6 +325,21 @@ pub async fn drain(bot: &Bot, mut now: DateTime<Utc>) -> DateTime<Utc> {
         }
     }
     panic!("the outbox did not drain");
+}
+
+/// The `n`-th (from 0) answer posted to a `response_url`, waited for: it
+/// is sent right after the click's answer, outside the request.
+pub async fn responded(slack: &FakeSlack, n: usize) -> fake_slack::Call {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(call) = slack.calls_to("respond").get(n).cloned() {
+                return call;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("an answer through the response_url")
 }
 
 /// Runs the `alliance` binary with `args` and only `env`, feeding `stdin`;
