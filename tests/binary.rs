@@ -404,3 +404,59 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
     assert!(err.contains("is `alliance serve` running?"), "{err}");
     drop(server);
 }
+
+#[test]
+fn check_config_prints_a_complete_config_that_round_trips() {
+    let work = tempfile::tempdir().unwrap();
+    let env = [
+        ("SLACK_SIGNING_SECRET", "shh-signing"),
+        ("SLACK_BOT_TOKEN", "xoxb-shh"),
+        ("ALLIANCE_ADMINS", "UADMIN,UPEOPLE"),
+    ];
+    let (code, first, err) = run(&["check-config"], &env, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(!first.contains("shh"), "{first}");
+    let printed: toml::Table = first.parse().unwrap_or_else(|e| panic!("{e}\n{first}"));
+    let defaults: toml::Table = alliance::config::DEFAULT_TOML.parse().unwrap();
+    for (section, keys) in &defaults {
+        for key in keys.as_table().unwrap().keys() {
+            assert!(
+                printed.get(section).and_then(|s| s.get(key)).is_some(),
+                "{section}.{key} is missing:\n{first}"
+            );
+        }
+    }
+    assert_eq!(
+        printed["workspace"]["admins"],
+        toml::Value::Array(vec!["UADMIN".into(), "UPEOPLE".into()])
+    );
+    let a = work.path().join("a.toml");
+    std::fs::write(&a, &first).unwrap();
+    let (code, second, err) = run(&["check-config", "--config", a.to_str().unwrap()], &env, "");
+    assert_eq!(code, 0, "its own output is a valid config file: {err}");
+    assert_eq!(first, second);
+
+    // A changed setting survives the trip as it was set.
+    let changed = work.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        "[reminders]\nworking_days = [\"mon\", \"tue\"]\nworking_hours_end = \"17:30\"\n\
+         [slack]\nmessages_per_minute = 30\n",
+    )
+    .unwrap();
+    let (code, third, err) = run(
+        &["check-config", "--config", changed.to_str().unwrap()],
+        &[],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let read: toml::Table = third.parse().unwrap();
+    assert_eq!(
+        read["reminders"]["working_hours_end"].as_str(),
+        Some("17:30")
+    );
+    assert_eq!(read["slack"]["messages_per_minute"].as_integer(), Some(30));
+    std::fs::write(&a, &third).unwrap();
+    let (_, fourth, _) = run(&["check-config", "--config", a.to_str().unwrap()], &[], "");
+    assert_eq!(third, fourth);
+}
