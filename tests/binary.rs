@@ -456,6 +456,21 @@ fn the_shell_keeps_its_data_apart_from_serve() {
     assert!(out.starts_with("Outbox: 0 entries"), "{out}");
     let (_, out, _) = run_in(cwd.path(), &["outbox", "--data", "shell-data"], &[], "");
     assert!(out.contains("tour:1:proposal  → UMEMBER"), "{out}");
+    // The next session says what is owed, and shows it when asked.
+    let (_, out, _) = run_in(
+        cwd.path(),
+        &["shell", "--as", "UMEMBER"],
+        &[],
+        "/outbox\n/press Accept\n",
+    );
+    assert!(
+        out.contains("1 message from earlier sessions is owed here (the shell sends nothing); /outbox shows it."),
+        "{out}"
+    );
+    assert!(
+        out.contains("┌ DM to @UMEMBER") && out.contains("You pressed [1 Accept]."),
+        "{out}"
+    );
 
     // --data chooses for both, and wins over ALLIANCE_DATA_DIR.
     let env = [("ALLIANCE_DATA_DIR", "elsewhere")];

@@ -12,8 +12,8 @@
 //!   `response_url` and is stored nowhere: a message owed to the person in
 //!   the outbox would itself be a trace of them. (Without a bot token the
 //!   erase still happens; the prompt just stays as it was.)
-//! - In the shell the prompt shows, but its button cannot be pressed; use
-//!   `alliance erase` there.
+//! - In the shell its button is pressed like any other (`/press`), on the
+//!   shell's own data; the replaced prompt is printed there.
 
 use super::buttons::{AfterClick, Click};
 use super::parse::USAGE_FORGET_ME;
