@@ -58,7 +58,7 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 
-pub const BANNER: &str = "Alliance shell, a sandbox: nothing you do here reaches Slack. \
+pub const BANNER: &str = "Alliance shell, a sandbox: nothing you do here is sent to Slack. \
      /tour help to start, /help for the shell's own commands, /quit to leave.";
 
 /// How many owed messages `/outbox` shows, newest last.
