@@ -5,20 +5,46 @@
 //!
 //! Secrets (`SLACK_SIGNING_SECRET`, `SLACK_BOT_TOKEN`) come only from the
 //! environment and live in [`Secret`], whose `Debug` and `Display` never show
-//! the value. Every problem found is reported at once, one per line.
+//! the value.
+//!
+//! Every problem found is reported at once, one per line, in the order of
+//! the file, each with where to look: `my.toml:3: unknown key
+//! "workng_hours" in [reminders]`, `my.toml:2: server.listen: …`, or the
+//! environment variable that set the value. The keys of
+//! `config/default.toml` are the only keys there are: a file's key that is
+//! not one of them, or whose value has another type, is a problem on its
+//! line (with the closest known name, if one is close), and the rest of the
+//! file is still checked.
+//!
+//! [`Config::describe`] (`alliance check-config`) is `config/default.toml`
+//! itself, comments and all, with every value replaced by the one in
+//! effect: a complete config file that `--config` reads back to the same
+//! settings, and a setting added to the defaults shows up in it by itself.
+//!
+//! The data directory: `store.path` (default `./data`) is `serve`'s and the
+//! operator commands'. The shell never reads it: its directory is
+//! `ALLIANCE_DATA_DIR` if set, else [`SHELL_DATA_DIR`], so a trial never
+//! leaves messages in a directory `serve` delivers from. `--data DIR`
+//! ([`Config::with_data_dir`]) chooses for every command.
 
 use crate::domain::UserId;
-use crate::domain::hours::{WorkingHours, parse_tz};
+use crate::domain::hours::{HoursError, WorkingHours, parse_tz};
 use crate::domain::schedule::ReminderPolicy;
 use crate::scheduler::cron::Tick;
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Where `alliance shell` keeps its data unless `--data` or
+/// `ALLIANCE_DATA_DIR` say otherwise: never `store.path`, `serve`'s
+/// directory, so trying the bot can never leave messages for a real
+/// workspace to deliver.
+pub const SHELL_DATA_DIR: &str = "shell-data";
 
 /// A value that must never be printed: tokens, the signing secret,
 /// `response_url`s.
@@ -45,7 +71,11 @@ impl fmt::Debug for Secret {
 pub struct Config {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
+    /// `store.path`: `serve`'s and the operator commands' directory.
     pub data_dir: PathBuf,
+    /// The shell's: `ALLIANCE_DATA_DIR` or [`SHELL_DATA_DIR`], never
+    /// `store.path` from a file.
+    pub shell_data_dir: PathBuf,
     pub cache_capacity_bytes: u64,
     pub admins: BTreeSet<UserId>,
     /// `[workspace] alumni_directory = "everyone"` (else admins only).
@@ -62,6 +92,9 @@ pub struct Config {
     pub signing_secret: Option<Secret>,
     pub bot_token: Option<Secret>,
     pub log_filter: String,
+    /// Every setting as read (defaults, file, environment), for
+    /// [`Config::describe`].
+    settings: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -160,66 +193,80 @@ impl Config {
         let mut merged: toml::Table = DEFAULT_TOML
             .parse()
             .map_err(|e| ConfigErrors(vec![format!("built-in defaults: {e}")]))?;
+        let mut problems = Problems::default();
+        let mut origins = Origins::default();
         if let Some(path) = file {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| ConfigErrors(vec![format!("{}: cannot read: {e}", path.display())]))?;
-            let overlay: toml::Table = text
-                .parse()
-                .map_err(|e| ConfigErrors(vec![format!("{}: {e}", path.display())]))?;
+            origins.file = path.display().to_string();
+            let overlay = read_overlay(&text, &merged, &mut origins, &mut problems)?;
             merge(&mut merged, overlay);
         }
-        let mut file: FileConfig =
-            toml::Value::Table(merged)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    ConfigErrors(vec![format!("configuration: {}", e.to_string().trim())])
-                })?;
 
         let env = |name: &str| {
             env(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        if let Some(v) = env("ALLIANCE_LISTEN") {
-            file.server.listen = v;
-        }
-        if let Some(v) = env("ALLIANCE_DATA_DIR") {
-            file.store.path = v;
-        }
-        if let Some(v) = env("ALLIANCE_ADMINS") {
-            file.workspace.admins = v
-                .split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect();
-        }
-        if let Some(v) = env("SLACK_API_URL") {
-            file.slack.api_url = v;
-        }
-        if let Some(v) = env("ALLIANCE_LOG") {
-            file.log.filter = v;
+        for (name, section, key) in ENV_SETTINGS {
+            let Some(v) = env(name) else { continue };
+            let value = if name == "ALLIANCE_ADMINS" {
+                toml::Value::Array(
+                    v.split(',')
+                        .map(|s| s.trim())
+                        .filter(|s| !s.is_empty())
+                        .map(toml::Value::from)
+                        .collect(),
+                )
+            } else {
+                toml::Value::String(v)
+            };
+            if let Some(toml::Value::Table(t)) = merged.get_mut(section) {
+                t.insert(key.to_string(), value);
+                origins.env.insert(format!("{section}.{key}"), name);
+            }
         }
 
-        let mut problems = Vec::new();
+        let file: FileConfig = match toml::Value::Table(merged.clone()).try_into() {
+            Ok(file) => file,
+            Err(e) => {
+                // What the walk over the file could not see (an array's
+                // element of the wrong type): toml names the setting.
+                let e: toml::de::Error = e;
+                problems.with(&origins, "configuration", e.message().trim());
+                return Err(problems.into_errors());
+            }
+        };
+
+        let mut problem = |key: &str, text: String| problems.with(&origins, key, &text);
         let listen = file
             .server
             .listen
             .parse::<SocketAddr>()
             .map_err(|_| {
-                problems.push(format!(
-                    "server.listen: `{}` is not an address like 127.0.0.1:3000",
-                    file.server.listen
-                ))
+                problem(
+                    "server.listen",
+                    format!(
+                        "`{}` is not an address like 127.0.0.1:3000",
+                        file.server.listen
+                    ),
+                )
             })
             .ok();
         if !(1..=60).contains(&file.server.request_timeout_secs) {
-            problems.push("server.request_timeout_secs: must be between 1 and 60".to_string());
+            problem(
+                "server.request_timeout_secs",
+                "must be between 1 and 60".into(),
+            );
         }
         if file.store.path.trim().is_empty() {
-            problems.push("store.path: must name a directory".to_string());
+            problem("store.path", "must name a directory".into());
         }
         if !(1..=16384).contains(&file.store.cache_capacity_mb) {
-            problems.push("store.cache_capacity_mb: must be between 1 and 16384".to_string());
+            problem(
+                "store.cache_capacity_mb",
+                "must be between 1 and 16384".into(),
+            );
         }
         let mut admins = BTreeSet::new();
         for admin in &file.workspace.admins {
@@ -227,72 +274,111 @@ impl Config {
                 Some(id) => {
                     admins.insert(id);
                 }
-                None => problems.push(format!(
-                    "workspace.admins: `{admin}` is not a Slack user id (like U012AB3CD)"
-                )),
+                None => problem(
+                    "workspace.admins",
+                    format!("`{admin}` is not a Slack user id (like U012AB3CD)"),
+                ),
             }
         }
         let mut api_url = file.slack.api_url.clone();
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            problems.push(format!("slack.api_url: `{api_url}` must be an http(s) URL"));
+            problem(
+                "slack.api_url",
+                format!("`{api_url}` must be an http(s) URL"),
+            );
         }
         if !api_url.ends_with('/') {
             api_url.push('/');
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&file.log.filter) {
-            problems.push(format!("log.filter: {e}"));
+            problem("log.filter", e.to_string());
         }
         if !(1..=120).contains(&file.slack.api_timeout_secs) {
-            problems.push("slack.api_timeout_secs: must be between 1 and 120".to_string());
+            problem("slack.api_timeout_secs", "must be between 1 and 120".into());
         }
         if !(100..=60_000).contains(&file.slack.per_channel_interval_ms) {
-            problems
-                .push("slack.per_channel_interval_ms: must be between 100 and 60000".to_string());
+            problem(
+                "slack.per_channel_interval_ms",
+                "must be between 100 and 60000".into(),
+            );
         }
         if !(1..=10_000).contains(&file.slack.messages_per_minute) {
-            problems.push("slack.messages_per_minute: must be between 1 and 10000".to_string());
+            problem(
+                "slack.messages_per_minute",
+                "must be between 1 and 10000".into(),
+            );
         }
         let tick = Tick::parse(&file.scheduler.tick)
-            .map_err(|e| problems.push(format!("scheduler.tick: {e}")))
+            .map_err(|e| problem("scheduler.tick", e.to_string()))
             .ok();
         let r = &file.reminders;
-        if r.proposal_waiting_days == 0 || r.ended_every_days == 0 || r.recommit_every_months == 0 {
-            problems.push("reminders: proposal_waiting_days, ended_every_days and recommit_every_months must be at least 1".to_string());
+        for (key, value) in [
+            ("proposal_waiting_days", r.proposal_waiting_days),
+            ("ended_every_days", r.ended_every_days),
+            ("recommit_every_months", r.recommit_every_months),
+        ] {
+            if value == 0 {
+                problem(&format!("reminders.{key}"), "must be at least 1".into());
+            }
         }
         if r.ending_days.iter().any(|d| *d == 0 || *d > 3650) {
-            problems.push("reminders.ending_days: each must be between 1 and 3650".to_string());
+            problem(
+                "reminders.ending_days",
+                "each must be between 1 and 3650".into(),
+            );
         }
         if !matches!(
             file.workspace.alumni_directory.as_str(),
             "everyone" | "admins"
         ) {
-            problems.push(format!(
-                "workspace.alumni_directory: `{}` must be \"everyone\" or \"admins\"",
-                file.workspace.alumni_directory
-            ));
+            problem(
+                "workspace.alumni_directory",
+                format!(
+                    "`{}` must be \"everyone\" or \"admins\"",
+                    file.workspace.alumni_directory
+                ),
+            );
         }
-        if !(1..=120).contains(&file.reminders.keep_in_touch_months) {
-            problems.push("reminders.keep_in_touch_months: must be between 1 and 120".to_string());
+        if !(1..=120).contains(&r.keep_in_touch_months) {
+            problem(
+                "reminders.keep_in_touch_months",
+                "must be between 1 and 120".into(),
+            );
         }
         if !(1..=crate::domain::checkin::MAX_CADENCE_MONTHS).contains(&r.checkin_every_months) {
-            problems.push(format!(
-                "reminders.checkin_every_months: must be between 1 and {}",
-                crate::domain::checkin::MAX_CADENCE_MONTHS
-            ));
+            problem(
+                "reminders.checkin_every_months",
+                format!(
+                    "must be between 1 and {}",
+                    crate::domain::checkin::MAX_CADENCE_MONTHS
+                ),
+            );
         }
         let hours = WorkingHours::new(
             &r.working_hours_start,
             &r.working_hours_end,
             &r.working_days,
         )
-        .map_err(|e| problems.push(format!("reminders: {e}")))
+        .map_err(|e| {
+            let key = match &e {
+                HoursError::BadTime { field: "start", .. } => "reminders.working_hours_start",
+                HoursError::BadTime { .. } | HoursError::EndNotAfterStart { .. } => {
+                    "reminders.working_hours_end"
+                }
+                HoursError::BadDay(_) | HoursError::NoDays => "reminders.working_days",
+            };
+            problem(key, e.to_string())
+        })
         .ok();
         let default_tz = parse_tz(&r.default_timezone)
             .ok_or_else(|| {
-                problems.push(format!(
-                    "reminders.default_timezone: `{}` is not an IANA time zone like Europe/Berlin",
-                    r.default_timezone
-                ))
+                problem(
+                    "reminders.default_timezone",
+                    format!(
+                        "`{}` is not an IANA time zone like Europe/Berlin",
+                        r.default_timezone
+                    ),
+                )
             })
             .ok();
         match (listen, tick, hours, default_tz) {
@@ -303,6 +389,9 @@ impl Config {
                     listen,
                     request_timeout: Duration::from_secs(file.server.request_timeout_secs),
                     data_dir: PathBuf::from(file.store.path),
+                    shell_data_dir: PathBuf::from(
+                        env("ALLIANCE_DATA_DIR").unwrap_or_else(|| SHELL_DATA_DIR.to_string()),
+                    ),
                     cache_capacity_bytes: file.store.cache_capacity_mb << 20,
                     admins,
                     slack_api_url: api_url,
@@ -324,10 +413,25 @@ impl Config {
                     signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
                     bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
                     log_filter: file.log.filter,
+                    settings: merged,
                 })
             }
-            _ => Err(ConfigErrors(problems)),
+            _ => Err(problems.into_errors()),
         }
+    }
+
+    /// Works on `dir` instead (`--data DIR`): `serve`, the operator
+    /// commands and the shell alike.
+    pub fn with_data_dir(mut self, dir: &Path) -> Config {
+        self.data_dir = dir.to_path_buf();
+        self.shell_data_dir = dir.to_path_buf();
+        if let Some(toml::Value::Table(store)) = self.settings.get_mut("store") {
+            store.insert(
+                "path".into(),
+                toml::Value::String(dir.to_string_lossy().into_owned()),
+            );
+        }
+        self
     }
 
     /// What `serve` needs before it may answer anyone.
@@ -339,7 +443,11 @@ impl Config {
         })
     }
 
-    /// The effective settings as TOML, secrets redacted (`check-config`).
+    /// The effective settings as a complete config file (`check-config`):
+    /// `config/default.toml` with its comments, each value replaced by the
+    /// one in effect, so every setting appears by itself and the output
+    /// reads back through `--config` to the same settings. Secrets are not
+    /// settings of the file: only whether each is set shows, as a comment.
     pub fn describe(&self) -> String {
         let secret = |s: &Option<Secret>| {
             if s.is_some() {
@@ -348,37 +456,276 @@ impl Config {
                 "not set"
             }
         };
-        let admins: Vec<String> = self.admins.iter().map(|a| format!("\"{a}\"")).collect();
-        format!(
-            "[server]\nlisten = \"{}\"\nrequest_timeout_secs = {}\n\n[store]\npath = \"{}\"\ncache_capacity_mb = {}\n\n\
-             [workspace]\nadmins = [{}]\nalumni_directory = \"{}\"\n\n[slack]\napi_url = \"{}\"\n# SLACK_SIGNING_SECRET: {}\n# SLACK_BOT_TOKEN: {}\n\n\
-             [scheduler]\ntick = \"{}\"\n\n[reminders]\nproposal_waiting_days = {}\nending_days = {:?}\nended_every_days = {}\n\
-             recommit_every_months = {}\nkeep_in_touch_months = {}\ncheckin_every_months = {}\nworking_hours = \"{}–{}\"\ndefault_timezone = \"{}\"\n\n[log]\nfilter = \"{}\"\n",
-            self.listen,
-            self.request_timeout.as_secs(),
-            self.data_dir.display(),
-            self.cache_capacity_bytes >> 20,
-            admins.join(", "),
-            if self.alumni_directory_for_everyone {
-                "everyone"
-            } else {
-                "admins"
-            },
-            self.slack_api_url,
+        let mut out = format!(
+            "# Alliance — the settings in effect, printed by `alliance check-config`.\n\
+             # A complete config file: `alliance --config FILE` reads it as it is.\n\
+             # Secrets come only from the environment and are never printed:\n\
+             # SLACK_SIGNING_SECRET: {}\n\
+             # SLACK_BOT_TOKEN: {}\n\n",
             secret(&self.signing_secret),
             secret(&self.bot_token),
-            self.tick.expression(),
-            self.reminders.proposal_waiting_days,
-            self.reminders.ending_days,
-            self.reminders.ended_every_days,
-            self.reminders.recommit_every_months,
-            self.reminders.keep_in_touch_months,
-            self.reminders.checkin_every_months,
-            self.working_hours.start().format("%H:%M"),
-            self.working_hours.end().format("%H:%M"),
-            self.default_tz.name(),
-            self.log_filter,
-        )
+        );
+        out.push_str(&fill_template(DEFAULT_TOML, &self.settings));
+        out
+    }
+}
+
+/// The settings the environment may set, and where they go.
+const ENV_SETTINGS: [(&str, &str, &str); 5] = [
+    ("ALLIANCE_LISTEN", "server", "listen"),
+    ("ALLIANCE_DATA_DIR", "store", "path"),
+    ("ALLIANCE_ADMINS", "workspace", "admins"),
+    ("SLACK_API_URL", "slack", "api_url"),
+    ("ALLIANCE_LOG", "log", "filter"),
+];
+
+/// Where each setting was given, so a problem can say where to look.
+#[derive(Default)]
+struct Origins {
+    /// The `--config` file, as the command line named it.
+    file: String,
+    /// The line of each key (`server.listen`) the file sets.
+    lines: BTreeMap<String, usize>,
+    /// The variable that set a key; it wins over the file.
+    env: BTreeMap<String, &'static str>,
+}
+
+/// Every problem found, with the line of the file it is on, so they are
+/// reported in the order of the file (then those that are not in it).
+#[derive(Default)]
+struct Problems(Vec<(usize, String)>);
+
+impl Problems {
+    /// A problem on `line` of the file.
+    fn at(&mut self, origins: &Origins, line: usize, problem: String) {
+        self.0
+            .push((line, format!("{}:{line}: {problem}", origins.file)));
+    }
+
+    /// A problem with the value of `key`, wherever it was set.
+    fn with(&mut self, origins: &Origins, key: &str, problem: &str) {
+        match (origins.env.get(key), origins.lines.get(key)) {
+            (Some(var), _) => self
+                .0
+                .push((usize::MAX, format!("{var} (environment): {key}: {problem}"))),
+            (None, Some(line)) => self.at(origins, *line, format!("{key}: {problem}")),
+            (None, None) => self.0.push((usize::MAX, format!("{key}: {problem}"))),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn into_errors(mut self) -> ConfigErrors {
+        self.0.sort_by_key(|(line, _)| *line);
+        ConfigErrors(self.0.into_iter().map(|(_, problem)| problem).collect())
+    }
+}
+
+/// Reads a `--config` file: every unknown key and value of the wrong type
+/// becomes a problem on its line, and the lines of the others are noted in
+/// `origins`. What can be used is returned, to be layered on the defaults,
+/// so the values' own checks still run and report too. A file that is not
+/// TOML at all is refused with every syntax error found.
+fn read_overlay(
+    text: &str,
+    defaults: &toml::Table,
+    origins: &mut Origins,
+    problems: &mut Problems,
+) -> Result<toml::Table, ConfigErrors> {
+    let line = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+    let (document, errors) = toml::de::DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        let mut syntax = Problems::default();
+        for e in &errors {
+            let at = e.span().map_or(1, |span| line(span.start));
+            syntax.at(origins, at, e.message().trim().to_string());
+        }
+        return Err(syntax.into_errors());
+    }
+    // The same document as plain values (it parsed above, so it parses).
+    let values: toml::Table = text
+        .parse()
+        .map_err(|e| ConfigErrors(vec![format!("{}: {e}", origins.file)]))?;
+    let mut overlay = toml::Table::new();
+    for (section, value) in document.get_ref() {
+        let at = line(section.span().start);
+        let section = section.get_ref().as_ref();
+        let (Some(toml::Value::Table(known)), toml::de::DeValue::Table(keys)) =
+            (defaults.get(section), value.get_ref())
+        else {
+            let home = defaults
+                .iter()
+                .find(|(_, keys)| keys.get(section).is_some())
+                .map(|(home, _)| home);
+            let hint = suggest(section, defaults.keys())
+                .map(|s| format!(" (did you mean [{s}]?)"))
+                .unwrap_or_default();
+            let problem = match (defaults.contains_key(section), home) {
+                (true, _) => format!("[{section}] must be a section of settings"),
+                (false, Some(home)) => {
+                    format!("\"{section}\" belongs in a section: write it under [{home}]")
+                }
+                (false, None) if value.get_ref().is_table() => {
+                    format!("unknown section [{section}]{hint}")
+                }
+                (false, None) => format!("unknown key \"{section}\" outside any section"),
+            };
+            problems.at(origins, at, problem);
+            continue;
+        };
+        let mut kept = toml::Table::new();
+        for (key, _) in keys {
+            let at = line(key.span().start);
+            let key = key.get_ref().as_ref();
+            let Some(default) = known.get(key) else {
+                // `working_hours` for `working_hours_start` and `_end`.
+                let parts: Vec<String> = known
+                    .keys()
+                    .filter(|k| k.starts_with(&format!("{key}_")))
+                    .map(|k| format!("\"{k}\""))
+                    .collect();
+                let hint = match suggest(key, known.keys()) {
+                    Some(s) => format!(" (did you mean \"{s}\"?)"),
+                    None if !parts.is_empty() => {
+                        format!(" (did you mean {}?)", parts.join(" and "))
+                    }
+                    None => String::new(),
+                };
+                problems.at(
+                    origins,
+                    at,
+                    format!("unknown key \"{key}\" in [{section}]{hint}"),
+                );
+                continue;
+            };
+            let Some(value) = values.get(section).and_then(|s| s.get(key)) else {
+                continue;
+            };
+            if let Some(wrong) = type_mismatch(default, value) {
+                problems.at(origins, at, format!("{section}.{key} must be {wrong}"));
+                continue;
+            }
+            if let Some(why) = unreadable(defaults, section, key, value) {
+                problems.at(origins, at, format!("{section}.{key}: {why}"));
+                continue;
+            }
+            origins.lines.insert(format!("{section}.{key}"), at);
+            kept.insert(key.to_string(), value.clone());
+        }
+        overlay.insert(section.to_string(), toml::Value::Table(kept));
+    }
+    Ok(overlay)
+}
+
+/// `None` if `value` has the shape of `default`, else what it must be.
+fn type_mismatch(default: &toml::Value, value: &toml::Value) -> Option<String> {
+    fn kind(v: &toml::Value) -> &'static str {
+        match v {
+            toml::Value::String(_) => "a string",
+            toml::Value::Integer(_) => "an integer",
+            toml::Value::Float(_) => "a number",
+            toml::Value::Boolean(_) => "true or false",
+            toml::Value::Datetime(_) => "a date-time",
+            toml::Value::Array(_) => "an array",
+            toml::Value::Table(_) => "a table",
+        }
+    }
+    (kind(default) != kind(value)).then(|| format!("{}, not {}", kind(default), kind(value)))
+}
+
+/// Why the settings would not read if `value` replaced `section.key` in
+/// `defaults` alone (a negative count, an array holding a number): serde's
+/// own words, which name no place, for a problem that then can.
+fn unreadable(
+    defaults: &toml::Table,
+    section: &str,
+    key: &str,
+    value: &toml::Value,
+) -> Option<String> {
+    let mut probe = defaults.clone();
+    if let Some(toml::Value::Table(t)) = probe.get_mut(section) {
+        t.insert(key.to_string(), value.clone());
+    }
+    toml::Value::Table(probe)
+        .try_into::<FileConfig>()
+        .err()
+        .map(|e| e.message().trim().to_string())
+}
+
+/// The known name closest to a misspelt one, if one is close.
+fn suggest<'a>(typed: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+    known
+        .map(|k| (distance(typed, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 5))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+/// Levenshtein distance, by characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// `template` (the defaults file) from its first table on, with each
+/// setting's value replaced by the one in `settings`.
+fn fill_template(template: &str, settings: &toml::Table) -> String {
+    let start = template
+        .lines()
+        .scan(0, |at, line| {
+            let here = *at;
+            *at += line.len() + 1;
+            Some((here, line))
+        })
+        .find(|(_, line)| line.trim_start().starts_with('['))
+        .map_or(0, |(at, _)| at);
+    let mut spans = Vec::new();
+    if let Ok(document) = toml::de::DeTable::parse(template) {
+        collect_values(document.get_ref(), settings, &mut spans);
+    }
+    spans.sort_by_key(|(span, _)| span.start);
+    let mut out = String::new();
+    let mut at = start;
+    for (span, value) in spans.into_iter().filter(|(s, _)| s.start >= start) {
+        out.push_str(&template[at..span.start]);
+        out.push_str(&value);
+        at = span.end;
+    }
+    out.push_str(&template[at..]);
+    out
+}
+
+/// The span of every leaf value in `document`, with its value in `settings`
+/// written as TOML.
+fn collect_values(
+    document: &toml::de::DeTable<'_>,
+    settings: &toml::Table,
+    spans: &mut Vec<(std::ops::Range<usize>, String)>,
+) {
+    for (key, value) in document {
+        let Some(setting) = settings.get(key.get_ref().as_ref()) else {
+            continue;
+        };
+        match (value.get_ref(), setting) {
+            (toml::de::DeValue::Table(inner), toml::Value::Table(setting)) => {
+                collect_values(inner, setting, spans)
+            }
+            _ => spans.push((value.span(), setting.to_string())),
+        }
     }
 }
 
@@ -507,6 +854,96 @@ mod tests {
         assert!(
             secret_in_file.0[0].contains("bot_token"),
             "{secret_in_file:?}"
+        );
+    }
+
+    #[test]
+    fn every_problem_in_a_file_is_reported_with_its_line_in_order() {
+        let f = file(
+            "[slack]\nmessages_per_minute = 0\napi_timout_secs = 5\n\n[reminders]\n\
+             working_hours = \"09:00-18:00\"\nkeep_in_touch_months = \"six\"\nending_days = [30, \"7\"]\n\
+             [sheduler]\ntick = \"x\"\n",
+        );
+        let at = |line: usize| format!("{}:{line}: ", f.path().display());
+        let ConfigErrors(problems) = Config::load_with(Some(f.path()), &env(&[])).unwrap_err();
+        assert_eq!(
+            problems,
+            vec![
+                format!(
+                    "{}slack.messages_per_minute: must be between 1 and 10000",
+                    at(2)
+                ),
+                format!(
+                    "{}unknown key \"api_timout_secs\" in [slack] (did you mean \"api_timeout_secs\"?)",
+                    at(3)
+                ),
+                format!(
+                    "{}unknown key \"working_hours\" in [reminders] (did you mean \"working_hours_end\" and \"working_hours_start\"?)",
+                    at(6)
+                ),
+                format!(
+                    "{}reminders.keep_in_touch_months must be an integer, not a string",
+                    at(7)
+                ),
+                format!(
+                    "{}reminders.ending_days: invalid type: string \"7\", expected u32",
+                    at(8)
+                ),
+                format!(
+                    "{}unknown section [sheduler] (did you mean [scheduler]?)",
+                    at(9)
+                ),
+            ]
+        );
+        let ConfigErrors(problems) =
+            Config::load_with(None, &env(&[("ALLIANCE_LOG", "a=b=c")])).unwrap_err();
+        assert!(
+            problems[0].starts_with("ALLIANCE_LOG (environment): log.filter: "),
+            "{problems:?}"
+        );
+        let ConfigErrors(problems) =
+            Config::load_with(Some(file("[server\nx = = 1\n").path()), &env(&[])).unwrap_err();
+        assert!(
+            !problems.is_empty() && problems.iter().all(|p| p.contains(".tmp")),
+            "syntax errors name the file: {problems:?}"
+        );
+    }
+
+    #[test]
+    fn describe_fills_the_defaults_file_with_the_values_in_effect() {
+        let template =
+            "# header\n[a]\n# about k\nk = 1\nlist = [\n  1,\n  2,\n]\n\n[b]\ns = \"x\"\n";
+        let settings: toml::Table = "[a]\nk = 5\nlist = [3]\n[b]\ns = \"say \\\"hi\\\"\"\n"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            fill_template(template, &settings),
+            "[a]\n# about k\nk = 5\nlist = [3]\n\n[b]\ns = 'say \"hi\"'\n"
+        );
+
+        let f = file("[reminders]\nworking_days = [\"sat\"]\n");
+        let c = Config::load_with(Some(f.path()), &env(&[("ALLIANCE_DATA_DIR", "/srv/a")]))
+            .unwrap()
+            .with_data_dir(Path::new("/srv/b"));
+        let read: toml::Table = c.describe().parse().unwrap();
+        assert_eq!(
+            read["reminders"]["working_days"].as_array().unwrap().len(),
+            1
+        );
+        assert_eq!(read["store"]["path"].as_str(), Some("/srv/b"));
+    }
+
+    #[test]
+    fn the_shell_never_takes_serves_directory_from_a_file() {
+        let f = file("[store]\npath = \"/var/lib/alliance\"\n");
+        let c = Config::load_with(Some(f.path()), &env(&[])).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/alliance"));
+        assert_eq!(c.shell_data_dir, PathBuf::from(SHELL_DATA_DIR));
+        let c =
+            Config::load_with(Some(f.path()), &env(&[("ALLIANCE_DATA_DIR", "/tmp/x")])).unwrap();
+        assert_eq!(
+            (c.data_dir, c.shell_data_dir),
+            (PathBuf::from("/tmp/x"), PathBuf::from("/tmp/x"))
         );
     }
 }

@@ -1,5 +1,15 @@
 //! The `alliance` binary: parses the command line, loads the configuration,
 //! opens the store and hands over to the library. Nothing else lives here.
+//!
+//! Standard output is for what a command prints, and its reader may go
+//! away early (`alliance outbox | head -1`): the command then ends at once,
+//! quietly, with status 0, as when it had finished. Nothing more is
+//! written, and nothing is reported done (an export cut short does not say
+//! "exported"). Writes go through [`Stdout`], which turns the closed pipe
+//! into an error of its own that `main` recognises; `println!` would
+//! panic. `serve` is the exception: it keeps serving, its stdout is only
+//! for the address line. Standard error is written with [`say`], which
+//! never panics either.
 
 use alliance::app::App;
 use alliance::clock::Clock;
@@ -25,6 +35,11 @@ struct Cli {
     /// A TOML file layered over config/default.toml.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The data directory, for any command (wins over ALLIANCE_DATA_DIR and
+    /// store.path). Without it, `serve` and the operator commands use
+    /// store.path (./data) and the shell ./shell-data.
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,7 +48,9 @@ struct Cli {
 enum Command {
     /// Answer Slack at POST /slack/events (needs SLACK_SIGNING_SECRET).
     Serve,
-    /// Type slash commands as a person, without Slack, on the same store.
+    /// Try Alliance without Slack: type slash commands as a person, press
+    /// buttons, fill forms. Its data is its own (./shell-data), and nothing
+    /// it says is ever sent.
     Shell {
         /// Who you are (a Slack-style user id); `/as U…` switches inside.
         #[arg(long = "as", default_value = "UALICE")]
@@ -108,52 +125,111 @@ struct Refused(String);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Manifest { url } = &cli.command {
-        return match alliance::slack::manifest::render(url) {
-            Ok(manifest) => {
-                println!("{manifest}");
-                ExitCode::SUCCESS
-            }
-            Err(why) => fail(&anyhow!(why)),
-        };
-    }
-    let config = match Config::load(cli.config.as_deref()) {
-        Ok(config) => config,
-        Err(problems) => {
-            eprintln!("alliance: the configuration has problems:\n{problems}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match cli.command {
-        Command::Serve => serve(config),
-        Command::Shell { user, team } => shell(&config, &user, &team),
-        Command::CheckConfig => {
-            print!("{}", config.describe());
-            Ok(())
-        }
-        Command::Reminders { at } => reminders(&config, at.as_deref()),
-        Command::Outbox => outbox(&config),
-        Command::Export {
-            person,
-            format,
-            output,
-        } => export(&config, person.as_deref(), format, output.as_deref()),
-        Command::Import { file } => import(&config, &file),
-        Command::Erase {
-            person,
-            team,
-            dry_run,
-        } => erase(&config, &person, team.as_deref(), dry_run),
-        Command::Manifest { .. } => unreachable!("handled before the configuration is read"),
-    };
+    let mut out = Stdout(BufWriter::new(std::io::stdout().lock()));
+    let result = run(cli, &mut out).and_then(|()| Ok(out.flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if stdout_closed(&e) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
 }
 
+fn run(cli: Cli, out: &mut Stdout) -> anyhow::Result<()> {
+    if let Command::Manifest { url } = &cli.command {
+        let manifest = alliance::slack::manifest::render(url).map_err(|why| anyhow!(why))?;
+        writeln!(out, "{manifest}")?;
+        return Ok(());
+    }
+    let mut config = Config::load(cli.config.as_deref()).map_err(|problems| {
+        anyhow!(Refused(format!(
+            "the configuration has problems:\n{}",
+            problems.to_string().trim_end()
+        )))
+    })?;
+    if let Some(dir) = &cli.data {
+        config = config.with_data_dir(dir);
+    }
+    match cli.command {
+        Command::Serve => serve(config),
+        Command::Shell { user, team } => shell(&config, &user, &team, out),
+        Command::CheckConfig => Ok(write!(out, "{}", config.describe())?),
+        Command::Reminders { at } => reminders(&config, at.as_deref(), out),
+        Command::Outbox => outbox(&config, out),
+        Command::Export {
+            person,
+            format,
+            output,
+        } => export(&config, person.as_deref(), format, output.as_deref(), out),
+        Command::Import { file } => import(&config, &file, out),
+        Command::Erase {
+            person,
+            team,
+            dry_run,
+        } => erase(&config, &person, team.as_deref(), dry_run, out),
+        Command::Manifest { .. } => unreachable!("handled before the configuration is read"),
+    }
+}
+
+/// Buffered standard output whose closed pipe is a [`StdoutClosed`] error.
+struct Stdout(BufWriter<std::io::StdoutLock<'static>>);
+
+/// The reader of standard output went away (`| head -1`).
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct StdoutClosed;
+
+impl Stdout {
+    fn closed(e: std::io::Error) -> std::io::Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::io::Error::new(std::io::ErrorKind::BrokenPipe, StdoutClosed)
+        } else {
+            e
+        }
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf).map_err(Stdout::closed)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush().map_err(Stdout::closed)
+    }
+}
+
+/// Whether `e` is, or was caused by, standard output being closed.
+fn stdout_closed(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.is::<StdoutClosed>()
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .is_some_and(|inner| inner.is::<StdoutClosed>())
+    })
+}
+
+/// A line on standard error; a closed one is not worth a panic.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 fn fail(e: &anyhow::Error) -> ExitCode {
-    eprintln!("alliance: {e:#}");
+    // Each cause once: an error whose text already holds its source's
+    // (`cannot write the export: No space left on device`) is not followed
+    // by the source again.
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    say(&format!("alliance: {text}"));
     if e.downcast_ref::<Refused>().is_some() {
         ExitCode::from(2)
     } else {
@@ -161,13 +237,13 @@ fn fail(e: &anyhow::Error) -> ExitCode {
     }
 }
 
-fn open_store(config: &Config) -> anyhow::Result<Store> {
-    Store::open(&config.data_dir, config.cache_capacity_bytes).map_err(|e| match e {
+fn open_store(dir: &Path, config: &Config) -> anyhow::Result<Store> {
+    Store::open(dir, config.cache_capacity_bytes).map_err(|e| match e {
         StoreError::Locked(dir) => anyhow!(
             "the data directory {dir} is in use by another Alliance process (is `alliance serve` running? \
-             it holds the store lock); stop it first, or use another directory with ALLIANCE_DATA_DIR"
+             it holds the store lock); stop it first, or use another directory with --data DIR"
         ),
-        other => anyhow!(other).context(format!("cannot open the store in {}", config.data_dir.display())),
+        other => anyhow!(other).context(format!("cannot open the store in {}", dir.display())),
     })
 }
 
@@ -182,14 +258,18 @@ fn serve(config: Config) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let store = open_store(&config)?;
+    let store = open_store(&config.data_dir, &config)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
-        println!("alliance listening on http://{addr} (Slack request URL: /slack/events)");
+        // Only for whoever started it: a closed stdout stops nothing.
+        let _ = writeln!(
+            std::io::stdout(),
+            "alliance listening on http://{addr} (Slack request URL: /slack/events)"
+        );
         App::new(config, store, secret, Clock::System)
             .serve(listener, shutdown_signal())
             .await?;
@@ -198,7 +278,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
     })
 }
 
-fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
+fn reminders(config: &Config, at: Option<&str>, out: &mut impl Write) -> anyhow::Result<()> {
     let at = match at {
         Some(text) => chrono::DateTime::parse_from_rfc3339(text)
             .map(|t| t.with_timezone(&chrono::Utc))
@@ -207,7 +287,7 @@ fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
             })?,
         None => chrono::Utc::now(),
     };
-    let store = open_store(config)?.with_policy(config.reminders.clone());
+    let store = open_store(&config.data_dir, config)?.with_policy(config.reminders.clone());
     let mut owed = Vec::new();
     // Fired by a tick but not yet fanned out into messages (the bot stopped
     // in between): owed as much as those still planned.
@@ -221,42 +301,48 @@ fn reminders(config: &Config, at: Option<&str>) -> anyhow::Result<()> {
             owed.push((d, to));
         }
     }
-    println!("Reminders due by {at} ({}):", owed.len());
+    writeln!(out, "Reminders due by {at} ({}):", owed.len())?;
     for (d, to) in &owed {
         let to: Vec<String> = to.iter().map(|u| u.to_string()).collect();
-        println!(
+        writeln!(
+            out,
             "  {}  {} tour #{}  {}  → {}",
             d.at.format("%Y-%m-%d %H:%M UTC"),
             d.team,
             d.tour.0,
             d.series.key(),
             to.join(", ")
-        );
+        )?;
     }
     let waiting: Vec<_> = store
         .outbox_all()?
         .into_iter()
         .filter(|e| e.state.is_open() && e.not_before <= at)
         .collect();
-    println!(
+    writeln!(
+        out,
         "Messages waiting in the outbox by then ({}):",
         waiting.len()
-    );
+    )?;
     for e in &waiting {
-        println!(
+        writeln!(
+            out,
             "  {}  {}  {}  → {}",
             e.not_before.format("%Y-%m-%d %H:%M UTC"),
             e.team,
             shown_key(e),
             e.recipient()
-        );
+        )?;
     }
-    println!("(Nothing was sent. Working hours may hold reminders until the recipient's morning.)");
+    writeln!(
+        out,
+        "(Nothing was sent. Working hours may hold reminders until the recipient's morning.)"
+    )?;
     Ok(())
 }
 
-fn outbox(config: &Config) -> anyhow::Result<()> {
-    let store = open_store(config)?;
+fn outbox(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
+    let store = open_store(&config.data_dir, config)?;
     let entries = store.outbox_all()?;
     let sent = entries
         .iter()
@@ -266,40 +352,45 @@ fn outbox(config: &Config) -> anyhow::Result<()> {
         .iter()
         .filter(|e| matches!(e.state, OutboxState::Dropped { .. }))
         .count();
-    println!(
+    writeln!(
+        out,
         "Outbox: {} entries, {sent} sent, {dropped} reminders dropped (no longer owed when due).",
         entries.len()
-    );
+    )?;
     for e in &entries {
         match &e.state {
-            OutboxState::Pending => println!(
+            OutboxState::Pending => writeln!(
+                out,
                 "  pending  {}  {}  → {}  not before {}  (attempts: {})",
                 e.team,
                 shown_key(e),
                 e.recipient(),
                 e.not_before.format("%Y-%m-%d %H:%M UTC"),
                 e.attempts
-            ),
-            OutboxState::Sending { since, .. } => println!(
+            )?,
+            OutboxState::Sending { since, .. } => writeln!(
+                out,
                 "  in flight since {}  {}  {}  → {}",
                 since.format("%Y-%m-%d %H:%M UTC"),
                 e.team,
                 shown_key(e),
                 e.recipient()
-            ),
-            OutboxState::Failed { at, error } => println!(
+            )?,
+            OutboxState::Failed { at, error } => writeln!(
+                out,
                 "  FAILED   {}  {}  → {}  at {}: {error}",
                 e.team,
                 shown_key(e),
                 e.recipient(),
                 at.format("%Y-%m-%d %H:%M UTC")
-            ),
-            OutboxState::Redirected { to, .. } => println!(
+            )?,
+            OutboxState::Redirected { to, .. } => writeln!(
+                out,
                 "  redirected  {}  {}  → {} (deactivated) → liaison {to}",
                 e.team,
                 shown_key(e),
                 e.recipient()
-            ),
+            )?,
             OutboxState::Sent { .. } | OutboxState::Dropped { .. } => {}
         }
     }
@@ -321,26 +412,26 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
 }
 
-fn shell(config: &Config, user: &str, team: &str) -> anyhow::Result<()> {
+fn shell(config: &Config, user: &str, team: &str, out: &mut Stdout) -> anyhow::Result<()> {
     let user = UserId::parse(user)
         .ok_or_else(|| anyhow!("--as `{user}` is not a Slack-style user id (like UALICE)"))?;
     let team = TeamId::parse(team)
         .ok_or_else(|| anyhow!("--team `{team}` is not a Slack-style team id (like TLOCAL)"))?;
-    let store = open_store(config)?;
+    let store = open_store(&config.shell_data_dir, config)?;
     let engine = Engine::new(store, config.admins.clone())
         .with_alumni_directory(config.alumni_directory_for_everyone)
         .with_default_tz(config.default_tz);
     let stdin = std::io::stdin();
-    alliance::shell::run(
+    let session = alliance::shell::run(
         &engine,
         &team,
         user,
         stdin.lock(),
-        std::io::stdout(),
+        &mut *out,
         chrono::Utc::now,
-    )?;
+    );
     engine.store().flush()?;
-    Ok(())
+    Ok(session?)
 }
 
 fn user_arg(flag: &str, text: &str) -> anyhow::Result<UserId> {
@@ -356,10 +447,11 @@ fn export(
     person: Option<&str>,
     format: ExportFormat,
     output: Option<&Path>,
+    out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let person = person.map(|p| user_arg("--person", p)).transpose()?;
-    let store = open_store(config)?;
-    let mut progress = |read: u64| eprintln!("alliance: export: {read} records read…");
+    let store = open_store(&config.data_dir, config)?;
+    let mut progress = |read: u64| say(&format!("alliance: export: {read} records read…"));
     let mut write = |out: &mut dyn Write| -> anyhow::Result<String> {
         Ok(match format {
             ExportFormat::Json => store
@@ -374,7 +466,7 @@ fn export(
         })
     };
     let what = match output {
-        None => write(&mut BufWriter::new(std::io::stdout().lock()))?,
+        None => write(out)?,
         Some(path) => {
             // Written beside the target and renamed when complete, so a
             // failed export never leaves a truncated file under its name.
@@ -396,11 +488,11 @@ fn export(
         }
     };
     let scope = person.map_or_else(String::new, |p| format!(" about {p}"));
-    eprintln!("alliance: exported{scope}: {what}");
+    say(&format!("alliance: exported{scope}: {what}"));
     Ok(())
 }
 
-fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
+fn import(config: &Config, file: &Path, out: &mut impl Write) -> anyhow::Result<()> {
     let bytes = if file.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -416,8 +508,8 @@ fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     // refused file leaves no directory behind, and an existing one as it was.
     let plan = ImportPlan::check(&bytes).map_err(refused)?;
     let created = !config.data_dir.exists();
-    let store = open_store(config)?;
-    let mut progress = |n: u64| eprintln!("alliance: import: {n} records written…");
+    let store = open_store(&config.data_dir, config)?;
+    let mut progress = |n: u64| say(&format!("alliance: import: {n} records written…"));
     let outcome = store.import_checked(&plan, &mut progress);
     if outcome.is_err() && created {
         // Ours, just made: leave no half-filled store where there was none.
@@ -426,7 +518,7 @@ fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     }
     match outcome {
         Ok(counts) => {
-            println!("Imported {counts} into {}.", config.data_dir.display());
+            writeln!(out, "Imported {counts} into {}.", config.data_dir.display())?;
             Ok(())
         }
         Err(e) if e.is_refusal() => Err(refused(e)),
@@ -436,7 +528,13 @@ fn import(config: &Config, file: &Path) -> anyhow::Result<()> {
     }
 }
 
-fn erase(config: &Config, person: &str, team: Option<&str>, dry_run: bool) -> anyhow::Result<()> {
+fn erase(
+    config: &Config,
+    person: &str,
+    team: Option<&str>,
+    dry_run: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let person = user_arg("--person", person)?;
     if alliance::store::erase::is_placeholder(&person) {
         return Err(anyhow!(Refused(format!(
@@ -452,28 +550,32 @@ fn erase(config: &Config, person: &str, team: Option<&str>, dry_run: bool) -> an
             })
         })
         .transpose()?;
-    let store = open_store(config)?;
+    let store = open_store(&config.data_dir, config)?;
     let place = team
         .as_ref()
         .map_or_else(|| "every workspace".to_string(), |t| t.to_string());
     if dry_run {
         let would = store.erase_preview(&person, team.as_ref())?;
         if would.removed + would.rewritten == 0 {
-            println!("Nothing about {person} is stored; nothing would change.");
+            writeln!(
+                out,
+                "Nothing about {person} is stored; nothing would change."
+            )?;
             return Ok(());
         }
-        println!(
+        writeln!(
+            out,
             "Dry run, nothing was changed. Erasing {person} from {place} would remove {} and rewrite {}:",
             records(would.removed),
             records(would.rewritten)
-        );
+        )?;
         for (tree, removed, rewritten) in would.changes() {
             let parts: Vec<String> = [(removed, "removed"), (rewritten, "rewritten")]
                 .into_iter()
                 .filter(|(n, _)| *n > 0)
                 .map(|(n, what)| format!("{n} {what}"))
                 .collect();
-            println!("  {}: {}", tree.name(), parts.join(", "));
+            writeln!(out, "  {}: {}", tree.name(), parts.join(", "))?;
         }
         for (team, placeholder) in &would.placeholders {
             let tours: Vec<String> = would
@@ -482,40 +584,47 @@ fn erase(config: &Config, person: &str, team: Option<&str>, dry_run: bool) -> an
                 .filter(|(t, _)| t == team)
                 .map(|(_, id)| id.to_string())
                 .collect();
-            match tours.len() {
-                0 => {
-                    println!("  {team}: {placeholder} would stand in their place in shared records")
-                }
-                1 => println!(
-                    "  {team}: {placeholder} would stand in their place in tour {}",
-                    tours[0]
-                ),
-                _ => println!(
-                    "  {team}: {placeholder} would stand in their place in tours {}",
-                    tours.join(", ")
-                ),
-            }
+            let place = match tours.as_slice() {
+                [] => "shared records".to_string(),
+                [one] => format!("tour {one}"),
+                many => format!("tours {}", many.join(", ")),
+            };
+            writeln!(
+                out,
+                "  {team}: {placeholder} would stand in their place in {place}"
+            )?;
         }
         return Ok(());
     }
     let done = store.erase_person(&person, team.as_ref())?;
     if done.removed + done.rewritten == 0 {
-        println!("Nothing about {person} is stored; nothing was changed.");
+        writeln!(
+            out,
+            "Nothing about {person} is stored; nothing was changed."
+        )?;
         return Ok(());
     }
-    println!(
+    writeln!(
+        out,
         "Erased {person} from {place}: {} records removed, {} rewritten.",
         done.removed, done.rewritten
-    );
+    )?;
     for (team, placeholder) in &done.placeholders {
-        println!(
+        writeln!(
+            out,
             "  {team}: shared records kept for the other people, with {placeholder} in their place"
-        );
+        )?;
     }
     match done.tours_kept {
         0 => {}
-        1 => println!("  1 tour they were a party to stays for the other party."),
-        n => println!("  {n} tours they were a party to stay for the other party."),
+        1 => writeln!(
+            out,
+            "  1 tour they were a party to stays for the other party."
+        )?,
+        n => writeln!(
+            out,
+            "  {n} tours they were a party to stay for the other party."
+        )?,
     }
     Ok(())
 }

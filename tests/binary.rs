@@ -1,6 +1,8 @@
 //! The `alliance` binary as an operator runs it: `serve` killed with
 //! SIGKILL right after an acknowledged command loses nothing; its logs never
-//! hold a secret; `shell`, `check-config` and `manifest` behave.
+//! hold a secret; `shell`, `check-config` and `manifest` behave; the shell
+//! keeps its data apart from `serve`'s; a closed pipe ends any command
+//! quietly.
 
 mod common;
 
@@ -232,7 +234,7 @@ fn serve_refuses_to_start_without_a_signing_secret() {
 }
 
 #[tokio::test]
-async fn shell_works_on_the_store_serve_uses_and_says_when_serve_holds_it() {
+async fn a_shell_on_a_chosen_directory_keeps_its_tours_and_says_when_serve_holds_it() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();
     let env = [("ALLIANCE_DATA_DIR", dir)];
@@ -403,4 +405,252 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
     assert_ne!(code, 0);
     assert!(err.contains("is `alliance serve` running?"), "{err}");
     drop(server);
+}
+
+/// Runs the binary in `dir` (its working directory), with only `env`.
+fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_shell_keeps_its_data_apart_from_serve() {
+    let cwd = tempfile::tempdir().unwrap();
+    let (code, out, err) = run_in(
+        cwd.path(),
+        &["shell", "--as", "UMANAGER"],
+        &[],
+        "/tour propose @UMEMBER rotational 1y Try it out\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Proposed tour *#1*"), "{out}");
+    assert!(
+        cwd.path().join("shell-data").is_dir() && !cwd.path().join("data").exists(),
+        "the shell's trial data is in ./shell-data, not serve's ./data"
+    );
+    // What `serve` and the operator commands read by default owes nobody
+    // anything: the trial message cannot reach a real workspace.
+    let (code, out, err) = run_in(cwd.path(), &["outbox"], &[], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Outbox: 0 entries"), "{out}");
+    let (_, out, _) = run_in(cwd.path(), &["outbox", "--data", "shell-data"], &[], "");
+    assert!(out.contains("tour:1:proposal  → UMEMBER"), "{out}");
+    // The next session says what is owed, and shows it when asked.
+    let (_, out, _) = run_in(
+        cwd.path(),
+        &["shell", "--as", "UMEMBER"],
+        &[],
+        "/outbox\n/press Accept\n",
+    );
+    assert!(
+        out.contains("1 message from earlier sessions is owed here (the shell sends nothing); /outbox shows it."),
+        "{out}"
+    );
+    assert!(
+        out.contains("┌ DM to @UMEMBER") && out.contains("You pressed [1 Accept]."),
+        "{out}"
+    );
+
+    // --data chooses for both, and wins over ALLIANCE_DATA_DIR.
+    let env = [("ALLIANCE_DATA_DIR", "elsewhere")];
+    let (code, _, err) = run_in(
+        cwd.path(),
+        &["shell", "--data", "chosen", "--as", "UMANAGER"],
+        &env,
+        "/tour propose @UMEMBER rotational 1y Chosen\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run_in(cwd.path(), &["--data", "chosen", "outbox"], &env, "");
+    assert!(out.contains("tour:1:proposal"), "{out}");
+    assert!(!cwd.path().join("elsewhere").exists());
+}
+
+/// Runs the binary as `alliance … | head -0` would: the reader of its
+/// standard output is gone before it writes. Returns the exit code and
+/// what it wrote to standard error.
+fn run_into_closed_pipe(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut sink = child.stdin.take().unwrap();
+    let input = stdin.to_string();
+    // The child may stop reading its input once its output is gone.
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = sink.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let env = [("ALLIANCE_DATA_DIR", dir)];
+    // More than a pipe holds, whichever listing it is.
+    let proposals: String = (1..=700)
+        .map(|i| {
+            format!("/tour propose @UMEMBER rotational 1y Mission {i} of a store big enough\n")
+        })
+        .collect();
+    let (code, _, err) = run(&["shell", "--as", "UMANAGER"], &env, &proposals);
+    assert_eq!(code, 0, "{err}");
+    let later = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let commands: [&[&str]; 8] = [
+        &["outbox"],
+        &["reminders", "--at", &later],
+        &["export"],
+        &["export", "--format", "csv"],
+        &["check-config"],
+        &["manifest", "--url", "https://alliance.example.org"],
+        &["shell"],
+        &["erase", "--person", "UNOBODY"],
+    ];
+    for args in commands {
+        let (code, err) = run_into_closed_pipe(args, &env, "/tour list\n/tour show 1\n");
+        assert_eq!((code, err.as_str()), (0, ""), "alliance {args:?}");
+    }
+}
+
+#[test]
+fn an_error_writing_the_output_is_said_once() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let env = [("ALLIANCE_DATA_DIR", dir)];
+    let proposals: String = (1..=300)
+        .map(|i| format!("/tour propose @UMEMBER rotational 1y Mission {i}\n"))
+        .collect();
+    run(&["shell", "--as", "UMANAGER"], &env, &proposals);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = Command::new(BIN)
+        .arg("export")
+        .env_clear()
+        .envs(env)
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(err.matches("No space left on device").count(), 1, "{err}");
+}
+
+#[test]
+fn check_config_prints_a_complete_config_that_round_trips() {
+    let work = tempfile::tempdir().unwrap();
+    let env = [
+        ("SLACK_SIGNING_SECRET", "shh-signing"),
+        ("SLACK_BOT_TOKEN", "xoxb-shh"),
+        ("ALLIANCE_ADMINS", "UADMIN,UPEOPLE"),
+    ];
+    let (code, first, err) = run(&["check-config"], &env, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(!first.contains("shh"), "{first}");
+    let printed: toml::Table = first.parse().unwrap_or_else(|e| panic!("{e}\n{first}"));
+    let defaults: toml::Table = alliance::config::DEFAULT_TOML.parse().unwrap();
+    for (section, keys) in &defaults {
+        for key in keys.as_table().unwrap().keys() {
+            assert!(
+                printed.get(section).and_then(|s| s.get(key)).is_some(),
+                "{section}.{key} is missing:\n{first}"
+            );
+        }
+    }
+    assert_eq!(
+        printed["workspace"]["admins"],
+        toml::Value::Array(vec!["UADMIN".into(), "UPEOPLE".into()])
+    );
+    let a = work.path().join("a.toml");
+    std::fs::write(&a, &first).unwrap();
+    let (code, second, err) = run(&["check-config", "--config", a.to_str().unwrap()], &env, "");
+    assert_eq!(code, 0, "its own output is a valid config file: {err}");
+    assert_eq!(first, second);
+
+    // A changed setting survives the trip as it was set.
+    let changed = work.path().join("changed.toml");
+    std::fs::write(
+        &changed,
+        "[reminders]\nworking_days = [\"mon\", \"tue\"]\nworking_hours_end = \"17:30\"\n\
+         [slack]\nmessages_per_minute = 30\n",
+    )
+    .unwrap();
+    let (code, third, err) = run(
+        &["check-config", "--config", changed.to_str().unwrap()],
+        &[],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let read: toml::Table = third.parse().unwrap();
+    assert_eq!(
+        read["reminders"]["working_hours_end"].as_str(),
+        Some("17:30")
+    );
+    assert_eq!(read["slack"]["messages_per_minute"].as_integer(), Some(30));
+    std::fs::write(&a, &third).unwrap();
+    let (_, fourth, _) = run(&["check-config", "--config", a.to_str().unwrap()], &[], "");
+    assert_eq!(third, fourth);
+}
+
+#[test]
+fn every_config_problem_is_reported_with_its_file_and_line() {
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("my.toml");
+    std::fs::write(
+        &file,
+        "[server]\nlisten = \"nowhere\"\n\n[reminders]\nworkng_hours = \"09:00\"\n\
+         chekin_every_months = 2\n[store]\ncache_capacity_mb = \"big\"\n[slak]\napi_url = \"x\"\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let (code, _, err) = run(&["check-config", "--config", path], &[], "");
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        format!("{path}:2: server.listen: `nowhere` is not an address"),
+        format!("{path}:5: unknown key \"workng_hours\" in [reminders]"),
+        format!(
+            "{path}:6: unknown key \"chekin_every_months\" in [reminders] (did you mean \"checkin_every_months\"?)"
+        ),
+        format!("{path}:8: store.cache_capacity_mb must be an integer, not a string"),
+        format!("{path}:9: unknown section [slak] (did you mean [slack]?)"),
+    ] {
+        assert!(err.contains(&expected), "{expected}\n{err}");
+    }
+    assert_eq!(err.lines().count(), 6, "a heading and one line each: {err}");
 }

@@ -457,6 +457,39 @@ async fn skip_stop_and_later_work_at_any_step() {
 }
 
 #[tokio::test]
+async fn snooze_until_a_picked_date_pauses_a_started_check_in() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    active_tour(&bot, MANAGER, 1).await;
+    bot.tour(MEMBER, "checkin 1").await;
+    drain(&bot, bot.now()).await;
+    let first = last_to(&slack, MEMBER);
+    assert!(
+        shown(&first).contains("Question 1 of 4"),
+        "{}",
+        shown(&first)
+    );
+
+    // The date picker carries no value: what it acts on is its block's.
+    let picked = (bot.now() + Duration::days(10)).date_naive().to_string();
+    assert_eq!(
+        bot.click(MEMBER, &first, checkin::SNOOZE_UNTIL, Some(&picked))
+            .await,
+        200
+    );
+    drain(&bot, bot.now()).await;
+    let updated = slack.updated().pop().expect("the question is replaced");
+    assert!(shown(&updated).contains("is paused"), "{}", shown(&updated));
+    let back = bot.now() + Duration::days(10);
+    assert_eq!(bot.tick(back - Duration::days(1)).enqueued, 0);
+    assert_eq!(
+        bot.tick(back).enqueued,
+        1,
+        "it asks again on the picked day"
+    );
+}
+
+#[tokio::test]
 async fn a_member_in_two_tours_is_asked_one_conversation_at_a_time() {
     let slack = FakeSlack::start().await;
     let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;

@@ -379,7 +379,10 @@ fn pause_buttons(tour: TourId) -> Vec<Element> {
 pub(super) fn render_chat(tour: TourId, text: &str, pause: bool) -> Message {
     let message = Message::text(text);
     if pause {
-        message.context(HINT).actions(pause_buttons(tour))
+        // The date picker has no value of its own: the block names the tour.
+        message
+            .context(HINT)
+            .actions_for(Some(&tour.0.to_string()), pause_buttons(tour))
     } else {
         message
     }

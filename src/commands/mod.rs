@@ -59,6 +59,12 @@ pub struct Engine {
     presses: Arc<Mutex<()>>,
 }
 
+/// The form a command opens instead of an answer, on a surface that can
+/// show forms: `/tour propose` with nothing after it opens the propose form.
+pub fn form_for(req: &Request) -> Option<serde_json::Value> {
+    (req.command == "/tour" && parse::wants_form(&req.text)).then(|| form::propose_view(None, None))
+}
+
 /// Why a command did not produce its normal answer.
 pub(crate) enum Failure {
     /// The person's mistake: they get this message.

@@ -16,8 +16,8 @@
 //!   was replaced) finds nothing left to erase and says so, changing
 //!   nothing; no record of the first press is kept, since it would be a
 //!   trace of the person.
-//! - In the shell the prompt shows, but its button cannot be pressed; use
-//!   `alliance erase` there.
+//! - In the shell its button is pressed like any other (`/press`), on the
+//!   shell's own data; the replaced prompt is printed there.
 
 use super::buttons::{AfterClick, Click};
 use super::parse::USAGE_FORGET_ME;

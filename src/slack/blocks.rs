@@ -6,8 +6,9 @@
 //! context text ≤ 2000, ≤ 50 blocks per message (extra blocks are replaced by
 //! a note saying what was left out), fallback text ≤ 3000.
 //!
-//! Surfaces that cannot show blocks (the local shell, later Mattermost) use
-//! [`Message::to_terminal`], which renders the same blocks as plain text.
+//! Surfaces that cannot show blocks (the local shell) render the same
+//! blocks as text themselves; [`unslack`] turns mrkdwn back into what a
+//! person reads.
 
 use serde::Serialize;
 
@@ -221,51 +222,10 @@ impl Message {
         serde_json::to_writer(&mut out, &body).expect("blocks serialize");
         out
     }
-
-    /// The same message as plain text for a terminal.
-    pub fn to_terminal(&self) -> String {
-        let mut out = String::new();
-        for block in &self.blocks {
-            match block {
-                Block::Header { text } => out.push_str(&format!("== {} ==\n", plain(text))),
-                Block::Section { text } => out.push_str(&format!("{}\n", plain(text))),
-                Block::Divider => out.push_str("----\n"),
-                Block::Context { elements } => {
-                    for e in elements {
-                        out.push_str(&format!("  {}\n", plain(e)));
-                    }
-                }
-                Block::Actions { elements, .. } => {
-                    let labels: Vec<String> = elements
-                        .iter()
-                        .map(|e| match e {
-                            Element::Button { text, .. } => format!("[{}]", plain(text)),
-                            Element::Datepicker { placeholder, .. } => {
-                                format!("[{} …]", plain(placeholder))
-                            }
-                        })
-                        .collect();
-                    out.push_str(&format!("  {}\n", labels.join(" ")));
-                }
-            }
-        }
-        if self.blocks.is_empty() {
-            out.push_str(&unslack(&self.text));
-            out.push('\n');
-        }
-        out
-    }
-}
-
-fn plain(text: &Text) -> String {
-    match text {
-        Text::Markdown { text } => unslack(text),
-        Text::Plain { text } => text.clone(),
-    }
 }
 
 /// Turns Slack mrkdwn control sequences back into what a person would read.
-fn unslack(md: &str) -> String {
+pub fn unslack(md: &str) -> String {
     let mut out = String::with_capacity(md.len());
     let mut rest = md;
     while let Some(start) = rest.find('<') {
@@ -388,7 +348,14 @@ mod tests {
             m = m.section(format!("row {i}"));
         }
         assert_eq!(m.blocks.len(), MAX_BLOCKS);
-        assert!(m.to_terminal().contains("…and 31 more not shown here."));
+        assert_eq!(
+            m.blocks.last(),
+            Some(&Block::Context {
+                elements: vec![Text::Markdown {
+                    text: "…and 31 more not shown here.".into()
+                }]
+            })
+        );
         let long = Message::new("x")
             .header("h".repeat(500))
             .section("s".repeat(9000));
@@ -414,15 +381,10 @@ mod tests {
     }
 
     #[test]
-    fn terminal_rendering_reads_like_slack() {
-        let m = Message::new("x")
-            .header("Tour #1")
-            .section("<@U1> &amp; <@U2|bo> &lt;3")
-            .divider()
-            .context("see <https://x.io|docs>");
+    fn unslack_reads_mrkdwn_as_a_person_would() {
         assert_eq!(
-            m.to_terminal(),
-            "== Tour #1 ==\n@U1 & @bo <3\n----\n  see docs\n"
+            unslack("<@U1> &amp; <@U2|bo> &lt;3, see <https://x.io|docs>"),
+            "@U1 & @bo <3, see docs"
         );
     }
 }

@@ -23,7 +23,7 @@ use super::verify::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::clock::Clock;
 use crate::commands::buttons::{AfterClick, Click};
 use crate::commands::events::AfterEvent;
-use crate::commands::{Engine, Request, form, parse};
+use crate::commands::{self, Engine, Request};
 use crate::config::Secret;
 use axum::Router;
 use axum::body::Bytes;
@@ -237,20 +237,18 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
         Inbound::UrlVerification { challenge } => (Answer::Challenge(challenge), None),
         Inbound::SlashCommand(cmd) => {
             tracing::info!(team = %cmd.team, user = %cmd.user, command = %cmd.command, "slash command");
-            if cmd.command == "/tour"
-                && parse::wants_form(&cmd.text)
-                && state.api.is_some()
-                && let Some(trigger_id) = cmd.trigger_id
-            {
-                let view = form::propose_view(None, None);
-                return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, view }));
-            }
             let request = Request {
                 team: cmd.team,
                 user: cmd.user,
                 command: cmd.command,
                 text: cmd.text,
             };
+            if state.api.is_some()
+                && let Some(view) = commands::form_for(&request)
+                && let Some(trigger_id) = cmd.trigger_id
+            {
+                return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, view }));
+            }
             (
                 Answer::Json(state.engine.handle(&request, now).to_ephemeral_json()),
                 None,
