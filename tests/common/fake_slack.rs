@@ -76,6 +76,8 @@ struct Inner {
     fail_always: HashMap<String, Failure>,
     /// user id → (tz, deleted).
     users: HashMap<String, (String, bool)>,
+    /// The workspace `auth.test` names, when not [`FakeSlack::TEAM`].
+    team_id: Option<String>,
     /// The last `ts` handed out, in microseconds.
     last_ts_micros: i64,
     views: u64,
@@ -109,6 +111,8 @@ impl Drop for FakeSlack {
 
 impl FakeSlack {
     pub const TOKEN: &'static str = "xoxb-test-token";
+    /// The workspace the token belongs to (`auth.test`): the harness's.
+    pub const TEAM: &'static str = "T0TEST";
 
     pub async fn start() -> FakeSlack {
         let state = Shared::default();
@@ -175,6 +179,11 @@ impl FakeSlack {
         let mut inner = lock(&self.state);
         inner.fail_always.remove(method);
         inner.fail_next.remove(method);
+    }
+
+    /// Makes the token belong to another workspace (`auth.test`).
+    pub fn set_workspace(&self, team: &str) {
+        lock(&self.state).team_id = Some(team.to_string());
     }
 
     /// What `users.info` answers for `user` (by default tz `"UTC"`, not
@@ -338,6 +347,11 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
             Ok(json!({"ok": true, "view": view}))
         }
         "conversations.history" => history(&inner, params),
+        "auth.test" => Ok(json!({
+            "ok": true, "url": "https://alliance-test.slack.com/", "team": "Alliance Test",
+            "user": "alliance", "team_id": inner.team_id.as_deref().unwrap_or(FakeSlack::TEAM),
+            "user_id": "UBOT", "bot_id": "BFAKE",
+        })),
         _ => Err("unknown_method"),
     }
 }
