@@ -249,8 +249,8 @@ impl Config {
             problems
                 .push("slack.per_channel_interval_ms: must be between 100 and 60000".to_string());
         }
-        if !(1..=10_000).contains(&file.slack.messages_per_minute) {
-            problems.push("slack.messages_per_minute: must be between 1 and 10000".to_string());
+        if !(1..=60_000).contains(&file.slack.messages_per_minute) {
+            problems.push("slack.messages_per_minute: must be between 1 and 60000".to_string());
         }
         let tick = Tick::parse(&file.scheduler.tick)
             .map_err(|e| problems.push(format!("scheduler.tick: {e}")))

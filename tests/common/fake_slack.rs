@@ -76,6 +76,8 @@ struct Inner {
     fail_always: HashMap<String, Failure>,
     /// user id → (tz, deleted).
     users: HashMap<String, (String, bool)>,
+    /// The zone of people not set with [`FakeSlack::set_user`] (`UTC`).
+    default_tz: Option<String>,
     /// The workspace `auth.test` names, when not [`FakeSlack::TEAM`].
     team_id: Option<String>,
     /// The last `ts` handed out, in microseconds.
@@ -152,6 +154,12 @@ impl FakeSlack {
         lock(&self.state).posted.clone()
     }
 
+    /// How many stored posts `keep` holds for, counted under the lock
+    /// without copying them (for polling a long run cheaply).
+    pub fn count_posted(&self, keep: impl Fn(&PostedMessage) -> bool) -> usize {
+        lock(&self.state).posted.iter().filter(|m| keep(m)).count()
+    }
+
     /// Every successful `chat.update`, in order.
     pub fn updated(&self) -> Vec<PostedMessage> {
         lock(&self.state).updated.clone()
@@ -179,6 +187,11 @@ impl FakeSlack {
         let mut inner = lock(&self.state);
         inner.fail_always.remove(method);
         inner.fail_next.remove(method);
+    }
+
+    /// The time zone `users.info` gives everyone not set with `set_user`.
+    pub fn set_default_tz(&self, tz: &str) {
+        lock(&self.state).default_tz = Some(tz.to_string());
     }
 
     /// Makes the token belong to another workspace (`auth.test`).
@@ -322,11 +335,12 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
         }
         "users.info" => {
             let user = param(params, "user").ok_or("user_not_found")?;
-            let (tz, deleted) = inner
-                .users
-                .get(&user)
-                .cloned()
-                .unwrap_or_else(|| ("UTC".to_string(), false));
+            let (tz, deleted) = inner.users.get(&user).cloned().unwrap_or_else(|| {
+                (
+                    inner.default_tz.clone().unwrap_or_else(|| "UTC".into()),
+                    false,
+                )
+            });
             Ok(json!({
                 "ok": true,
                 "user": {"id": user, "tz": tz, "deleted": deleted, "is_bot": false}
