@@ -302,10 +302,10 @@ impl Config {
                 "must be between 100 and 60000".into(),
             );
         }
-        if !(1..=10_000).contains(&file.slack.messages_per_minute) {
+        if !(1..=60_000).contains(&file.slack.messages_per_minute) {
             problem(
                 "slack.messages_per_minute",
-                "must be between 1 and 10000".into(),
+                "must be between 1 and 60000".into(),
             );
         }
         let tick = Tick::parse(&file.scheduler.tick)
@@ -870,7 +870,7 @@ mod tests {
             problems,
             vec![
                 format!(
-                    "{}slack.messages_per_minute: must be between 1 and 10000",
+                    "{}slack.messages_per_minute: must be between 1 and 60000",
                     at(2)
                 ),
                 format!(

@@ -357,6 +357,9 @@ fn outbox(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
         "Outbox: {} entries, {sent} sent, {dropped} reminders dropped (no longer owed when due).",
         entries.len()
     )?;
+    for line in backlog_lines(&store, chrono::Utc::now())? {
+        writeln!(out, "{line}")?;
+    }
     for e in &entries {
         match &e.state {
             OutboxState::Pending => writeln!(
@@ -635,6 +638,53 @@ fn records(n: u64) -> String {
         "1 record".into()
     } else {
         format!("{n} records")
+    }
+}
+
+/// What waits to be sent, per workspace and lane, with the age of the
+/// oldest entry; a workspace that is not the bot token's (as `serve` last
+/// saw it) is marked as never sent.
+fn backlog_lines(store: &Store, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Vec<String>> {
+    let backlog = store.backlog()?;
+    if backlog.is_empty() {
+        return Ok(vec!["Nothing is waiting to be sent.".into()]);
+    }
+    let bot = store.bot_workspace()?;
+    let mut lines = vec!["Waiting to be sent, by workspace and lane:".to_string()];
+    for b in &backlog {
+        let age = now - b.oldest;
+        let when = if age > chrono::Duration::zero() {
+            format!(
+                "oldest ready since {} ({} ago)",
+                b.oldest.format("%Y-%m-%d %H:%M UTC"),
+                human_age(age)
+            )
+        } else {
+            format!("first one at {}", b.oldest.format("%Y-%m-%d %H:%M UTC"))
+        };
+        let foreign = match &bot {
+            Some(bot) if *bot != b.team => {
+                format!(" — not the workspace of the bot token ({bot}): kept, never sent")
+            }
+            _ => String::new(),
+        };
+        lines.push(format!(
+            "  {}  {:<9}  {} {}, {when}{foreign}",
+            b.team,
+            b.lane.name(),
+            b.count,
+            if b.count == 1 { "message" } else { "messages" }
+        ));
+    }
+    Ok(lines)
+}
+
+fn human_age(age: chrono::Duration) -> String {
+    match age.num_seconds() {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s if s < 2 * 86_400 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
     }
 }
 

@@ -35,7 +35,13 @@ impl Drop for Server {
 /// Starts `alliance serve` on an ephemeral port, talking to `slack`, and
 /// reads the address it prints.
 fn serve(data: &Path, log: &str, slack: &FakeSlack) -> Server {
+    serve_with(data, log, slack, &[])
+}
+
+/// [`serve`] with more arguments (a `--config FILE`).
+fn serve_with(data: &Path, log: &str, slack: &FakeSlack, args: &[&str]) -> Server {
     let mut child = Command::new(BIN)
+        .args(args)
         .arg("serve")
         .env_clear()
         .env("SLACK_SIGNING_SECRET", SECRET)
@@ -653,4 +659,163 @@ fn every_config_problem_is_reported_with_its_file_and_line() {
         assert!(err.contains(&expected), "{expected}\n{err}");
     }
     assert_eq!(err.lines().count(), 6, "a heading and one line each: {err}");
+}
+
+/// Waits (polling the fake Slack, never the bot) until `done` holds.
+async fn until(what: &str, limit_secs: u64, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(limit_secs);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            dir_size(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+/// The first morning of a month, or the first start after a day's outage:
+/// thousands of reminders due at once. The real binary drains them, a
+/// SIGKILL in the middle loses and doubles nothing, a proposal made during
+/// the drain overtakes the reminders still waiting, and the store does not
+/// grow with the backlog.
+#[tokio::test]
+async fn a_backlog_of_5000_reminders_drains_once_across_a_sigkill_with_answers_first() {
+    use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
+    use alliance::store::outbox::OutboxState;
+    const N: usize = 5_000;
+    let data = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now();
+    {
+        // Tours proposed three days and an hour ago, their proposals long
+        // delivered: every member's "proposal waiting" is due.
+        let store = alliance::store::Store::open(data.path(), 16 << 20).unwrap();
+        let loader = store.bulk_loader();
+        let team = TeamId::parse(TEAM).unwrap();
+        let proposed = now - chrono::Duration::days(3) - chrono::Duration::hours(1);
+        for i in 0..N {
+            let manager = UserId::parse(&format!("UBOSS{:03}", i % 100)).unwrap();
+            let member = UserId::parse(&format!("UB{i:04}")).unwrap();
+            loader
+                .create_tour(&team, |id| {
+                    let kind = TourKind::Rotational;
+                    Tour::propose(
+                        id,
+                        &manager,
+                        &member,
+                        kind,
+                        Term::Months(12),
+                        "Run it",
+                        proposed,
+                    )
+                })
+                .unwrap()
+                .unwrap();
+        }
+        for mut e in loader.outbox_all().unwrap() {
+            let channel = format!("D{}", e.recipient());
+            e.state = OutboxState::Sent {
+                at: proposed,
+                channel,
+                ts: "1.000001".into(),
+            };
+            loader.outbox_note(&e).unwrap();
+        }
+        loader.flush().unwrap();
+    }
+    let before = dir_size(data.path());
+    // Fast pacing (a loopback Slack), every day a working day, everyone in a
+    // zone where it is about noon.
+    let config = data.path().join("fast.toml");
+    std::fs::write(
+        &config,
+        "[slack]\nmessages_per_minute = 60000\nper_channel_interval_ms = 100\n\n\
+         [reminders]\nworking_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let slack = FakeSlack::start().await;
+    let offset = 12 - i64::from(chrono::Timelike::hour(&now));
+    slack.set_default_tz(&format!("Etc/GMT{:+}", -offset));
+    let reminders = || {
+        slack.count_posted(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":waiting:"))
+        })
+    };
+
+    let mut server = serve_with(data.path(), "warn", &slack, &["--config", config]);
+    until("a fifth sent", 120, || reminders() >= N / 5).await;
+    server.child.kill().unwrap(); // SIGKILL in the middle of the drain
+    server.child.wait().unwrap();
+    assert!(reminders() < N, "all sent before the kill");
+
+    let server = serve_with(data.path(), "warn", &slack, &["--config", config]);
+    until("two fifths sent", 120, || reminders() >= 2 * N / 5).await;
+    let client = common::http_client();
+    let (status, _) = command(
+        &client,
+        &server.addr,
+        "UNEWBOSS",
+        "propose <@UNEWBIE> rotational 1y Run the help desk",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let waiting_at_command = N - reminders();
+    until("the proposal and every reminder", 180, || {
+        reminders() >= N && slack.count_posted(|m| m.channel == "DUNEWBIE") > 0
+    })
+    .await;
+    sigterm(&server.child);
+
+    let posted = slack.posted();
+    let mut per_key: std::collections::HashMap<&str, usize> = Default::default();
+    for m in &posted {
+        *per_key
+            .entry(m.metadata_key.as_deref().unwrap_or(""))
+            .or_default() += 1;
+    }
+    let waiting: Vec<_> = per_key
+        .iter()
+        .filter(|(k, _)| k.contains(":waiting:"))
+        .collect();
+    assert_eq!(waiting.len(), N, "every reminder went out");
+    let twice: Vec<_> = waiting.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(twice.is_empty(), "sent more than once: {twice:?}");
+    let proposal = posted.iter().position(|m| m.channel == "DUNEWBIE").unwrap();
+    let after_it = posted[proposal..]
+        .iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":waiting:"))
+        })
+        .count();
+    assert!(
+        after_it * 10 >= waiting_at_command * 9,
+        "the proposal waited: only {after_it} of the {waiting_at_command} reminders waiting when it was made came after it"
+    );
+    let logs = server.logs.lock().unwrap().clone();
+    assert!(!logs.contains("panicked"), "{logs}");
+    // sled writes a log and reclaims it: the store may grow by what it now
+    // holds (5,000 more sent entries), not with every pass over the backlog.
+    let after = dir_size(data.path());
+    eprintln!("store before the drain: {before} bytes, after: {after} bytes");
+    assert!(
+        after < before * 3 + (32 << 20),
+        "the store grew from {before} to {after} bytes"
+    );
 }

@@ -760,3 +760,217 @@ async fn propose_without_arguments_opens_a_form_whose_submission_creates_the_tou
         Some("tour:1:proposal")
     );
 }
+
+// ---- A backlog: hundreds of reminders due at once ----
+
+/// `n` members (`UM0001`…), each proposed a tour by `manager` on `at`,
+/// through the store as a command would; the proposal DMs are delivered.
+async fn proposals(bot: &Bot, manager: &str, members: &[String], at: DateTime<Utc>) {
+    use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
+    let team = TeamId::parse(common::TEAM).unwrap();
+    let manager = UserId::parse(manager).unwrap();
+    let loader = bot.store.bulk_loader();
+    for member in members {
+        let member = UserId::parse(member).unwrap();
+        loader
+            .create_tour(&team, |id| {
+                Tour::propose(
+                    id,
+                    &manager,
+                    &member,
+                    TourKind::Rotational,
+                    Term::Months(12),
+                    "Keep the lights on",
+                    at,
+                )
+            })
+            .unwrap()
+            .unwrap();
+    }
+    loader.flush().unwrap();
+    drain(bot, at, Duration::seconds(1), 500).await;
+}
+
+fn members(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("UM{i:04}")).collect()
+}
+
+/// The posts carrying a `waiting` reminder, in the order Slack got them.
+fn reminders_posted(slack: &FakeSlack) -> Vec<PostedMessage> {
+    slack
+        .posted()
+        .into_iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":waiting:"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_pass_held_back_by_pacing_writes_nothing_for_what_it_does_not_send() {
+    let slack = FakeSlack::start().await;
+    let t0 = tuesday_9am();
+    let (bot, counts) = Bot::with_slack_counted(&slack, t0 - Duration::days(3)).await;
+    proposals(&bot, MANAGER, &members(300), t0 - Duration::days(3)).await;
+    assert_eq!(
+        bot.tick(t0).due,
+        300,
+        "every member's proposal-waiting reminder"
+    );
+
+    // The first pass sends what the ceiling lets out now; the reminders'
+    // steady pace then holds the rest back.
+    let first = bot.deliver(t0).await;
+    assert!(first.sent >= 1, "{first:?}");
+    let waiting = 300 - reminders_posted(&slack).len();
+    assert!(waiting > 250, "{waiting} still waiting");
+
+    // Passes at the same instant (a request wakes the worker, say) find
+    // nothing they may send: they send nothing and write nothing.
+    let before = counts.writes();
+    for _ in 0..20 {
+        let pass = bot.deliver(t0).await;
+        assert_eq!((pass.sent, pass.later, pass.dropped), (0, 0, 0), "{pass:?}");
+        assert!(pass.next.is_some_and(|n| n > t0), "{pass:?}");
+    }
+    assert_eq!(
+        counts.writes(),
+        before,
+        "held-back passes wrote to the store"
+    );
+
+    // Draining the rest costs the same few writes per message, however long
+    // the queue behind it is: count the writes of the next 40 messages.
+    let mut now = t0;
+    let (writes, sent) = (counts.writes(), reminders_posted(&slack).len());
+    while reminders_posted(&slack).len() < sent + 40 {
+        let pass = bot.deliver(now).await;
+        now = pass.next.expect("more to send").max(now);
+    }
+    let per_message = (counts.writes() - writes) as f64 / 40.0;
+    assert!(per_message <= 12.0, "{per_message} writes per message sent");
+
+    drain(&bot, now, Duration::milliseconds(250), 2_000).await;
+    let counts = posts_per_key(&slack);
+    let reminders: Vec<_> = counts
+        .iter()
+        .filter(|(k, _)| k.contains(":waiting:"))
+        .collect();
+    assert_eq!(reminders.len(), 300, "every reminder went out");
+    assert!(reminders.iter().all(|(_, n)| **n == 1), "and each once");
+}
+
+#[tokio::test]
+async fn an_answer_goes_ahead_of_a_reminder_backlog() {
+    let slack = FakeSlack::start().await;
+    let t0 = tuesday_9am();
+    // The bot's clock reads t0: the backlog fell due just before the proposal.
+    let bot = Bot::with_slack(&slack, t0, None).await;
+    proposals(&bot, MANAGER, &members(300), t0 - Duration::days(3)).await;
+    bot.tick(t0);
+    let mut now = t0;
+    for _ in 0..10 {
+        now = bot.deliver(now).await.next.unwrap().max(now);
+    }
+    let before = reminders_posted(&slack).len();
+    assert!(before < 50, "{before} reminders sent before the proposal");
+
+    // A manager proposes a tour while the reminders drain.
+    bot.tour(
+        "UNEWBOSS",
+        "propose <@UNEWBIE> rotational 1y Run the help desk",
+    )
+    .await;
+    // Passes run at the bot's time from here on, which is past the request's.
+    now = now.max(bot.now());
+    for _ in 0..3 {
+        now = bot.deliver(now).await.next.unwrap().max(now);
+    }
+    let posted = slack.posted();
+    let proposal = posted
+        .iter()
+        .position(|m| m.channel == dm("UNEWBIE"))
+        .expect("the proposal DM went out");
+    let reminders_before_it = posted[..proposal]
+        .iter()
+        .filter(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":waiting:"))
+        })
+        .count();
+    assert!(
+        reminders_before_it <= before + 1,
+        "the proposal waited behind {reminders_before_it} reminders"
+    );
+    drain(&bot, now, Duration::milliseconds(250), 2_000).await;
+    assert_eq!(
+        reminders_posted(&slack).len(),
+        300,
+        "and the backlog still drains"
+    );
+}
+
+#[tokio::test]
+async fn one_person_with_many_reminders_does_not_hold_up_everyone_else() {
+    let slack = FakeSlack::start().await;
+    let t0 = tuesday_9am();
+    let bot = Bot::with_slack(&slack, t0 - Duration::days(3), None).await;
+    // UBUSY is proposed 30 tours by 30 managers before anyone else is.
+    let start = t0 - Duration::days(3);
+    for i in 1..=30 {
+        proposals(&bot, &format!("UBOSS{i:02}"), &["UBUSY".to_string()], start).await;
+    }
+    proposals(&bot, MANAGER, &members(30), start).await;
+    bot.tick(t0);
+    drain(&bot, t0, Duration::milliseconds(250), 2_000).await;
+    let order: Vec<String> = reminders_posted(&slack)
+        .into_iter()
+        .map(|m| m.channel)
+        .collect();
+    assert_eq!(order.len(), 60);
+    // Each person gets at most one message a second, so the others' come
+    // between UBUSY's, not after all thirty of them.
+    let last_other = order.iter().rposition(|c| *c != dm("UBUSY")).unwrap();
+    assert!(
+        last_other < 45,
+        "the last of the others came {last_other}th: {order:?}"
+    );
+}
+
+#[tokio::test]
+async fn messages_owed_to_another_workspace_stay_in_the_outbox_and_are_never_sent() {
+    let slack = FakeSlack::start().await;
+    let t0 = tuesday_9am();
+    let bot = Bot::with_slack(&slack, t0, None).await;
+    // The shell's trial workspace shares the store.
+    let shell = alliance::commands::Request {
+        team: alliance::domain::TeamId::parse("TLOCAL").unwrap(),
+        user: alliance::domain::UserId::parse("UALICE").unwrap(),
+        command: "/tour".into(),
+        text: "propose <@UBOB> rotational 1y Try the bot".into(),
+    };
+    bot.state().engine.handle(&shell, t0);
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    drain(&bot, t0, Duration::seconds(1), 20).await;
+    let posted = slack.posted();
+    assert_eq!(posted.len(), 1, "only this workspace's proposal went");
+    assert_eq!(posted[0].channel, dm(MEMBER));
+    let local = bot
+        .store
+        .outbox_entry(&shell.team, "tour:1:proposal")
+        .unwrap()
+        .expect("kept");
+    assert!(
+        local.state.is_open(),
+        "still owed, never sent: {:?}",
+        local.state
+    );
+    assert_eq!(slack.calls_to("auth.test").len(), 1, "asked once");
+}

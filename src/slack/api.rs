@@ -17,7 +17,7 @@
 //!   method and Slack's error code, never a message body.
 
 use crate::config::Secret;
-use crate::domain::UserId;
+use crate::domain::{TeamId, UserId};
 use crate::slack::blocks::{Block, Message};
 use serde::Serialize;
 use serde_json::Value;
@@ -337,6 +337,16 @@ impl SlackApi {
             .and_then(|c| str_field(c, "id"))
             .map(str::to_string)
             .ok_or_else(|| unexpected(METHOD, "channel.id"))
+    }
+
+    /// `auth.test`: the workspace this token belongs to. The delivery worker
+    /// sends nothing owed to any other workspace.
+    pub async fn workspace(&self) -> Result<TeamId, ApiError> {
+        const METHOD: &str = "auth.test";
+        let answer = self.call(METHOD, Body::Form(Vec::new())).await?;
+        str_field(&answer, "team_id")
+            .and_then(TeamId::parse)
+            .ok_or_else(|| unexpected(METHOD, "team_id"))
     }
 
     /// `users.info`: the person's time zone and whether they are still here.

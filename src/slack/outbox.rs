@@ -1,44 +1,70 @@
-//! The delivery worker: sends what the outbox owes, exactly once.
+//! The delivery worker: sends what the outbox owes, exactly once, at the
+//! pace Slack allows, with answers ahead of reminders.
 //!
 //! [`Deliverer::run_once`] takes `now` and does one pass; [`Deliverer::run`]
 //! is the loop around it (woken by new entries, by the next due time, or by
-//! a minute passing). Every decision about *when* is data written back to the
-//! entry, never a sleep inside a call, so a restart loses nothing and tests
-//! drive it with explicit times.
+//! a minute passing). Every decision about *when* is data — written back to
+//! the entry, or held by the pacer — never a sleep inside a call, so a
+//! restart loses nothing and tests drive it with explicit times.
 //!
+//! - **One workspace.** The first pass asks Slack which workspace the token
+//!   belongs to (`auth.test`) and from then on reads only that workspace's
+//!   send queue: anything owed to another one (the shell's trial workspace,
+//!   say) stays in the outbox, is counted once in a `warn` line at start and
+//!   shown by `alliance outbox`, and is never posted.
 //! - **Fan-out first.** A pass starts by turning the reminders the scheduler
-//!   fired into one entry per recipient (`Store::fan_out`), so the tick
-//!   itself stays two writes per reminder.
+//!   fired into one entry per recipient (`Store::fan_out_for`), for at most
+//!   [`FAN_OUT_PER_PASS`], in short transactions, so the tick itself stays
+//!   two writes per reminder and commands get the store in between.
+//! - **Lanes.** The send queue has two lanes per workspace
+//!   (`store::outbox::Lane`): answers to someone's own action, then
+//!   reminders. A pass takes answers first, and ends after
+//!   [`SENDS_PER_PASS`] messages so that an answer arriving meanwhile waits
+//!   for at most that many reminders. Reminders use four fifths of the
+//!   workspace ceiling, at a steady pace, oldest first; since each person
+//!   gets at most one message a second, a long series for one person does
+//!   not hold up everyone else's.
+//! - **Cost follows what is sent.** A pass reads the queue's index, which
+//!   names each entry's recipient, and passes over anyone the pacer holds
+//!   back without reading or writing their entry; it stops a lane as soon
+//!   as the lane's share is used up. An entry is written when it is sent
+//!   (in flight, then sent), dropped, failed, backed off, or moved once to
+//!   the start of its recipient's working hours — never just because it
+//!   waited through a pass. (Checking a reminder against its tour, when it
+//!   is looked at, also plans its series' next occurrence: a write per
+//!   occurrence, not per pass.)
 //! - **Exactly once.** Before posting, an entry is marked `Sending`
 //!   (durably). A post that succeeds is marked `Sent` and its key is kept
 //!   forever. If the bot dies, or the call times out, between the two, the
 //!   next attempt first asks Slack (`conversations.history`, our metadata
 //!   carries the key) whether the message arrived, and only posts if not.
+//!   The other states need no flush of their own: losing one in a crash
+//!   repeats a step that is checked anyway.
 //! - **Failures.** 429 → the whole workspace pauses for `Retry-After`, the
 //!   entry waits as long; transient (5xx, timeouts, network) → exponential
 //!   backoff with jitter, capped at 30 minutes; permanent (`channel_not_found`,
 //!   `account_inactive`, `invalid_auth`, …) → `Failed` with the error, kept
 //!   for `alliance outbox`, logged, never retried.
-//! - **Pacing.** At most about one message a second per channel and a
-//!   workspace ceiling per minute ([`Pacer`]), so a burst of reminders does not
-//!   set off a storm of 429s.
-//! - **Still owed?** A reminder is checked against its tour as it is at
-//!   delivery (and against the person's "done"); one no longer owed is
-//!   marked `Dropped`, and its key is spent.
+//! - **Still owed?** A reminder is checked against its tour as it is about
+//!   to go (and against the person's "done"); one no longer owed is marked
+//!   `Dropped`, and its key is spent.
 //! - **Working hours.** Reminders wait for the recipient's working hours in
 //!   their Slack time zone (`users.info`, cached for a day); answers to
 //!   someone's action go at once. A 1:1's agenda also waits for the
 //!   recipient's morning before its slot (`domain::one_on_one`).
+//! - **Seen to wait.** An answer ready for more than a minute and not sent
+//!   is logged at `warn` (at most once a minute): something is wrong.
 
 use super::api::{ApiError, SlackApi};
 use super::pacer::Pacer;
 use crate::clock::Clock;
 use crate::commands::notify;
+use crate::domain::TeamId;
 use crate::domain::hours::{WorkingHours, parse_tz};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::one_on_one;
 use crate::domain::schedule::Series;
-use crate::store::outbox::{Delivery, OutboxEntry, OutboxState, UserCache};
+use crate::store::outbox::{Delivery, Lane, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -49,13 +75,23 @@ use tokio::sync::{Notify, watch};
 /// The key suffix of a message re-addressed to an alumni liaison.
 const VIA_LIAISON: &str = ":via-liaison";
 
-/// How many entries one pass looks at.
-const BATCH: usize = 200;
+/// How many queue entries one read of the index takes.
+const PAGE: usize = 256;
+/// A pass ends after sending this many, so the next one looks at answers
+/// again.
+pub const SENDS_PER_PASS: usize = 20;
+/// A pass reads at most this many queue entries (most of them people the
+/// pacer holds back, when one person has a long series due at once).
+const SCAN_PER_PASS: usize = 10_000;
+/// How long a pass may spend fanning out fired reminders.
+pub const FAN_OUT_PER_PASS: std::time::Duration = std::time::Duration::from_millis(200);
 /// A cached time zone older than this is looked up again.
 const TZ_MAX_AGE_HOURS: i64 = 24;
 /// Transient failures back off from this, doubling, up to [`MAX_BACKOFF_SECS`].
 const FIRST_BACKOFF_SECS: i64 = 10;
 const MAX_BACKOFF_SECS: i64 = 30 * 60;
+/// An answer ready for longer than this and still not sent is logged.
+const ANSWER_LATE_SECS: i64 = 60;
 
 pub struct Deliverer {
     store: Store,
@@ -64,6 +100,10 @@ pub struct Deliverer {
     hours: WorkingHours,
     /// For people whose Slack time zone is unknown.
     default_tz: Tz,
+    /// The workspace the token belongs to, once `auth.test` said.
+    team: Mutex<Option<TeamId>>,
+    /// When a late answer was last logged.
+    warned_late: Mutex<Option<DateTime<Utc>>>,
 }
 
 /// What one pass did.
@@ -77,6 +117,12 @@ pub struct Report {
     pub later: usize,
     /// When a pass is next worth running.
     pub next: Option<DateTime<Utc>>,
+}
+
+impl Report {
+    fn next_at(&mut self, at: DateTime<Utc>) {
+        self.next = Some(self.next.map_or(at, |n| n.min(at)));
+    }
 }
 
 /// The fate of one entry in one pass.
@@ -105,45 +151,159 @@ impl Deliverer {
             pacer: Mutex::new(pacer),
             hours,
             default_tz,
+            team: Mutex::new(None),
+            warned_late: Mutex::new(None),
         }
     }
 
     /// One pass over what is due at `now`.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<Report, StoreError> {
         let mut report = Report::default();
-        let mut paced: Option<DateTime<Utc>> = None;
+        let team = match self.workspace(now).await? {
+            Ok(team) => team,
+            Err(retry_at) => {
+                report.next = Some(retry_at);
+                return Ok(report);
+            }
+        };
         // Reminders the scheduler fired become messages first, off the async
-        // threads (a thousand take a tenth of a second). A failure here must
-        // not hold up what is already owed: the next pass retries.
+        // threads. A failure here must not hold up what is already owed: the
+        // next pass retries.
         let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || store.fan_out()).await {
+        match tokio::task::spawn_blocking(move || store.fan_out_for(Some(FAN_OUT_PER_PASS))).await {
+            Ok(Ok(fanned)) if fanned.more => report.next_at(now),
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::error!(error = %e, "fanning out fired reminders failed"),
             Err(_) => tracing::error!("fanning out fired reminders panicked"),
         }
-        let due = self.store.outbox_due(now, BATCH)?;
-        let more_now = due.len() == BATCH;
-        for entry in due {
-            match self.deliver(entry, now).await? {
-                Step::Sent => report.sent += 1,
-                Step::Failed => report.failed += 1,
-                Step::Dropped => report.dropped += 1,
-                Step::Later => report.later += 1,
-                Step::Paced(at) => paced = Some(paced.map_or(at, |p| p.min(at))),
+        self.warn_if_answers_wait(&team, now)?;
+        let mut scanned = 0;
+        let mut sends = 0;
+        'lanes: for lane in Lane::ALL {
+            let mut after: Option<Vec<u8>> = None;
+            'lane: loop {
+                let lane_slot = self.pacer().lane_slot(lane, now);
+                if lane_slot > now {
+                    report.next_at(lane_slot);
+                    break 'lane;
+                }
+                let page = self
+                    .store
+                    .queued(&team, lane, now, after.as_deref(), PAGE)?;
+                for queued in &page {
+                    scanned += 1;
+                    if scanned > SCAN_PER_PASS {
+                        break 'lanes;
+                    }
+                    // Held back by their own pace: not even read.
+                    let slot = self.pacer().recipient_slot(queued.recipient.as_str(), now);
+                    if slot > now {
+                        report.next_at(slot);
+                        continue;
+                    }
+                    let Some(entry) = self.store.queued_entry(queued)? else {
+                        continue;
+                    };
+                    match self.deliver(entry, now).await? {
+                        Step::Sent => {
+                            report.sent += 1;
+                            sends += 1;
+                        }
+                        Step::Failed => report.failed += 1,
+                        Step::Dropped => report.dropped += 1,
+                        Step::Later => report.later += 1,
+                        Step::Paced(at) => report.next_at(at),
+                    }
+                    if sends >= SENDS_PER_PASS {
+                        report.next_at(now);
+                        break 'lanes;
+                    }
+                    let lane_slot = self.pacer().lane_slot(lane, now);
+                    if lane_slot > now {
+                        report.next_at(lane_slot);
+                        break 'lane;
+                    }
+                }
+                match page.last() {
+                    Some(last) if page.len() == PAGE => after = Some(last.index_key.clone()),
+                    _ => break 'lane,
+                }
+            }
+            if let Some(at) = self.store.next_queued_after(&team, lane, now)? {
+                report.next_at(at);
             }
         }
-        // Entries still due now after a pass are the ones pacing held back
-        // (already in `paced`), unless the batch was full.
-        let stored = if more_now {
-            Some(now)
-        } else {
-            self.store.next_outbox_time()?.filter(|t| *t > now)
-        };
-        report.next = match (paced, stored) {
-            (Some(p), Some(s)) => Some(p.min(s)),
-            (p, s) => p.or(s),
-        };
         Ok(report)
+    }
+
+    /// The workspace this token belongs to: asked of Slack once, then kept.
+    /// `Ok(Err(at))`: Slack did not say; try again at `at`.
+    async fn workspace(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Result<TeamId, DateTime<Utc>>, StoreError> {
+        if let Some(team) = self.team_guard().clone() {
+            return Ok(Ok(team));
+        }
+        let team = match self.api.workspace().await {
+            Ok(team) => team,
+            Err(e @ ApiError::Permanent(_)) => {
+                tracing::error!(
+                    error = e.code(),
+                    "Slack refused SLACK_BOT_TOKEN (auth.test): nothing is sent until the token is fixed"
+                );
+                return Ok(Err(now + Duration::minutes(5)));
+            }
+            Err(e) => {
+                tracing::warn!(
+                    error = e.code(),
+                    "auth.test failed; nothing is sent until Slack answers"
+                );
+                return Ok(Err(now + Duration::seconds(30)));
+            }
+        };
+        self.store.set_bot_workspace(&team)?;
+        let elsewhere: usize = self
+            .store
+            .backlog()?
+            .iter()
+            .filter(|b| b.team != team)
+            .map(|b| b.count)
+            .sum();
+        if elsewhere > 0 {
+            tracing::warn!(
+                owed = elsewhere,
+                workspace = %team,
+                "messages in the outbox belong to other workspaces than this token's; they are kept and never sent (alliance outbox lists them)"
+            );
+        }
+        *self.team_guard() = Some(team.clone());
+        Ok(Ok(team))
+    }
+
+    /// Logs (at most once a minute) when an answer has been ready for more
+    /// than a minute and is still not sent.
+    fn warn_if_answers_wait(&self, team: &TeamId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let Some(oldest) = self.store.oldest_queued(team, Lane::Answers)? else {
+            return Ok(());
+        };
+        let waited = now - oldest;
+        if waited <= Duration::seconds(ANSWER_LATE_SECS) {
+            return Ok(());
+        }
+        let mut warned = self
+            .warned_late
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if warned.is_some_and(|at| now - at < Duration::seconds(60)) {
+            return Ok(());
+        }
+        *warned = Some(now);
+        tracing::warn!(
+            waited_secs = waited.num_seconds(),
+            "an answer to someone's action has waited more than a minute to be sent"
+        );
+        Ok(())
     }
 
     /// The loop: a pass, then wait for the next due time, a wake-up or a
@@ -207,6 +367,7 @@ impl Deliverer {
             return self.dropped(entry, now);
         }
         let to = entry.recipient().clone();
+        let lane = entry.lane();
         let mut person = self.store.user(&entry.team, &to)?;
         if person.inactive && entry.action == Delivery::Post {
             return self.deactivated(entry, "account_inactive", now);
@@ -219,37 +380,45 @@ impl Deliverer {
             if person.inactive && entry.action == Delivery::Post {
                 return self.deactivated(entry, "account_inactive", now);
             }
-            // A 1:1 is read in its manager's Slack zone, which this lookup
-            // may just have taught us: it is checked again, and its agenda
-            // waits for the recipient's own morning.
-            if let NoticeKind::Reminder {
-                series: series @ Series::OneOnOne { .. },
-                ..
-            } = &entry.notice.kind
-            {
-                let morning = one_on_one::hold_until(series, tz, &self.hours);
-                if entry.state == OutboxState::Pending
-                    && !self.store.check_reminder(
-                        &entry.team,
-                        &entry.notice,
-                        entry.created_at,
-                        now,
-                    )?
-                {
-                    return self.dropped(entry, now);
+            // A 1:1 is read in its manager's Slack zone, which the lookup
+            // above may just have taught us: it is checked again, and its
+            // agenda waits for the recipient's own morning before its slot.
+            let morning = match &entry.notice.kind {
+                NoticeKind::Reminder {
+                    series: series @ Series::OneOnOne { .. },
+                    ..
+                } => {
+                    if entry.state == OutboxState::Pending
+                        && !self.store.check_reminder(
+                            &entry.team,
+                            &entry.notice,
+                            entry.created_at,
+                            now,
+                        )?
+                    {
+                        return self.dropped(entry, now);
+                    }
+                    one_on_one::hold_until(series, tz, &self.hours)
                 }
-                if let Some(morning) = morning.filter(|m| *m > now) {
-                    entry.not_before = morning;
-                    self.store.outbox_save(&entry)?;
-                    return Ok(Step::Later);
-                }
-            }
+                _ => None,
+            };
             let open = self.hours.next_open(now, tz);
-            if open > now {
-                entry.not_before = open;
-                self.store.outbox_save(&entry)?;
+            if let Some(at) = morning
+                .filter(|m| *m > now)
+                .or((open > now).then_some(open))
+            {
+                // Moved once, to when it may go; nothing more is written for
+                // it until then.
+                entry.not_before = at;
+                self.store.outbox_note(&entry)?;
                 return Ok(Step::Later);
             }
+        }
+        // The pass looked at pacing before reading the entry; a send the
+        // lookups above made meanwhile may still hold it back (not written).
+        let slot = self.pacer().next_slot(to.as_str(), lane, now);
+        if slot > now {
+            return Ok(Step::Paced(slot));
         }
         let channel = match &entry.action {
             Delivery::PublishHome => return self.publish_home(entry, now).await,
@@ -259,17 +428,13 @@ impl Deliverer {
                 None => match self.api.open_dm(&to).await {
                     Ok(dm) => {
                         person.dm_channel = Some(dm.clone());
-                        self.store.save_user(&entry.team, &to, &person)?;
+                        self.store.note_user(&entry.team, &to, &person)?;
                         dm
                     }
                     Err(e) => return self.after_error(entry, e, now),
                 },
             },
         };
-        let slot = self.pacer().next_slot(&channel, now);
-        if slot > now {
-            return Ok(Step::Paced(slot));
-        }
         // What the message changes as it goes (a check-in opens now).
         crate::commands::checkin::before_send(&self.store, &entry.team, &entry.notice, now)?;
         let mut message = notify::render_from(&self.store, &entry.team, &entry.notice)?;
@@ -282,7 +447,7 @@ impl Deliverer {
             // Returned above; kept so the match stays exhaustive.
             Delivery::PublishHome => self.publish_home(entry, now).await,
             Delivery::Update { channel, ts } => {
-                self.pacer().record(&channel, now);
+                self.pacer().record(to.as_str(), lane, now);
                 match self.api.update_message(&channel, &ts, &message).await {
                     Ok(()) => self.sent(entry, channel, ts, now),
                     Err(e) => self.after_error(entry, e, now),
@@ -309,7 +474,7 @@ impl Deliverer {
                     channel: channel.clone(),
                 };
                 self.store.outbox_save(&entry)?;
-                self.pacer().record(&channel, now);
+                self.pacer().record(to.as_str(), lane, now);
                 match self
                     .api
                     .post_message(&channel, &message, Some(&entry.key))
@@ -339,12 +504,8 @@ impl Deliverer {
         now: DateTime<Utc>,
     ) -> Result<Step, StoreError> {
         let user = entry.recipient().clone();
-        let slot = self.pacer().next_slot(user.as_str(), now);
-        if slot > now {
-            return Ok(Step::Paced(slot));
-        }
         let view = crate::commands::home::view(&self.store, &entry.team, &user, 0, now)?;
-        self.pacer().record(user.as_str(), now);
+        self.pacer().record(user.as_str(), entry.lane(), now);
         match self.api.publish_view(&user, &view).await {
             Ok(()) => self.sent(entry, "home".into(), String::new(), now),
             Err(e) => self.after_error(entry, e, now),
@@ -355,7 +516,7 @@ impl Deliverer {
     fn dropped(&self, mut entry: OutboxEntry, now: DateTime<Utc>) -> Result<Step, StoreError> {
         tracing::debug!(key = %entry.key, "reminder no longer owed; dropped");
         entry.state = OutboxState::Dropped { at: now };
-        self.store.outbox_save(&entry)?;
+        self.store.outbox_note(&entry)?;
         Ok(Step::Dropped)
     }
 
@@ -417,7 +578,7 @@ impl Deliverer {
         if let NoticeKind::Talk { note, .. } = &mut entry.notice.kind {
             *note = None;
         }
-        self.store.outbox_save(&entry)?;
+        self.store.outbox_note(&entry)?;
         Ok(Step::Sent)
     }
 
@@ -455,7 +616,7 @@ impl Deliverer {
             at: now,
             to: liaison,
         };
-        self.store.outbox_save(&entry)?;
+        self.store.outbox_note(&entry)?;
         Ok(Step::Later)
     }
 
@@ -470,7 +631,7 @@ impl Deliverer {
             at: now,
             error: error.to_string(),
         };
-        self.store.outbox_save(&entry)?;
+        self.store.outbox_note(&entry)?;
         Ok(Step::Failed)
     }
 
@@ -512,8 +673,14 @@ impl Deliverer {
             0,
         )
         .unwrap_or(retry_at);
-        self.store.outbox_save(&entry)?;
+        self.store.outbox_note(&entry)?;
         Ok(Step::Later)
+    }
+
+    fn team_guard(&self) -> std::sync::MutexGuard<'_, Option<TeamId>> {
+        self.team
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn pacer(&self) -> std::sync::MutexGuard<'_, Pacer> {

@@ -1,17 +1,27 @@
 //! Outbound pacing: when the next message may go out, given what was sent.
 //!
-//! What it owns: Slack's posting limits as Alliance keeps them — at most one
-//! message per `per_channel` interval to one channel (Slack allows about one
-//! a second), at most `per_minute` messages a minute in the workspace, and
-//! nothing at all before the end of a pause that a 429 imposed.
+//! What it owns: Slack's posting limits as Alliance keeps them —
+//! - at most one message per `per_recipient` interval to one person (every
+//!   DM is its own channel, and Slack allows about one message a second per
+//!   channel);
+//! - at most `per_minute` messages a minute in the workspace (Slack's
+//!   workspace-wide limit on `chat.postMessage`, "several hundred messages
+//!   per minute");
+//! - reminders (the bulk lane) use at most four fifths of that ceiling and go
+//!   at a steady pace, one every `60 s / their share`, so a morning's backlog
+//!   drains smoothly instead of in a burst, and there is always room for an
+//!   answer to someone's action;
+//! - nothing at all before the end of a pause that a 429 imposed.
 //!
 //! What it guarantees:
 //! - Pure: time is always an argument, nothing sleeps and nothing reads the
 //!   clock, so the outbox (and its tests) decide what "now" is.
-//! - Bounded memory: a channel is forgotten once its interval has passed, and
-//!   the workspace window keeps at most `per_minute` send instants (only the
-//!   `per_minute`-th most recent send can hold the next one back).
+//! - Bounded memory: a recipient is forgotten once their interval has
+//!   passed, and the workspace window keeps at most `per_minute` send
+//!   instants (only the `per_minute`-th most recent send can hold the next
+//!   one back).
 
+use crate::store::outbox::Lane;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
@@ -21,58 +31,91 @@ const WINDOW: TimeDelta = TimeDelta::minutes(1);
 
 #[derive(Clone, Debug)]
 pub struct Pacer {
-    per_channel: TimeDelta,
+    per_recipient: TimeDelta,
     per_minute: usize,
-    /// The last send to each channel whose interval may not be over yet.
+    /// What the bulk lane may use of the ceiling.
+    bulk_per_minute: usize,
+    /// The steady spacing of bulk sends.
+    bulk_every: TimeDelta,
+    /// The last send to each recipient whose interval may not be over yet.
     last_send: HashMap<String, DateTime<Utc>>,
     /// Recent send instants, oldest first, at most `per_minute` of them.
     window: VecDeque<DateTime<Utc>>,
+    last_bulk: Option<DateTime<Utc>>,
     paused_until: Option<DateTime<Utc>>,
 }
 
 impl Pacer {
-    /// At most one message per `per_channel` to a channel, at most
+    /// At most one message per `per_recipient` to a person, at most
     /// `per_minute` messages a minute in the workspace. A `per_minute` of 0
     /// is taken as 1: a limit that never lets anything out is a mistake, not
     /// a setting.
-    pub fn new(per_channel: Duration, per_minute: u32) -> Pacer {
+    pub fn new(per_recipient: Duration, per_minute: u32) -> Pacer {
         let per_minute = usize::try_from(per_minute.max(1)).unwrap_or(usize::MAX);
+        let bulk_per_minute = (per_minute - per_minute / 5).max(1);
         Pacer {
             // Beyond TimeDelta's range (hundreds of millions of years) is as
             // good as "never again".
-            per_channel: TimeDelta::from_std(per_channel).unwrap_or(TimeDelta::MAX),
+            per_recipient: TimeDelta::from_std(per_recipient).unwrap_or(TimeDelta::MAX),
             per_minute,
+            bulk_per_minute,
+            bulk_every: WINDOW / i32::try_from(bulk_per_minute).unwrap_or(i32::MAX),
             last_send: HashMap::new(),
             window: VecDeque::with_capacity(per_minute.min(1024)),
+            last_bulk: None,
             paused_until: None,
         }
     }
 
-    /// The earliest instant a message to `channel` may be sent (`now` itself
-    /// if it may go now).
-    pub fn next_slot(&self, channel: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// The earliest instant anything of `lane` may be sent, whoever it is
+    /// for (`now` itself if something may go now).
+    pub fn lane_slot(&self, lane: Lane, now: DateTime<Utc>) -> DateTime<Utc> {
         let mut slot = now;
         if let Some(until) = self.paused_until {
             slot = slot.max(until);
         }
-        if let Some(&last) = self.last_send.get(channel) {
-            slot = slot.max(add(last, self.per_channel));
-        }
-        // With `per_minute` sends in the window, the next one may go once the
-        // oldest of them is a minute old. The window holds at most
-        // `per_minute` instants, so that oldest one is the front.
-        if self.window.len() >= self.per_minute
-            && let Some(&oldest) = self.window.front()
+        let limit = match lane {
+            Lane::Answers => self.per_minute,
+            Lane::Reminders => self.bulk_per_minute,
+        };
+        // With `n` sends in the window and room for `limit`, the next one may
+        // go once all but `limit - 1` of them are a minute old.
+        let n = self.window.len();
+        if n >= limit
+            && let Some(&freeing) = self.window.get(n - limit)
         {
-            slot = slot.max(add(oldest, WINDOW));
+            slot = slot.max(add(freeing, WINDOW));
+        }
+        if lane == Lane::Reminders
+            && let Some(last) = self.last_bulk
+        {
+            slot = slot.max(add(last, self.bulk_every));
         }
         slot
     }
 
-    /// Records a send to `channel` at `at`.
-    pub fn record(&mut self, channel: &str, at: DateTime<Utc>) {
-        let last = self.last_send.entry(channel.to_string()).or_insert(at);
+    /// The earliest instant a message to `recipient` may be sent, as far as
+    /// that person's own interval goes.
+    pub fn recipient_slot(&self, recipient: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.last_send.get(recipient) {
+            Some(&last) => now.max(add(last, self.per_recipient)),
+            None => now,
+        }
+    }
+
+    /// The earliest instant a message of `lane` to `recipient` may go.
+    pub fn next_slot(&self, recipient: &str, lane: Lane, now: DateTime<Utc>) -> DateTime<Utc> {
+        self.lane_slot(lane, now)
+            .max(self.recipient_slot(recipient, now))
+    }
+
+    /// Records a send of `lane` to `recipient` at `at`.
+    pub fn record(&mut self, recipient: &str, lane: Lane, at: DateTime<Utc>) {
+        let last = self.last_send.entry(recipient.to_string()).or_insert(at);
         *last = (*last).max(at);
+        if lane == Lane::Reminders {
+            self.last_bulk = Some(self.last_bulk.map_or(at, |l| l.max(at)));
+        }
 
         // Keep the window sorted even if sends are recorded out of order
         // (two workers finishing in a different order than they started).
@@ -90,9 +133,9 @@ impl Pacer {
 
     /// Drops everything that can no longer hold back a send at or after `now`.
     fn forget_before(&mut self, now: DateTime<Utc>) {
-        let per_channel = self.per_channel;
+        let per_recipient = self.per_recipient;
         self.last_send
-            .retain(|_, &mut last| add(last, per_channel) > now);
+            .retain(|_, &mut last| add(last, per_recipient) > now);
         while self.window.len() > self.per_minute {
             self.window.pop_front();
         }
@@ -120,6 +163,9 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    const A: Lane = Lane::Answers;
+    const R: Lane = Lane::Reminders;
+
     fn t(secs: i64) -> DateTime<Utc> {
         Utc.timestamp_opt(1_800_000_000 + secs, 0).unwrap()
     }
@@ -131,107 +177,155 @@ mod tests {
     #[test]
     fn an_idle_pacer_lets_everything_go_now() {
         let pacer = Pacer::new(Duration::from_secs(1), 20);
-        assert_eq!(pacer.next_slot("D1", t(5)), t(5));
+        assert_eq!(pacer.next_slot("U1", A, t(5)), t(5));
+        assert_eq!(pacer.next_slot("U1", R, t(5)), t(5));
     }
 
     #[test]
-    fn one_message_per_interval_to_a_channel() {
+    fn one_message_per_interval_to_a_person() {
         let mut pacer = Pacer::new(Duration::from_millis(1500), 100);
-        pacer.record("D1", t(0));
-        assert_eq!(pacer.next_slot("D1", t(0)), ms(1500));
-        assert_eq!(pacer.next_slot("D1", ms(1000)), ms(1500));
-        assert_eq!(pacer.next_slot("D1", ms(1500)), ms(1500));
-        assert_eq!(pacer.next_slot("D1", t(9)), t(9));
+        pacer.record("U1", A, t(0));
+        assert_eq!(pacer.next_slot("U1", A, t(0)), ms(1500));
+        assert_eq!(pacer.next_slot("U1", A, ms(1000)), ms(1500));
+        assert_eq!(pacer.next_slot("U1", A, ms(1500)), ms(1500));
+        assert_eq!(pacer.next_slot("U1", A, t(9)), t(9));
+        assert_eq!(pacer.recipient_slot("U1", ms(200)), ms(1500));
     }
 
     #[test]
-    fn two_channels_are_independent() {
+    fn two_people_are_independent() {
         let mut pacer = Pacer::new(Duration::from_secs(1), 100);
-        pacer.record("D1", t(0));
-        assert_eq!(pacer.next_slot("D2", t(0)), t(0));
-        pacer.record("D2", ms(200));
-        assert_eq!(pacer.next_slot("D1", ms(300)), t(1));
-        assert_eq!(pacer.next_slot("D2", ms(300)), ms(1200));
+        pacer.record("U1", A, t(0));
+        assert_eq!(pacer.next_slot("U2", A, t(0)), t(0));
+        pacer.record("U2", A, ms(200));
+        assert_eq!(pacer.next_slot("U1", A, ms(300)), t(1));
+        assert_eq!(pacer.next_slot("U2", A, ms(300)), ms(1200));
     }
 
     #[test]
     fn the_workspace_ceiling_is_a_sliding_minute() {
         let mut pacer = Pacer::new(Duration::from_secs(1), 3);
-        pacer.record("D1", t(0));
-        pacer.record("D2", t(10));
-        assert_eq!(pacer.next_slot("D3", t(20)), t(20));
-        pacer.record("D3", t(20));
+        pacer.record("U1", A, t(0));
+        pacer.record("U2", A, t(10));
+        assert_eq!(pacer.next_slot("U3", A, t(20)), t(20));
+        pacer.record("U3", A, t(20));
         // Three in the last minute: the fourth waits until the first is a
-        // minute old, whatever the channel.
-        assert_eq!(pacer.next_slot("D4", t(21)), t(60));
-        pacer.record("D4", t(60));
-        assert_eq!(pacer.next_slot("D5", t(61)), t(70));
-        assert_eq!(pacer.next_slot("D5", t(75)), t(75));
+        // minute old, whoever it is for.
+        assert_eq!(pacer.next_slot("U4", A, t(21)), t(60));
+        pacer.record("U4", A, t(60));
+        assert_eq!(pacer.next_slot("U5", A, t(61)), t(70));
+        assert_eq!(pacer.next_slot("U5", A, t(75)), t(75));
+    }
+
+    #[test]
+    fn reminders_leave_a_fifth_of_the_ceiling_to_answers() {
+        let mut pacer = Pacer::new(Duration::from_secs(1), 10);
+        // Reminders may use 8 of 10 a minute, one every 7.5 s.
+        for i in 0..8 {
+            let at = t(0) + TimeDelta::milliseconds(7_500 * i);
+            assert_eq!(pacer.lane_slot(R, at), at, "reminder {i}");
+            pacer.record(&format!("U{i}"), R, at);
+        }
+        let after = ms(52_600);
+        assert_eq!(
+            pacer.lane_slot(R, after),
+            t(60),
+            "the bulk share is used up until the first is a minute old"
+        );
+        assert_eq!(pacer.lane_slot(A, after), after, "answers still go at once");
+        pacer.record("UA", A, after);
+        pacer.record("UB", A, after);
+        assert_eq!(
+            pacer.lane_slot(A, after),
+            t(60),
+            "and the ceiling holds for everything"
+        );
+    }
+
+    #[test]
+    fn reminders_go_at_a_steady_pace() {
+        // 300 a minute: reminders use 240, one every 250 ms.
+        let mut pacer = Pacer::new(Duration::from_secs(1), 300);
+        pacer.record("U1", R, t(0));
+        assert_eq!(pacer.lane_slot(R, t(0)), ms(250));
+        assert_eq!(pacer.next_slot("U2", R, ms(100)), ms(250));
+        assert_eq!(
+            pacer.next_slot("U2", A, ms(100)),
+            ms(100),
+            "answers don't wait"
+        );
+        pacer.record("U2", A, ms(100));
+        assert_eq!(
+            pacer.lane_slot(R, ms(100)),
+            ms(250),
+            "answers don't push reminders back"
+        );
     }
 
     #[test]
     fn both_limits_together_take_the_later_slot() {
         let mut pacer = Pacer::new(Duration::from_secs(90), 2);
-        pacer.record("D1", t(0));
-        pacer.record("D2", t(1));
-        // The ceiling allows t(60); the channel not before t(90).
-        assert_eq!(pacer.next_slot("D1", t(2)), t(90));
-        assert_eq!(pacer.next_slot("D3", t(2)), t(60));
+        pacer.record("U1", A, t(0));
+        pacer.record("U2", A, t(1));
+        // The ceiling allows t(60); the person not before t(90).
+        assert_eq!(pacer.next_slot("U1", A, t(2)), t(90));
+        assert_eq!(pacer.next_slot("U3", A, t(2)), t(60));
     }
 
     #[test]
     fn a_pause_holds_everything_back() {
         let mut pacer = Pacer::new(Duration::from_secs(1), 100);
         pacer.pause_until(t(30));
-        assert_eq!(pacer.next_slot("D1", t(0)), t(30));
-        assert_eq!(pacer.next_slot("D2", t(29)), t(30));
+        assert_eq!(pacer.next_slot("U1", A, t(0)), t(30));
+        assert_eq!(pacer.next_slot("U2", R, t(29)), t(30));
         // A shorter pause does not shorten it.
         pacer.pause_until(t(10));
-        assert_eq!(pacer.next_slot("D1", t(0)), t(30));
-        assert_eq!(pacer.next_slot("D1", t(31)), t(31));
-        // A pause and a channel interval: the later one wins.
-        pacer.record("D1", t(30));
+        assert_eq!(pacer.next_slot("U1", A, t(0)), t(30));
+        assert_eq!(pacer.next_slot("U1", A, t(31)), t(31));
+        // A pause and a person's interval: the later one wins.
+        pacer.record("U1", A, t(30));
         pacer.pause_until(ms(30_500));
-        assert_eq!(pacer.next_slot("D1", t(30)), t(31));
+        assert_eq!(pacer.next_slot("U1", A, t(30)), t(31));
     }
 
     #[test]
     fn out_of_order_records_keep_the_window_right() {
         let mut pacer = Pacer::new(Duration::from_secs(1), 2);
-        pacer.record("D1", t(5));
-        pacer.record("D2", t(3));
-        assert_eq!(pacer.next_slot("D3", t(6)), t(63));
+        pacer.record("U1", A, t(5));
+        pacer.record("U2", A, t(3));
+        assert_eq!(pacer.next_slot("U3", A, t(6)), t(63));
 
-        // A channel keeps its latest send.
+        // A person keeps their latest send.
         let mut pacer = Pacer::new(Duration::from_secs(1), 100);
-        pacer.record("D1", t(5));
-        pacer.record("D1", t(3));
-        assert_eq!(pacer.next_slot("D1", t(5)), t(6));
+        pacer.record("U1", A, t(5));
+        pacer.record("U1", A, t(3));
+        assert_eq!(pacer.next_slot("U1", A, t(5)), t(6));
     }
 
     #[test]
     fn memory_stays_bounded() {
         let mut pacer = Pacer::new(Duration::from_secs(1), 5);
         for i in 0..10_000 {
-            pacer.record(&format!("D{i}"), t(i));
+            pacer.record(&format!("U{i}"), A, t(i));
         }
         assert!(pacer.last_send.len() <= 1, "{}", pacer.last_send.len());
         assert!(pacer.window.len() <= 5);
-        // Burst at one instant: all channels still in their interval are
-        // kept, the window stays at `per_minute`.
+        // Burst at one instant: everyone still in their interval is kept,
+        // the window stays at `per_minute`.
         for i in 0..100 {
-            pacer.record(&format!("E{i}"), t(20_000));
+            pacer.record(&format!("E{i}"), R, t(20_000));
         }
         assert_eq!(pacer.last_send.len(), 100);
         assert_eq!(pacer.window.len(), 5);
-        pacer.record("F", t(20_002));
+        pacer.record("F", A, t(20_002));
         assert_eq!(pacer.last_send.len(), 1);
     }
 
     #[test]
     fn zero_per_minute_means_one() {
         let mut pacer = Pacer::new(Duration::ZERO, 0);
-        pacer.record("D1", t(0));
-        assert_eq!(pacer.next_slot("D2", t(1)), t(60));
+        pacer.record("U1", A, t(0));
+        assert_eq!(pacer.next_slot("U2", A, t(1)), t(60));
+        assert_eq!(pacer.next_slot("U2", R, t(1)), t(60));
     }
 }

@@ -204,6 +204,77 @@ fn schema_1_data_is_read_and_upgraded(store: Store) {
     );
 }
 
+/// A store written by schema 4 keyed its send queue `time team ∅ key` with
+/// empty values. At the first start the queue is rebuilt in the new layout
+/// (workspace, lane, time; the recipient as value), so what was owed is
+/// still found, in its lane, and nothing of the old layout is left.
+fn schema_4_send_queue_is_rebuilt_in_lanes(store: Store) {
+    let tour = propose(&store, &team(), "UM", "UA");
+    let reminder = outbox::OutboxEntry::post(
+        &team(),
+        notice::Notice {
+            tour: tour.id,
+            to: user("UM"),
+            kind: notice::NoticeKind::Reminder {
+                series: schedule::Series::WaitingManager,
+                round: 0,
+                on: None,
+            },
+        },
+        now(),
+    );
+    assert!(store.enqueue(&reminder).unwrap());
+    let backend = store.backend.clone();
+    let open: Vec<outbox::OutboxEntry> = store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.state.is_open())
+        .collect();
+    assert_eq!(open.len(), 2, "the proposal DM and the reminder");
+    backend
+        .transact(true, &|tx| {
+            tx.insert(TreeName::Meta, SCHEMA_KEY, &[4])?;
+            for (k, _) in tx.scan_range(TreeName::OutboxDue, &[], &[0xff; 4], usize::MAX)? {
+                tx.remove(TreeName::OutboxDue, &k)?;
+            }
+            for e in &open {
+                let mut old = keys::time(e.not_before).to_vec();
+                old.extend_from_slice(&keys::outbox(&e.team, &e.key));
+                tx.insert(TreeName::OutboxDue, &old, &[])?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let store = Store::with_backend(backend.clone()).unwrap();
+    assert_eq!(
+        backend.get(TreeName::Meta, SCHEMA_KEY).unwrap(),
+        Some(vec![SCHEMA_VERSION])
+    );
+    let lanes = |lane| {
+        store
+            .queued(&team(), lane, now(), None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|q| q.recipient)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        lanes(outbox::Lane::Answers),
+        vec![user("UA")],
+        "the proposal"
+    );
+    assert_eq!(lanes(outbox::Lane::Reminders), vec![user("UM")]);
+    assert_eq!(
+        backend
+            .scan_prefix(TreeName::OutboxDue, &[], usize::MAX)
+            .unwrap()
+            .len(),
+        2,
+        "no key of the old layout is left"
+    );
+}
+
 /// A scan inside a transaction sees that transaction's own writes: new
 /// keys, changed values, removals, in key order and within its limit.
 fn a_transaction_scans_through_its_own_writes(store: Store) {
@@ -273,6 +344,7 @@ contract!(
     party_index_finds_both_sides,
     newer_schema_is_refused,
     schema_1_data_is_read_and_upgraded,
+    schema_4_send_queue_is_rebuilt_in_lanes,
     a_transaction_scans_through_its_own_writes
 );
 

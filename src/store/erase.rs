@@ -68,7 +68,7 @@
 //!   such a delivery, `alliance erase` finishes the job.
 
 use super::export::{self, Walk, split_dismissed, split_person, split_team};
-use super::outbox::{OutboxEntry, UserCache};
+use super::outbox::{self, OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{
     Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
@@ -351,33 +351,35 @@ impl Round<'_> {
             }
             TreeName::Outbox => {
                 let entry: OutboxEntry = decode(tree, &value).map_err(fail)?;
-                let due_key = |e: &OutboxEntry| keys::outbox_due(e.not_before, &e.team, &e.key);
                 if entry.recipient() == person || entry.notice.is_talk_from(person) {
                     if entry.state.is_open() {
-                        tx.remove(TreeName::OutboxDue, &due_key(&entry))?;
+                        outbox::unindex_in(tx, &entry)?;
                     }
                     return self.remove(tree, key);
                 }
                 let Some(new) = self.scrub(&entry.team, &entry)? else {
                     return Ok(());
                 };
+                if entry.state.is_open() {
+                    outbox::unindex_in(tx, &entry)?;
+                }
                 if new.key != entry.key {
                     tx.remove(tree, key)?;
-                    if entry.state.is_open() {
-                        tx.remove(TreeName::OutboxDue, &due_key(&entry))?;
-                    }
                 }
                 if new.state.is_open() {
-                    tx.insert(TreeName::OutboxDue, &due_key(&new), &[])?;
+                    outbox::index_in(tx, &new)?;
                 }
                 self.rewrite(tree, &keys::outbox(&new.team, &new.key), &encode(&new))?;
             }
             TreeName::OutboxDue => {
-                // `time team ∅ key`: its entry was erased above, or never was.
-                if tx
-                    .get(TreeName::Outbox, key.get(8..).unwrap_or_default())?
-                    .is_none()
-                {
+                // `team ∅ lane time key` → recipient: its entry was erased
+                // above, or never was.
+                let entry_key = keys::parse_outbox_due(key).map(|(k, _, _)| k);
+                let orphan = match &entry_key {
+                    Some(k) => tx.get(TreeName::Outbox, k)?.is_none(),
+                    None => true,
+                };
+                if orphan || value == person.as_str().as_bytes() {
                     self.remove(tree, key)?;
                 }
             }
@@ -445,7 +447,7 @@ impl Round<'_> {
 fn key_team(tree: TreeName, key: &[u8]) -> Option<&[u8]> {
     let rest = match tree {
         TreeName::Meta => return None,
-        TreeName::Due | TreeName::OutboxDue | TreeName::EventTimes => key.get(8..)?,
+        TreeName::Due | TreeName::EventTimes => key.get(8..)?,
         _ => key,
     };
     Some(&rest[..rest.iter().position(|b| *b == 0)?])

@@ -359,9 +359,12 @@ pub(super) fn split_dismissed(key: &[u8]) -> Option<(TeamId, TourId, String, Use
     Some((team, TourId(id), family, user))
 }
 
-/// The meta tree's keys: `schema`, and per workspace its counters.
+/// The meta tree's keys: `schema`, the workspace of `serve`'s bot token,
+/// and per workspace its counters.
 pub(super) enum MetaKey {
     Schema,
+    /// A fact about the machine the store runs on, not data: not exported.
+    BotWorkspace,
     TourCounter(TeamId),
     EraseCounter(TeamId),
 }
@@ -380,6 +383,9 @@ pub(super) fn erase_counter_key(team: &TeamId) -> Vec<u8> {
 pub(super) fn meta_key(key: &[u8]) -> Option<MetaKey> {
     if key == super::SCHEMA_KEY {
         return Some(MetaKey::Schema);
+    }
+    if key == super::outbox::BOT_WORKSPACE {
+        return Some(MetaKey::BotWorkspace);
     }
     let sep = key.iter().position(|b| *b == 0)?;
     let team = TeamId::parse(std::str::from_utf8(&key[sep + 1..]).ok()?)?;
@@ -506,7 +512,7 @@ impl Store {
                         let (k, v) = entry?;
                         progress.tick();
                         let (team, tours) = match meta_key(&k) {
-                            Some(MetaKey::Schema) => continue,
+                            Some(MetaKey::Schema | MetaKey::BotWorkspace) => continue,
                             Some(MetaKey::TourCounter(team)) => (team, true),
                             Some(MetaKey::EraseCounter(team)) => (team, false),
                             None => return Err(unexpected(tree, &k)),
@@ -802,9 +808,10 @@ impl Store {
     fn first_non_empty(&self) -> Result<Option<&'static str>, StoreError> {
         for tree in TreeName::ALL {
             let entries = self.backend.scan_prefix(tree, &[], 2)?;
-            let data = entries
-                .iter()
-                .any(|(k, _)| !(tree == TreeName::Meta && k == super::SCHEMA_KEY));
+            let data = entries.iter().any(|(k, _)| {
+                !(tree == TreeName::Meta
+                    && matches!(meta_key(k), Some(MetaKey::Schema | MetaKey::BotWorkspace)))
+            });
             if data {
                 return Ok(Some(tree.name()));
             }
@@ -1036,11 +1043,8 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
             }
             TreeName::OutboxDue => {
                 for e in export.outbox.iter().filter(|e| e.state.is_open()) {
-                    writes.push((
-                        tree,
-                        keys::outbox_due(e.not_before, &e.team, &e.key),
-                        Vec::new(),
-                    ));
+                    let (key, recipient) = super::outbox::due_index(e);
+                    writes.push((tree, key, recipient));
                 }
             }
             TreeName::Users => {

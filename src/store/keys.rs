@@ -97,11 +97,41 @@ pub fn outbox(team: &TeamId, key: &str) -> Vec<u8> {
     k
 }
 
-/// `time team ∅ key` — a pending outbox entry in send order.
-pub fn outbox_due(at: DateTime<Utc>, team: &TeamId, key: &str) -> Vec<u8> {
-    let mut k = time(at).to_vec();
-    k.extend_from_slice(&outbox(team, key));
+/// `team ∅ lane time key` — an open outbox entry in send order within its
+/// workspace's lane (see `store::outbox::Lane`): the worker reads one
+/// workspace's lane up to now, oldest first, and never another's.
+pub fn outbox_due(team: &TeamId, lane: u8, at: DateTime<Utc>, key: &str) -> Vec<u8> {
+    let mut k = outbox_lane(team, lane);
+    k.extend_from_slice(&time(at));
+    k.extend_from_slice(key.as_bytes());
     k
+}
+
+/// `team ∅ lane` — the head of one lane of a workspace's send queue.
+pub fn outbox_lane(team: &TeamId, lane: u8) -> Vec<u8> {
+    let mut k = team_prefix(team);
+    k.push(lane);
+    k
+}
+
+/// The first key of a lane after every entry whose time is `at` or earlier.
+pub fn outbox_lane_after(team: &TeamId, lane: u8, at: DateTime<Utc>) -> Vec<u8> {
+    [outbox_lane(team, lane), after_time(at)].concat()
+}
+
+/// What an `outbox_due` key says: the entry's key in the outbox tree
+/// (`team ∅ key`), its lane and its time. `None` for a malformed key.
+pub fn parse_outbox_due(due_key: &[u8]) -> Option<(Vec<u8>, u8, DateTime<Utc>)> {
+    let sep = due_key.iter().position(|b| *b == SEP)?;
+    let (team, rest) = due_key.split_at(sep + 1);
+    let (&lane, rest) = rest.split_first()?;
+    if rest.len() < 8 {
+        return None;
+    }
+    let (secs, key) = rest.split_at(8);
+    let secs = u64::from_be_bytes(secs.try_into().ok()?);
+    let at = DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)?;
+    Some(([team, key].concat(), lane, at))
 }
 
 /// `team ∅ tour family ∅ user` — a series someone marked done.
@@ -157,8 +187,13 @@ mod tests {
             due(early, &t, TourId(9), "waiting", None, 0)
                 < due(late, &t, TourId(1), "waiting", None, 0)
         );
-        assert!(outbox_due(early, &t, "z") < after_time(early));
-        assert!(outbox_due(late, &t, "a") >= after_time(early));
+        assert!(outbox_due(&t, 1, early, "z") < outbox_lane_after(&t, 1, early));
+        assert!(outbox_due(&t, 1, late, "a") >= outbox_lane_after(&t, 1, early));
+        assert!(outbox_due(&t, 0, far_future(), "z") < outbox_lane(&t, 1));
+        assert_eq!(
+            parse_outbox_due(&outbox_due(&t, 1, early, "tour:1:waiting:U1")),
+            Some((outbox(&t, "tour:1:waiting:U1"), 1, early))
+        );
         let far = Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap();
         let planned = due(early, &t, TourId(9), "waiting", None, 0);
         let fired = fired(&planned);
@@ -171,6 +206,11 @@ mod tests {
             planned[8..],
             "the workspace stays at 8"
         );
+    }
+
+    fn far_future() -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap()
     }
 
     #[test]

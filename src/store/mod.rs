@@ -63,7 +63,8 @@ pub enum TreeName {
     Due,
     /// `team ∅ key` → an outbox entry: a message owed, and whether it went.
     Outbox,
-    /// `send-time team ∅ key` → (): pending outbox entries by time.
+    /// `team ∅ lane send-time key` → recipient: open outbox entries in
+    /// send order, per workspace and lane (`outbox::Lane`).
     OutboxDue,
     /// `team ∅ user` → what Slack told us of a person (DM channel, time zone).
     Users,
@@ -257,7 +258,10 @@ pub enum TxOutcome {
 /// - 4: one-on-ones: a new tree, and 1:1 reminder series in due entries and
 ///   outbox entries, which an older build could not decode. Older data
 ///   reads as it is.
-pub const SCHEMA_VERSION: u8 = 4;
+/// - 5: the outbox's send queue is keyed by workspace and lane (answers
+///   before reminders) and names each entry's recipient; it is rebuilt from
+///   the outbox at the first start.
+pub const SCHEMA_VERSION: u8 = 5;
 const SCHEMA_KEY: &[u8] = b"schema";
 
 /// Encodes a value as `[schema version] ++ JSON`.
@@ -340,22 +344,31 @@ impl Store {
     /// Records the schema version on a new store and refuses a newer one.
     /// Later versions add their steps here.
     fn migrate(&self) -> Result<(), StoreError> {
-        match self.backend.get(TreeName::Meta, SCHEMA_KEY)?.as_deref() {
-            Some([v]) if *v > SCHEMA_VERSION => Err(StoreError::TooNew {
-                found: *v,
-                known: SCHEMA_VERSION,
-            }),
-            Some([v]) if *v == SCHEMA_VERSION => Ok(()),
-            // Older data reads as it is (see SCHEMA_VERSION); mark it as ours
-            // so an older build refuses it from now on.
-            Some([_]) | None => self
-                .backend
-                .transact(true, &|tx| {
-                    tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION])
-                })
-                .map_err(outcome_to_error),
-            Some(_) => Err(corrupt(TreeName::Meta, "bad schema marker".into())),
+        let found = match self.backend.get(TreeName::Meta, SCHEMA_KEY)?.as_deref() {
+            Some([v]) if *v > SCHEMA_VERSION => {
+                return Err(StoreError::TooNew {
+                    found: *v,
+                    known: SCHEMA_VERSION,
+                });
+            }
+            Some([v]) if *v == SCHEMA_VERSION => return Ok(()),
+            Some([v]) => Some(*v),
+            None => None,
+            Some(_) => return Err(corrupt(TreeName::Meta, "bad schema marker".into())),
+        };
+        // 5: the send queue is keyed by workspace and lane. It is derived
+        // from the outbox, so it is rebuilt (a crash before the marker below
+        // rebuilds it again).
+        if found.is_some_and(|v| v < 5) {
+            self.rebuild_send_queue()?;
         }
+        // Older data reads as it is (see SCHEMA_VERSION); mark it as ours so
+        // an older build refuses it from now on.
+        self.backend
+            .transact(true, &|tx| {
+                tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION])
+            })
+            .map_err(outcome_to_error)
     }
 
     /// The same store with per-commit flushing off, for loading many

@@ -5,10 +5,19 @@
 //! An entry is keyed by its idempotency key and is never removed: once a key
 //! was sent (or failed for good) it is kept, so the same key can never be
 //! enqueued — or sent — again. Pending and in-flight entries are also indexed
-//! by the time they may go (`OutboxDue`), which is what the worker scans.
+//! by workspace, [`Lane`] and the time they may go (`OutboxDue`), with their
+//! recipient as the index value: that is what the worker scans, so it can
+//! pass over someone it must not write to yet without reading their entry.
+//!
+//! Two lanes, so that a backlog of reminders never delays an answer:
+//! [`Lane::Answers`] holds everything a person's own action caused (a
+//! proposal to its member, accepted/declined, the next check-in question, a
+//! handover request, a Right of First Conversation, App Home refreshes),
+//! [`Lane::Reminders`] the scheduler's reminders. The worker empties the
+//! first before it takes from the second.
 
 use super::{Store, StoreError, TreeName, Tx, TxFail, decode, encode, keys};
-use crate::domain::notice::Notice;
+use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -78,6 +87,25 @@ pub enum OutboxState {
     },
 }
 
+/// Which queue an entry waits in (see the module docs). The number is its
+/// place in the index key, so answers sort before reminders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Lane {
+    Answers = 0,
+    Reminders = 1,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 2] = [Lane::Answers, Lane::Reminders];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Lane::Answers => "answers",
+            Lane::Reminders => "reminders",
+        }
+    }
+}
+
 impl OutboxState {
     /// Still owed: indexed in `OutboxDue`.
     pub fn is_open(&self) -> bool {
@@ -129,6 +157,44 @@ fn whole_second(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
 }
 
+/// The meta key of [`Store::set_bot_workspace`].
+pub(super) const BOT_WORKSPACE: &[u8] = b"bot-workspace";
+
+fn corrupt_index() -> StoreError {
+    StoreError::Corrupt {
+        tree: TreeName::OutboxDue.name(),
+        detail: "malformed send-queue key".into(),
+    }
+}
+
+fn queued(index_key: Vec<u8>, recipient: &[u8]) -> Result<Queued, StoreError> {
+    let (_, lane, not_before) = keys::parse_outbox_due(&index_key).ok_or_else(corrupt_index)?;
+    let lane = match lane {
+        0 => Lane::Answers,
+        1 => Lane::Reminders,
+        _ => return Err(corrupt_index()),
+    };
+    let recipient = std::str::from_utf8(recipient)
+        .ok()
+        .and_then(UserId::parse)
+        .ok_or_else(corrupt_index)?;
+    Ok(Queued {
+        index_key,
+        lane,
+        not_before,
+        recipient,
+    })
+}
+
+fn team_of(index_key: &[u8]) -> Result<TeamId, StoreError> {
+    index_key
+        .iter()
+        .position(|b| *b == 0)
+        .and_then(|end| std::str::from_utf8(&index_key[..end]).ok())
+        .and_then(TeamId::parse)
+        .ok_or_else(corrupt_index)
+}
+
 /// Writes `entry` unless its key exists already. Returns whether it was new.
 /// Nothing is owed to an erased person's placeholder (see `store::erase`).
 pub(crate) fn enqueue_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<bool, TxFail> {
@@ -144,12 +210,32 @@ pub(crate) fn enqueue_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<bool,
         return Ok(false);
     }
     tx.insert(TreeName::Outbox, &key, &encode(entry))?;
-    tx.insert(
-        TreeName::OutboxDue,
-        &keys::outbox_due(entry.not_before, &entry.team, &entry.key),
-        &[],
-    )?;
+    index_in(tx, entry)?;
     Ok(true)
+}
+
+/// The send-queue key of an open entry, and its value: the recipient.
+pub(crate) fn due_index(entry: &OutboxEntry) -> (Vec<u8>, Vec<u8>) {
+    (
+        keys::outbox_due(
+            &entry.team,
+            entry.lane() as u8,
+            entry.not_before,
+            &entry.key,
+        ),
+        entry.recipient().as_str().as_bytes().to_vec(),
+    )
+}
+
+/// Puts an open entry in its lane of the send queue.
+pub(crate) fn index_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail> {
+    let (key, recipient) = due_index(entry);
+    tx.insert(TreeName::OutboxDue, &key, &recipient)
+}
+
+/// Takes an entry out of the send queue (as it was indexed).
+pub(crate) fn unindex_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail> {
+    tx.remove(TreeName::OutboxDue, &due_index(entry).0)
 }
 
 /// Owes `notice` as a new DM from `at` on.
@@ -180,6 +266,36 @@ impl OutboxEntry {
     pub fn recipient(&self) -> &UserId {
         &self.notice.to
     }
+
+    /// Reminders wait behind answers; everything else is an answer to
+    /// someone's action.
+    pub fn lane(&self) -> Lane {
+        if matches!(self.notice.kind, NoticeKind::Reminder { .. }) {
+            Lane::Reminders
+        } else {
+            Lane::Answers
+        }
+    }
+}
+
+/// One open entry as the send queue lists it: where it sits, and for whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Queued {
+    /// The `OutboxDue` key (also where the next page starts after it).
+    pub index_key: Vec<u8>,
+    pub lane: Lane,
+    pub not_before: DateTime<Utc>,
+    pub recipient: UserId,
+}
+
+/// How many open entries wait in one lane of one workspace, and since when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Backlog {
+    pub team: TeamId,
+    pub lane: Lane,
+    pub count: usize,
+    /// The earliest `not_before` among them.
+    pub oldest: DateTime<Utc>,
 }
 
 impl Store {
@@ -192,73 +308,218 @@ impl Store {
         .map(|r| r.unwrap_or(false))
     }
 
-    /// Open entries whose time has come, oldest first, at most `limit`.
-    pub fn outbox_due(
+    /// Up to `limit` open entries of `team`'s `lane` whose time has come,
+    /// oldest first, starting after the index key `after` (a page's last).
+    /// Reads the send queue only: no entry is decoded.
+    pub fn queued(
         &self,
+        team: &TeamId,
+        lane: Lane,
         now: DateTime<Utc>,
+        after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<OutboxEntry>, StoreError> {
-        let index =
-            self.backend
-                .scan_range(TreeName::OutboxDue, &[], &keys::after_time(now), limit)?;
-        let mut out = Vec::with_capacity(index.len());
-        for (k, _) in index {
-            // The index key is `time ++ team ∅ key`; the entry lives at `team ∅ key`.
-            if let Some(bytes) = self.backend.get(TreeName::Outbox, &k[8..])? {
-                let entry: OutboxEntry = decode(TreeName::Outbox, &bytes)?;
-                if entry.not_before <= now {
-                    out.push(entry);
+    ) -> Result<Vec<Queued>, StoreError> {
+        let start = match after {
+            Some(key) => [key, &[0]].concat(),
+            None => keys::outbox_lane(team, lane as u8),
+        };
+        let end = keys::outbox_lane_after(team, lane as u8, now);
+        self.backend
+            .scan_range(TreeName::OutboxDue, &start, &end, limit)?
+            .into_iter()
+            .map(|(key, recipient)| queued(key, &recipient))
+            .collect()
+    }
+
+    /// The entry a send-queue key points at, if it is still there.
+    pub fn queued_entry(&self, queued: &Queued) -> Result<Option<OutboxEntry>, StoreError> {
+        let Some((key, _, _)) = keys::parse_outbox_due(&queued.index_key) else {
+            return Err(corrupt_index());
+        };
+        self.backend
+            .get(TreeName::Outbox, &key)?
+            .map(|b| decode(TreeName::Outbox, &b))
+            .transpose()
+    }
+
+    /// When the earliest entry of `team`'s `lane` that is not due at `now`
+    /// may go, if any.
+    pub fn next_queued_after(
+        &self,
+        team: &TeamId,
+        lane: Lane,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let start = keys::outbox_lane_after(team, lane as u8, now);
+        let end = keys::outbox_lane(team, lane as u8 + 1);
+        let first = self
+            .backend
+            .scan_range(TreeName::OutboxDue, &start, &end, 1)?;
+        Ok(first
+            .first()
+            .and_then(|(k, _)| keys::parse_outbox_due(k))
+            .map(|(_, _, at)| at))
+    }
+
+    /// The oldest open entry of `team`'s `lane`, due or not.
+    pub fn oldest_queued(
+        &self,
+        team: &TeamId,
+        lane: Lane,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let start = keys::outbox_lane(team, lane as u8);
+        let end = keys::outbox_lane(team, lane as u8 + 1);
+        let first = self
+            .backend
+            .scan_range(TreeName::OutboxDue, &start, &end, 1)?;
+        Ok(first
+            .first()
+            .and_then(|(k, _)| keys::parse_outbox_due(k))
+            .map(|(_, _, at)| at))
+    }
+
+    /// Every open entry, by workspace and lane: how many and since when.
+    /// Reads the whole send queue (for operators, not for the worker).
+    pub fn backlog(&self) -> Result<Vec<Backlog>, StoreError> {
+        let mut out: Vec<Backlog> = Vec::new();
+        for (key, recipient) in self
+            .backend
+            .scan_prefix(TreeName::OutboxDue, &[], usize::MAX)?
+        {
+            let q = queued(key, &recipient)?;
+            let team = team_of(&q.index_key)?;
+            match out.last_mut() {
+                Some(b) if b.team == team && b.lane == q.lane => {
+                    b.count += 1;
+                    b.oldest = b.oldest.min(q.not_before);
                 }
+                _ => out.push(Backlog {
+                    team,
+                    lane: q.lane,
+                    count: 1,
+                    oldest: q.not_before,
+                }),
             }
         }
         Ok(out)
     }
 
-    /// When the earliest open entry may go, if any.
-    pub fn next_outbox_time(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let first = self
+    /// Open entries of every workspace whose time has come, oldest first, at
+    /// most `limit` (the shell shows these; the worker reads by lane).
+    pub fn outbox_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut due = Vec::new();
+        for (key, recipient) in self
             .backend
-            .scan_range(TreeName::OutboxDue, &[], &[0xff; 9], 1)?;
-        Ok(first.first().and_then(|(k, _)| {
-            let secs = u64::from_be_bytes(k.get(..8)?.try_into().ok()?);
-            DateTime::from_timestamp(i64::try_from(secs).ok()?, 0)
-        }))
+            .scan_prefix(TreeName::OutboxDue, &[], usize::MAX)?
+        {
+            let q = queued(key, &recipient)?;
+            if q.not_before <= now {
+                due.push(q);
+            }
+        }
+        due.sort_by_key(|q| q.not_before);
+        let mut out = Vec::with_capacity(due.len().min(limit));
+        for q in due {
+            if out.len() == limit {
+                break;
+            }
+            if let Some(entry) = self.queued_entry(&q)? {
+                out.push(entry);
+            }
+        }
+        Ok(out)
     }
 
     /// Records a new state of an entry, keeping `OutboxDue` in step: open
     /// entries are indexed at `not_before`, finished ones are not. An entry
     /// that no longer exists was erased (`store::erase`) while it was being
-    /// delivered, and stays erased.
+    /// delivered, and stays erased. Durable: use it where a crash must not
+    /// lose the state (an entry marked in flight before its post).
     pub fn outbox_save(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.save_entry(entry, self.durable)
+    }
+
+    /// [`Store::outbox_save`] without its own flush, for states whose loss
+    /// in a crash costs nothing but a repeat of work that is checked anyway
+    /// (sent: the in-flight mark makes the next start ask Slack; a retry
+    /// time; a failure or a drop, found again). The next durable write, or
+    /// sled's background flush, puts it on disk.
+    pub fn outbox_note(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
+        self.save_entry(entry, false)
+    }
+
+    fn save_entry(&self, entry: &OutboxEntry, durable: bool) -> Result<(), StoreError> {
         let entry = &OutboxEntry {
             not_before: whole_second(entry.not_before),
             ..entry.clone()
         };
-        self.run(self.durable, |tx| {
+        self.run(durable, |tx| {
             let key = keys::outbox(&entry.team, &entry.key);
             if let Some(old) = tx.get(TreeName::Outbox, &key)? {
                 let old: OutboxEntry =
                     decode(TreeName::Outbox, &old).map_err(|e| TxFail::Engine(e.to_string()))?;
                 if old.state.is_open() {
-                    tx.remove(
-                        TreeName::OutboxDue,
-                        &keys::outbox_due(old.not_before, &old.team, &old.key),
-                    )?;
+                    unindex_in(tx, &old)?;
                 }
             } else {
                 return Ok(Ok(()));
             }
             tx.insert(TreeName::Outbox, &key, &encode(entry))?;
             if entry.state.is_open() {
-                tx.insert(
-                    TreeName::OutboxDue,
-                    &keys::outbox_due(entry.not_before, &entry.team, &entry.key),
-                    &[],
-                )?;
+                index_in(tx, entry)?;
             }
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())
+    }
+
+    /// Rebuilds the send queue from the outbox's open entries (a schema
+    /// step: the queue is derived, never exported). In bounded batches, so
+    /// a large outbox does not become one huge transaction.
+    pub(super) fn rebuild_send_queue(&self) -> Result<(), StoreError> {
+        const BATCH: usize = 1024;
+        loop {
+            let old = self.backend.scan_prefix(TreeName::OutboxDue, &[], BATCH)?;
+            if old.is_empty() {
+                break;
+            }
+            self.run(false, |tx| {
+                for (k, _) in &old {
+                    tx.remove(TreeName::OutboxDue, k)?;
+                }
+                Ok(Ok::<(), ()>(()))
+            })?
+            .ok();
+        }
+        let mut from = Vec::new();
+        loop {
+            let page = self
+                .backend
+                .scan_range(TreeName::Outbox, &from, &[0xff; 2], BATCH)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            from = [last.as_slice(), &[0]].concat();
+            let open: Vec<OutboxEntry> = page
+                .iter()
+                .map(|(_, v)| decode::<OutboxEntry>(TreeName::Outbox, v))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .filter(|e| e.state.is_open())
+                .collect();
+            self.run(false, |tx| {
+                for entry in &open {
+                    index_in(tx, entry)?;
+                }
+                Ok(Ok::<(), ()>(()))
+            })?
+            .ok();
+        }
+        self.flush()
     }
 
     pub fn outbox_entry(
@@ -288,6 +549,40 @@ impl Store {
             .map(|b| decode(TreeName::Users, &b))
             .transpose()?
             .unwrap_or_default())
+    }
+
+    /// [`Store::save_user`] without a flush of its own: for what the
+    /// worker caches (a DM channel, a time zone), which is found again if lost.
+    pub fn note_user(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        cache: &UserCache,
+    ) -> Result<(), StoreError> {
+        self.run(false, |tx| {
+            tx.insert(TreeName::Users, &keys::person(team, user), &encode(cache))?;
+            Ok(Ok::<(), ()>(()))
+        })
+        .map(|_| ())
+    }
+
+    /// Records which workspace `serve`'s bot token belongs to, so that
+    /// `alliance outbox` can tell what will never be sent.
+    pub fn set_bot_workspace(&self, team: &TeamId) -> Result<(), StoreError> {
+        self.run(self.durable, |tx| {
+            tx.insert(TreeName::Meta, BOT_WORKSPACE, team.as_str().as_bytes())?;
+            Ok(Ok::<(), ()>(()))
+        })
+        .map(|_| ())
+    }
+
+    /// The workspace of the bot token `serve` last ran with, if any.
+    pub fn bot_workspace(&self) -> Result<Option<TeamId>, StoreError> {
+        Ok(self
+            .backend
+            .get(TreeName::Meta, BOT_WORKSPACE)?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|t| TeamId::parse(&t)))
     }
 
     pub fn save_user(
@@ -334,9 +629,21 @@ mod tests {
             "a key is owed once"
         );
         assert_eq!(
-            store.next_outbox_time().unwrap(),
+            store.oldest_queued(&team, Lane::Answers).unwrap(),
             Some(whole),
             "the entry and its index agree"
+        );
+        assert_eq!(
+            store
+                .next_queued_after(&team, Lane::Answers, whole - chrono::Duration::seconds(1))
+                .unwrap(),
+            Some(whole)
+        );
+        assert_eq!(
+            store
+                .next_queued_after(&team, Lane::Answers, whole)
+                .unwrap(),
+            None
         );
         assert!(
             store

@@ -38,6 +38,7 @@ use crate::domain::schedule::{self, Occurrence, ReminderPolicy, Series};
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueReminder {
@@ -208,8 +209,23 @@ fn readdress_in(
     outbox::enqueue_in(tx, team, &readdressed, planned).map(|_| ())
 }
 
-/// How many fired occurrences one fan-out transaction takes.
+/// How many fired occurrences one fan-out transaction takes at most.
 pub const FAN_OUT_BATCH: usize = 64;
+/// How many due reminders one firing transaction moves at most.
+const FIRE_BATCH: usize = 512;
+/// The longest a transaction of the tick or the fan-out goes on before it
+/// commits what it did and lets the writer go: commands wait on that lock,
+/// and however many reminders are due, none waits on one batch for longer.
+pub const TX_TIME: Duration = Duration::from_millis(10);
+
+/// What a bounded fan-out did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FannedOut {
+    /// Messages that became owed.
+    pub owed: usize,
+    /// The budget ran out with occurrences still waiting.
+    pub more: bool,
+}
 
 /// Turns the fired occurrence at `key` into a message owed to each
 /// recipient, not yet checked against the tour (delivery does that).
@@ -304,23 +320,46 @@ impl Store {
     /// Fires up to `limit` reminders due at or before `now`, in one
     /// transaction that reads them too (so nothing a command changed in
     /// between is fired): each moves, bytes unchanged, to the fired region
-    /// (see the module docs). Returns how many fired. With `durable` false
-    /// the caller flushes (a tick flushes once for all it fired).
+    /// (see the module docs). The transaction also stops after
+    /// [`TX_TIME`], so it never holds the writer long. Returns how many
+    /// fired: fewer than `limit` only when nothing more was due. With
+    /// `durable` false the caller flushes (a tick flushes once for all it
+    /// fired).
     pub fn fire_due(
         &self,
         now: DateTime<Utc>,
         limit: usize,
         durable: bool,
     ) -> Result<usize, StoreError> {
-        self.run(durable, |tx| {
-            let due = tx.scan_range(TreeName::Due, &[], &keys::after_time(now), limit)?;
-            for (key, value) in &due {
-                tx.remove(TreeName::Due, key)?;
-                tx.insert(TreeName::Due, &keys::fired(key), value)?;
+        let mut fired = 0;
+        while fired < limit {
+            let (n, cut_short) = self
+                .run(durable, |tx| {
+                    let started = Instant::now();
+                    let due = tx.scan_range(
+                        TreeName::Due,
+                        &[],
+                        &keys::after_time(now),
+                        (limit - fired).min(FIRE_BATCH),
+                    )?;
+                    let mut n = 0;
+                    for (key, value) in &due {
+                        if n > 0 && started.elapsed() >= TX_TIME {
+                            return Ok(Ok::<_, ()>((n, true)));
+                        }
+                        tx.remove(TreeName::Due, key)?;
+                        tx.insert(TreeName::Due, &keys::fired(key), value)?;
+                        n += 1;
+                    }
+                    Ok(Ok((n, n == FIRE_BATCH)))
+                })?
+                .unwrap_or_default();
+            fired += n;
+            if !cut_short {
+                break;
             }
-            Ok(Ok::<_, ()>(due.len()))
-        })
-        .map(|r| r.unwrap_or_default())
+        }
+        Ok(fired)
     }
 
     /// Occurrences that fired and are not fanned out yet, at most `limit`.
@@ -332,49 +371,74 @@ impl Store {
             .collect()
     }
 
-    /// Fans every fired occurrence out into the outbox, [`FAN_OUT_BATCH`]
-    /// per transaction (not flushed: the delivery that follows is). Returns
-    /// how many messages became owed. One occurrence that cannot be fanned
-    /// out (an unreadable value) does not hold up the others: it is logged
-    /// and left where it is, for `alliance reminders` to show.
+    /// Fans every fired occurrence out into the outbox (see
+    /// [`Store::fan_out_for`]). Returns how many messages became owed.
     pub fn fan_out(&self) -> Result<usize, StoreError> {
+        Ok(self.fan_out_for(None)?.owed)
+    }
+
+    /// Fans fired occurrences out into the outbox, [`FAN_OUT_BATCH`] per
+    /// transaction and never longer than [`TX_TIME`] in one (not flushed:
+    /// the delivery that follows is), for at most `budget` in all. One
+    /// occurrence that cannot be fanned out (an unreadable value) does not
+    /// hold up the others: it is logged and left where it is, for
+    /// `alliance reminders` to show.
+    pub fn fan_out_for(&self, budget: Option<Duration>) -> Result<FannedOut, StoreError> {
         // Team ids are ASCII, so every fired key sorts below this.
         let end = [&keys::FIRED[..], &[0xff]].concat();
         let mut from = keys::FIRED.to_vec();
-        let mut owed = 0;
+        let started = Instant::now();
+        let mut out = FannedOut::default();
         loop {
+            if budget.is_some_and(|b| started.elapsed() >= b) {
+                out.more = !self
+                    .backend
+                    .scan_range(TreeName::Due, &from, &end, 1)?
+                    .is_empty();
+                return Ok(out);
+            }
             let batch = self
                 .backend
                 .scan_range(TreeName::Due, &from, &end, FAN_OUT_BATCH)?;
-            let Some((last, _)) = batch.last() else {
-                return Ok(owed);
-            };
-            from = [last.as_slice(), &[0]].concat();
-            match self.fan_out_batch(&batch) {
-                Ok(n) => owed += n,
-                Err(_) => {
-                    for one in batch.chunks(1) {
-                        match self.fan_out_batch(one) {
-                            Ok(n) => owed += n,
-                            Err(e) => tracing::error!(
-                                error = %e,
-                                "a fired reminder cannot be fanned out; it is left in place"
-                            ),
-                        }
-                    }
-                }
+            if batch.is_empty() {
+                return Ok(out);
             }
+            let done = match self.fan_out_batch(&batch) {
+                Ok((owed, done)) => {
+                    out.owed += owed;
+                    done
+                }
+                Err(_) => {
+                    let one = &batch[..1];
+                    match self.fan_out_batch(one) {
+                        Ok((owed, _)) => out.owed += owed,
+                        Err(e) => tracing::error!(
+                            error = %e,
+                            "a fired reminder cannot be fanned out; it is left in place"
+                        ),
+                    }
+                    1
+                }
+            };
+            from = [batch[done - 1].0.as_slice(), &[0]].concat();
         }
     }
 
-    fn fan_out_batch(&self, batch: &[(Vec<u8>, Vec<u8>)]) -> Result<usize, StoreError> {
+    /// Fans out a prefix of `batch` in one transaction: all of it, or as much
+    /// as [`TX_TIME`] allows (at least one). Returns what became owed and
+    /// how many occurrences it took.
+    fn fan_out_batch(&self, batch: &[(Vec<u8>, Vec<u8>)]) -> Result<(usize, usize), StoreError> {
         self.run(false, |tx| {
+            let started = Instant::now();
             let mut owed = 0;
-            for (key, value) in batch {
+            for (n, (key, value)) in batch.iter().enumerate() {
+                if n > 0 && started.elapsed() >= TX_TIME {
+                    return Ok(Ok::<_, ()>((owed, n)));
+                }
                 let due = decode_due_in(tx, value)?;
                 owed += fan_out_in(tx, &self.policy, key, &due)?;
             }
-            Ok(Ok::<_, ()>(owed))
+            Ok(Ok((owed, batch.len())))
         })
         .map(|r| r.unwrap_or_default())
     }

@@ -14,12 +14,18 @@
 //! transaction do not take the lock. A durable transaction is flushed before
 //! `transact` returns, which is what lets a command be acknowledged only once
 //! it is on disk.
+//!
+//! The lock is handed over fairly: a writer that finishes passes it to the
+//! one that has waited longest, instead of racing for it again. So a
+//! background loop committing batch after batch (the tick, the fan-out, the
+//! delivery worker) lets a waiting command in after each batch; with every
+//! batch bounded in time, no command waits long behind a backlog.
 
 use super::{Backend, Entries, StoreError, TreeName, Tx, TxFail, TxOutcome};
+use parking_lot::{Mutex, MutexGuard};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
 
 pub struct SledBackend {
     db: sled::Db,
@@ -198,8 +204,7 @@ impl Backend for SledBackend {
         durable: bool,
         f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
     ) -> Result<(), TxOutcome> {
-        // No state lives behind the lock, so a poisoned lock is still good.
-        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let writer = self.writer.lock();
         let tx = BatchTx {
             data: &self.data,
             writes: RefCell::new(BTreeMap::new()),
@@ -222,6 +227,7 @@ impl Backend for SledBackend {
             // On disk before the caller acknowledges anything.
             self.db.flush().map_err(failed)?;
         }
+        MutexGuard::unlock_fair(writer);
         Ok(())
     }
 

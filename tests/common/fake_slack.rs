@@ -76,6 +76,10 @@ struct Inner {
     fail_always: HashMap<String, Failure>,
     /// user id → (tz, deleted).
     users: HashMap<String, (String, bool)>,
+    /// The zone of people not set with [`FakeSlack::set_user`] (`UTC`).
+    default_tz: Option<String>,
+    /// The workspace `auth.test` names, when not [`FakeSlack::TEAM`].
+    team_id: Option<String>,
     /// The last `ts` handed out, in microseconds.
     last_ts_micros: i64,
     views: u64,
@@ -109,6 +113,8 @@ impl Drop for FakeSlack {
 
 impl FakeSlack {
     pub const TOKEN: &'static str = "xoxb-test-token";
+    /// The workspace the token belongs to (`auth.test`): the harness's.
+    pub const TEAM: &'static str = "T0TEST";
 
     pub async fn start() -> FakeSlack {
         let state = Shared::default();
@@ -148,6 +154,12 @@ impl FakeSlack {
         lock(&self.state).posted.clone()
     }
 
+    /// How many stored posts `keep` holds for, counted under the lock
+    /// without copying them (for polling a long run cheaply).
+    pub fn count_posted(&self, keep: impl Fn(&PostedMessage) -> bool) -> usize {
+        lock(&self.state).posted.iter().filter(|m| keep(m)).count()
+    }
+
     /// Every successful `chat.update`, in order.
     pub fn updated(&self) -> Vec<PostedMessage> {
         lock(&self.state).updated.clone()
@@ -175,6 +187,16 @@ impl FakeSlack {
         let mut inner = lock(&self.state);
         inner.fail_always.remove(method);
         inner.fail_next.remove(method);
+    }
+
+    /// The time zone `users.info` gives everyone not set with `set_user`.
+    pub fn set_default_tz(&self, tz: &str) {
+        lock(&self.state).default_tz = Some(tz.to_string());
+    }
+
+    /// Makes the token belong to another workspace (`auth.test`).
+    pub fn set_workspace(&self, team: &str) {
+        lock(&self.state).team_id = Some(team.to_string());
     }
 
     /// What `users.info` answers for `user` (by default tz `"UTC"`, not
@@ -313,11 +335,12 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
         }
         "users.info" => {
             let user = param(params, "user").ok_or("user_not_found")?;
-            let (tz, deleted) = inner
-                .users
-                .get(&user)
-                .cloned()
-                .unwrap_or_else(|| ("UTC".to_string(), false));
+            let (tz, deleted) = inner.users.get(&user).cloned().unwrap_or_else(|| {
+                (
+                    inner.default_tz.clone().unwrap_or_else(|| "UTC".into()),
+                    false,
+                )
+            });
             Ok(json!({
                 "ok": true,
                 "user": {"id": user, "tz": tz, "deleted": deleted, "is_bot": false}
@@ -338,6 +361,11 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
             Ok(json!({"ok": true, "view": view}))
         }
         "conversations.history" => history(&inner, params),
+        "auth.test" => Ok(json!({
+            "ok": true, "url": "https://alliance-test.slack.com/", "team": "Alliance Test",
+            "user": "alliance", "team_id": inner.team_id.as_deref().unwrap_or(FakeSlack::TEAM),
+            "user_id": "UBOT", "bot_id": "BFAKE",
+        })),
         _ => Err("unknown_method"),
     }
 }

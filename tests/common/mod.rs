@@ -3,6 +3,7 @@
 //! Slack signs them.
 #![allow(dead_code)] // each test binary uses part of the harness
 
+pub mod counting;
 pub mod fake_slack;
 
 use alliance::app::App;
@@ -42,6 +43,7 @@ pub struct Bot {
     pub clock: Clock,
     pub store: Store,
     pub deliverer: Option<Arc<Deliverer>>,
+    app_state: Arc<http::AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -101,6 +103,28 @@ impl Bot {
 
     pub async fn launch(dir: tempfile::TempDir, config: Config, clock: Clock) -> Bot {
         let store = open_when_released(dir.path()).await;
+        Bot::launch_on(dir, store, config, clock).await
+    }
+
+    /// Like [`Bot::with_slack`], on a store whose writes are counted.
+    pub async fn with_slack_counted(
+        slack: &FakeSlack,
+        start: DateTime<Utc>,
+    ) -> (Bot, Arc<counting::Counts>) {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, counts) = counting::open(dir.path());
+        let mut config = config(Some(slack), &[]);
+        config.api_timeout = Duration::from_millis(500);
+        let bot = Bot::launch_on(dir, store, config, Clock::starting_at(start)).await;
+        (bot, counts)
+    }
+
+    pub async fn launch_on(
+        dir: tempfile::TempDir,
+        store: Store,
+        config: Config,
+        clock: Clock,
+    ) -> Bot {
         let timeout = config.request_timeout;
         let app = App::new(config, store, Secret::new(SECRET), clock.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -108,6 +132,7 @@ impl Bot {
         let (stop, stopped) = oneshot::channel::<()>();
         let state = app.state.clone();
         let store = state.engine.store().clone();
+        let app_state = state.clone();
         let task = tokio::spawn(http::serve(listener, state, timeout, async {
             let _ = stopped.await;
         }));
@@ -118,6 +143,7 @@ impl Bot {
             clock,
             store,
             deliverer: app.deliverer.clone(),
+            app_state,
             stop: Some(stop),
             task: Some(task),
         }
@@ -134,6 +160,11 @@ impl Bot {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// What the HTTP receiver runs on: the engine, the clock.
+    pub fn state(&self) -> &http::AppState {
+        &self.app_state
     }
 
     /// One scheduler tick at `now`, then the first step of the worker's

@@ -1,0 +1,112 @@
+//! A store backend that counts what is written: sled underneath, every
+//! insert and removal inside a committed transaction counted. For tests and
+//! benchmarks that hold the worker to "writes follow what is sent".
+
+use alliance::store::sled_backend::SledBackend;
+use alliance::store::{Backend, Entries, Store, StoreError, TreeName, Tx, TxFail, TxOutcome};
+use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What was written so far.
+#[derive(Default)]
+pub struct Counts {
+    /// Keys inserted or removed by committed transactions.
+    pub writes: AtomicU64,
+    /// Committed transactions that wrote anything.
+    pub commits: AtomicU64,
+}
+
+impl Counts {
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Counting {
+    inner: SledBackend,
+    counts: Arc<Counts>,
+}
+
+/// Opens a sled store in `dir` whose writes are counted.
+pub fn open(dir: &std::path::Path) -> (Store, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let backend = Counting {
+        inner: SledBackend::open(dir, 16 << 20).unwrap(),
+        counts: counts.clone(),
+    };
+    (Store::with_backend(Arc::new(backend)).unwrap(), counts)
+}
+
+struct CountingTx<'a> {
+    inner: &'a dyn Tx,
+    writes: &'a Cell<u64>,
+}
+
+impl Tx for CountingTx<'_> {
+    fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, TxFail> {
+        self.inner.get(tree, key)
+    }
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Entries, TxFail> {
+        self.inner.scan_range(tree, start, end, limit)
+    }
+    fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
+        self.writes.set(self.writes.get() + 1);
+        self.inner.insert(tree, key, value)
+    }
+    fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail> {
+        self.writes.set(self.writes.get() + 1);
+        self.inner.remove(tree, key)
+    }
+}
+
+impl Backend for Counting {
+    fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get(tree, key)
+    }
+    fn scan_prefix(
+        &self,
+        tree: TreeName,
+        prefix: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        self.inner.scan_prefix(tree, prefix, limit)
+    }
+    fn scan_range(
+        &self,
+        tree: TreeName,
+        start: &[u8],
+        end: &[u8],
+        limit: usize,
+    ) -> Result<Entries, StoreError> {
+        self.inner.scan_range(tree, start, end, limit)
+    }
+    fn transact(
+        &self,
+        durable: bool,
+        f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
+    ) -> Result<(), TxOutcome> {
+        let writes = Cell::new(0);
+        let outcome = self.inner.transact(durable, &|tx| {
+            writes.set(0);
+            f(&CountingTx {
+                inner: tx,
+                writes: &writes,
+            })
+        });
+        if outcome.is_ok() && writes.get() > 0 {
+            self.counts.writes.fetch_add(writes.get(), Ordering::SeqCst);
+            self.counts.commits.fetch_add(1, Ordering::SeqCst);
+        }
+        outcome
+    }
+    fn flush(&self) -> Result<(), StoreError> {
+        self.inner.flush()
+    }
+}
