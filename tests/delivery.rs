@@ -974,3 +974,58 @@ async fn messages_owed_to_another_workspace_stay_in_the_outbox_and_are_never_sen
     );
     assert_eq!(slack.calls_to("auth.test").len(), 1, "asked once");
 }
+
+#[tokio::test]
+async fn a_message_a_pass_itself_makes_owed_goes_on_the_next_pass_at_once() {
+    let slack = FakeSlack::start().await;
+    // A Thursday morning: the member's reminder came on Monday.
+    let t0 = tuesday_9am() + Duration::days(2);
+    let start = t0 - Duration::days(6) - Duration::hours(1);
+    let bot = Bot::with_slack(&slack, start, None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    drain(&bot, start, Duration::seconds(1), 5).await;
+    // The member's "proposal waiting" comes and goes; the manager's fires
+    // and is fanned out. Then the tour changes hands, and the people are
+    // told.
+    let member_day = start + Duration::days(3) + Duration::hours(2);
+    bot.tick(member_day);
+    for _ in 0..3 {
+        bot.deliver(member_day).await;
+    }
+    bot.tick(t0);
+    assert!(
+        bot.tour(MANAGER, "reassign 1 <@UNEWBOSS>")
+            .await
+            .contains("You handed tour *#1*")
+    );
+    for _ in 0..3 {
+        bot.deliver(member_day + Duration::seconds(10)).await;
+    }
+    assert!(
+        posts_per_key(&slack)
+            .keys()
+            .all(|k| !k.contains(":waiting-manager")),
+        "not yet"
+    );
+    // The pass that finds the old manager's reminder owes it to the new one
+    // instead: that message is due now, so the pass says so.
+    let now = t0 + Duration::seconds(5);
+    let pass = bot.deliver(now).await;
+    assert!(
+        pass.next.is_some_and(|n| n <= now),
+        "the readdressed reminder would wait for the next wake-up: {pass:?}"
+    );
+    drain(&bot, now, Duration::seconds(1), 10).await;
+    assert!(
+        slack
+            .posted()
+            .iter()
+            .any(|m| m.metadata_key.as_deref() == Some("tour:1:waiting-manager:UNEWBOSS")),
+        "{:?}",
+        posts_per_key(&slack)
+    );
+}

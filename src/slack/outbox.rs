@@ -179,6 +179,10 @@ impl Deliverer {
         self.warn_if_answers_wait(&team, now)?;
         let mut scanned = 0;
         let mut sends = 0;
+        // What this pass looked at: anything else due now was made owed
+        // while it ran (by a command, or by the pass itself: a reminder
+        // readdressed to a tour's new manager, a 1:1 note).
+        let mut seen = std::collections::HashSet::new();
         'lanes: for lane in Lane::ALL {
             let mut after: Option<Vec<u8>> = None;
             'lane: loop {
@@ -195,6 +199,7 @@ impl Deliverer {
                     if scanned > SCAN_PER_PASS {
                         break 'lanes;
                     }
+                    seen.insert(queued.index_key.clone());
                     // Held back by their own pace: not even read.
                     let slot = self.pacer().recipient_slot(queued.recipient.as_str(), now);
                     if slot > now {
@@ -233,7 +238,35 @@ impl Deliverer {
                 report.next_at(at);
             }
         }
+        if report.next.is_none_or(|next| next > now) && self.owed_since(&team, &seen, now)? {
+            report.next_at(now);
+        }
         Ok(report)
+    }
+
+    /// Whether something became owed during the pass that may go now: an
+    /// entry due at `now` that the pass did not look at, for someone the
+    /// pacer does not hold back, in a lane with room.
+    fn owed_since(
+        &self,
+        team: &TeamId,
+        seen: &std::collections::HashSet<Vec<u8>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        for lane in Lane::ALL {
+            if self.pacer().lane_slot(lane, now) > now {
+                continue;
+            }
+            let due = self.store.queued(team, lane, now, None, PAGE)?;
+            let pacer = self.pacer();
+            if due.iter().any(|q| {
+                !seen.contains(&q.index_key)
+                    && pacer.recipient_slot(q.recipient.as_str(), now) <= now
+            }) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The workspace this token belongs to: asked of Slack once, then kept.
