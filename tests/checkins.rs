@@ -363,9 +363,23 @@ async fn a_retried_event_has_one_effect_and_bots_are_not_answered() {
     assert_eq!(step(&bot), 1);
 
     // Event ids are forgotten a day later (Slack retries within minutes).
-    assert!(bot.store.event_seen(&team(), "Ev0RETRY").unwrap());
+    assert!(
+        bot.store
+            .event_seen(
+                &team(),
+                &alliance::domain::EventId::parse("Ev0RETRY").unwrap()
+            )
+            .unwrap()
+    );
     bot.tick(bot.now() + Duration::hours(25));
-    assert!(!bot.store.event_seen(&team(), "Ev0RETRY").unwrap());
+    assert!(
+        !bot.store
+            .event_seen(
+                &team(),
+                &alliance::domain::EventId::parse("Ev0RETRY").unwrap()
+            )
+            .unwrap()
+    );
 }
 
 #[tokio::test]

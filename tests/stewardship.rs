@@ -822,3 +822,222 @@ async fn scheduled_and_followed_tours_round_trip() {
         "the rebuilt indexes match"
     );
 }
+
+// ---- Whatever reaches the store through the HTTP interface restores ----
+
+mod restorable {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PEOPLE: [&str; 4] = ["UALICE", "UBOB", "UCAROL", common::ADMIN];
+
+    /// One signed request, as Slack (or someone with the secret) could send it.
+    #[derive(Clone, Debug)]
+    enum Input {
+        Command {
+            user: usize,
+            command: usize,
+            text: String,
+        },
+        Event {
+            user: usize,
+            event_id: String,
+            text: String,
+        },
+        Click {
+            user: usize,
+            action: usize,
+            value: String,
+        },
+    }
+
+    const COMMANDS: [&str; 3] = ["/tour", "/1on1", "/alumni"];
+    const ACTIONS: [&str; 16] = [
+        "tour.accept",
+        "tour.decline",
+        "reminder.snooze_week",
+        "reminder.done",
+        "tour.accept_handover",
+        "alumni.decline",
+        "alumni.touch",
+        "alumni.stop",
+        "privacy.forget_me",
+        "tour.complete",
+        "alumni.remove",
+        "checkin.later",
+        "checkin.snooze_week",
+        "checkin.delivered_yes",
+        "oneonone.skipped",
+        "home.page",
+    ];
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop::sample::select(vec![
+                "propose", "accept", "decline", "withdraw", "objective", "add", "done", "undo",
+                "edit", "remove", "list", "team", "all", "show", "history", "extend", "complete",
+                "next", "leave", "successor", "checkin", "every", "talk", "mission", "reassign",
+                "rotational", "transformational", "foundational", "1y", "18m", "2y", "6 months",
+                "from", "to", "2026-11-24", "2027-01-10", "2020-01-01", "on", "week", "month",
+                "tuesday", "at", "10:00", "tz", "Europe/Berlin", "agenda", "skip", "stop",
+                "company", "member", "left", "liaison", "touch", "rehire", "1", "2", "3", "99",
+                "<@UBOB>", "<@UALICE|alice>", "<@UCAROL>", "@bob", "&amp;", "&lt;b&gt;",
+                "forget-me", "confirm", "yes",
+            ])
+            .prop_map(str::to_string),
+            1 => "\\PC{0,12}",
+            1 => prop::sample::select(vec!["\u{0}", "Führung", "💥", "\u{202e}", "a\u{0}b", "\"", "\\"])
+                .prop_map(str::to_string),
+        ]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(word(), 0..8).prop_map(|w| w.join(" "))
+    }
+
+    fn input() -> impl Strategy<Value = Input> {
+        let user = 0..PEOPLE.len();
+        prop_oneof![
+            6 => (user.clone(), 0..COMMANDS.len(), text())
+                .prop_map(|(user, command, text)| Input::Command { user, command, text }),
+            2 => (
+                user.clone(),
+                prop_oneof![
+                    Just(String::new()),
+                    Just("\u{0}".to_string()),
+                    "Ev[0-9A-Z]{1,10}",
+                    "\\PC{0,16}",
+                ],
+                text()
+            )
+                .prop_map(|(user, event_id, text)| Input::Event { user, event_id, text }),
+            2 => (user, 0..ACTIONS.len(), prop_oneof![
+                "[0-9]{1,2}",
+                "[0-9]{1,2}\\|(waiting|ending|checkin|ended)\\|[0-9]",
+                "[0-9]\\|U(ALICE|BOB|CAROL)",
+                "\\PC{0,10}",
+            ])
+                .prop_map(|(user, action, value)| Input::Click { user, action, value }),
+        ]
+    }
+
+    async fn send(bot: &Bot, input: &Input) -> u16 {
+        match input {
+            Input::Command {
+                user,
+                command,
+                text,
+            } => {
+                let body = common::slash_body(PEOPLE[*user], COMMANDS[*command], text);
+                bot.post_signed(body.as_bytes(), common::FORM)
+                    .await
+                    .status()
+                    .as_u16()
+            }
+            Input::Event {
+                user,
+                event_id,
+                text,
+            } => {
+                let body = serde_json::json!({
+                    "token": "legacy", "team_id": TEAM, "api_app_id": "A0APP",
+                    "type": "event_callback", "event_id": event_id, "event_time": 1795000000,
+                    "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": true}],
+                    "event": {
+                        "type": "message", "channel_type": "im", "channel": format!("D{}", PEOPLE[*user]),
+                        "user": PEOPLE[*user], "text": text, "ts": "1795000000.000100",
+                    }
+                });
+                bot.post_signed(body.to_string().as_bytes(), "application/json")
+                    .await
+                    .status()
+                    .as_u16()
+            }
+            Input::Click {
+                user,
+                action,
+                value,
+            } => {
+                let payload = serde_json::json!({
+                    "type": "block_actions",
+                    "team": {"id": TEAM, "domain": "alliance-test"},
+                    "user": {"id": PEOPLE[*user], "team_id": TEAM},
+                    "api_app_id": "A0APP",
+                    "trigger_id": "1.2.3",
+                    "container": {"type": "message", "message_ts": "1795000000.000200", "channel_id": format!("D{}", PEOPLE[*user])},
+                    "actions": [{"action_id": ACTIONS[*action], "block_id": "b", "type": "button", "value": value, "action_ts": "1795000000.1"}],
+                });
+                let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+                bot.post_signed(body.as_bytes(), common::FORM)
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 64, ..ProptestConfig::default() })]
+
+        /// Any store that signed requests can reach exports, imports into an
+        /// empty directory, and exports again to the same bytes; and no
+        /// request is answered with a server error.
+        #[test]
+        fn any_store_reached_over_http_round_trips(inputs in prop::collection::vec(input(), 1..24)) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let bot = Bot::start().await;
+                for input in &inputs {
+                    let status = send(&bot, input).await;
+                    prop_assert!(status < 500, "{input:?} got {status}");
+                }
+                let first = export(&bot.store, None);
+                let dir = tempfile::tempdir().unwrap();
+                let restored = Store::open(dir.path(), 8 << 20).unwrap();
+                let imported = restored.import(&first, &mut |_| {});
+                prop_assert!(imported.is_ok(), "{:?}\n{}", imported.err(), String::from_utf8_lossy(&first));
+                let second = export(&restored, None);
+                prop_assert_eq!(String::from_utf8_lossy(&first), String::from_utf8_lossy(&second));
+                Ok(())
+            })?;
+        }
+    }
+
+    #[tokio::test]
+    async fn an_event_whose_id_could_not_be_restored_is_refused_and_writes_nothing() {
+        let bot = Bot::start().await;
+        for event_id in ["", "\u{0}", "Ev 1", "Ev\u{0}1"] {
+            let before = bot.store.raw_entries().unwrap();
+            let status = send(
+                &bot,
+                &Input::Event {
+                    user: 0,
+                    event_id: event_id.to_string(),
+                    text: "hello".into(),
+                },
+            )
+            .await;
+            assert_eq!(status, 400, "{event_id:?}");
+            assert_eq!(
+                bot.store.raw_entries().unwrap(),
+                before,
+                "{event_id:?} wrote something"
+            );
+        }
+        let ok = send(
+            &bot,
+            &Input::Event {
+                user: 0,
+                event_id: "Ev0001".into(),
+                text: "hello".into(),
+            },
+        )
+        .await;
+        assert_eq!(ok, 200);
+        let dir = tempfile::tempdir().unwrap();
+        let restored = Store::open(dir.path(), 8 << 20).unwrap();
+        restored
+            .import(&export(&bot.store, None), &mut |_| {})
+            .unwrap();
+    }
+}

@@ -37,7 +37,7 @@ use crate::domain::checkin::{
 };
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::{self, Series};
-use crate::domain::{Side, TeamId, Tour, TourError, TourId, UserId};
+use crate::domain::{EventId, Side, TeamId, Tour, TourError, TourId, UserId};
 use crate::slack::blocks::{Element, Message, escape, truncate};
 use crate::store::checkins::CheckinTx;
 use crate::store::{Store, StoreError, TxFail};
@@ -566,7 +566,7 @@ impl Engine {
         &self,
         team: &TeamId,
         user: &UserId,
-        event: Option<&str>,
+        event: Option<&EventId>,
         text: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {

@@ -17,7 +17,7 @@ pub mod schedule;
 pub mod timeline;
 pub mod tour;
 
-pub use people::{TeamId, UserId};
+pub use people::{EventId, TeamId, UserId};
 pub use timeline::Phase;
 pub use tour::{
     Dates, Event, HistoryEntry, Objective, Role, Side, Status, Term, Tour, TourError, TourId,

@@ -15,6 +15,35 @@ pub struct UserId(String);
 #[serde(transparent)]
 pub struct TeamId(String);
 
+/// One Events API delivery, by Slack's `event_id` (`Ev0123ABCD`): what makes
+/// a retried event have its effect once. Stored as a key, so it is checked
+/// here, at the edge, and by the importer, with the same rule.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EventId(String);
+
+impl EventId {
+    /// Slack's event ids are short ASCII alphanumerics; also accepted: `-`
+    /// and `_`, up to 64 characters. Empty, control characters (a NUL would
+    /// end the key's id early), spaces and anything else are not event ids.
+    pub fn parse(s: &str) -> Option<EventId> {
+        ((1..=64).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| EventId(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Slack ids are short upper-case alphanumerics; anything else is not an id.
 fn is_slack_id(s: &str, first: &[char]) -> bool {
     let mut chars = s.chars();
@@ -84,5 +113,12 @@ mod tests {
         }
         assert!(TeamId::parse("T0001").is_some());
         assert!(TeamId::parse("U0001").is_none());
+        for ok in ["Ev0123ABCD", "Ev1", "ev-2_x"] {
+            assert!(EventId::parse(ok).is_some(), "{ok}");
+        }
+        let long = "E".repeat(65);
+        for bad in ["", "\u{0}", "Ev\u{0}1", "Ev 1", "Év1", long.as_str()] {
+            assert!(EventId::parse(bad).is_none(), "{bad:?}");
+        }
     }
 }

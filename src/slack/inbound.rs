@@ -15,7 +15,7 @@
 //! never reach a log through `Debug`.
 
 use crate::config::Secret;
-use crate::domain::{TeamId, UserId};
+use crate::domain::{EventId, TeamId, UserId};
 use serde::Deserialize;
 
 #[derive(Debug)]
@@ -29,7 +29,7 @@ pub enum Inbound {
     /// An Events API callback.
     Event {
         /// The same across Slack's retries of one event: the dedupe key.
-        event_id: String,
+        event_id: EventId,
         team: TeamId,
         kind: String,
         /// For `user_change`: the person, if Slack says they were deactivated.
@@ -328,7 +328,14 @@ fn parse_json(body: &[u8]) -> Result<Inbound, BadRequest> {
             let detail = detail(&event, bot_user);
             let event_is_user_change = event.kind == "user_change";
             Inbound::Event {
-                event_id: json.event_id.ok_or(BadRequest::Field("event_id"))?,
+                // Kept as a key: an id that could not be stored, or not be
+                // restored from a backup, is refused here (400), before
+                // anything is written.
+                event_id: json
+                    .event_id
+                    .as_deref()
+                    .and_then(EventId::parse)
+                    .ok_or(BadRequest::Field("event_id"))?,
                 team: json
                     .team_id
                     .as_deref()

@@ -23,7 +23,7 @@ use super::{Store, StoreError, TreeName, Tx, TxFail, decode, encode, keys};
 use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::notice::Notice;
 use crate::domain::schedule::{ReminderPolicy, Series};
-use crate::domain::{HistoryEntry, TeamId, Tour, TourId, UserId};
+use crate::domain::{EventId, HistoryEntry, TeamId, Tour, TourId, UserId};
 use chrono::{DateTime, Duration, Utc};
 
 /// How long a handled event id is remembered.
@@ -152,13 +152,14 @@ impl Store {
     pub fn checkin_tx<T, E>(
         &self,
         team: &TeamId,
-        event: Option<&str>,
+        event: Option<&EventId>,
         now: DateTime<Utc>,
         f: impl Fn(&CheckinTx) -> Result<Result<T, E>, TxFail>,
     ) -> Result<Option<Result<T, E>>, StoreError> {
         let policy = self.policy.clone();
         self.run(self.durable, |tx| {
             if let Some(id) = event {
+                let id = id.as_str();
                 let key = keys::event(team, id);
                 if tx.get(TreeName::Events, &key)?.is_some() {
                     return Ok(Err(None));
@@ -181,10 +182,10 @@ impl Store {
     }
 
     /// Whether the Events API delivery `event_id` was handled already.
-    pub fn event_seen(&self, team: &TeamId, event_id: &str) -> Result<bool, StoreError> {
+    pub fn event_seen(&self, team: &TeamId, event_id: &EventId) -> Result<bool, StoreError> {
         Ok(self
             .backend
-            .get(TreeName::Events, &keys::event(team, event_id))?
+            .get(TreeName::Events, &keys::event(team, event_id.as_str()))?
             .is_some())
     }
 
@@ -258,6 +259,10 @@ mod tests {
         let team = TeamId::parse("T1").unwrap();
         let u = UserId::parse("UA").unwrap();
         let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+        let (ev1, ev2) = (
+            EventId::parse("Ev1").unwrap(),
+            EventId::parse("Ev2").unwrap(),
+        );
         let said = |store: &Store| store.chat(&team, &u).unwrap().said;
         let effect = |ctx: &CheckinTx| {
             let mut chat = ctx.chat(&u)?;
@@ -266,26 +271,26 @@ mod tests {
             Ok(Ok::<_, ()>(chat.said))
         };
         assert_eq!(
-            store.checkin_tx(&team, Some("Ev1"), now, effect).unwrap(),
+            store.checkin_tx(&team, Some(&ev1), now, effect).unwrap(),
             Some(Ok(1))
         );
         assert_eq!(
-            store.checkin_tx(&team, Some("Ev1"), now, effect).unwrap(),
+            store.checkin_tx(&team, Some(&ev1), now, effect).unwrap(),
             None,
             "a retry changes nothing"
         );
         assert_eq!(said(&store), 1);
-        assert!(store.event_seen(&team, "Ev1").unwrap());
+        assert!(store.event_seen(&team, &ev1).unwrap());
         // A refusal writes nothing, not even the event id.
         let refused = store
-            .checkin_tx(&team, Some("Ev2"), now, |_| Ok(Err::<(), _>("no")))
+            .checkin_tx(&team, Some(&ev2), now, |_| Ok(Err::<(), _>("no")))
             .unwrap();
         assert_eq!(refused, Some(Err("no")));
-        assert!(!store.event_seen(&team, "Ev2").unwrap());
+        assert!(!store.event_seen(&team, &ev2).unwrap());
 
         assert_eq!(store.prune_events(now + Duration::hours(23)).unwrap(), 0);
-        assert!(store.event_seen(&team, "Ev1").unwrap());
+        assert!(store.event_seen(&team, &ev1).unwrap());
         assert_eq!(store.prune_events(now + Duration::hours(25)).unwrap(), 1);
-        assert!(!store.event_seen(&team, "Ev1").unwrap());
+        assert!(!store.event_seen(&team, &ev1).unwrap());
     }
 }

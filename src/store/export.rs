@@ -84,7 +84,7 @@ use crate::domain::alumni::Alumnus;
 use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::notice::NoticeKind;
 use crate::domain::one_on_one::OneOnOne;
-use crate::domain::{HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
+use crate::domain::{EventId, HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1102,8 +1102,8 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
             }
             TreeName::Events => {
                 for (n, r) in export.events.iter().enumerate() {
-                    if !team_ok(&r.team) || r.event_id.is_empty() || r.event_id.contains('\0') {
-                        return Err(refuse("events", n, "no team id or no event id"));
+                    if !team_ok(&r.team) || EventId::parse(&r.event_id).is_none() {
+                        return Err(refuse("events", n, "a team id or event id is not Slack's"));
                     }
                     writes.push((tree, keys::event(&r.team, &r.event_id), encode(&r.at)));
                 }
