@@ -18,9 +18,10 @@
 //!   two writes per reminder and commands get the store in between.
 //! - **Lanes.** The send queue has two lanes per workspace
 //!   (`store::outbox::Lane`): answers to someone's own action, then
-//!   reminders. A pass takes answers first, and ends after
-//!   [`SENDS_PER_PASS`] messages so that an answer arriving meanwhile waits
-//!   for at most that many reminders. Reminders use four fifths of the
+//!   reminders. A pass takes answers first, then reminders, at most
+//!   [`SENDS_PER_PASS`] of each, so an answer arriving meanwhile waits for
+//!   at most that many reminders, and a stream of answers cannot take the
+//!   reminders' share. Reminders use four fifths of the
 //!   workspace ceiling, at a steady pace, oldest first; since each person
 //!   gets at most one message a second, a long series for one person does
 //!   not hold up everyone else's.
@@ -75,10 +76,12 @@ use tokio::sync::{Notify, watch};
 /// The key suffix of a message re-addressed to an alumni liaison.
 const VIA_LIAISON: &str = ":via-liaison";
 
-/// How many queue entries one read of the index takes.
+/// How many queue entries one read of the index takes, at first and at most.
+const FIRST_PAGE: usize = 8;
 const PAGE: usize = 256;
-/// A pass ends after sending this many, so the next one looks at answers
-/// again.
+/// A pass sends at most this many of each lane, so the next one looks at
+/// answers again soon, and a stream of answers never takes the reminders'
+/// share.
 pub const SENDS_PER_PASS: usize = 20;
 /// A pass reads at most this many queue entries (most of them people the
 /// pacer holds back, when one person has a long series due at once).
@@ -178,13 +181,18 @@ impl Deliverer {
         }
         self.warn_if_answers_wait(&team, now)?;
         let mut scanned = 0;
-        let mut sends = 0;
         // What this pass looked at: anything else due now was made owed
         // while it ran (by a command, or by the pass itself: a reminder
         // readdressed to a tour's new manager, a 1:1 note).
         let mut seen = std::collections::HashSet::new();
         'lanes: for lane in Lane::ALL {
+            // Each lane sends at most SENDS_PER_PASS: answers go first, and
+            // a stream of them never takes the reminders' share.
+            let mut sends = 0;
             let mut after: Option<Vec<u8>> = None;
+            // Pages start small (a pass usually sends one or two) and grow
+            // only while people the pacer holds back fill them.
+            let mut page_size = FIRST_PAGE;
             'lane: loop {
                 let lane_slot = self.pacer().lane_slot(lane, now);
                 if lane_slot > now {
@@ -193,7 +201,7 @@ impl Deliverer {
                 }
                 let page = self
                     .store
-                    .queued(&team, lane, now, after.as_deref(), PAGE)?;
+                    .queued(&team, lane, now, after.as_deref(), page_size)?;
                 for queued in &page {
                     scanned += 1;
                     if scanned > SCAN_PER_PASS {
@@ -221,7 +229,7 @@ impl Deliverer {
                     }
                     if sends >= SENDS_PER_PASS {
                         report.next_at(now);
-                        break 'lanes;
+                        break 'lane;
                     }
                     let lane_slot = self.pacer().lane_slot(lane, now);
                     if lane_slot > now {
@@ -230,7 +238,10 @@ impl Deliverer {
                     }
                 }
                 match page.last() {
-                    Some(last) if page.len() == PAGE => after = Some(last.index_key.clone()),
+                    Some(last) if page.len() == page_size => {
+                        after = Some(last.index_key.clone());
+                        page_size = (page_size * 4).min(PAGE);
+                    }
                     _ => break 'lane,
                 }
             }
@@ -257,7 +268,7 @@ impl Deliverer {
             if self.pacer().lane_slot(lane, now) > now {
                 continue;
             }
-            let due = self.store.queued(team, lane, now, None, PAGE)?;
+            let due = self.store.queued(team, lane, now, None, 64)?;
             let pacer = self.pacer();
             if due.iter().any(|q| {
                 !seen.contains(&q.index_key)
