@@ -258,9 +258,13 @@ pub enum TxOutcome {
 /// - 4: one-on-ones: a new tree, and 1:1 reminder series in due entries and
 ///   outbox entries, which an older build could not decode. Older data
 ///   reads as it is.
-/// - 5: the outbox's send queue is keyed by workspace and lane (answers
-///   before reminders) and names each entry's recipient; it is rebuilt from
-///   the outbox at the first start.
+/// - 5 (release 1.1): the outbox's send queue is keyed by workspace and
+///   lane (answers before reminders) and names each entry's recipient; it
+///   is rebuilt from the outbox at the first start. Tours gain the status
+///   `followed`, history events for next tours agreed, moved and called
+///   off, for edits and a new manager, objectives a `removed_at`, tours
+///   `previous_managers`; notices `changes` and `reassigned`. Older values
+///   read as they are; an older build could not read these, so it refuses.
 pub const SCHEMA_VERSION: u8 = 5;
 const SCHEMA_KEY: &[u8] = b"schema";
 
