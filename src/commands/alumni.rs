@@ -251,7 +251,8 @@ pub(super) enum KeepInTouch {
 }
 
 /// Logs a contact with `who`, or stops the reminders about them, as `me`:
-/// the one path for the buttons and the commands.
+/// the one path for the buttons and the commands. To someone who may not
+/// see the directory, they are not in it.
 pub(super) fn keep_in_touch(
     engine: &Engine,
     team: &TeamId,
@@ -261,8 +262,9 @@ pub(super) fn keep_in_touch(
     now: DateTime<Utc>,
 ) -> Result<Result<Alumnus, AlumniError>, StoreError> {
     let admin = engine.is_admin(me);
+    let sees = |a: &&Alumnus| engine.alumni_directory_for_everyone() || a.is_steward(me, admin);
     engine.store().change_alumnus(team, who, now, |old| {
-        let a = missing(old, who)?;
+        let a = missing(old.filter(sees), who)?;
         match change {
             KeepInTouch::Touch(note) => a.touch(me, admin, note.as_deref(), now),
             KeepInTouch::Stop => a.stop_reminders(me, admin),

@@ -14,6 +14,13 @@
 //! reminder back at the start of that day; "Done" stops that kind of reminder
 //! about that tour for the person who clicked, not for the other party.
 //!
+//! No rule lives here: each press calls the function its typed twin calls
+//! (`Engine::snooze_reminder` and `stop_reminders` in `reminders`,
+//! `tour::accept_handover`, `tour::answer_alumni`, `alumni::keep_in_touch`,
+//! `Engine::pause_checkin` and `review_promise`, `complete::confirmed`…),
+//! or runs the command itself (Accept, Decline, the forms); what is left
+//! here is reading the press and answering its message.
+//!
 //! **Every press answers, once.** A press either updates its message in
 //! place or answers the presser privately (a DM); never nothing. And a
 //! message's question is answered once: the answer is the in-place update

@@ -192,7 +192,7 @@ fn review(
         .review_promise(&req.team, &req.user, id, number, objective, delivered, now)?
         .map_err(super::tour::refused)?;
     Ok(Message::text(format!(
-        "Recorded for check-in {number} of tour *{id}*: the company delivered objective {objective} — *{}*. You both see it in the tour's history.",
+        "Recorded for check-in {number} of tour *{id}*: did the company deliver objective {objective}, as promised? *{}*. You both see it in the tour's history.",
         delivered.name()
     )))
 }

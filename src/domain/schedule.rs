@@ -24,6 +24,9 @@
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
+//!
+//! A series' family ([`Series::family`]) is also the name a person types
+//! for its reminders (`/tour snooze 17 ending 1w`): [`ReminderKind`].
 
 use super::alumni::Alumnus;
 use super::one_on_one::Step;
