@@ -30,15 +30,23 @@
 //!   (the buttons carry their id), and the rule is checked again on the
 //!   press; the answer replaces the prompt (through `response_url`, as for
 //!   `/tour forget-me`), and a second press finds nothing left to remove
-//!   and says so.
+//!   and says so. `/alumni remove @user confirm` is the press, typed: the
+//!   same rule and answer ([`remove`]).
+//! - The keep-in-touch reminder's buttons have their commands: **Logged a
+//!   contact** is `touch`, **Not any more** is `stop` (no more reminders
+//!   about them until a contact is logged; both through [`keep_in_touch`]),
+//!   and its Snooze is `snooze` (the last reminder about them, later; see
+//!   `reminders`). They are the liaison's or an admin's.
 
 use super::buttons::{AfterClick, Click};
 use super::parse::{self, AlumniCommand, Usage};
 use super::{Engine, Failure, Request, notify, render};
 use crate::domain::alumni::{AlumniError, Alumnus, last_tour_of};
+use crate::domain::schedule::Series;
 use crate::domain::{TeamId, Tour, UserId};
 use crate::slack::blocks::{self, Element, Message, escape, truncate};
 use crate::store::StoreError;
+use crate::store::alumni::NO_TOUR;
 use chrono::{DateTime, Utc};
 
 pub(super) fn handle_text(
@@ -141,17 +149,14 @@ pub(super) fn handle(
             Ok(message)
         }
         AlumniCommand::Show { user } => {
-            let a = visible(engine, req, &user, parse::USAGE_ALUMNI_SHOW)?;
+            let a = visible(engine, req, &user, refusal(parse::USAGE_ALUMNI_SHOW))?;
             let last = last_tour(engine, team, &a)?;
             let view = View::of(&a, last.as_ref(), me, admin);
             Ok(card(&a, last.as_ref(), view))
         }
         AlumniCommand::Touch { user, note } => {
-            visible(engine, req, &user, parse::USAGE_ALUMNI_TOUCH)?;
-            let a = store
-                .change_alumnus(team, &user, now, |old| {
-                    missing(old, &user)?.touch(me, admin, note.as_deref(), now)
-                })?
+            visible(engine, req, &user, refusal(parse::USAGE_ALUMNI_TOUCH))?;
+            let a = keep_in_touch(engine, team, me, &user, &KeepInTouch::Touch(note), now)?
                 .map_err(refusal(parse::USAGE_ALUMNI_TOUCH))?;
             Ok(Message::text(format!(
                 "Logged a contact with {}. The next keep-in-touch reminder comes in {} months.",
@@ -159,8 +164,39 @@ pub(super) fn handle(
                 store.policy().keep_in_touch_months
             )))
         }
+        AlumniCommand::Stop { user } => {
+            visible(engine, req, &user, plain)?;
+            let a =
+                keep_in_touch(engine, team, me, &user, &KeepInTouch::Stop, now)?.map_err(plain)?;
+            Ok(Message::text(stopped(&a.user)))
+        }
+        AlumniCommand::Snooze { user, until } => {
+            let a = visible(engine, req, &user, plain)?;
+            if !a.is_steward(me, admin) {
+                return Err(plain(AlumniError::NotLiaison(user.mention())));
+            }
+            let Some(at) = super::reminders::snooze_until(until, now) else {
+                return Err(Failure::User(Message::text(
+                    super::reminders::NOT_AFTER_TODAY,
+                )));
+            };
+            let last = store.last_reminder_sent(
+                team,
+                &format!("tour:{}:keep-in-touch:{user}:", NO_TOUR.0),
+                me,
+                |series| matches!(series, Series::KeepInTouch(..)),
+            )?;
+            let Some((series, round)) = last else {
+                return Err(Failure::User(Message::text(format!(
+                    "No keep-in-touch reminder about {} came to you yet, so there is nothing to snooze.",
+                    user.mention()
+                ))));
+            };
+            engine.snooze_reminder(team, me, NO_TOUR, &series, round, at)?;
+            Ok(Message::text(snoozed(&user, at)))
+        }
         AlumniCommand::Liaison { user, liaison } => {
-            visible(engine, req, &user, parse::USAGE_ALUMNI_LIAISON)?;
+            visible(engine, req, &user, refusal(parse::USAGE_ALUMNI_LIAISON))?;
             let a = store
                 .change_alumnus(team, &user, now, |old| {
                     missing(old, &user)?.hand_to(me, admin, &liaison)
@@ -173,7 +209,7 @@ pub(super) fn handle(
             )))
         }
         AlumniCommand::Rehire { user } => {
-            visible(engine, req, &user, parse::USAGE_ALUMNI_REHIRE)?;
+            visible(engine, req, &user, refusal(parse::USAGE_ALUMNI_REHIRE))?;
             let a = store
                 .change_alumnus(team, &user, now, |old| {
                     missing(old, &user)?.rehire(me, admin)
@@ -194,13 +230,93 @@ pub(super) fn handle(
                 a.user.mention()
             )))
         }
-        AlumniCommand::Remove { user } => {
-            let a = visible(engine, req, &user, parse::USAGE_ALUMNI_REMOVE)?;
+        AlumniCommand::Remove { user, confirmed } => {
+            let a = visible(engine, req, &user, refusal(parse::USAGE_ALUMNI_REMOVE))?;
             a.check_remove(me, admin)
                 .map_err(refusal(parse::USAGE_ALUMNI_REMOVE))?;
+            if confirmed {
+                return Ok(Message::text(remove(engine, team, me, &user, now)?));
+            }
             Ok(remove_prompt(me, &a))
         }
     }
+}
+
+/// What the keep-in-touch reminder's buttons do to the record.
+pub(super) enum KeepInTouch {
+    /// **Logged a contact** (`/alumni touch`, with an optional note).
+    Touch(Option<String>),
+    /// **Not any more** (`/alumni stop`).
+    Stop,
+}
+
+/// Logs a contact with `who`, or stops the reminders about them, as `me`:
+/// the one path for the buttons and the commands. To someone who may not
+/// see the directory, they are not in it.
+pub(super) fn keep_in_touch(
+    engine: &Engine,
+    team: &TeamId,
+    me: &UserId,
+    who: &UserId,
+    change: &KeepInTouch,
+    now: DateTime<Utc>,
+) -> Result<Result<Alumnus, AlumniError>, StoreError> {
+    let admin = engine.is_admin(me);
+    let sees = |a: &&Alumnus| engine.alumni_directory_for_everyone() || a.is_steward(me, admin);
+    engine.store().change_alumnus(team, who, now, |old| {
+        let a = missing(old.filter(sees), who)?;
+        match change {
+            KeepInTouch::Touch(note) => a.touch(me, admin, note.as_deref(), now),
+            KeepInTouch::Stop => a.stop_reminders(me, admin),
+        }
+    })
+}
+
+/// The answer to **Not any more** (pressed or typed).
+pub(super) fn stopped(who: &UserId) -> String {
+    format!(
+        "No more keep-in-touch reminders about {} — until you log a contact with `/alumni touch`.",
+        who.mention()
+    )
+}
+
+/// The answer to a keep-in-touch reminder's Snooze (pressed or typed).
+pub(super) fn snoozed(who: &UserId, until: DateTime<Utc>) -> String {
+    format!(
+        "⏰ Snoozed until {}: I'll remind you about {} then.",
+        until.date_naive(),
+        who.mention()
+    )
+}
+
+/// Removes `who` from the network as `me` — **Remove from the network**,
+/// pressed or typed (`confirm`) — checking the rule again, and says what
+/// came of it.
+fn remove(
+    engine: &Engine,
+    team: &TeamId,
+    me: &UserId,
+    who: &UserId,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let admin = engine.is_admin(me);
+    let removed = engine.store().remove_alumnus(
+        team,
+        who,
+        now,
+        |a| a.check_remove(me, admin),
+        || AlumniError::NotFound(who.mention()),
+    )?;
+    Ok(match removed {
+        Ok(()) => format!(
+            "Removed {} from the alumni network: their record, note, personal contact and contact log are erased.",
+            who.mention()
+        ),
+        Err(AlumniError::NotFound(who)) => {
+            format!("{who} isn't in the alumni network any more, so nothing was changed.")
+        }
+        Err(e) => format!("{e} Nothing was changed."),
+    })
 }
 
 /// `/alumni remove`'s private answer: what goes, and the buttons that
@@ -226,7 +342,10 @@ fn remove_prompt(me: &UserId, a: &Alumnus) -> Message {
             ),
             Element::button("Keep them", notify::ALUMNI_REMOVE_CANCEL, &value, None),
         ])
-        .context("Nothing happens until you press a button, and removing cannot be undone.")
+        .context(format!(
+            "Nothing happens until you press a button (or type `/alumni remove {} confirm`), and removing cannot be undone.",
+            a.user.mention()
+        ))
 }
 
 impl Engine {
@@ -260,24 +379,7 @@ impl Engine {
                 user.mention()
             ))));
         }
-        let admin = self.is_admin(&click.user);
-        let removed = self.store().remove_alumnus(
-            &click.team,
-            &user,
-            now,
-            |a| a.check_remove(&click.user, admin),
-            || AlumniError::NotFound(user.mention()),
-        )?;
-        let text = match removed {
-            Ok(()) => format!(
-                "Removed {} from the alumni network: their record, note, personal contact and contact log are erased.",
-                user.mention()
-            ),
-            Err(AlumniError::NotFound(who)) => {
-                format!("{who} isn't in the alumni network any more, so nothing was changed.")
-            }
-            Err(e) => format!("{e} Nothing was changed."),
-        };
+        let text = remove(self, &click.team, &click.user, &user, now)?;
         Ok(AfterClick::Respond(Message::text(text)))
     }
 }
@@ -386,19 +488,24 @@ fn visible(
     engine: &Engine,
     req: &Request,
     user: &UserId,
-    usage: &'static str,
+    refuse: impl Fn(AlumniError) -> Failure,
 ) -> Result<Alumnus, Failure> {
     let admin = engine.is_admin(&req.user);
     match engine.store().alumnus(&req.team, user)? {
         Some(a) if engine.alumni_directory_for_everyone() || a.is_steward(&req.user, admin) => {
             Ok(a)
         }
-        _ => Err(refusal(usage)(AlumniError::NotFound(user.mention()))),
+        _ => Err(refuse(AlumniError::NotFound(user.mention()))),
     }
 }
 
 fn missing<'a>(old: Option<&'a Alumnus>, user: &UserId) -> Result<&'a Alumnus, AlumniError> {
     old.ok_or_else(|| AlumniError::NotFound(user.mention()))
+}
+
+/// A plain private answer saying why not (the newer commands' refusals).
+fn plain(e: AlumniError) -> Failure {
+    Failure::User(Message::text(e.to_string()))
 }
 
 /// A refusal of a well-formed command is a plain private answer; a

@@ -14,6 +14,13 @@
 //! reminder back at the start of that day; "Done" stops that kind of reminder
 //! about that tour for the person who clicked, not for the other party.
 //!
+//! No rule lives here: each press calls the function its typed twin calls
+//! (`Engine::snooze_reminder` and `stop_reminders` in `reminders`,
+//! `tour::accept_handover`, `tour::answer_alumni`, `alumni::keep_in_touch`,
+//! `Engine::pause_checkin` and `review_promise`, `complete::confirmed`…),
+//! or runs the command itself (Accept, Decline, the forms); what is left
+//! here is reading the press and answering its message.
+//!
 //! **Every press answers, once.** A press either updates its message in
 //! place or answers the presser privately (a DM); never nothing. And a
 //! message's question is answered once: the answer is the in-place update
@@ -37,15 +44,16 @@
 //! (`/tour forget-me`, `/alumni remove`), rely on state alone: a second
 //! press finds nothing left to do and says so.
 
+use super::alumni::KeepInTouch;
 use super::notify::{self, parse_reminder_value};
-use super::{Engine, Failure, Request, form, home, modals, one_on_ones, parse, tour};
-use crate::domain::alumni::AlumniError;
+use super::parse::SnoozeFor;
+use super::{Engine, Failure, Request, form, home, modals, one_on_ones, reminders, tour};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use crate::store::StoreError;
 use crate::store::outbox::{Delivery, OutboxEntry};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// One click, as any surface reports it.
 #[derive(Clone, Debug)]
@@ -293,28 +301,27 @@ impl Engine {
                 else {
                     return self.out_of_date(click, now);
                 };
-                let admin = self.is_admin(&click.user);
                 let touch = click.action_id == notify::ALUMNI_TOUCH;
-                let changed = self.store().change_alumnus(&click.team, &who, now, |old| {
-                    let Some(a) = old.filter(|a| a.is_steward(&click.user, admin)) else {
-                        return Err(AlumniError::NotFound(who.mention()));
-                    };
-                    if touch {
-                        a.touch(&click.user, admin, None, now)
-                    } else {
-                        a.stop_reminders(&click.user, admin)
-                    }
-                })?;
+                let change = if touch {
+                    KeepInTouch::Touch(None)
+                } else {
+                    KeepInTouch::Stop
+                };
+                let changed = super::alumni::keep_in_touch(
+                    self,
+                    &click.team,
+                    &click.user,
+                    &who,
+                    &change,
+                    now,
+                )?;
                 let text = match changed {
                     Ok(_) if touch => format!(
                         "✅ Logged a contact with {}. Add a note any time with `/alumni touch {} &lt;note&gt;`.",
                         who.mention(),
                         who.mention()
                     ),
-                    Ok(_) => format!(
-                        "No more keep-in-touch reminders about {} — until you log a contact with `/alumni touch`.",
-                        who.mention()
-                    ),
+                    Ok(_) => super::alumni::stopped(&who),
                     Err(e) => {
                         self.note(click, None, &e.to_string(), now)?;
                         return Ok(AfterClick::Nothing);
@@ -328,23 +335,7 @@ impl Engine {
                     return self.out_of_date(click, now);
                 };
                 let id = TourId(id);
-                // The successor is not a party of the tour, yet may answer.
-                let admin = self.is_admin(&click.user);
-                let accepted = self
-                    .store()
-                    .update_tour(&click.team, id, |t| {
-                        let named = t.exit.as_ref().is_some_and(|e| e.successor == click.user);
-                        if !named && !t.visible_to(&click.user, admin) {
-                            return Err(crate::domain::TourError::NotFound(id));
-                        }
-                        t.accept_handover(&click.user, now)
-                    })?
-                    .map_err(|e| {
-                        Failure::User(crate::slack::blocks::problem(
-                            &e.to_string(),
-                            parse::USAGE_LEAVE,
-                        ))
-                    });
+                let accepted = tour::accept_handover(self, &click.team, &click.user, id, now);
                 self.after_rule(click, id, accepted, NoticeKind::HandoverAsked, now)
             }
             notify::ALUMNI_JOIN | notify::ALUMNI_DECLINE => {
@@ -373,7 +364,7 @@ impl Engine {
                     text: String::new(),
                 };
                 let answered = tour::answer_alumni(self, &request, id, false, None, now);
-                let text = "Thank you for answering. Nothing more will be kept about you after your last day, and the door stays open.".to_string();
+                let text = tour::ALUMNI_DECLINED.to_string();
                 self.after_rule(
                     click,
                     id,
@@ -526,14 +517,10 @@ impl Engine {
         let Some(tour) = self.party_tour(click, TourId(id), now)? else {
             return Ok(AfterClick::Nothing);
         };
-        let store = self.store();
         let text = match click.action_id.as_str() {
             notify::DONE => {
-                store.dismiss(&click.team, tour.id, series.family(), &click.user, now)?;
-                format!(
-                    "✅ Done: no more reminders of this kind about tour *{}* for you.",
-                    tour.id
-                )
+                self.stop_reminders(&click.team, &click.user, tour.id, series.family(), now)?;
+                reminders::done(tour.id, series.kind())
             }
             _ => {
                 let Some(until) = snooze_until(click, now) else {
@@ -545,12 +532,8 @@ impl Engine {
                     )?;
                     return Ok(AfterClick::Nothing);
                 };
-                store.snooze(&click.team, tour.id, &series, &click.user, round + 1, until)?;
-                format!(
-                    "⏰ Snoozed until {}: I'll bring tour *{}* up again then.",
-                    until.date_naive(),
-                    tour.id
-                )
+                self.snooze_reminder(&click.team, &click.user, tour.id, &series, round, until)?;
+                reminders::snoozed(tour.id, until)
             }
         };
         self.replace_with_note(click, tour.id, text, now)?;
@@ -579,19 +562,15 @@ impl Engine {
             ),
             (true, None) => "Pick a date after today to snooze until.".to_string(),
             (true, Some(until)) => {
-                self.store().snooze(
+                self.snooze_reminder(
                     &click.team,
+                    &click.user,
                     crate::store::alumni::NO_TOUR,
                     series,
-                    &click.user,
-                    round + 1,
+                    round,
                     until,
                 )?;
-                format!(
-                    "⏰ Snoozed until {}: I'll remind you about {} then.",
-                    until.date_naive(),
-                    who.mention()
-                )
+                super::alumni::snoozed(who, until)
             }
         };
         if steward && until.is_some() {
@@ -612,12 +591,7 @@ impl Engine {
         match self.store().tour(&click.team, id)? {
             Some(tour) if tour.role_of(&click.user).is_some() => Ok(Some(tour)),
             _ => {
-                self.note(
-                    click,
-                    None,
-                    &format!("There is no tour {id} that you can act on."),
-                    now,
-                )?;
+                self.note(click, None, &reminders::cannot_act_on(id), now)?;
                 Ok(None)
             }
         }
@@ -696,17 +670,18 @@ impl Engine {
     }
 }
 
-/// When a snooze click brings the reminder back: a week on, or the start of
-/// the picked day (which must be after today).
+/// When a snooze click brings the reminder back: a week on (**Snooze 1
+/// week**), or the start of the picked day, which must be after today
+/// (**Snooze until…**). The same as typed (`reminders::snooze_until`).
 pub(super) fn snooze_until(click: &Click, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if click.action_id == notify::SNOOZE_WEEK {
-        return Some(now + Duration::weeks(1));
-    }
-    click
-        .selected_date
-        .as_deref()
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .filter(|d| *d > now.date_naive())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
+    let asked = if matches!(
+        click.action_id.as_str(),
+        notify::SNOOZE_WEEK | super::checkin::SNOOZE_WEEK
+    ) {
+        SnoozeFor::Weeks(1)
+    } else {
+        let day = click.selected_date.as_deref()?;
+        SnoozeFor::Until(NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?)
+    };
+    reminders::snooze_until(asked, now)
 }

@@ -28,6 +28,13 @@
 //!   numbered by the person's chat, so they go out in the order said.
 //! - A direct message when nothing is being asked gets a short pointer to
 //!   `/tour help`.
+//! - Every button has its typed twin, through the same rule: **Later** is
+//!   `later` written in the conversation, the snoozes are `/tour snooze
+//!   <id> checkin 1w|until YYYY-MM-DD` ([`Engine::pause_checkin`]), and the
+//!   manager's **Yes** / **Partly** / **No** are `/tour checkin <id>
+//!   delivered <n> yes|partly|no` ([`Engine::review_promise`]), which
+//!   answers for the newest check-in that asked about objective `n` (else
+//!   the newest, whose answer then says why not).
 
 use super::buttons::{AfterClick, Click};
 use super::parse;
@@ -41,7 +48,7 @@ use crate::domain::{EventId, Side, TeamId, Tour, TourError, TourId, UserId};
 use crate::slack::blocks::{Element, Message, escape, truncate};
 use crate::store::checkins::CheckinTx;
 use crate::store::{Store, StoreError, TxFail};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::convert::Infallible;
 
 /// Every check-in button's `action_id` starts with this.
@@ -82,6 +89,11 @@ pub(super) fn handle(
             )))
         }
         parse::TourCommand::CheckinStart { tour } => start(engine, req, tour, now),
+        parse::TourCommand::CheckinDelivered {
+            tour,
+            objective,
+            delivered,
+        } => review(engine, req, tour, objective, delivered, now),
         _ => Ok(super::render::help()),
     }
 }
@@ -144,6 +156,44 @@ fn record_notes(
         } else {
             ""
         }
+    )))
+}
+
+/// `/tour checkin <id> delivered <n> yes|partly|no`: the manager's Yes /
+/// Partly / No on the newest check-in that asked about objective `n`.
+fn review(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    objective: u32,
+    delivered: Delivered,
+    now: DateTime<Utc>,
+) -> Result<Message, Failure> {
+    let store = engine.store();
+    match store.tour(&req.team, id)? {
+        Some(t) => t
+            .check_may_change(&req.user, engine.is_admin(&req.user))
+            .map_err(super::tour::refused)?,
+        None => return Err(super::tour::refused(TourError::NotFound(id))),
+    }
+    let records = store.checkins(&req.team, id)?;
+    let asked = records
+        .iter()
+        .rev()
+        .find(|r| r.promises.iter().any(|p| p.objective == objective))
+        .or(records.last());
+    let Some(record) = asked else {
+        return Err(Failure::User(Message::text(format!(
+            "No check-in of tour *{id}* is recorded yet, so there is nothing to answer for the company."
+        ))));
+    };
+    let number = record.number;
+    engine
+        .review_promise(&req.team, &req.user, id, number, objective, delivered, now)?
+        .map_err(super::tour::refused)?;
+    Ok(Message::text(format!(
+        "Recorded for check-in {number} of tour *{id}*: did the company deliver objective {objective}, as promised? *{}*. You both see it in the tour's history.",
+        delivered.name()
     )))
 }
 
@@ -609,14 +659,7 @@ impl Engine {
         };
         let until = match action {
             LATER => Some(now + Duration::hours(crate::domain::checkin::LATER_HOURS)),
-            SNOOZE_WEEK => Some(now + Duration::weeks(1)),
-            SNOOZE_UNTIL => click
-                .selected_date
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .filter(|d| *d > now.date_naive())
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc()),
+            SNOOZE_WEEK | SNOOZE_UNTIL => super::buttons::snooze_until(click, now),
             _ => return self.out_of_date(click, now),
         };
         let Some(until) = until else {
@@ -628,10 +671,27 @@ impl Engine {
             )?;
             return Ok(AfterClick::Nothing);
         };
-        let user = &click.user;
+        match self.pause_checkin(&click.team, &click.user, id, until, now)? {
+            Ok(text) => self.replace_with_note(click, id, text, now)?,
+            Err(text) => self.note(click, Some(id), &text, now)?,
+        }
+        Ok(AfterClick::Nothing)
+    }
+
+    /// Pauses `user`'s check-in on tour `id` until `until` — **Later**, a
+    /// snooze, pressed or typed — if it is their current one. The answer:
+    /// paused (`Ok`), or why not.
+    pub(super) fn pause_checkin(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        id: TourId,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<String, String>, StoreError> {
         let paused = self
             .store()
-            .checkin_tx(&click.team, None, now, |ctx| {
+            .checkin_tx(team, None, now, |ctx| {
                 let mut chat = ctx.chat(user)?;
                 let Some(Step::Paused { n, round, .. }) = chat.pause(id, until) else {
                     return Ok(Ok::<_, Infallible>(false));
@@ -641,21 +701,16 @@ impl Engine {
                 Ok(Ok(true))
             })?
             .is_some_and(|r| r.unwrap_or(false));
-        if paused {
-            let text = format!(
+        Ok(if paused {
+            Ok(format!(
                 "⏸ Your check-in on tour *{id}* is paused. I'll ask again {} — or just answer here whenever you like.",
                 when(until, now)
-            );
-            self.replace_with_note(click, id, text, now)?;
+            ))
         } else {
-            self.note(
-                click,
-                Some(id),
-                &format!("There's no check-in of yours on tour {id} waiting to be paused."),
-                now,
-            )?;
-        }
-        Ok(AfterClick::Nothing)
+            Err(format!(
+                "There's no check-in of yours on tour {id} waiting to be paused."
+            ))
+        })
     }
 
     /// Yes / Partly / No on the manager's summary.
@@ -671,10 +726,38 @@ impl Engine {
             return self.out_of_date(click, now);
         };
         let (id, checkin, objective) = (TourId(id), checkin as u32, objective as u32);
-        let user = &click.user;
+        match self.review_promise(
+            &click.team,
+            &click.user,
+            id,
+            checkin,
+            objective,
+            delivered,
+            now,
+        )? {
+            Ok(()) => self.replace(click, id, NoticeKind::CheckedIn { number: checkin }, now)?,
+            Err(e) => self.note(click, Some(id), &e.to_string(), now)?,
+        }
+        Ok(AfterClick::Nothing)
+    }
+
+    /// The manager's answer for the company about objective `objective` in
+    /// check-in `checkin` of tour `id`: **Yes** / **Partly** / **No**, pressed
+    /// or typed. Recorded in the check-in and the tour's history, once.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn review_promise(
+        &self,
+        team: &TeamId,
+        user: &UserId,
+        id: TourId,
+        checkin: u32,
+        objective: u32,
+        delivered: Delivered,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), TourError>, StoreError> {
         let reviewed = self
             .store()
-            .checkin_tx(&click.team, None, now, |ctx| {
+            .checkin_tx(team, None, now, |ctx| {
                 let tour = match visible(self, ctx, user, id)? {
                     Ok(t) => t,
                     Err(e) => return Ok(Err(e)),
@@ -692,10 +775,6 @@ impl Engine {
                 }
             })?
             .unwrap_or(Err(TourError::NotFound(id)));
-        match reviewed {
-            Ok(()) => self.replace(click, id, NoticeKind::CheckedIn { number: checkin }, now)?,
-            Err(e) => self.note(click, Some(id), &e.to_string(), now)?,
-        }
-        Ok(AfterClick::Nothing)
+        Ok(reviewed)
     }
 }

@@ -14,8 +14,10 @@
 //!   `response_url`: the prompt is ephemeral). A second press — the prompt
 //!   seen on another device, a double click — changes nothing and says that
 //!   the tour is already completed. **Cancel** leaves the tour as it is.
-//! - There is no other way to complete a tour from Slack: typed, it only
-//!   asks.
+//! - Typed, `/tour complete <id>` only asks; `/tour complete <id> confirm`
+//!   is the press of **Complete tour #N**, for whoever types it (the same
+//!   rule and answer, [`confirmed`]), so a tour can be completed without
+//!   buttons. Cancel needs nothing typed: not confirming changes nothing.
 
 use super::buttons::{AfterClick, Click};
 use super::{Engine, Failure, Request, notify, render};
@@ -81,7 +83,10 @@ pub(super) fn prompt(
             ),
             Element::button("Cancel", notify::COMPLETE_CANCEL, &value, None),
         ])
-        .context("Nothing happens until you press a button."))
+        .context(format!(
+            "Nothing happens until you press a button (or type `/tour complete {} confirm`).",
+            id.0
+        )))
 }
 
 /// What a button of the prompt carries: the tour and who asked.
@@ -112,12 +117,6 @@ impl Engine {
             )?;
             return Ok(AfterClick::Nothing);
         }
-        let req = Request {
-            team: click.team.clone(),
-            user: click.user.clone(),
-            command: "/tour".into(),
-            text: String::new(),
-        };
         if click.action_id == notify::COMPLETE_CANCEL {
             let status = match self.store().tour(&click.team, id)? {
                 Some(t) if t.visible_to(&click.user, self.is_admin(&click.user)) => {
@@ -129,21 +128,43 @@ impl Engine {
                 "Nothing changed: tour *{id}*{status}."
             ))));
         }
-        let answer = match super::tour::complete(self, &req, id, now) {
-            Ok(changed) => match changed.first() {
-                Some(tour) => completed(tour, &click.user, &super::tour::moved_next(&changed)),
-                None => return Err(StoreError::Engine("a change returned no tour".into())),
-            },
-            Err(Failure::User(refusal)) => match self.store().tour(&click.team, id)? {
-                Some(t) if t.status == Status::Completed => Message::text(format!(
-                    "Tour *{id}* is already completed; nothing changed."
-                )),
-                _ => refusal,
-            },
-            Err(Failure::Internal(e)) => return Err(e),
+        let req = Request {
+            team: click.team.clone(),
+            user: click.user.clone(),
+            command: "/tour".into(),
+            text: String::new(),
         };
-        Ok(AfterClick::Respond(answer))
+        Ok(AfterClick::Respond(confirmed(self, &req, id, now)?))
     }
+}
+
+/// Completes the tour as `req.user` — **Complete tour #N**, pressed or
+/// typed (`confirm`) — and says what came of it: done, already done
+/// (a second press), or why not.
+pub(super) fn confirmed(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
+    Ok(match super::tour::complete(engine, req, id, now) {
+        Ok(changed) => match changed.first() {
+            Some(tour) => completed(tour, &req.user, &super::tour::moved_next(&changed)),
+            None => return Err(StoreError::Engine("a change returned no tour".into())),
+        },
+        Err(Failure::User(refusal)) => match engine.store().tour(&req.team, id)? {
+            Some(t)
+                if t.status == Status::Completed
+                    && t.visible_to(&req.user, engine.is_admin(&req.user)) =>
+            {
+                Message::text(format!(
+                    "Tour *{id}* is already completed; nothing changed."
+                ))
+            }
+            _ => refusal,
+        },
+        Err(Failure::Internal(e)) => return Err(e),
+    })
 }
 
 /// The answer once a tour is completed, to whoever completed it.

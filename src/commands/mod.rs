@@ -19,6 +19,7 @@ pub mod notify;
 pub mod one_on_ones;
 pub mod parse;
 mod privacy;
+mod reminders;
 mod render;
 mod talk;
 mod tour;

@@ -6,8 +6,8 @@
 //! and goes through the same parser and rules; a problem is shown inline on
 //! the form. The tour's id travels in the view's `private_metadata`, and is
 //! checked again like any typed id (a forged one meets the same rules).
-//! The alumni answer has no typed command: it is the member's private
-//! answer to the bot's question, so it is a rule call of its own.
+//! The alumni answer is a rule call of its own (`tour::answer_alumni`),
+//! which `/tour stay-in-touch` runs too.
 //!
 //! A form opened from a button carries the button's [`Origin`] after the
 //! tour id in `private_metadata`; once the submission goes through, that
@@ -266,18 +266,8 @@ impl Engine {
                     command: "/tour".into(),
                     text: String::new(),
                 };
-                let outcome = tour::answer_alumni(self, &req, id, true, contact, now).map(|t| {
-                    let text = format!(
-                        "✅ Thank you: you join the alumni network on your last day, with {} as your liaison.{}",
-                        t.manager.mention(),
-                        if contact.is_some() {
-                            " Only they and the people team will see the contact you left."
-                        } else {
-                            ""
-                        }
-                    );
-                    (id, text)
-                });
+                let outcome = tour::answer_alumni(self, &req, id, true, contact, now)
+                    .map(|t| (id, tour::alumni_joined(&t, contact.is_some())));
                 (BLOCK_CONTACT, outcome)
             }
             _ => return None,

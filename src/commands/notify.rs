@@ -4,6 +4,12 @@
 //! Button `action_id`s are the contract with [`super::buttons`]: `tour.accept`
 //! / `tour.decline` carry the tour id; `reminder.*` and `tour.propose_next`,
 //! `tour.extend`, `tour.plan_exit` carry `tour|series|round`.
+//!
+//! Every button has a typed twin that runs the same rule (`/tour snooze`,
+//! `/tour handover <id> accept`, …): a new button needs one, and a row in
+//! the README's "Buttons and their typed equivalents", which
+//! `tests/typed.rs` checks against every button a scenario makes the bot
+//! send.
 
 use super::render;
 use crate::domain::alumni::Alumnus;

@@ -15,8 +15,12 @@
 //!   in Slack (1:1 notes are between two people; `alliance export` holds
 //!   everything for the people team). To anyone else a 1:1 does not exist:
 //!   they get the same answer as for a pair that never met.
-//! - Only the manager logs (`done`, `skip`, the Done / Skipped / Moved
-//!   buttons). Either party adds agenda items, and either may `stop` the
+//! - Only the manager logs (`done`, `skip`, `moved`, the Done / Skipped /
+//!   Moved buttons), and only the manager, who gets its questions, snoozes
+//!   them (`snooze`, the Snooze buttons: the last one about it, later; see
+//!   `reminders`). Typed, `done`, `skip` and `moved` log the 1:1 the
+//!   question would be about (the latest begun and not logged), through
+//!   the same rule as the buttons. Either party adds agenda items, and either may `stop` the
 //!   1:1 (the other is told). Notes are seen by both, in the next agendas.
 //! - `stop` keeps the record: set up again, the 1:1 resumes with its log
 //!   and open agenda. A stopped 1:1 is not listed.
@@ -75,6 +79,11 @@ pub(super) fn handle_text(
 
 fn refusal(usage: &'static str) -> impl Fn(OneOnOneError) -> Failure {
     move |e| Failure::User(blocks::problem(&e.to_string(), usage))
+}
+
+/// A plain private answer saying why not (the newer commands' refusals).
+fn plain(e: OneOnOneError) -> Failure {
+    Failure::User(Message::text(e.to_string()))
 }
 
 /// The running 1:1 between `me` and `other`, either way round (the one I
@@ -214,7 +223,7 @@ pub(super) fn handle(
             Outcome::Held,
             notes.as_deref(),
             now,
-            parse::USAGE_1ON1_DONE,
+            refusal(parse::USAGE_1ON1_DONE),
         ),
         OneOnOneCommand::Skip { member } => log(
             engine,
@@ -223,8 +232,45 @@ pub(super) fn handle(
             Outcome::Skipped,
             None,
             now,
-            parse::USAGE_1ON1_SKIP,
+            refusal(parse::USAGE_1ON1_SKIP),
         ),
+        OneOnOneCommand::Moved { member } => {
+            log(engine, req, &member, Outcome::Moved, None, now, plain)
+        }
+        OneOnOneCommand::Snooze { member, until } => {
+            let o = between(store, team, me, &member)?
+                .ok_or_else(|| plain(OneOnOneError::NotFound(member.mention())))?;
+            if &o.manager != me {
+                return Err(plain(OneOnOneError::NotManager(o.manager.mention())));
+            }
+            let Some(at) = super::reminders::snooze_until(until, now) else {
+                return Err(Failure::User(Message::text(
+                    super::reminders::NOT_AFTER_TODAY,
+                )));
+            };
+            let last = store.last_reminder_sent(
+                team,
+                &format!("tour:{}:1on1:{}:{}:", NO_TOUR.0, o.manager, o.member),
+                me,
+                |series| {
+                    matches!(
+                        series,
+                        Series::OneOnOne {
+                            step: Step::Happened | Step::Overdue,
+                            ..
+                        }
+                    )
+                },
+            )?;
+            let Some((series, round)) = last else {
+                return Err(Failure::User(Message::text(format!(
+                    "No question about your 1:1 with {} came to you yet, so there is nothing to snooze.",
+                    member.mention()
+                ))));
+            };
+            engine.snooze_reminder(team, me, NO_TOUR, &series, round, at)?;
+            Ok(Message::text(snoozed(&o.member, at)))
+        }
         OneOnOneCommand::Stop { person } => {
             let usage = parse::USAGE_1ON1_STOP;
             let o = between(store, team, me, &person)?
@@ -299,7 +345,7 @@ fn log(
     outcome: Outcome,
     notes: Option<&str>,
     now: DateTime<Utc>,
-    usage: &'static str,
+    refuse: impl Fn(OneOnOneError) -> Failure,
 ) -> Result<Message, Failure> {
     let (me, team, store) = (&req.user, &req.team, engine.store());
     if !store
@@ -310,7 +356,7 @@ fn log(
             Some(o) => OneOnOneError::NotManager(o.manager.mention()),
             None => OneOnOneError::NotFound(member.mention()),
         };
-        return Err(refusal(usage)(error));
+        return Err(refuse(error));
     }
     let o = store
         .change_one_on_one(team, me, member, now, |old| {
@@ -318,7 +364,7 @@ fn log(
             let (logged, _) = o.log(me, outcome, None, notes, tz, now)?;
             Ok((logged, Vec::new()))
         })?
-        .map_err(refusal(usage))?;
+        .map_err(refuse)?;
     let tz = store.one_on_one_zone(team, &o)?;
     let Some(meeting) = o.meetings.last() else {
         return Err(Failure::Internal(StoreError::Engine(
@@ -831,14 +877,8 @@ impl Engine {
             self.note(click, None, "Pick a date after today to snooze until.", now)?;
             return Ok(AfterClick::Nothing);
         };
-        self.store()
-            .snooze(&click.team, NO_TOUR, series, &click.user, round + 1, until)?;
-        let text = format!(
-            "⏰ Snoozed until {}: I'll bring your 1:1 with {} up again then.",
-            until.date_naive(),
-            member.mention()
-        );
-        self.replace_with_note(click, NO_TOUR, text, now)?;
+        self.snooze_reminder(&click.team, &click.user, NO_TOUR, series, round, until)?;
+        self.replace_with_note(click, NO_TOUR, snoozed(member, until), now)?;
         Ok(AfterClick::Nothing)
     }
 
@@ -917,6 +957,15 @@ impl Engine {
             }
         }
     }
+}
+
+/// The answer to a 1:1 reminder's Snooze (pressed or typed).
+fn snoozed(member: &UserId, until: DateTime<Utc>) -> String {
+    format!(
+        "⏰ Snoozed until {}: I'll bring your 1:1 with {} up again then.",
+        until.date_naive(),
+        member.mention()
+    )
 }
 
 /// The small form Done opens: optional notes.

@@ -9,7 +9,8 @@
 //! mission <id> <text…>                          (rewrite the mission)
 //! accept <id>            decline <id> [reason…]        withdraw <id>
 //! list [team|all|@user]  show <id>                      history <id>
-//! extend <id> <length>   complete <id>           (asks to confirm, with buttons)
+//! extend <id> <length>
+//! complete <id> [confirm]   (without `confirm`: asks first, with buttons)
 //! reassign <id> @new-manager                    (the manager or an admin)
 //! next <id> <kind> <length | from YYYY-MM-DD to YYYY-MM-DD> <mission…>
 //! leave <id> successor @user [on YYYY-MM-DD] [handover notes…]
@@ -17,8 +18,17 @@
 //! checkin <id>           (a check-in conversation with the member, by DM, now)
 //! checkin <id> <notes…>  (records a check-in directly)
 //! checkin <id> every <length>   (check-ins this many months apart, 1–12)
-//! forget-me              (erase my own data, after a confirmation button)
+//! checkin <id> delivered <n> yes|partly|no   (the manager, for the company)
+//! snooze <id> [<reminder>] <1w|until YYYY-MM-DD>   (a reminder I got, later)
+//! done <id> <reminder>   (no more reminders of that kind about it, for me)
+//! handover <id> accept   (the successor named in an exit plan)
+//! stay-in-touch <id> join [contact…]   stay-in-touch <id> no
+//! forget-me [confirm]    (erase my own data; without `confirm`: asks first)
 //! ```
+//!
+//! Every button the bot sends has its typed equivalent here (or in
+//! `/1on1`, `/alumni`), running the rule the button runs: see the README's
+//! "Buttons and their typed equivalents".
 //!
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
 //!   `should_escape`); a plain `@name` gets a hint instead of a guess.
@@ -27,12 +37,21 @@
 //! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`;
 //!   objective numbers `3` or `#3`. `reopen` is `undo`, `delete` is `remove`.
 //! - Kind and foundational tours: foundational takes no length (open-ended).
+//! - `<reminder>` names a kind of reminder by its series
+//!   ([`ReminderKind`]: `waiting`, `ending`, `ended`, `recommit`,
+//!   `handover`, `checkin`). A snooze is `1w` (`2w`… `52w`, `1 week`) or
+//!   `until YYYY-MM-DD` (`until` may be left out).
+//! - `delivered` after `checkin <id>` is the company's answer only when an
+//!   objective number follows (`checkin 3 delivered 2 yes`); otherwise the
+//!   words are notes (`checkin 3 delivered the demo`).
 //! - `/1on1 …` and `/alumni …` are reachable as `/tour 1on1 …` and
 //!   `/tour alumni …` (the `/1on1` grammar is in [`one_on_one`]).
 //!
 //! The parser is pure and knows nothing of the store: whether tour 17 exists
 //! or the caller may touch it is decided later.
 
+use crate::domain::checkin::Delivered;
+use crate::domain::schedule::ReminderKind;
 use crate::domain::{Side, Term, TourId, TourKind, UserId};
 use crate::slack::blocks::{escape, truncate};
 use chrono::NaiveDate;
@@ -49,16 +68,23 @@ pub const USAGE_LIST: &str = "/tour list [team|all|@user]";
 pub const USAGE_SHOW: &str = "/tour show <id>";
 pub const USAGE_HISTORY: &str = "/tour history <id>";
 pub const USAGE_EXTEND: &str = "/tour extend <id> <length>   (like 6m or 1y)";
-pub const USAGE_COMPLETE: &str = "/tour complete <id>";
+pub const USAGE_COMPLETE: &str = "/tour complete <id> [confirm]";
 pub const USAGE_NEXT: &str = "/tour next <id> <rotational|transformational|foundational> <length|from YYYY-MM-DD to YYYY-MM-DD> <mission…>";
 pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] [handover notes…]";
 
 pub const USAGE_TALK: &str = "/tour talk [note…]";
-pub const USAGE_FORGET_ME: &str = "/tour forget-me";
+pub const USAGE_FORGET_ME: &str = "/tour forget-me [confirm]";
 pub const USAGE_CHECKIN: &str = "/tour checkin <id> [notes…]   or   /tour checkin <id> every <length>   (no notes: a check-in conversation by DM, now)";
+pub const USAGE_DELIVERED: &str = "/tour checkin <id> delivered <n> yes|partly|no";
+pub const USAGE_SNOOZE: &str =
+    "/tour snooze <id> [waiting|ending|ended|recommit|handover|checkin] <1w|until YYYY-MM-DD>";
+pub const USAGE_DONE: &str = "/tour done <id> waiting|ending|ended|recommit|handover";
+pub const USAGE_HANDOVER: &str = "/tour handover <id> accept";
+pub const USAGE_STAY_IN_TOUCH: &str =
+    "/tour stay-in-touch <id> join [personal contact…]   or   /tour stay-in-touch <id> no";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 18] = [
+pub const ALL_USAGES: [&str; 23] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_MISSION,
@@ -72,9 +98,14 @@ pub const ALL_USAGES: [&str; 18] = [
     USAGE_COMPLETE,
     USAGE_NEXT,
     USAGE_LEAVE,
+    USAGE_HANDOVER,
+    USAGE_STAY_IN_TOUCH,
     USAGE_REASSIGN,
     USAGE_TALK,
     USAGE_CHECKIN,
+    USAGE_DELIVERED,
+    USAGE_SNOOZE,
+    USAGE_DONE,
     USAGE_FORGET_ME,
     USAGE_HELP,
 ];
@@ -141,8 +172,10 @@ pub enum TourCommand {
         tour: TourId,
         months: u32,
     },
+    /// Without `confirmed`, only asks (with buttons).
     Complete {
         tour: TourId,
+        confirmed: bool,
     },
     /// Propose the tour that follows `after`.
     Next {
@@ -171,6 +204,35 @@ pub enum TourCommand {
         tour: TourId,
         months: u32,
     },
+    /// The manager's answer for the company, after a check-in: did it
+    /// deliver member-side objective `objective`?
+    CheckinDelivered {
+        tour: TourId,
+        objective: u32,
+        delivered: Delivered,
+    },
+    /// Bring a reminder I got about the tour back later: the last one of
+    /// that kind, or of any kind.
+    Snooze {
+        tour: TourId,
+        what: Option<ReminderKind>,
+        until: SnoozeFor,
+    },
+    /// No more reminders of that kind about the tour, for me.
+    Done {
+        tour: TourId,
+        what: ReminderKind,
+    },
+    /// The successor named in the exit plan accepts the handover.
+    AcceptHandover {
+        tour: TourId,
+    },
+    /// The leaving member's answer to "stay in touch?".
+    StayInTouch {
+        tour: TourId,
+        join: bool,
+        contact: Option<String>,
+    },
     /// `/tour alumni …`, the same as `/alumni …`.
     Alumni(AlumniCommand),
     /// The Right of First Conversation: ask my manager, privately, for a
@@ -181,18 +243,32 @@ pub enum TourCommand {
     /// `/tour 1on1 …`, the same as `/1on1 …`.
     OneOnOne(OneOnOneCommand),
     /// Erase my data (`other`: someone named it for another person, which
-    /// is refused: that is the operator's `alliance erase`).
+    /// is refused: that is the operator's `alliance erase`). Without
+    /// `confirmed`, only asks (with a button).
     ForgetMe {
         other: Option<UserId>,
+        confirmed: bool,
     },
 }
+
+/// How long a snooze lasts: like **Snooze 1 week** (weeks from now), or
+/// **Snooze until…** (the start of a day, which must be after today).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnoozeFor {
+    Weeks(u32),
+    Until(NaiveDate),
+}
+
+/// The longest snooze in weeks (longer ones name a date).
+pub const MAX_SNOOZE_WEEKS: u32 = 52;
 
 /// The `/alumni` grammar (also `/tour alumni …`):
 ///
 /// ```text
 /// add @user [left YYYY-MM-DD] [liaison @user] [note…]
 /// list [text…]     show @user     touch @user [note…]
-/// liaison @user @new-liaison     rehire @user     remove @user
+/// stop @user       snooze @user <1w|until YYYY-MM-DD>     (keep-in-touch reminders)
+/// liaison @user @new-liaison     rehire @user     remove @user [confirm]
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AlumniCommand {
@@ -213,6 +289,15 @@ pub enum AlumniCommand {
         user: UserId,
         note: Option<String>,
     },
+    /// No more keep-in-touch reminders about them, until a contact is logged.
+    Stop {
+        user: UserId,
+    },
+    /// The last keep-in-touch reminder about them, later.
+    Snooze {
+        user: UserId,
+        until: SnoozeFor,
+    },
     Liaison {
         user: UserId,
         liaison: UserId,
@@ -220,8 +305,10 @@ pub enum AlumniCommand {
     Rehire {
         user: UserId,
     },
+    /// Without `confirmed`, only asks (with buttons).
     Remove {
         user: UserId,
+        confirmed: bool,
     },
 }
 
@@ -232,14 +319,18 @@ pub const USAGE_ALUMNI_SHOW: &str = "/alumni show @user";
 pub const USAGE_ALUMNI_TOUCH: &str = "/alumni touch @user [note…]";
 pub const USAGE_ALUMNI_LIAISON: &str = "/alumni liaison @user @new-liaison";
 pub const USAGE_ALUMNI_REHIRE: &str = "/alumni rehire @user";
-pub const USAGE_ALUMNI_REMOVE: &str = "/alumni remove @user";
+pub const USAGE_ALUMNI_REMOVE: &str = "/alumni remove @user [confirm]";
+pub const USAGE_ALUMNI_STOP: &str = "/alumni stop @user";
+pub const USAGE_ALUMNI_SNOOZE: &str = "/alumni snooze @user <1w|until YYYY-MM-DD>";
 
 /// Every `/alumni` usage line, in the order `/alumni help` shows them.
-pub const ALUMNI_USAGES: [&str; 8] = [
+pub const ALUMNI_USAGES: [&str; 10] = [
     USAGE_ALUMNI_ADD,
     USAGE_ALUMNI_LIST,
     USAGE_ALUMNI_SHOW,
     USAGE_ALUMNI_TOUCH,
+    USAGE_ALUMNI_STOP,
+    USAGE_ALUMNI_SNOOZE,
     USAGE_ALUMNI_LIAISON,
     USAGE_ALUMNI_REHIRE,
     USAGE_ALUMNI_REMOVE,
@@ -296,6 +387,16 @@ pub fn parse_alumni(text: &str) -> Result<AlumniCommand, Usage> {
             user: person(&mut words, USAGE_ALUMNI_TOUCH)?,
             note: free(&mut words),
         }),
+        "stop" => {
+            let user = person(&mut words, USAGE_ALUMNI_STOP)?;
+            no_more(&mut words, USAGE_ALUMNI_STOP)?;
+            Ok(AlumniCommand::Stop { user })
+        }
+        "snooze" => {
+            let user = person(&mut words, USAGE_ALUMNI_SNOOZE)?;
+            let until = snooze_for(&mut words, USAGE_ALUMNI_SNOOZE)?;
+            Ok(AlumniCommand::Snooze { user, until })
+        }
         "liaison" => {
             let user = person(&mut words, USAGE_ALUMNI_LIAISON)?;
             let liaison = person(&mut words, USAGE_ALUMNI_LIAISON)?;
@@ -309,8 +410,8 @@ pub fn parse_alumni(text: &str) -> Result<AlumniCommand, Usage> {
         }
         "remove" => {
             let user = person(&mut words, USAGE_ALUMNI_REMOVE)?;
-            no_more(&mut words, USAGE_ALUMNI_REMOVE)?;
-            Ok(AlumniCommand::Remove { user })
+            let confirmed = confirm(&mut words, USAGE_ALUMNI_REMOVE)?;
+            Ok(AlumniCommand::Remove { user, confirmed })
         }
         _ => Err(usage(
             format!(
@@ -392,9 +493,45 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             no_more(&mut words, USAGE_EXTEND)?;
             Ok(TourCommand::Extend { tour, months })
         }
-        "complete" => Ok(TourCommand::Complete {
-            tour: only_id(&mut words, USAGE_COMPLETE)?,
-        }),
+        "complete" => {
+            let tour = tour_id(&mut words, USAGE_COMPLETE)?;
+            let confirmed = confirm(&mut words, USAGE_COMPLETE)?;
+            Ok(TourCommand::Complete { tour, confirmed })
+        }
+        "snooze" => {
+            let tour = tour_id(&mut words, USAGE_SNOOZE)?;
+            let what = words.peek().and_then(ReminderKind::parse);
+            if what.is_some() {
+                words.next();
+            }
+            let until = snooze_for(&mut words, USAGE_SNOOZE)?;
+            Ok(TourCommand::Snooze { tour, what, until })
+        }
+        "done" => {
+            let tour = tour_id(&mut words, USAGE_DONE)?;
+            let what = reminder_kind(
+                words.next(),
+                "Which reminders? Name their kind: waiting, ending, ended, recommit or handover.",
+                USAGE_DONE,
+            )?;
+            no_more(&mut words, USAGE_DONE)?;
+            Ok(TourCommand::Done { tour, what })
+        }
+        "handover" => {
+            let tour = tour_id(&mut words, USAGE_HANDOVER)?;
+            if !words
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("accept"))
+            {
+                return Err(usage(
+                    "Write `accept` after the tour id to accept the handover.",
+                    USAGE_HANDOVER,
+                ));
+            }
+            no_more(&mut words, USAGE_HANDOVER)?;
+            Ok(TourCommand::AcceptHandover { tour })
+        }
+        "stay-in-touch" => parse_stay_in_touch(&mut words),
         "next" => {
             let after = tour_id(&mut words, USAGE_NEXT)?;
             let kind = kind(&mut words, USAGE_NEXT)?;
@@ -440,12 +577,15 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         }),
         "1on1" => Ok(TourCommand::OneOnOne(parse_one_on_one(words.rest())?)),
         "forget-me" => {
-            let other = words
-                .next()
-                .map(|w| mention(w, USAGE_FORGET_ME))
-                .transpose()?;
-            no_more(&mut words, USAGE_FORGET_ME)?;
-            Ok(TourCommand::ForgetMe { other })
+            let other = match words.peek() {
+                Some(w) if !w.eq_ignore_ascii_case("confirm") => {
+                    words.next();
+                    Some(mention(w, USAGE_FORGET_ME)?)
+                }
+                _ => None,
+            };
+            let confirmed = confirm(&mut words, USAGE_FORGET_ME)?;
+            Ok(TourCommand::ForgetMe { other, confirmed })
         }
         _ => Err(usage(
             format!("I don't know `{}`. Here is what `/tour` can do:", clip(sub)),
@@ -542,6 +682,46 @@ fn parse_leave(words: &mut Words) -> Result<TourCommand, Usage> {
 fn parse_checkin(words: &mut Words) -> Result<TourCommand, Usage> {
     let tour = tour_id(words, USAGE_CHECKIN)?;
     let mut look = *words;
+    // `delivered` then an objective's number is the company's answer;
+    // `delivered the demo` is notes.
+    if look
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("delivered"))
+        && let Some(objective) = look
+            .peek()
+            .and_then(|w| w.trim_start_matches('#').parse::<u32>().ok())
+    {
+        look.next();
+        if objective == 0 {
+            return Err(usage(
+                "Objectives are numbered from 1, as `/tour show` lists them.",
+                USAGE_DELIVERED,
+            ));
+        }
+        let delivered = match look.next() {
+            Some(w) => Delivered::parse(&w.to_ascii_lowercase()).ok_or_else(|| {
+                usage(
+                    format!("`{}` isn't an answer: say yes, partly or no.", clip(w)),
+                    USAGE_DELIVERED,
+                )
+            })?,
+            None => {
+                return Err(usage(
+                    format!(
+                        "Did the company deliver objective {objective}? Say yes, partly or no."
+                    ),
+                    USAGE_DELIVERED,
+                ));
+            }
+        };
+        no_more(&mut look, USAGE_DELIVERED)?;
+        return Ok(TourCommand::CheckinDelivered {
+            tour,
+            objective,
+            delivered,
+        });
+    }
+    let mut look = *words;
     if look.next().is_some_and(|w| w.eq_ignore_ascii_case("every")) {
         // `every` then something that looks like a length is the cadence;
         // `every objective is on track` is notes.
@@ -569,6 +749,134 @@ fn parse_checkin(words: &mut Words) -> Result<TourCommand, Usage> {
     } else {
         Ok(TourCommand::CheckinNotes { tour, notes })
     }
+}
+
+fn parse_stay_in_touch(words: &mut Words) -> Result<TourCommand, Usage> {
+    let tour = tour_id(words, USAGE_STAY_IN_TOUCH)?;
+    let answer = words
+        .next()
+        .map(|w| w.trim_end_matches([',', '.', '!']).to_ascii_lowercase());
+    let join = match answer.as_deref() {
+        Some("join" | "yes") => true,
+        Some("no") => false,
+        _ => {
+            return Err(usage(
+                "Will you stay in touch? Say `join` (and a personal contact, if you like) or `no`.",
+                USAGE_STAY_IN_TOUCH,
+            ));
+        }
+    };
+    if !join {
+        // "No, thanks", as the button says, reads the same.
+        let rest = words
+            .rest()
+            .trim_end_matches(['.', '!'])
+            .to_ascii_lowercase();
+        if !matches!(rest.as_str(), "" | "thanks" | "thank you") {
+            no_more(words, USAGE_STAY_IN_TOUCH)?;
+        }
+        return Ok(TourCommand::StayInTouch {
+            tour,
+            join,
+            contact: None,
+        });
+    }
+    let contact = Some(strip_quotes(&decode_entities(words.rest()))).filter(|c| !c.is_empty());
+    Ok(TourCommand::StayInTouch {
+        tour,
+        join,
+        contact,
+    })
+}
+
+/// A kind of reminder, by its name.
+fn reminder_kind(
+    word: Option<&str>,
+    missing: &str,
+    usage_line: &'static str,
+) -> Result<ReminderKind, Usage> {
+    let Some(word) = word else {
+        return Err(usage(missing, usage_line));
+    };
+    ReminderKind::parse(word).ok_or_else(|| {
+        usage(
+            format!(
+                "`{}` isn't a kind of reminder: name one of waiting, ending, ended, recommit, handover or checkin.",
+                clip(word)
+            ),
+            usage_line,
+        )
+    })
+}
+
+/// How long to snooze, then nothing more: `1w`, `2 weeks`, `until
+/// YYYY-MM-DD` (or the date alone).
+fn snooze_for(words: &mut Words, usage_line: &'static str) -> Result<SnoozeFor, Usage> {
+    let Some(first) = words.next() else {
+        return Err(usage(
+            "Until when? Say `1w` for a week, or `until YYYY-MM-DD`.",
+            usage_line,
+        ));
+    };
+    let lower = first.to_ascii_lowercase();
+    let until = if lower == "until" {
+        SnoozeFor::Until(date(words.next(), usage_line)?)
+    } else if let Ok(day) = NaiveDate::parse_from_str(first, "%Y-%m-%d") {
+        SnoozeFor::Until(day)
+    } else {
+        // `1w`, `2wk`, `1 week`, `2 weeks`, `a week`, `week`.
+        let digits = lower.chars().take_while(|c| c.is_ascii_digit()).count();
+        let mut next_word = || words.next().unwrap_or_default().to_ascii_lowercase();
+        let (number, unit): (Option<u32>, String) = if digits == 0 {
+            match lower.as_str() {
+                "week" => (Some(1), lower.clone()),
+                "a" => (Some(1), next_word()),
+                _ => (None, String::new()),
+            }
+        } else if digits == lower.len() {
+            (lower.parse().ok(), next_word())
+        } else {
+            (lower[..digits].parse().ok(), lower[digits..].to_string())
+        };
+        match (number, unit.as_str()) {
+            (Some(n), "w" | "wk" | "wks" | "week" | "weeks")
+                if (1..=MAX_SNOOZE_WEEKS).contains(&n) =>
+            {
+                SnoozeFor::Weeks(n)
+            }
+            (Some(_), "w" | "wk" | "wks" | "week" | "weeks") => {
+                return Err(usage(
+                    format!(
+                        "A snooze is 1 to {MAX_SNOOZE_WEEKS} weeks; for longer, give a date: `until YYYY-MM-DD`."
+                    ),
+                    usage_line,
+                ));
+            }
+            _ => {
+                return Err(usage(
+                    format!(
+                        "`{}` isn't a time to snooze until: say `1w` for a week, or `until YYYY-MM-DD`.",
+                        clip(first)
+                    ),
+                    usage_line,
+                ));
+            }
+        }
+    };
+    no_more(words, usage_line)?;
+    Ok(until)
+}
+
+/// An optional `confirm`, then nothing more.
+fn confirm(words: &mut Words, usage_line: &'static str) -> Result<bool, Usage> {
+    let confirmed = words
+        .peek()
+        .is_some_and(|w| w.eq_ignore_ascii_case("confirm"));
+    if confirmed {
+        words.next();
+    }
+    no_more(words, usage_line)?;
+    Ok(confirmed)
 }
 
 fn parse_term(words: &mut Words, kind: TourKind, usage_line: &'static str) -> Result<Term, Usage> {

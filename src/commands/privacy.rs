@@ -18,20 +18,24 @@
 //!   trace of the person.
 //! - In the shell its button is pressed like any other (`/press`), on the
 //!   shell's own data; the replaced prompt is printed there.
+//! - `/tour forget-me confirm` is the press, typed: the same erase and the
+//!   same answer ([`erase`]), for whoever types it. Without `confirm` it
+//!   only asks.
 
 use super::buttons::{AfterClick, Click};
 use super::parse::USAGE_FORGET_ME;
 use super::{Engine, Failure, Request, notify};
-use crate::domain::UserId;
+use crate::domain::{TeamId, UserId};
 use crate::slack::blocks::{self, Element, Message};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 
-/// The explanation and the confirmation button, for the caller only.
-pub(super) fn prompt(
+/// `/tour forget-me [confirm]`: the prompt, or (confirmed) the erase.
+pub(super) fn handle(
     engine: &Engine,
     req: &Request,
     other: Option<&UserId>,
+    confirmed: bool,
 ) -> Result<Message, Failure> {
     if let Some(other) = other.filter(|o| *o != &req.user) {
         return Err(Failure::User(blocks::problem(
@@ -42,6 +46,9 @@ pub(super) fn prompt(
             ),
             USAGE_FORGET_ME,
         )));
+    }
+    if confirmed {
+        return Ok(erase(engine, &req.team, &req.user)?);
     }
     let tours = engine.store().tours_of(&req.team, &req.user)?.len();
     let shared = match tours {
@@ -72,7 +79,33 @@ pub(super) fn prompt(
             req.user.as_str(),
             Some("danger"),
         )])
-        .context("Nothing happens until you press the button, and it cannot be undone."))
+        .context(format!(
+            "Nothing happens until you press the button (or type `{USAGE_FORGET_ME_CONFIRM}`), and it cannot be undone."
+        )))
+}
+
+/// What the prompt's context names as the typed confirmation.
+const USAGE_FORGET_ME_CONFIRM: &str = "/tour forget-me confirm";
+
+/// Erases `user` from `team` — **Yes, erase my data**, pressed or typed —
+/// and says what came of it. Nothing of it is stored (see the module docs).
+fn erase(engine: &Engine, team: &TeamId, user: &UserId) -> Result<Message, StoreError> {
+    let done = engine.store().erase_person(user, Some(team))?;
+    if done.removed + done.rewritten == 0 {
+        // A second press (or a replay): nothing left, and it says so.
+        return Ok(Message::text(
+            "There is nothing of yours left to erase: Alliance holds no data about you in this workspace, so nothing was changed.",
+        ));
+    }
+    tracing::info!(team = %team, removed = done.removed, rewritten = done.rewritten, "a person erased their data");
+    let kept = match done.tours_kept {
+        0 => String::new(),
+        1 => " Your tour stays for the other party, without your name.".into(),
+        n => format!(" Your {n} tours stay for the other party, without your name."),
+    };
+    Ok(Message::text(format!(
+        "🧹 Your data was erased from Alliance.{kept} If you use Alliance again, you start afresh."
+    )))
 }
 
 impl Engine {
@@ -91,21 +124,6 @@ impl Engine {
             )?;
             return Ok(AfterClick::Nothing);
         }
-        let done = self.store().erase_person(&click.user, Some(&click.team))?;
-        if done.removed + done.rewritten == 0 {
-            // A second press (or a replay): nothing left, and it says so.
-            return Ok(AfterClick::Respond(Message::text(
-                "There is nothing of yours left to erase: Alliance holds no data about you in this workspace, so nothing was changed.",
-            )));
-        }
-        tracing::info!(team = %click.team, removed = done.removed, rewritten = done.rewritten, "a person erased their data");
-        let kept = match done.tours_kept {
-            0 => String::new(),
-            1 => " Your tour stays for the other party, without your name.".into(),
-            n => format!(" Your {n} tours stay for the other party, without your name."),
-        };
-        Ok(AfterClick::Respond(Message::text(format!(
-            "🧹 Your data was erased from Alliance.{kept} If you use Alliance again, you start afresh."
-        ))))
+        Ok(AfterClick::Respond(erase(self, &click.team, &click.user)?))
     }
 }

@@ -26,6 +26,10 @@ pub fn help() -> Message {
              Lengths: `18m`, `2y`, `6 months`, `1 year` (1 month to 10 years; dates too). Dates: `YYYY-MM-DD`. \
              A member has one tour at a time. Tours are numbered: `/tour show 17`.",
         )
+        .context(
+            "Every button has a typed twin: `snooze` and `done` answer a reminder you got (`done` stops that kind for you only), \
+             and `confirm` is the press of a question's button.",
+        )
 }
 
 fn when(at: DateTime<Utc>) -> String {

@@ -4,8 +4,12 @@
 //! Refusals of a well-formed command (someone may not, or the tour is not in
 //! a state that allows it) are a plain private answer; the usage line is for
 //! mistakes in what was typed (see `TourError::shows_usage` for the older
-//! messages that still carry it). `/tour complete` only asks: its
-//! confirmation button completes the tour (`complete.rs`).
+//! messages that still carry it). `/tour complete` asks first: its
+//! confirmation button, or `confirm` typed, completes the tour
+//! (`complete.rs`). Every button has its command here (or in `/1on1`,
+//! `/alumni`), which runs the rule the button runs: accepting a handover
+//! ([`accept_handover`]), the alumni question ([`answer_alumni`]), a
+//! reminder's Snooze and Done (`reminders.rs`).
 
 use super::parse::{self, ListScope, TourCommand, Usage};
 use super::{Engine, Failure, Request, render};
@@ -205,7 +209,45 @@ pub(super) fn handle(
             let chain = chain(engine, req, &tour, today)?;
             Ok(render::card(&tour, me, &chain, today))
         }
-        TourCommand::Complete { tour } => super::complete::prompt(engine, req, tour, now),
+        TourCommand::Complete {
+            tour,
+            confirmed: false,
+        } => super::complete::prompt(engine, req, tour, now),
+        TourCommand::Complete {
+            tour,
+            confirmed: true,
+        } => Ok(super::complete::confirmed(engine, req, tour, now)?),
+        TourCommand::Snooze { tour, what, until } => {
+            super::reminders::snooze(engine, req, tour, what, until, now)
+        }
+        TourCommand::Done { tour, what } => super::reminders::stop(engine, req, tour, what, now),
+        TourCommand::AcceptHandover { tour } => {
+            let tour = accept_handover(engine, &req.team, me, tour, now)?;
+            let on = tour
+                .exit
+                .as_ref()
+                .map(|e| e.on.to_string())
+                .unwrap_or_default();
+            Ok(Message::text(format!(
+                "You accepted the handover of tour *{}* from {}, whose last day is {on}. They and {} are told. `/tour show {}` has the handover notes.",
+                tour.id,
+                tour.member.mention(),
+                tour.manager.mention(),
+                tour.id.0
+            )))
+        }
+        TourCommand::StayInTouch {
+            tour,
+            join,
+            contact,
+        } => {
+            let tour = answer_alumni(engine, req, tour, join, contact.as_deref(), now)?;
+            Ok(Message::text(if join {
+                alumni_joined(&tour, contact.is_some())
+            } else {
+                ALUMNI_DECLINED.to_string()
+            }))
+        }
         TourCommand::Extend { tour, months } => {
             let changed = change_among(engine, req, tour, parse::USAGE_EXTEND, |t, others| {
                 t.extend_among(me, months, now, others)
@@ -281,10 +323,15 @@ pub(super) fn handle(
         }
         TourCommand::List(scope) => list(engine, req, scope, now.date_naive()),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
-        TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
+        TourCommand::ForgetMe { other, confirmed } => {
+            super::privacy::handle(engine, req, other.as_ref(), confirmed)
+        }
         command @ (TourCommand::CheckinStart { .. }
         | TourCommand::CheckinNotes { .. }
-        | TourCommand::CheckinEvery { .. }) => super::checkin::handle(engine, req, command, now),
+        | TourCommand::CheckinEvery { .. }
+        | TourCommand::CheckinDelivered { .. }) => {
+            super::checkin::handle(engine, req, command, now)
+        }
     }
 }
 
@@ -352,7 +399,8 @@ pub(super) fn next(
         .map_err(refusal(parse::USAGE_NEXT))
 }
 
-/// The leaving member's answer to the alumni question (buttons and form).
+/// The leaving member's answer to the alumni question: the one path for
+/// its buttons, its form and `/tour stay-in-touch`.
 pub(super) fn answer_alumni(
     engine: &Engine,
     req: &Request,
@@ -361,9 +409,49 @@ pub(super) fn answer_alumni(
     contact: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Tour, Failure> {
-    change(engine, req, tour, parse::USAGE_LEAVE, |t| {
+    edit(engine, req, tour, |t| {
         t.answer_alumni(&req.user, join, contact, now)
     })
+}
+
+/// The answer to "No, thanks" (pressed or typed).
+pub(super) const ALUMNI_DECLINED: &str = "Thank you for answering. Nothing more will be kept about you after your last day, and the door stays open.";
+
+/// The answer to joining the alumni network (the form, or typed).
+pub(super) fn alumni_joined(tour: &Tour, left_a_contact: bool) -> String {
+    format!(
+        "✅ Thank you: you join the alumni network on your last day, with {} as your liaison.{}",
+        tour.manager.mention(),
+        if left_a_contact {
+            " Only they and the people team will see the contact you left."
+        } else {
+            ""
+        }
+    )
+}
+
+/// The successor named in an exit plan accepts the handover: the one path
+/// for **Accept handover** and `/tour handover <id> accept`. The successor
+/// is not a party of the tour, yet is the one who answers; to anyone who
+/// may not see the tour it does not exist.
+pub(super) fn accept_handover(
+    engine: &Engine,
+    team: &crate::domain::TeamId,
+    user: &crate::domain::UserId,
+    id: TourId,
+    now: DateTime<Utc>,
+) -> Result<Tour, Failure> {
+    let admin = engine.is_admin(user);
+    engine
+        .store()
+        .update_tour(team, id, |t| {
+            let named = t.exit.as_ref().is_some_and(|e| &e.successor == user);
+            if !named && !t.visible_to(user, admin) {
+                return Err(TourError::NotFound(id));
+            }
+            t.accept_handover(user, now)
+        })?
+        .map_err(refused)
 }
 
 /// Adds an objective as `req.user`, like `/tour objective <id> add …`.
@@ -536,6 +624,16 @@ fn change_among(
     usage: &'static str,
     rule: impl Fn(&Tour, &[Tour]) -> Result<Vec<(Tour, HistoryEntry)>, TourError>,
 ) -> Result<Vec<Tour>, Failure> {
+    change_among_with(engine, req, id, refusal(usage), rule)
+}
+
+fn change_among_with(
+    engine: &Engine,
+    req: &Request,
+    id: TourId,
+    refuse: impl Fn(TourError) -> Failure,
+    rule: impl Fn(&Tour, &[Tour]) -> Result<Vec<(Tour, HistoryEntry)>, TourError>,
+) -> Result<Vec<Tour>, Failure> {
     let admin = engine.is_admin(&req.user);
     let changed = engine
         .store()
@@ -543,7 +641,7 @@ fn change_among(
             tour.check_may_change(&req.user, admin)?;
             rule(tour, others)
         })?
-        .map_err(refusal(usage))?;
+        .map_err(refuse)?;
     if changed.is_empty() {
         return Err(missing_change());
     }
@@ -588,16 +686,17 @@ fn change_with(
         .map_err(refuse)
 }
 
-/// Completes a tour as `req.user`: what the confirmation button runs. A
-/// next tour scheduled after it may start sooner (`domain::timeline`): the
-/// completed tour comes back first, then that one (see [`moved_next`]).
+/// Completes a tour as `req.user`: what the confirmation runs (pressed or
+/// typed). A next tour scheduled after it may start sooner
+/// (`domain::timeline`): the completed tour comes back first, then that
+/// one (see [`moved_next`]). Its refusals are plain, like the prompt's.
 pub(super) fn complete(
     engine: &Engine,
     req: &Request,
     id: TourId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Tour>, Failure> {
-    change_among(engine, req, id, parse::USAGE_COMPLETE, |t, others| {
+    change_among_with(engine, req, id, refused, |t, others| {
         t.complete_among(&req.user, now, others)
     })
 }

@@ -24,6 +24,9 @@
 //!
 //! Dates fall due at the start of the day (UTC); delivery then waits for the
 //! recipient's working hours in their own time zone.
+//!
+//! A series' family ([`Series::family`]) is also the name a person types
+//! for its reminders (`/tour snooze 17 ending 1w`): [`ReminderKind`].
 
 use super::alumni::Alumnus;
 use super::one_on_one::Step;
@@ -203,6 +206,77 @@ impl Series {
     }
 }
 
+impl Series {
+    /// The kind of tour reminder a person can answer by name (typed:
+    /// `/tour snooze <id> ending …`), if it is one.
+    pub fn kind(&self) -> Option<ReminderKind> {
+        ReminderKind::ALL
+            .into_iter()
+            .find(|k| k.name() == self.family())
+    }
+}
+
+/// The kinds of tour reminder that carry Snooze (and, but for check-ins,
+/// Done) buttons, by the name of their series ([`Series::family`]): what a
+/// typed snooze or done names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReminderKind {
+    /// The proposal is waiting for an answer (to the member, then the manager).
+    Waiting,
+    /// Plan the next tour, before the end date.
+    Ending,
+    /// The end date passed with no decision.
+    Ended,
+    /// A foundational tour's yearly re-commitment.
+    Recommit,
+    /// The weekly handover checklist of a planned exit.
+    Handover,
+    /// A check-in's first question.
+    Checkin,
+}
+
+impl ReminderKind {
+    pub const ALL: [ReminderKind; 6] = [
+        ReminderKind::Waiting,
+        ReminderKind::Ending,
+        ReminderKind::Ended,
+        ReminderKind::Recommit,
+        ReminderKind::Handover,
+        ReminderKind::Checkin,
+    ];
+
+    /// Its series' family name, which is also the word typed for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReminderKind::Waiting => "waiting",
+            ReminderKind::Ending => "ending",
+            ReminderKind::Ended => "ended",
+            ReminderKind::Recommit => "recommit",
+            ReminderKind::Handover => "handover",
+            ReminderKind::Checkin => "checkin",
+        }
+    }
+
+    /// The word typed for it (`check-in` reads as `checkin`).
+    pub fn parse(word: &str) -> Option<ReminderKind> {
+        let word = word.to_ascii_lowercase();
+        let word = if word == "check-in" { "checkin" } else { &word };
+        ReminderKind::ALL.into_iter().find(|k| k.name() == word)
+    }
+
+    /// These reminders, in words: "plan-the-next-tour reminders".
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReminderKind::Waiting => "waiting-for-an-answer reminders",
+            ReminderKind::Ending => "plan-the-next-tour reminders",
+            ReminderKind::Ended => "ended-with-no-decision reminders",
+            ReminderKind::Recommit => "re-commitment reminders",
+            ReminderKind::Handover => "handover checklists",
+            ReminderKind::Checkin => "check-in reminders",
+        }
+    }
+}
+
 /// A series' next firing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Occurrence {
@@ -363,6 +437,30 @@ pub fn following(tour: &Tour, policy: &ReminderPolicy, fired: &Series) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reminder_kind_is_named_as_its_series_family() {
+        let cases = [
+            (Series::Waiting, Some(ReminderKind::Waiting)),
+            (Series::WaitingManager, Some(ReminderKind::Waiting)),
+            (Series::Ending(30), Some(ReminderKind::Ending)),
+            (Series::Ended(2), Some(ReminderKind::Ended)),
+            (Series::Recommit(1), Some(ReminderKind::Recommit)),
+            (Series::Handover(0), Some(ReminderKind::Handover)),
+            (Series::Checkin(3), Some(ReminderKind::Checkin)),
+            (Series::AlumniAsk, None),
+            (Series::Exit, None),
+        ];
+        for (series, kind) in cases {
+            assert_eq!(series.kind(), kind, "{series:?}");
+            if let Some(kind) = kind {
+                assert_eq!(kind.name(), series.family());
+                assert_eq!(ReminderKind::parse(&kind.name().to_uppercase()), Some(kind));
+            }
+        }
+        assert_eq!(ReminderKind::parse("check-in"), Some(ReminderKind::Checkin));
+        assert_eq!(ReminderKind::parse("alumni-ask"), None);
+    }
     use crate::domain::tour::{Term, TourId};
     use chrono::TimeZone;
 

@@ -598,7 +598,7 @@ pub enum TourError {
     AlreadyAnswered(TourId),
     /// The leaving member's alumni answer is given once.
     #[error(
-        "You already answered for tour {id}: {}. Pressing again changes nothing; if you change your mind, tell your manager.",
+        "You already answered for tour {id}: {}. Answering again changes nothing; if you change your mind, tell your manager.",
         if *.joined { "you join the alumni network on your last day" } else { "you chose not to join the alumni network" }
     )]
     AlumniAnswered { id: TourId, joined: bool },

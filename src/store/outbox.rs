@@ -18,6 +18,7 @@
 
 use super::{Store, StoreError, TreeName, Tx, TxFail, decode, encode, keys};
 use crate::domain::notice::{Notice, NoticeKind};
+use crate::domain::schedule::Series;
 use crate::domain::{TeamId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -531,6 +532,42 @@ impl Store {
             .get(TreeName::Outbox, &keys::outbox(team, key))?
             .map(|b| decode(TreeName::Outbox, &b))
             .transpose()
+    }
+
+    /// The newest reminder sent to `to` among the messages whose keys start
+    /// with `prefix` (`tour:17:`, `tour:0:1on1:UM…:UA…:`), of a series
+    /// `wanted` takes: what that person last saw of it, and its place — the
+    /// series and round its buttons carry. For a typed answer to it (see
+    /// `commands::reminders`). Reads only; an entry this build cannot read
+    /// is passed over.
+    pub fn last_reminder_sent(
+        &self,
+        team: &TeamId,
+        prefix: &str,
+        to: &UserId,
+        wanted: impl Fn(&Series) -> bool,
+    ) -> Result<Option<(Series, u32)>, StoreError> {
+        let mut newest: Option<(DateTime<Utc>, Series, u32)> = None;
+        let entries =
+            self.backend
+                .scan_prefix(TreeName::Outbox, &keys::outbox(team, prefix), usize::MAX)?;
+        for (_, bytes) in entries {
+            let Ok(entry) = decode::<OutboxEntry>(TreeName::Outbox, &bytes) else {
+                continue;
+            };
+            let (NoticeKind::Reminder { series, round, .. }, OutboxState::Sent { at, .. }) =
+                (&entry.notice.kind, &entry.state)
+            else {
+                continue;
+            };
+            if entry.action != Delivery::Post || &entry.notice.to != to || !wanted(series) {
+                continue;
+            }
+            if newest.as_ref().is_none_or(|(seen, ..)| at > seen) {
+                newest = Some((*at, series.clone(), *round));
+            }
+        }
+        Ok(newest.map(|(_, series, round)| (series, round)))
     }
 
     /// Every outbox entry of every workspace, for `alliance outbox`.

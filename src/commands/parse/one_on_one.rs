@@ -4,7 +4,8 @@
 //! help
 //! @member every <week|2 weeks|month> on <weekday> at <HH:MM> [tz <Area/City|slack>]
 //! list
-//! done @member [notes…]        skip @member
+//! done @member [notes…]        skip @member        moved @member
+//! snooze @member <1w|until YYYY-MM-DD>    (the last question about it, later)
 //! stop @person                 agenda @person [add <text…>]
 //! ```
 //!
@@ -18,7 +19,10 @@
 //! - `@person` in `stop` and `agenda` is the other party: a manager names
 //!   the member, a member names their manager.
 
-use super::{Usage, Words, clip, decode_entities, mention, no_more, strip_quotes, usage};
+use super::{
+    SnoozeFor, Usage, Words, clip, decode_entities, mention, no_more, snooze_for, strip_quotes,
+    usage,
+};
 use crate::domain::UserId;
 use crate::domain::hours::parse_tz;
 use crate::domain::one_on_one::{Cadence, ZoneChoice};
@@ -30,15 +34,19 @@ pub const USAGE_1ON1_SET: &str =
 pub const USAGE_1ON1_LIST: &str = "/1on1 list";
 pub const USAGE_1ON1_DONE: &str = "/1on1 done @member [notes…]";
 pub const USAGE_1ON1_SKIP: &str = "/1on1 skip @member";
+pub const USAGE_1ON1_MOVED: &str = "/1on1 moved @member";
+pub const USAGE_1ON1_SNOOZE: &str = "/1on1 snooze @member <1w|until YYYY-MM-DD>";
 pub const USAGE_1ON1_STOP: &str = "/1on1 stop @person";
 pub const USAGE_1ON1_AGENDA: &str = "/1on1 agenda @person [add <text…>]";
 
 /// Every `/1on1` usage line, in the order `/1on1 help` shows them.
-pub const ONE_ON_ONE_USAGES: [&str; 7] = [
+pub const ONE_ON_ONE_USAGES: [&str; 9] = [
     USAGE_1ON1_SET,
     USAGE_1ON1_LIST,
     USAGE_1ON1_DONE,
     USAGE_1ON1_SKIP,
+    USAGE_1ON1_MOVED,
+    USAGE_1ON1_SNOOZE,
     USAGE_1ON1_STOP,
     USAGE_1ON1_AGENDA,
     USAGE_1ON1_HELP,
@@ -63,6 +71,15 @@ pub enum OneOnOneCommand {
     },
     Skip {
         member: UserId,
+    },
+    /// The 1:1 did not happen at its time: it moved.
+    Moved {
+        member: UserId,
+    },
+    /// The last reminder about the 1:1 (did it happen? overdue?), later.
+    Snooze {
+        member: UserId,
+        until: SnoozeFor,
     },
     Stop {
         person: UserId,
@@ -104,6 +121,16 @@ pub fn parse_one_on_one(text: &str) -> Result<OneOnOneCommand, Usage> {
             let member = person(&mut words, USAGE_1ON1_SKIP)?;
             no_more(&mut words, USAGE_1ON1_SKIP)?;
             Ok(OneOnOneCommand::Skip { member })
+        }
+        "moved" | "move" => {
+            let member = person(&mut words, USAGE_1ON1_MOVED)?;
+            no_more(&mut words, USAGE_1ON1_MOVED)?;
+            Ok(OneOnOneCommand::Moved { member })
+        }
+        "snooze" => {
+            let member = person(&mut words, USAGE_1ON1_SNOOZE)?;
+            let until = snooze_for(&mut words, USAGE_1ON1_SNOOZE)?;
+            Ok(OneOnOneCommand::Snooze { member, until })
         }
         "stop" => {
             let person = person(&mut words, USAGE_1ON1_STOP)?;
@@ -357,6 +384,25 @@ mod tests {
                 },
             ),
             ("skip <@UA1>", OneOnOneCommand::Skip { member: u("UA1") }),
+            ("moved <@UA1>", OneOnOneCommand::Moved { member: u("UA1") }),
+            (
+                "MOVE <@UA1|ana>",
+                OneOnOneCommand::Moved { member: u("UA1") },
+            ),
+            (
+                "snooze <@UA1> 1w",
+                OneOnOneCommand::Snooze {
+                    member: u("UA1"),
+                    until: SnoozeFor::Weeks(1),
+                },
+            ),
+            (
+                "snooze <@UA1> until 2026-12-22",
+                OneOnOneCommand::Snooze {
+                    member: u("UA1"),
+                    until: SnoozeFor::Until(chrono::NaiveDate::from_ymd_opt(2026, 12, 22).unwrap()),
+                },
+            ),
             ("stop <@UM1>", OneOnOneCommand::Stop { person: u("UM1") }),
             (
                 "agenda <@UM1>",
@@ -426,6 +472,18 @@ mod tests {
                 "<@UA1> every week on tue at 10:00 please",
                 "didn't expect `please`",
                 USAGE_1ON1_SET,
+            ),
+            ("moved", "Who?", USAGE_1ON1_MOVED),
+            (
+                "moved <@UA1> today",
+                "didn't expect `today`",
+                USAGE_1ON1_MOVED,
+            ),
+            ("snooze <@UA1>", "Until when?", USAGE_1ON1_SNOOZE),
+            (
+                "snooze <@UA1> tomorrow",
+                "`tomorrow` isn't a time",
+                USAGE_1ON1_SNOOZE,
             ),
             (
                 "@ana every week on tue at 10:00",

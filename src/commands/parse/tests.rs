@@ -193,7 +193,20 @@ fn accepted_inputs() {
                 months: 6,
             },
         ),
-        ("complete #9", TourCommand::Complete { tour: TourId(9) }),
+        (
+            "complete #9",
+            TourCommand::Complete {
+                tour: TourId(9),
+                confirmed: false,
+            },
+        ),
+        (
+            "complete 9 CONFIRM",
+            TourCommand::Complete {
+                tour: TourId(9),
+                confirmed: true,
+            },
+        ),
         (
             "next 9 transformational 2y Lead the platform",
             TourCommand::Next {
@@ -287,11 +300,161 @@ fn accepted_inputs() {
                 manager: u("U5"),
             },
         ),
-        ("forget-me", TourCommand::ForgetMe { other: None }),
+        (
+            "forget-me",
+            TourCommand::ForgetMe {
+                other: None,
+                confirmed: false,
+            },
+        ),
         (
             "FORGET-ME <@U7|bo>",
             TourCommand::ForgetMe {
                 other: Some(u("U7")),
+                confirmed: false,
+            },
+        ),
+        (
+            "forget-me confirm",
+            TourCommand::ForgetMe {
+                other: None,
+                confirmed: true,
+            },
+        ),
+        (
+            "forget-me <@U7> confirm",
+            TourCommand::ForgetMe {
+                other: Some(u("U7")),
+                confirmed: true,
+            },
+        ),
+        (
+            "snooze 9 ending until 2026-12-22",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: Some(ReminderKind::Ending),
+                until: SnoozeFor::Until(d("2026-12-22")),
+            },
+        ),
+        (
+            "snooze #9 2026-12-22",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: None,
+                until: SnoozeFor::Until(d("2026-12-22")),
+            },
+        ),
+        (
+            "snooze 9 Check-in 1w",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: Some(ReminderKind::Checkin),
+                until: SnoozeFor::Weeks(1),
+            },
+        ),
+        (
+            "snooze 9 handover 2 weeks",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: Some(ReminderKind::Handover),
+                until: SnoozeFor::Weeks(2),
+            },
+        ),
+        (
+            "snooze 9 a week",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: None,
+                until: SnoozeFor::Weeks(1),
+            },
+        ),
+        (
+            "snooze 9 ended week",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: Some(ReminderKind::Ended),
+                until: SnoozeFor::Weeks(1),
+            },
+        ),
+        (
+            "snooze 9 recommit 52w",
+            TourCommand::Snooze {
+                tour: TourId(9),
+                what: Some(ReminderKind::Recommit),
+                until: SnoozeFor::Weeks(52),
+            },
+        ),
+        (
+            "done 9 waiting",
+            TourCommand::Done {
+                tour: TourId(9),
+                what: ReminderKind::Waiting,
+            },
+        ),
+        (
+            "done 9 ENDING",
+            TourCommand::Done {
+                tour: TourId(9),
+                what: ReminderKind::Ending,
+            },
+        ),
+        (
+            "handover 9 accept",
+            TourCommand::AcceptHandover { tour: TourId(9) },
+        ),
+        (
+            "stay-in-touch 9 join ada@example.org &amp; +44 20 7946 0000",
+            TourCommand::StayInTouch {
+                tour: TourId(9),
+                join: true,
+                contact: Some("ada@example.org & +44 20 7946 0000".into()),
+            },
+        ),
+        (
+            "stay-in-touch 9 yes",
+            TourCommand::StayInTouch {
+                tour: TourId(9),
+                join: true,
+                contact: None,
+            },
+        ),
+        (
+            "stay-in-touch 9 No",
+            TourCommand::StayInTouch {
+                tour: TourId(9),
+                join: false,
+                contact: None,
+            },
+        ),
+        (
+            "stay-in-touch 9 no, thanks",
+            TourCommand::StayInTouch {
+                tour: TourId(9),
+                join: false,
+                contact: None,
+            },
+        ),
+        (
+            "checkin 9 delivered 2 yes",
+            TourCommand::CheckinDelivered {
+                tour: TourId(9),
+                objective: 2,
+                delivered: crate::domain::checkin::Delivered::Yes,
+            },
+        ),
+        (
+            "checkin 9 delivered #3 PARTLY",
+            TourCommand::CheckinDelivered {
+                tour: TourId(9),
+                objective: 3,
+                delivered: crate::domain::checkin::Delivered::Partly,
+            },
+        ),
+        (
+            "checkin 9 delivered the demo on time",
+            TourCommand::CheckinNotes {
+                tour: TourId(9),
+                notes: "delivered the demo on time".into(),
             },
         ),
     ];
@@ -344,7 +507,35 @@ fn alumni_inputs() {
             },
         ),
         ("rehire <@U1>", AlumniCommand::Rehire { user: u("U1") }),
-        ("remove <@U1>", AlumniCommand::Remove { user: u("U1") }),
+        (
+            "remove <@U1>",
+            AlumniCommand::Remove {
+                user: u("U1"),
+                confirmed: false,
+            },
+        ),
+        (
+            "remove <@U1> confirm",
+            AlumniCommand::Remove {
+                user: u("U1"),
+                confirmed: true,
+            },
+        ),
+        ("stop <@U1>", AlumniCommand::Stop { user: u("U1") }),
+        (
+            "snooze <@U1> until 2027-01-04",
+            AlumniCommand::Snooze {
+                user: u("U1"),
+                until: SnoozeFor::Until(d("2027-01-04")),
+            },
+        ),
+        (
+            "snooze <@U1> 1 week",
+            AlumniCommand::Snooze {
+                user: u("U1"),
+                until: SnoozeFor::Weeks(1),
+            },
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(parse_alumni(input), Ok(expected), "input: {input:?}");
@@ -357,6 +548,11 @@ fn alumni_inputs() {
         ("liaison <@U1>", USAGE_ALUMNI_LIAISON),
         ("rehire", USAGE_ALUMNI_REHIRE),
         ("remove <@U1> <@U2>", USAGE_ALUMNI_REMOVE),
+        ("remove <@U1> yes", USAGE_ALUMNI_REMOVE),
+        ("stop", USAGE_ALUMNI_STOP),
+        ("stop <@U1> now", USAGE_ALUMNI_STOP),
+        ("snooze <@U1>", USAGE_ALUMNI_SNOOZE),
+        ("snooze <@U1> until someday", USAGE_ALUMNI_SNOOZE),
         ("wave <@U1>", USAGE_ALUMNI_HELP),
     ] {
         assert_eq!(
@@ -553,6 +749,65 @@ fn rejected_inputs() {
             "history 99999999999999999999999",
             "isn't a tour number",
             USAGE_HISTORY,
+        ),
+        ("complete 9 yes", "didn't expect `yes`", USAGE_COMPLETE),
+        (
+            "complete 9 confirm now",
+            "didn't expect `now`",
+            USAGE_COMPLETE,
+        ),
+        ("forget-me confirm please", "didn't expect", USAGE_FORGET_ME),
+        ("snooze", "Which tour", USAGE_SNOOZE),
+        ("snooze 9", "Until when", USAGE_SNOOZE),
+        ("snooze 9 ending", "Until when", USAGE_SNOOZE),
+        ("snooze 9 soon", "`soon` isn't a time", USAGE_SNOOZE),
+        ("snooze 9 ending until", "date is missing", USAGE_SNOOZE),
+        (
+            "snooze 9 ending until 22/12/2026",
+            "isn't a date",
+            USAGE_SNOOZE,
+        ),
+        ("snooze 9 0w", "1 to 52 weeks", USAGE_SNOOZE),
+        ("snooze 9 53 weeks", "1 to 52 weeks", USAGE_SNOOZE),
+        ("snooze 9 2 months", "`2` isn't a time", USAGE_SNOOZE),
+        ("snooze 9 1w please", "didn't expect `please`", USAGE_SNOOZE),
+        ("done 9", "Which reminders", USAGE_DONE),
+        ("done 9 everything", "`everything` isn't a kind", USAGE_DONE),
+        ("done 9 ending now", "didn't expect `now`", USAGE_DONE),
+        ("handover 9", "`accept`", USAGE_HANDOVER),
+        ("handover 9 decline", "`accept`", USAGE_HANDOVER),
+        ("handover 9 accept now", "didn't expect", USAGE_HANDOVER),
+        ("stay-in-touch 9", "`join`", USAGE_STAY_IN_TOUCH),
+        ("stay-in-touch 9 maybe", "`join`", USAGE_STAY_IN_TOUCH),
+        (
+            "stay-in-touch 9 no way",
+            "didn't expect `way`",
+            USAGE_STAY_IN_TOUCH,
+        ),
+        (
+            "stay-in-touch x join",
+            "isn't a tour number",
+            USAGE_STAY_IN_TOUCH,
+        ),
+        (
+            "checkin 9 delivered 2",
+            "yes, partly or no",
+            USAGE_DELIVERED,
+        ),
+        (
+            "checkin 9 delivered 2 maybe",
+            "`maybe` isn't an answer",
+            USAGE_DELIVERED,
+        ),
+        (
+            "checkin 9 delivered 0 yes",
+            "numbered from 1",
+            USAGE_DELIVERED,
+        ),
+        (
+            "checkin 9 delivered 2 yes and more",
+            "didn't expect",
+            USAGE_DELIVERED,
         ),
     ];
     for (input, needle, usage_line) in cases {
