@@ -11,8 +11,13 @@
 //!
 //! Decisions: only a party of the tour may act on its buttons (anyone else is
 //! told so privately); "Snooze until" takes a date after today and brings the
-//! reminder back at the start of that day; "Done" stops that kind of reminder
-//! about that tour for the person who clicked, not for the other party.
+//! reminder back at the start of that day (then the clicker's working hours);
+//! "Done" stops that kind of reminder about that tour for the person who
+//! clicked, not for the other party. A snooze moves that series for the
+//! clicker only: nothing of it reaches them before the chosen time, the
+//! snoozed reminder comes once then, and a repeating series goes on after
+//! it without a second one right beside it (`schedule::Snooze::holds`; the
+//! store keeps the snooze, and delivery checks it like "Done").
 //!
 //! **Every press answers, once.** A press either updates its message in
 //! place or answers the presser privately (a DM); never nothing. And a
@@ -545,7 +550,15 @@ impl Engine {
                     )?;
                     return Ok(AfterClick::Nothing);
                 };
-                store.snooze(&click.team, tour.id, &series, &click.user, round + 1, until)?;
+                store.snooze(
+                    &click.team,
+                    tour.id,
+                    &series,
+                    &click.user,
+                    round + 1,
+                    until,
+                    now,
+                )?;
                 format!(
                     "⏰ Snoozed until {}: I'll bring tour *{}* up again then.",
                     until.date_naive(),
@@ -586,6 +599,7 @@ impl Engine {
                     &click.user,
                     round + 1,
                     until,
+                    now,
                 )?;
                 format!(
                     "⏰ Snoozed until {}: I'll remind you about {} then.",

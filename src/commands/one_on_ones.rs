@@ -831,8 +831,15 @@ impl Engine {
             self.note(click, None, "Pick a date after today to snooze until.", now)?;
             return Ok(AfterClick::Nothing);
         };
-        self.store()
-            .snooze(&click.team, NO_TOUR, series, &click.user, round + 1, until)?;
+        self.store().snooze(
+            &click.team,
+            NO_TOUR,
+            series,
+            &click.user,
+            round + 1,
+            until,
+            now,
+        )?;
         let text = format!(
             "⏰ Snoozed until {}: I'll bring your 1:1 with {} up again then.",
             until.date_naive(),

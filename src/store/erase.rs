@@ -22,8 +22,9 @@
 //!   member, every message owed or sent to them (pending ones will not go;
 //!   their outbox keys embed their id), reminders planned for them alone
 //!   (snoozes), their place among a shared reminder's recipients, their
-//!   "Done" dismissals, and what Slack told us about them (DM channel, time
-//!   zone).
+//!   "Done" dismissals and the record of their snoozes (and the liaison's
+//!   or 1:1 partner's snoozes of a series about them), and what Slack told
+//!   us about them (DM channel, time zone).
 //! - **Alumni they were liaison for** keep their record, with the
 //!   placeholder as liaison: visibly nobody's, for an admin to reassign.
 //! - **Check-ins** of shared tours stay, like history: the answers and
@@ -396,6 +397,14 @@ impl Round<'_> {
             TreeName::Dismissed => {
                 let (_, _, _, user) = split_dismissed(key).ok_or_else(|| fail("bad key"))?;
                 if &user == person {
+                    self.remove(tree, key)?;
+                }
+            }
+            TreeName::Snoozes => {
+                // Theirs, or about them (a keep-in-touch series names its
+                // alumnus, a 1:1's its pair): gone with what it was about.
+                let (_, _, series, user) = split_dismissed(key).ok_or_else(|| fail("bad key"))?;
+                if &user == person || series.split(':').any(|part| part == person.as_str()) {
                     self.remove(tree, key)?;
                 }
             }

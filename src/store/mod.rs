@@ -85,10 +85,13 @@ pub enum TreeName {
     EventTimes,
     /// `team ∅ manager ∅ member` → a 1:1 series, its log and agenda.
     OneOnOnes,
+    /// `team ∅ tour-id series ∅ user` → that person's latest snooze of a
+    /// series (`Series::thread`): until when it holds (`reminders`).
+    Snoozes,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 15] = [
+    pub const ALL: [TreeName; 16] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -104,6 +107,7 @@ impl TreeName {
         TreeName::Events,
         TreeName::EventTimes,
         TreeName::OneOnOnes,
+        TreeName::Snoozes,
     ];
 
     pub fn index(self) -> usize {
@@ -127,6 +131,7 @@ impl TreeName {
             TreeName::Events => "events",
             TreeName::EventTimes => "event-times",
             TreeName::OneOnOnes => "one-on-ones",
+            TreeName::Snoozes => "snoozes",
         }
     }
 }
