@@ -423,7 +423,8 @@ fn shell(config: &Config, user: &str, team: &str, out: &mut Stdout) -> anyhow::R
     let store = open_store(&config.shell_data_dir, config)?;
     let engine = Engine::new(store, config.admins.clone())
         .with_alumni_directory(config.alumni_directory_for_everyone)
-        .with_default_tz(config.default_tz);
+        .with_default_tz(config.default_tz)
+        .with_working_hours(config.working_hours.clone());
     let stdin = std::io::stdin();
     let session = alliance::shell::run(
         &engine,

@@ -18,6 +18,8 @@
 //! checkin <id> <notes…>  (records a check-in directly)
 //! checkin <id> every <length>   (check-ins this many months apart, 1–12)
 //! forget-me              (erase my own data, after a confirmation button)
+//! away until YYYY-MM-DD  (hold my reminders until the day I'm back)
+//! away off               away          (back early; where it stands)
 //! ```
 //!
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
@@ -55,10 +57,11 @@ pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] 
 
 pub const USAGE_TALK: &str = "/tour talk [note…]";
 pub const USAGE_FORGET_ME: &str = "/tour forget-me";
+pub const USAGE_AWAY: &str = "/tour away until YYYY-MM-DD   or   /tour away off   (the day you're back: your reminders wait until then)";
 pub const USAGE_CHECKIN: &str = "/tour checkin <id> [notes…]   or   /tour checkin <id> every <length>   (no notes: a check-in conversation by DM, now)";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 18] = [
+pub const ALL_USAGES: [&str; 19] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_MISSION,
@@ -75,6 +78,7 @@ pub const ALL_USAGES: [&str; 18] = [
     USAGE_REASSIGN,
     USAGE_TALK,
     USAGE_CHECKIN,
+    USAGE_AWAY,
     USAGE_FORGET_ME,
     USAGE_HELP,
 ];
@@ -185,6 +189,19 @@ pub enum TourCommand {
     ForgetMe {
         other: Option<UserId>,
     },
+    /// `/tour away …`: hold my reminders while I am away.
+    Away(AwayCommand),
+}
+
+/// `/tour away`, `/tour away until YYYY-MM-DD`, `/tour away off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AwayCommand {
+    /// Where it stands.
+    Show,
+    /// Away until this day, the day I am back.
+    Until(NaiveDate),
+    /// Back early.
+    Off,
 }
 
 /// The `/alumni` grammar (also `/tour alumni …`):
@@ -439,6 +456,7 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             note: Some(strip_quotes(&decode_entities(words.rest()))).filter(|n| !n.is_empty()),
         }),
         "1on1" => Ok(TourCommand::OneOnOne(parse_one_on_one(words.rest())?)),
+        "away" => parse_away(&mut words),
         "forget-me" => {
             let other = words
                 .next()
@@ -452,6 +470,30 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             USAGE_HELP,
         )),
     }
+}
+
+fn parse_away(words: &mut Words) -> Result<TourCommand, Usage> {
+    let command = match words.next() {
+        None => AwayCommand::Show,
+        Some(w) if w.eq_ignore_ascii_case("off") => AwayCommand::Off,
+        Some(w) if w.eq_ignore_ascii_case("until") => {
+            let Some(day) = words.next() else {
+                return Err(usage(
+                    "Until when? Give the day you're back as YYYY-MM-DD.",
+                    USAGE_AWAY,
+                ));
+            };
+            AwayCommand::Until(date(Some(day), USAGE_AWAY)?)
+        }
+        Some(w) => {
+            return Err(usage(
+                format!("I don't know `away {}`.", clip(w)),
+                USAGE_AWAY,
+            ));
+        }
+    };
+    no_more(words, USAGE_AWAY)?;
+    Ok(TourCommand::Away(command))
 }
 
 fn parse_propose(words: &mut Words) -> Result<TourCommand, Usage> {

@@ -282,6 +282,7 @@ pub(super) fn handle(
         TourCommand::List(scope) => list(engine, req, scope, now.date_naive()),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
         TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
+        TourCommand::Away(command) => super::away::handle(engine, req, command, now),
         command @ (TourCommand::CheckinStart { .. }
         | TourCommand::CheckinNotes { .. }
         | TourCommand::CheckinEvery { .. }) => super::checkin::handle(engine, req, command, now),

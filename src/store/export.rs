@@ -16,7 +16,8 @@
 //!   "workspaces": [ {"team": …, "next_tour": 18, "erased": 2}, … ],
 //!   "reminders": [ … ], "outbox": [ … ], "users": [ … ],
 //!   "dismissed": [ … ], "alumni": [ … ], "one_on_ones": [ … ],
-//!   "checkins": [ … ], "chats": [ … ], "events": [ … ], "snoozes": [ … ]
+//!   "checkins": [ … ], "chats": [ … ], "events": [ … ], "snoozes": [ … ],
+//!   "away": [ … ]
 //! }
 //! ```
 //!
@@ -58,15 +59,15 @@
 //!   successor, or were manager before a `reassign` (with their whole
 //!   history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
-//!   Slack info, their dismissals, their own alumni record, the 1:1s they are a party to
+//!   Slack info, their dismissals, snoozes and away period, their own alumni record, the 1:1s they are a party to
 //!   (with the log and agenda they share), the check-ins
 //!   of their tours and their own conversation state. Not other
 //!   people's alumni records where they are the liaison (those hold the
 //!   alumnus's private contact), and no workspace counters. Such an export is
 //!   for reading, not importing: import refuses it.
-//! - `one_on_ones` and `snoozes` came after format version 1 was first
-//!   written: import reads a file without them as having none, so older
-//!   exports still import.
+//! - `one_on_ones`, `snoozes` and `away` came after format version 1 was
+//!   first written: import reads a file without them as having none, so
+//!   older exports still import.
 //! - Import refuses a store that is not empty, a file that is not an export,
 //!   an unknown format version, and records whose ids could not form keys
 //!   (a hand-edited file); it checks everything before writing anything
@@ -78,6 +79,7 @@
 //!   starting with `=`, `+`, `-`, `@` get a leading `'` so a spreadsheet
 //!   shows them instead of evaluating them.
 
+use super::away::Away;
 use super::outbox::{OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{Backend, Store, StoreError, TreeName, decode, encode, encode_index, keys};
@@ -124,6 +126,17 @@ pub struct Export {
     pub one_on_ones: Vec<OneOnOneRecord>,
     #[serde(default)]
     pub snoozes: Vec<SnoozeRecord>,
+    #[serde(default)]
+    pub away: Vec<AwayRecord>,
+}
+
+/// Someone's away period (`/tour away`), with what waits for their return.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwayRecord {
+    pub team: TeamId,
+    pub user: UserId,
+    pub away: Away,
 }
 
 /// A recorded check-in of a tour.
@@ -237,6 +250,7 @@ pub struct Counts {
     pub events: u64,
     pub one_on_ones: u64,
     pub snoozes: u64,
+    pub away: u64,
 }
 
 impl std::fmt::Display for Counts {
@@ -245,7 +259,7 @@ impl std::fmt::Display for Counts {
             f,
             "{} tours ({} history entries), {} workspaces, {} reminders, {} outbox entries, \
              {} cached users, {} dismissals, {} alumni, {} check-ins, {} conversation states, \
-             {} handled events, {} one-on-ones, {} snoozes",
+             {} handled events, {} one-on-ones, {} snoozes, {} away periods",
             self.tours,
             self.history,
             self.workspaces,
@@ -258,7 +272,8 @@ impl std::fmt::Display for Counts {
             self.chats,
             self.events,
             self.one_on_ones,
-            self.snoozes
+            self.snoozes,
+            self.away
         )
     }
 }
@@ -731,6 +746,20 @@ impl Store {
                     }
                     json.end()?;
                 }
+                TreeName::Away => {
+                    json.begin("away")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, user) = split_person(&k).ok_or_else(|| unexpected(tree, &k))?;
+                        if keep(&user) {
+                            let away: Away = decode(tree, &v)?;
+                            json.item(&AwayRecord { team, user, away })?;
+                            counts.away += 1;
+                        }
+                    }
+                    json.end()?;
+                }
             }
         }
         json.out.write_all(b"\n}\n")?;
@@ -931,6 +960,7 @@ impl ImportPlan {
             events: export.events.len() as u64,
             one_on_ones: export.one_on_ones.len() as u64,
             snoozes: export.snoozes.len() as u64,
+            away: export.away.len() as u64,
         };
         Ok(ImportPlan { writes, counts })
     }
@@ -1183,6 +1213,14 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
                     }
                     let key = keys::snoozed(&r.team, r.tour, &r.series, &r.user);
                     writes.push((tree, key, encode(&r.snooze)));
+                }
+            }
+            TreeName::Away => {
+                for (n, r) in export.away.iter().enumerate() {
+                    if !team_ok(&r.team) || !user_ok(&r.user) {
+                        return Err(refuse("away", n, "a team or user id is not a Slack id"));
+                    }
+                    writes.push((tree, keys::person(&r.team, &r.user), encode(&r.away)));
                 }
             }
         }

@@ -23,6 +23,7 @@
 //!   one value, read in one lookup.
 
 pub mod alumni;
+pub mod away;
 pub mod changes;
 pub mod checkins;
 pub mod erase;
@@ -88,10 +89,13 @@ pub enum TreeName {
     /// `team ∅ tour-id series ∅ user` → that person's latest snooze of a
     /// series (`Series::thread`): until when it holds (`reminders`).
     Snoozes,
+    /// `team ∅ user` → the day that person is back from being away, and
+    /// the reminders held for their return (`away`).
+    Away,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 16] = [
+    pub const ALL: [TreeName; 17] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -108,6 +112,7 @@ impl TreeName {
         TreeName::EventTimes,
         TreeName::OneOnOnes,
         TreeName::Snoozes,
+        TreeName::Away,
     ];
 
     pub fn index(self) -> usize {
@@ -132,6 +137,7 @@ impl TreeName {
             TreeName::EventTimes => "event-times",
             TreeName::OneOnOnes => "one-on-ones",
             TreeName::Snoozes => "snoozes",
+            TreeName::Away => "away",
         }
     }
 }

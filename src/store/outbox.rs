@@ -238,6 +238,39 @@ pub(crate) fn unindex_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail>
     tx.remove(TreeName::OutboxDue, &due_index(entry).0)
 }
 
+/// Records a new state of an existing entry inside a transaction (see
+/// [`Store::outbox_save`]): the send queue follows it; an entry erased
+/// meanwhile stays erased.
+pub(crate) fn save_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail> {
+    let entry = &OutboxEntry {
+        not_before: whole_second(entry.not_before),
+        ..entry.clone()
+    };
+    let key = keys::outbox(&entry.team, &entry.key);
+    let Some(old) = read_entry_in(tx, &entry.team, &entry.key)? else {
+        return Ok(());
+    };
+    if old.state.is_open() {
+        unindex_in(tx, &old)?;
+    }
+    tx.insert(TreeName::Outbox, &key, &encode(entry))?;
+    if entry.state.is_open() {
+        index_in(tx, entry)?;
+    }
+    Ok(())
+}
+
+/// The entry keyed `key` in `team`, inside a transaction.
+pub(crate) fn read_entry_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    key: &str,
+) -> Result<Option<OutboxEntry>, TxFail> {
+    tx.get(TreeName::Outbox, &keys::outbox(team, key))?
+        .map(|b| decode(TreeName::Outbox, &b).map_err(|e| TxFail::Engine(e.to_string())))
+        .transpose()
+}
+
 /// Owes `notice` as a new DM from `at` on.
 pub(crate) fn enqueue_in(
     tx: &dyn Tx,
@@ -453,25 +486,8 @@ impl Store {
     }
 
     fn save_entry(&self, entry: &OutboxEntry, durable: bool) -> Result<(), StoreError> {
-        let entry = &OutboxEntry {
-            not_before: whole_second(entry.not_before),
-            ..entry.clone()
-        };
         self.run(durable, |tx| {
-            let key = keys::outbox(&entry.team, &entry.key);
-            if let Some(old) = tx.get(TreeName::Outbox, &key)? {
-                let old: OutboxEntry =
-                    decode(TreeName::Outbox, &old).map_err(|e| TxFail::Engine(e.to_string()))?;
-                if old.state.is_open() {
-                    unindex_in(tx, &old)?;
-                }
-            } else {
-                return Ok(Ok(()));
-            }
-            tx.insert(TreeName::Outbox, &key, &encode(entry))?;
-            if entry.state.is_open() {
-                index_in(tx, entry)?;
-            }
+            save_entry_in(tx, entry)?;
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())
