@@ -59,6 +59,9 @@ async fn bob_between_two_tours(slack: &FakeSlack) -> Bot {
     .assert_well_formed();
     bot.tour(CAROL, "accept 2").await.assert_well_formed();
     drain(&bot, bot.now()).await;
+    // "Ends in 7 days" for tour 2, in everyone's working hours (a Tokyo
+    // afternoon, a UTC morning).
+    run_at(&bot, at(2026, 11, 24, 8)).await;
     run_at(&bot, at(2026, 11, 24, 9)).await;
     bot
 }
@@ -216,4 +219,89 @@ async fn the_home_tab_shows_who_is_away() {
         view(ALICE)
     );
     assert!(!view(CAROL).contains("away until"), "{}", view(CAROL));
+}
+
+/// The lines of `/tour upcoming` for `user`, past its header.
+async fn upcoming(bot: &Bot, user: &str) -> (String, Vec<String>) {
+    let reply = bot.tour(user, "upcoming").await;
+    reply.assert_well_formed();
+    let text = reply.0["text"].as_str().unwrap_or_default().to_string();
+    let lines = text
+        .lines()
+        .filter(|l| l.starts_with("• "))
+        .map(str::to_string)
+        .collect();
+    (text, lines)
+}
+
+#[tokio::test]
+async fn upcoming_lists_what_will_come_and_when_in_ones_own_zone() {
+    let slack = FakeSlack::start().await;
+    slack.set_user(BOB, "Asia/Tokyo", false);
+    let bot = bob_between_two_tours(&slack).await;
+    let bot = restart(bot, &slack, at(2026, 12, 1, 10)).await;
+
+    let (text, lines) = upcoming(&bot, BOB).await;
+    assert!(
+        text.contains("next 30 days") && text.contains("times in Asia/Tokyo, your Slack time zone"),
+        "{text}"
+    );
+    // Midnight UTC is 09:00 in Tokyo: the start of his working day.
+    assert_eq!(
+        lines,
+        [
+            "• Wed 2026-12-02 09:00 — #2 ended with no decision (weekly, until one is made)",
+            "• Wed 2026-12-09 09:00 — #2 ended with no decision (weekly, until one is made)",
+            "• Thu 2026-12-10 09:00 — check-in on #1",
+            "• Wed 2026-12-16 09:00 — #2 ended with no decision (weekly, until one is made)",
+            "• Wed 2026-12-23 09:00 — #2 ended with no decision (weekly, until one is made)",
+            "• Wed 2026-12-30 09:00 — #2 ended with no decision (weekly, until one is made)",
+        ],
+        "{text}"
+    );
+    for internal in ["ended:w", "checkin:n", "tour:"] {
+        assert!(!text.contains(internal), "{internal} in {text}");
+    }
+    // Only what is his: Carol's list has her own copies and nothing of Bob's.
+    let (_, carol) = upcoming(&bot, CAROL).await;
+    assert!(
+        carol.len() == 5 && carol.iter().all(|l| l.contains("#2 ended")),
+        "{carol:?}"
+    );
+
+    // Snoozed until the 22nd, then away until the 28th: the list follows.
+    run_at(&bot, at(2026, 12, 2, 0)).await;
+    let first = slack
+        .posted()
+        .into_iter()
+        .rev()
+        .find(|m| m.metadata_key.as_deref() == Some("tour:2:ended:w0:2026-12-02:UBOB"))
+        .expect("the first one came");
+    bot.click(BOB, &first, "reminder.snooze_until", Some("2026-12-22"))
+        .await;
+    let (_, lines) = upcoming(&bot, BOB).await;
+    assert_eq!(
+        lines,
+        [
+            "• Thu 2026-12-10 09:00 — check-in on #1",
+            "• Tue 2026-12-22 09:00 — #2 ended with no decision (weekly, until one is made) (snoozed)",
+            "• Wed 2026-12-30 09:00 — #2 ended with no decision (weekly, until one is made)",
+        ]
+    );
+    bot.tour(BOB, "away until 2026-12-28")
+        .await
+        .assert_well_formed();
+    let (text, lines) = upcoming(&bot, BOB).await;
+    assert!(
+        text.contains("You're away until Monday 2026-12-28"),
+        "{text}"
+    );
+    assert_eq!(
+        lines,
+        [
+            "• Mon 2026-12-28 09:00 — #2 ended with no decision (weekly, until one is made) (snoozed)",
+            "• Mon 2026-12-28 09:00 — check-in on #1",
+            "• Wed 2026-12-30 09:00 — #2 ended with no decision (weekly, until one is made)",
+        ]
+    );
 }

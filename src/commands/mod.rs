@@ -23,6 +23,7 @@ mod privacy;
 mod render;
 mod talk;
 mod tour;
+pub mod upcoming;
 
 use crate::domain::Side;
 use crate::domain::hours::WorkingHours;

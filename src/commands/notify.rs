@@ -367,18 +367,18 @@ fn reminder(
         Series::Ending(days) => {
             // A snoozed one comes after its milestone: it says what is left.
             let days = match (on, tour.ends_on) {
-                (Some(on), Some(end)) if round > 0 => (end - on).num_days().max(0),
+                (Some(on), Some(end)) if round > 0 => (end - on).num_days(),
                 _ => i64::from(*days),
             };
+            let left = match days {
+                ..=0 => format!("reached its end date, {end}"),
+                1 => format!("ends in 1 day, on {end}"),
+                days => format!("ends in {days} days, on {end}"),
+            };
             format!(
-                "Tour *{id}* ({} with {}) ends in {}, on {end}. Now is the time to plan the next tour together.",
+                "Tour *{id}* ({} with {}) {left}. Now is the time to plan the next tour together.",
                 tour.kind.name(),
                 other_party_line(tour),
-                if days == 1 {
-                    "1 day".to_string()
-                } else {
-                    format!("{days} days")
-                }
             )
         }
         Series::Ended(_) => format!(
@@ -733,5 +733,11 @@ mod tests {
         );
         let eve = end - chrono::Duration::days(1);
         assert!(said(1, eve).contains("ends in 1 day,"), "{}", said(1, eve));
+        let after = end + chrono::Duration::days(3);
+        assert!(
+            said(1, after).contains(&format!("reached its end date, {end}")),
+            "{}",
+            said(1, after)
+        );
     }
 }

@@ -20,6 +20,7 @@
 //! forget-me              (erase my own data, after a confirmation button)
 //! away until YYYY-MM-DD  (hold my reminders until the day I'm back)
 //! away off               away          (back early; where it stands)
+//! upcoming               (what the bot will send me in the next 30 days)
 //! ```
 //!
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
@@ -58,10 +59,12 @@ pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] 
 pub const USAGE_TALK: &str = "/tour talk [note…]";
 pub const USAGE_FORGET_ME: &str = "/tour forget-me";
 pub const USAGE_AWAY: &str = "/tour away until YYYY-MM-DD   or   /tour away off   (the day you're back: your reminders wait until then)";
+pub const USAGE_UPCOMING: &str =
+    "/tour upcoming   (what I will send you in the next 30 days, and when)";
 pub const USAGE_CHECKIN: &str = "/tour checkin <id> [notes…]   or   /tour checkin <id> every <length>   (no notes: a check-in conversation by DM, now)";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 19] = [
+pub const ALL_USAGES: [&str; 20] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_MISSION,
@@ -79,6 +82,7 @@ pub const ALL_USAGES: [&str; 19] = [
     USAGE_TALK,
     USAGE_CHECKIN,
     USAGE_AWAY,
+    USAGE_UPCOMING,
     USAGE_FORGET_ME,
     USAGE_HELP,
 ];
@@ -191,6 +195,8 @@ pub enum TourCommand {
     },
     /// `/tour away …`: hold my reminders while I am away.
     Away(AwayCommand),
+    /// What the bot will send me, and when.
+    Upcoming,
 }
 
 /// `/tour away`, `/tour away until YYYY-MM-DD`, `/tour away off`.
@@ -457,6 +463,10 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         }),
         "1on1" => Ok(TourCommand::OneOnOne(parse_one_on_one(words.rest())?)),
         "away" => parse_away(&mut words),
+        "upcoming" => {
+            no_more(&mut words, USAGE_UPCOMING)?;
+            Ok(TourCommand::Upcoming)
+        }
         "forget-me" => {
             let other = words
                 .next()

@@ -283,6 +283,7 @@ pub(super) fn handle(
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
         TourCommand::ForgetMe { other } => super::privacy::prompt(engine, req, other.as_ref()),
         TourCommand::Away(command) => super::away::handle(engine, req, command, now),
+        TourCommand::Upcoming => Ok(super::upcoming::answer(engine, &req.team, me, now)?),
         command @ (TourCommand::CheckinStart { .. }
         | TourCommand::CheckinNotes { .. }
         | TourCommand::CheckinEvery { .. }) => super::checkin::handle(engine, req, command, now),

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 pub const NO_TOUR: TourId = TourId(0);
 
 /// The first keep-in-touch occurrence about `alumnus` after `now`.
-fn next_occurrence(
+pub(crate) fn next_occurrence(
     team: &TeamId,
     alumnus: &Alumnus,
     policy: &ReminderPolicy,

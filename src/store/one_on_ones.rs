@@ -66,7 +66,7 @@ pub fn series(o: &OneOnOne, step: Step, slot: DateTime<Utc>) -> Series {
     }
 }
 
-fn due_entry(team: &TeamId, o: &OneOnOne, due: &Due) -> DueReminder {
+pub(crate) fn due_entry(team: &TeamId, o: &OneOnOne, due: &Due) -> DueReminder {
     DueReminder {
         at: due.at,
         team: team.clone(),

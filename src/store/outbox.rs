@@ -364,6 +364,34 @@ impl Store {
             .collect()
     }
 
+    /// The open entries of `team`'s `lane` owed to `user`, due or not,
+    /// in send order: the send queue is read (it names each recipient), and
+    /// only their entries.
+    pub fn queued_for(
+        &self,
+        team: &TeamId,
+        lane: Lane,
+        user: &UserId,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let (start, end) = (
+            keys::outbox_lane(team, lane as u8),
+            keys::outbox_lane(team, lane as u8 + 1),
+        );
+        let mut out = Vec::new();
+        for (key, recipient) in
+            self.backend
+                .scan_range(TreeName::OutboxDue, &start, &end, usize::MAX)?
+        {
+            if recipient != user.as_str().as_bytes() {
+                continue;
+            }
+            if let Some(entry) = self.queued_entry(&queued(key, &recipient)?)? {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
     /// The entry a send-queue key points at, if it is still there.
     pub fn queued_entry(&self, queued: &Queued) -> Result<Option<OutboxEntry>, StoreError> {
         let Some((key, _, _)) = keys::parse_outbox_due(&queued.index_key) else {

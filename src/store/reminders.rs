@@ -78,7 +78,7 @@ struct DueReminderV1 {
 }
 
 impl DueReminder {
-    pub(super) fn key(&self) -> Vec<u8> {
+    pub(crate) fn key(&self) -> Vec<u8> {
         keys::due(
             self.at,
             &self.team,
@@ -333,13 +333,19 @@ fn fan_out_in(
     Ok(sent)
 }
 
+/// Whether `tour` still leaves on the day `due` (its `exit` occurrence) is
+/// planned for.
+fn exit_stands(tour: &Tour, policy: &ReminderPolicy, due: &DueReminder) -> bool {
+    schedule::due_at(tour, policy, &Series::Exit) == Some(due.at)
+}
+
 /// The exit date has come: the tour ends, and a member who said yes to the
 /// alumni network becomes an alumnus with their manager as liaison.
 fn depart_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<usize, TxFail> {
     let Some(tour) = super::read_tour_in(tx, &due.team, due.tour)? else {
         return Ok(0);
     };
-    if schedule::due_at(&tour, policy, &Series::Exit) != Some(due.at) {
+    if !exit_stands(&tour, policy, due) {
         return Ok(0);
     }
     let Some((left, entry)) = tour.depart(due.at) else {
@@ -668,6 +674,51 @@ impl Store {
             Ok(Err::<(), _>(reached))
         })
         .map(|r| r.err().unwrap_or_default())
+    }
+
+    /// The tour whose last day `due` (an `exit` occurrence) is, if it still
+    /// is. Reads only.
+    pub fn departure(&self, due: &DueReminder) -> Result<Option<Tour>, StoreError> {
+        if due.series != Series::Exit {
+            return Ok(None);
+        }
+        Ok(self
+            .tour(&due.team, due.tour)?
+            .filter(|tour| exit_stands(tour, &self.policy, due)))
+    }
+
+    /// The occurrence of `due`'s series after it, as delivery plans it once
+    /// `due` is found owed (the same functions): a tour's next place in its
+    /// series (`schedule::following`), the next keep-in-touch, the 1:1's
+    /// next slot. A snoozed copy or a paused check-in coming back has none
+    /// of its own: its series goes on in its regular entry. Reads only.
+    pub fn following(&self, due: &DueReminder) -> Result<Option<DueReminder>, StoreError> {
+        if due.round > 0 {
+            return Ok(None);
+        }
+        let team = &due.team;
+        match &due.series {
+            Series::KeepInTouch(who, _) => Ok(self.alumnus(team, who)?.and_then(|alumnus| {
+                super::alumni::next_occurrence(team, &alumnus, &self.policy, due.at)
+            })),
+            Series::OneOnOne {
+                manager,
+                member,
+                step,
+                slot,
+            } => {
+                let Some(o) = self.one_on_one(team, manager, member)? else {
+                    return Ok(None);
+                };
+                let tz = self.one_on_one_zone(team, &o)?;
+                Ok(o.following(*step, *slot, tz, due.at)
+                    .map(|next| super::one_on_ones::due_entry(team, &o, &next)))
+            }
+            series => Ok(self.tour(team, due.tour)?.and_then(|tour| {
+                schedule::following(&tour, &self.policy, series)
+                    .map(|next| DueReminder::planned(team, &tour, &next))
+            })),
+        }
     }
 
     /// Brings a reminder back for one person at `until` (a snooze), as

@@ -295,6 +295,7 @@ fn accepted_inputs() {
             },
         ),
         ("away", TourCommand::Away(AwayCommand::Show)),
+        ("upcoming", TourCommand::Upcoming),
         ("Away OFF", TourCommand::Away(AwayCommand::Off)),
         (
             "away until 2027-01-04",
@@ -407,6 +408,7 @@ fn rejected_inputs() {
         ("away until 04/01/2027", "isn't a date", USAGE_AWAY),
         ("away for two weeks", "don't know `away for`", USAGE_AWAY),
         ("away off now", "didn't expect", USAGE_AWAY),
+        ("upcoming 3", "didn't expect", USAGE_UPCOMING),
         ("forget-me now", "isn't a person", USAGE_FORGET_ME),
         ("forget-me <@U7> <@U8>", "didn't expect", USAGE_FORGET_ME),
         ("propose", "Who is the tour for", USAGE_PROPOSE),
