@@ -318,6 +318,35 @@ async fn a_keep_in_touch_reminder_snoozed_past_the_next_one_comes_once() {
 }
 
 #[tokio::test]
+async fn a_snoozed_keep_in_touch_reminder_is_dropped_once_a_contact_is_logged() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    let six_months = Utc.with_ymd_and_hms(2027, 5, 24, 10, 0, 0).unwrap();
+    let dir = bot.stop().await;
+    let bot = Bot::with_slack(&slack, six_months, Some(dir)).await;
+    bot.tick(six_months);
+    drain(&bot, six_months).await;
+    let reminder = last_to(&slack, MANAGER).unwrap();
+    bot.click(MANAGER, &reminder, notify::SNOOZE_WEEK, None)
+        .await;
+    // The liaison gets in touch before the week is up, and logs it.
+    bot.command(MANAGER, "/alumni", "touch <@UFORMER> Coffee in Lisbon")
+        .await
+        .assert_well_formed();
+    let week = six_months + Duration::days(7) + Duration::minutes(1);
+    bot.tick(week);
+    drain(&bot, week).await;
+    let snoozed: Vec<String> = slack
+        .posted()
+        .into_iter()
+        .filter_map(|m| m.metadata_key)
+        .filter(|k| k.contains(":keep-in-touch:") && k.ends_with(":s1"))
+        .collect();
+    assert!(snoozed.is_empty(), "the contact was logged: {snoozed:?}");
+}
+
+#[tokio::test]
 async fn rehire_offers_the_propose_form_for_the_boomerang() {
     let slack = FakeSlack::start().await;
     let bot = with_former_report(&slack).await;

@@ -474,6 +474,55 @@ async fn a_snoozed_overdue_nudge_holds_until_the_day_then_comes_once() {
 }
 
 #[tokio::test]
+async fn did_it_happen_snoozed_a_week_comes_once_not_beside_the_next_question() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tue at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    settle(&bot, monday_noon_ny()).await;
+    // Tuesday 2 June, 10:00 EDT: asked at 11:00, snoozed at 13:00 for a week.
+    settle(&bot, at(2026, 6, 2, 15, 0)).await;
+    let asked = slack
+        .posted()
+        .into_iter()
+        .find(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":happened:"))
+        })
+        .expect("asked an hour after it began");
+    let bot = restart_at(bot, &slack, at(2026, 6, 2, 17, 0)).await;
+    bot.click(MANAGER, &asked, notify::SNOOZE_WEEK, None).await;
+    for now in [
+        at(2026, 6, 9, 15, 0),
+        at(2026, 6, 9, 17, 1),
+        at(2026, 6, 16, 15, 0),
+    ] {
+        settle(&bot, now).await;
+    }
+    let happened: Vec<String> = reminders(&slack)
+        .into_iter()
+        .filter(|(_, k)| k.contains(":happened:"))
+        .map(|(_, k)| k)
+        .collect();
+    let key = |slot: &str| format!("tour:0:1on1:UMANAGER:UMEMBER:happened:{slot}:UMANAGER");
+    assert_eq!(
+        happened,
+        [
+            key("2026-06-02T14:00:00Z"),
+            format!("{}:s1", key("2026-06-02T14:00:00Z")),
+            key("2026-06-16T14:00:00Z"),
+        ],
+        "the 9 June question, due two hours before the snoozed one, is held"
+    );
+}
+
+#[tokio::test]
 async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     let slack = FakeSlack::start().await;
     let bot = with_tour(&slack).await;
