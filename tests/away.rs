@@ -140,6 +140,45 @@ async fn three_weeks_away_hold_the_reminders_and_bring_one_of_each_back() {
 }
 
 #[tokio::test]
+async fn an_occurrence_due_the_night_of_the_return_stands_in_for_the_one_held() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, at(2026, 11, 10, 9), None).await;
+    // Ends Sunday 20 December: "ended with no decision" on Mondays from the 21st.
+    bot.tour(
+        ALICE,
+        "propose <@UBOB> rotational from 2026-10-01 to 2026-12-20 Wind down the old API",
+    )
+    .await
+    .assert_well_formed();
+    bot.tour(BOB, "accept 1").await.assert_well_formed();
+    drain(&bot, bot.now()).await;
+    for day in [10, 14] {
+        run_at(&bot, at(2026, 12, day, 9)).await;
+    }
+    let bot = restart(bot, &slack, at(2026, 12, 16, 10)).await;
+    bot.tour(BOB, "away until 2026-12-28")
+        .await
+        .assert_well_formed();
+    // Back on Monday the 28th, the day the series falls due again.
+    for now in [
+        at(2026, 12, 21, 9),
+        at(2026, 12, 28, 0),
+        at(2026, 12, 28, 9),
+    ] {
+        run_at(&bot, now).await;
+    }
+    let ended: Vec<String> = keys_to(&slack, BOB)
+        .into_iter()
+        .filter(|k| k.contains(":ended:"))
+        .collect();
+    assert_eq!(
+        ended,
+        ["tour:1:ended:w1:2026-12-28:UBOB"],
+        "one, the latest"
+    );
+}
+
+#[tokio::test]
 async fn away_off_brings_what_waited_now_and_mistakes_are_answered_plainly() {
     let slack = FakeSlack::start().await;
     let bot = bob_between_two_tours(&slack).await;

@@ -188,7 +188,10 @@ impl Rules<'_> {
                 send_at,
                 tz,
                 default_zone,
-                while_away: back.is_some_and(|back| due.at < back),
+                // Looked at before their first working moment back: held
+                // for the return, as the worker holds it.
+                while_away: back
+                    .is_some_and(|back| due.at.max(self.now) < self.hours.next_open(back, tz)),
             });
         }
         Ok(out)

@@ -393,7 +393,10 @@ impl Deliverer {
                 let hours = &self.hours;
                 let held = self.store.hold_if_away(&entry, now, |back_on| {
                     let back = back_at(back_on, tz);
-                    (back, hours.reminder_time(now, tz, Some(back)))
+                    (
+                        hours.next_open(back, tz),
+                        hours.reminder_time(now, tz, Some(back)),
+                    )
                 })?;
                 match held {
                     Held::NotAway => {}

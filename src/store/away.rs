@@ -144,13 +144,15 @@ impl Store {
     }
 
     /// The worker's step for a reminder about to go: if its recipient is
-    /// away at `now`, it waits for their return — moved once, to `until`
-    /// of the day they are back (`until` gives when they are back and when
-    /// reminders may reach them then), and recorded as what their return
-    /// brings of its series, in place of an older occurrence held before
-    /// (which is dropped), or dropped itself if a later one waits already.
-    /// Not flushed by itself, like the worker's other notes: repeated if
-    /// lost. Writes nothing for someone who is not away.
+    /// away at `now` — until the first moment they may have reminders again
+    /// (`until` gives it for the day they are back, and when this one may
+    /// go) — it waits for their return, moved once, and is recorded as
+    /// what their return brings of its series, in place of an older
+    /// occurrence held before (which is dropped), or dropped itself if a
+    /// later one waits already. So an occurrence due in the night of their
+    /// return also stands in for the one held. Not flushed by itself, like
+    /// the worker's other notes: repeated if lost. Writes nothing for
+    /// someone who is not away.
     pub fn hold_if_away(
         &self,
         entry: &OutboxEntry,
@@ -166,8 +168,8 @@ impl Store {
             let Some(mut away) = read_in(tx, team, user)? else {
                 return Ok(Ok::<_, ()>(Held::NotAway));
             };
-            let (back, may_go) = until(away.back_on);
-            if now >= back {
+            let (returned, may_go) = until(away.back_on);
+            if now >= returned {
                 return Ok(Ok(Held::NotAway));
             }
             let earlier = match away.held.get(&series) {
