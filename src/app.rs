@@ -51,7 +51,8 @@ impl App {
         let state = Arc::new(AppState {
             engine: Engine::new(store.clone(), config.admins.clone())
                 .with_alumni_directory(config.alumni_directory_for_everyone)
-                .with_default_tz(config.default_tz),
+                .with_default_tz(config.default_tz)
+                .with_working_hours(config.working_hours.clone()),
             signing_secret,
             clock,
             wake: Arc::new(Notify::new()),

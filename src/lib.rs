@@ -15,12 +15,13 @@
 //! three.
 //!
 //! - [`domain`]: tours, objectives, history, who may do what, a member's
-//!   tours in time (scheduled, ended, one at a time), when reminders fall due, working hours, one-on-ones and their dates, the check-in
+//!   tours in time (scheduled, ended, one at a time), when reminders fall due and what a snooze holds, working hours and away periods, one-on-ones and their dates, the check-in
 //!   conversation state machine, the notices owed. Pure; `now` is an
 //!   argument.
 //! - [`commands`]: the `/tour`, `/alumni` and `/1on1` grammars, the engine
 //!   every surface calls, the buttons, the forms, check-ins and the direct
-//!   messages that answer them, and how the bot's messages read.
+//!   messages that answer them, how the bot's messages read, and what is
+//!   coming (`/tour upcoming`, `alliance reminders`).
 //! - [`store`]: sled behind a small backend trait, keys and indexes, the
 //!   reminder index and the outbox; export/import and erasing a person.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the

@@ -13,7 +13,7 @@
 
 use alliance::app::App;
 use alliance::clock::Clock;
-use alliance::commands::Engine;
+use alliance::commands::{Engine, upcoming};
 use alliance::config::Config;
 use alliance::domain::{TeamId, UserId};
 use alliance::store::export::{ImportError, ImportPlan};
@@ -66,10 +66,13 @@ enum Command {
     },
     /// Print the effective configuration, secrets redacted.
     CheckConfig,
-    /// Print the reminders due up to a time (default: now), and the messages
-    /// waiting in the outbox, without sending anything. Needs the bot stopped.
+    /// Print the reminders due up to a time (default: now), in words, with
+    /// when each would be sent and when its series comes next, and the
+    /// messages waiting in the outbox, without sending anything. Needs the
+    /// bot stopped.
     Reminders {
-        /// An RFC 3339 time, like 2026-12-01T09:00:00Z.
+        /// A date (2026-12-01: up to the end of that day, UTC) or an RFC
+        /// 3339 time (2026-12-01T09:00:00Z).
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
     },
@@ -278,41 +281,45 @@ fn serve(config: Config) -> anyhow::Result<()> {
     })
 }
 
-fn reminders(config: &Config, at: Option<&str>, out: &mut impl Write) -> anyhow::Result<()> {
-    let at = match at {
-        Some(text) => chrono::DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .map_err(|_| {
-                anyhow!("--at `{text}` is not an RFC 3339 time like 2026-12-01T09:00:00Z")
-            })?,
-        None => chrono::Utc::now(),
-    };
-    let store = open_store(&config.data_dir, config)?.with_policy(config.reminders.clone());
-    let mut owed = Vec::new();
-    // Fired by a tick but not yet fanned out into messages (the bot stopped
-    // in between): owed as much as those still planned.
-    let fired = store.fired_reminders(usize::MAX)?;
-    for d in fired
-        .into_iter()
-        .chain(store.due_reminders(at, usize::MAX)?)
-    {
-        let to = store.would_reach(&d)?;
-        if !to.is_empty() {
-            owed.push((d, to));
-        }
+/// `--at`: an RFC 3339 time, or a plain date, meaning the end of that day
+/// (UTC): "due by 2026-12-01" includes what falls due on the 1st.
+fn parse_at(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
     }
-    writeln!(out, "Reminders due by {at} ({}):", owed.len())?;
-    for (d, to) in &owed {
-        let to: Vec<String> = to.iter().map(|u| u.to_string()).collect();
-        writeln!(
-            out,
-            "  {}  {} tour #{}  {}  → {}",
-            d.at.format("%Y-%m-%d %H:%M UTC"),
-            d.team,
-            d.tour.0,
-            d.series.key(),
-            to.join(", ")
-        )?;
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|day| day.and_hms_opt(23, 59, 59))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| {
+            anyhow!(Refused(format!(
+                "--at `{text}` is neither a date like 2026-12-01 nor an RFC 3339 time like 2026-12-01T09:00:00Z"
+            )))
+        })
+}
+
+fn reminders(config: &Config, at: Option<&str>, out: &mut impl Write) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let at = at.map(parse_at).transpose()?.unwrap_or(now);
+    let store = open_store(&config.data_dir, config)?.with_policy(config.reminders.clone());
+    // Fired by a tick but not yet fanned out into messages (the bot stopped
+    // in between) counts as much as planned; each is checked as delivery
+    // will check it, and sent when the worker would send it.
+    let rules = upcoming::Rules {
+        store: &store,
+        hours: &config.working_hours,
+        default_tz: config.default_tz,
+        now,
+    };
+    let due = upcoming::due_by(rules, at)?;
+    writeln!(
+        out,
+        "Reminders due by {} ({}), with when each would be sent:",
+        at.format("%Y-%m-%d %H:%M UTC"),
+        due.len()
+    )?;
+    for line in upcoming::report_lines(&due) {
+        writeln!(out, "{line}")?;
     }
     let waiting: Vec<_> = store
         .outbox_all()?
@@ -336,7 +343,7 @@ fn reminders(config: &Config, at: Option<&str>, out: &mut impl Write) -> anyhow:
     }
     writeln!(
         out,
-        "(Nothing was sent. Working hours may hold reminders until the recipient's morning.)"
+        "(Nothing was sent. Send times follow each recipient's working hours and away period as they stand now.)"
     )?;
     Ok(())
 }
@@ -423,7 +430,8 @@ fn shell(config: &Config, user: &str, team: &str, out: &mut Stdout) -> anyhow::R
     let store = open_store(&config.shell_data_dir, config)?;
     let engine = Engine::new(store, config.admins.clone())
         .with_alumni_directory(config.alumni_directory_for_everyone)
-        .with_default_tz(config.default_tz);
+        .with_default_tz(config.default_tz)
+        .with_working_hours(config.working_hours.clone());
     let stdin = std::io::stdin();
     let session = alliance::shell::run(
         &engine,

@@ -279,6 +279,74 @@ async fn the_liaison_is_reminded_to_keep_in_touch_and_touch_snooze_and_stop_work
 }
 
 #[tokio::test]
+async fn a_keep_in_touch_reminder_snoozed_past_the_next_one_comes_once() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    let six_months = Utc.with_ymd_and_hms(2027, 5, 24, 10, 0, 0).unwrap();
+    let dir = bot.stop().await;
+    let bot = Bot::with_slack(&slack, six_months, Some(dir)).await;
+    bot.tick(six_months);
+    drain(&bot, six_months).await;
+    let reminder = last_to(&slack, MANAGER).unwrap();
+    // Snoozed past the next one, due on 24 November.
+    bot.click(MANAGER, &reminder, notify::SNOOZE_UNTIL, Some("2027-12-01"))
+        .await;
+    for at in [
+        Utc.with_ymd_and_hms(2027, 11, 24, 10, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2027, 12, 1, 10, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2028, 5, 24, 10, 0, 0).unwrap(),
+    ] {
+        bot.tick(at);
+        drain(&bot, at).await;
+    }
+    let keys: Vec<String> = slack
+        .posted()
+        .into_iter()
+        .filter(|m| m.channel == format!("D{MANAGER}"))
+        .filter_map(|m| m.metadata_key)
+        .filter(|k| k.contains(":keep-in-touch:"))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "tour:0:keep-in-touch:UFORMER:n1:2027-05-24:UMANAGER",
+            "tour:0:keep-in-touch:UFORMER:n1:2027-12-01:UMANAGER:s1",
+            "tour:0:keep-in-touch:UFORMER:n3:2028-05-24:UMANAGER",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_snoozed_keep_in_touch_reminder_is_dropped_once_a_contact_is_logged() {
+    let slack = FakeSlack::start().await;
+    let bot = with_former_report(&slack).await;
+    bot.command(MANAGER, "/alumni", "add <@UFORMER>").await;
+    let six_months = Utc.with_ymd_and_hms(2027, 5, 24, 10, 0, 0).unwrap();
+    let dir = bot.stop().await;
+    let bot = Bot::with_slack(&slack, six_months, Some(dir)).await;
+    bot.tick(six_months);
+    drain(&bot, six_months).await;
+    let reminder = last_to(&slack, MANAGER).unwrap();
+    bot.click(MANAGER, &reminder, notify::SNOOZE_WEEK, None)
+        .await;
+    // The liaison gets in touch before the week is up, and logs it.
+    bot.command(MANAGER, "/alumni", "touch <@UFORMER> Coffee in Lisbon")
+        .await
+        .assert_well_formed();
+    let week = six_months + Duration::days(7) + Duration::minutes(1);
+    bot.tick(week);
+    drain(&bot, week).await;
+    let snoozed: Vec<String> = slack
+        .posted()
+        .into_iter()
+        .filter_map(|m| m.metadata_key)
+        .filter(|k| k.contains(":keep-in-touch:") && k.ends_with(":s1"))
+        .collect();
+    assert!(snoozed.is_empty(), "the contact was logged: {snoozed:?}");
+}
+
+#[tokio::test]
 async fn rehire_offers_the_propose_form_for_the_boomerang() {
     let slack = FakeSlack::start().await;
     let bot = with_former_report(&slack).await;

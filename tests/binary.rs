@@ -354,14 +354,23 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
     let (code, out, _) = run(&["reminders", "--at", &in_four_days], &env, "");
     assert_eq!(code, 0);
     assert!(
-        out.contains("Reminders due by") && out.contains("tour #1  waiting  → UMEMBER"),
+        out.contains("Reminders due by")
+            && out.contains("proposal #1 is waiting for an answer")
+            && out.contains("      → @UMEMBER: "),
         "{out}"
     );
-    assert!(
-        !out.contains("waiting-manager"),
-        "six days are not up: {out}"
-    );
+    assert!(!out.contains("→ @UMANAGER"), "six days are not up: {out}");
+    assert!(!out.contains("  waiting  "), "words, not keys: {out}");
     assert!(out.contains("Nothing was sent"), "{out}");
+    // A plain date is the end of that day.
+    let day = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive();
+    let (code, out, _) = run(&["reminders", "--at", &day.to_string()], &env, "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&format!("Reminders due by {day} 23:59 UTC (1)"))
+            && out.contains("proposal #1 is waiting"),
+        "{out}"
+    );
     let (_, out, _) = run(&["outbox"], &env, "");
     assert!(
         out.contains("pending  TLOCAL  tour:1:proposal"),
@@ -391,19 +400,25 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
             Some(out)
         })
         .expect("the store was let go");
-    assert!(out.contains("tour #1  waiting  → UMEMBER"), "{out}");
+    assert!(
+        out.contains("proposal #1 is waiting for an answer"),
+        "{out}"
+    );
 
     // Once the proposal is answered, the waiting reminders are no longer owed.
     run(&["shell", "--as", "UMEMBER"], &env, "/tour accept 1\n");
     let (_, out, _) = run(&["reminders", "--at", &in_four_days], &env, "");
     assert!(
-        out.contains("Reminders due by") && !out.contains("tour #1  waiting"),
+        out.contains("Reminders due by") && !out.contains("is waiting for an answer"),
         "{out}"
     );
 
     let (code, _, err) = run(&["reminders", "--at", "tomorrow"], &env, "");
-    assert_ne!(code, 0);
-    assert!(err.contains("RFC 3339"), "{err}");
+    assert_eq!(code, 2, "a mistake of the operator's");
+    assert!(
+        err.contains("a date like 2026-12-01") && err.contains("RFC 3339"),
+        "{err}"
+    );
 
     let slack = FakeSlack::start().await;
     let server = serve(data.path(), "warn", &slack);
@@ -411,6 +426,42 @@ async fn reminders_and_outbox_show_what_would_be_sent_without_sending() {
     assert_ne!(code, 0);
     assert!(err.contains("is `alliance serve` running?"), "{err}");
     drop(server);
+}
+
+#[test]
+fn reminders_name_each_series_with_when_it_goes_and_comes_next_and_the_last_day() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let env = [("ALLIANCE_DATA_DIR", dir)];
+    let today = chrono::Utc::now().date_naive();
+    let last_day = today + chrono::Duration::days(20);
+    let (code, _, err) = run(
+        &["shell", "--as", "UMANAGER"],
+        &env,
+        &format!(
+            "/tour propose @UMEMBER rotational 1y Keep the lights on\n/as UMEMBER\n/tour accept 1\n\
+             /tour leave 1 successor @USUCC on {last_day} Runbook in the wiki\n"
+        ),
+    );
+    assert_eq!(code, 0, "{err}");
+    let by = today + chrono::Duration::days(21);
+    let (code, out, err) = run(&["reminders", "--at", &by.to_string()], &env, "");
+    assert_eq!(code, 0, "{err}");
+    for words in [
+        "the handover checklist of #1 (weekly, until the last day)",
+        "whether to join the alumni network (#1)",
+        "the last day of #1: the tour ends (not a message)",
+        "for @UMEMBER and @UMANAGER",
+        "(UTC, the default zone)",
+    ] {
+        assert!(out.contains(words), "{words}: {out}");
+    }
+    // The weekly checklist: to both, and once more a week later.
+    let week = (today + chrono::Duration::days(14)).to_string();
+    assert!(out.contains(&format!("next: {week}")), "{out}");
+    for key in ["handover:w", "alumni-ask", "exit"] {
+        assert!(!out.contains(key), "no internal key {key}: {out}");
+    }
 }
 
 /// Runs the binary in `dir` (its working directory), with only `env`.

@@ -504,6 +504,55 @@ async fn snooze_until_a_picked_date_pauses_a_started_check_in() {
 }
 
 #[tokio::test]
+async fn a_check_in_snoozed_past_the_next_one_comes_back_once_on_the_day() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    active_tour(&bot, MANAGER, 1).await;
+    // The monthly check-in of Thursday 24 December.
+    let morning = Utc.with_ymd_and_hms(2026, 12, 24, 9, 0, 0).unwrap();
+    let dir = bot.stop().await;
+    let bot = Bot::with_slack(&slack, morning, Some(dir)).await;
+    bot.tick(morning);
+    drain(&bot, morning).await;
+    let first = last_to(&slack, MEMBER);
+    assert!(
+        shown(&first).contains("Question 1 of 4"),
+        "{}",
+        shown(&first)
+    );
+
+    // Snoozed until Monday 1 February, past the next one (24 January).
+    bot.click(MEMBER, &first, checkin::SNOOZE_UNTIL, Some("2027-02-01"))
+        .await;
+    drain(&bot, morning).await;
+    let before = to(&slack, MEMBER).len();
+    for at in [
+        Utc.with_ymd_and_hms(2027, 1, 24, 0, 0, 5).unwrap(),
+        Utc.with_ymd_and_hms(2027, 1, 25, 9, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2027, 1, 29, 9, 0, 0).unwrap(),
+    ] {
+        bot.tick(at);
+        drain(&bot, at).await;
+    }
+    let early: Vec<String> = to(&slack, MEMBER)[before..].iter().map(shown).collect();
+    assert!(early.is_empty(), "nothing before the day: {early:?}");
+
+    let back = Utc.with_ymd_and_hms(2027, 2, 1, 9, 0, 0).unwrap();
+    bot.tick(back);
+    drain(&bot, back).await;
+    bot.tick(back + Duration::hours(1));
+    drain(&bot, back + Duration::hours(1)).await;
+    let after: Vec<String> = to(&slack, MEMBER)[before..].iter().map(shown).collect();
+    assert_eq!(after.len(), 1, "exactly one on the day: {after:?}");
+    assert!(
+        after[0].contains("Back to your check-in on tour *#1*")
+            && after[0].contains("Question 1 of 4"),
+        "{}",
+        after[0]
+    );
+}
+
+#[tokio::test]
 async fn a_member_in_two_tours_is_asked_one_conversation_at_a_time() {
     let slack = FakeSlack::start().await;
     let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;

@@ -631,6 +631,129 @@ async fn snooze_brings_a_reminder_back_and_done_stops_it() {
     );
 }
 
+/// The keys of the messages about tour 1's `series` (`ended`, …) posted to
+/// `user`, in the order they went.
+fn series_to(slack: &FakeSlack, user: &str, series: &str) -> Vec<String> {
+    slack
+        .posted()
+        .into_iter()
+        .filter(|m| m.channel == dm(user))
+        .filter_map(|m| m.metadata_key)
+        .filter(|k| k.starts_with(&format!("tour:1:{series}:")))
+        .collect()
+}
+
+/// A bot whose tour 1 ended on Tuesday 2026-12-01 with nothing decided, its
+/// clock at `at`: "ended with no decision" comes on Wednesdays from 12-02.
+async fn with_an_ended_tour(slack: &FakeSlack, at: DateTime<Utc>) -> Bot {
+    let bot = Bot::with_slack(slack, tuesday_9am(), None).await;
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational from 2026-10-01 to 2026-12-01 Wind down the old API",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    drain(&bot, bot.now(), Duration::seconds(1), 10).await;
+    let dir = bot.stop().await;
+    Bot::with_slack(slack, at, Some(dir)).await
+}
+
+/// One tick and a drain at each of these times (09:00 UTC is in working hours).
+async fn days(bot: &Bot, times: &[DateTime<Utc>]) {
+    for at in times {
+        bot.tick(*at);
+        drain(bot, *at, Duration::seconds(1), 10).await;
+    }
+}
+
+fn dec(day: u32, hour: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, day, hour, min, 0).unwrap()
+}
+
+#[tokio::test]
+async fn snooze_until_a_date_holds_the_weekly_series_for_the_clicker_only() {
+    let slack = FakeSlack::start().await;
+    let bot = with_an_ended_tour(&slack, dec(2, 9, 0)).await;
+    days(&bot, &[dec(2, 9, 0)]).await;
+    let first = last_to(&slack, MEMBER);
+    assert_eq!(
+        first.metadata_key.as_deref(),
+        Some("tour:1:ended:w0:2026-12-02:UMEMBER")
+    );
+    bot.click(MEMBER, &first, "reminder.snooze_until", Some("2026-12-22"))
+        .await;
+    drain(&bot, dec(2, 9, 1), Duration::seconds(1), 5).await;
+    assert!(
+        slack
+            .updated()
+            .iter()
+            .any(|u| u.ts == first.ts && u.text.contains("Snoozed until 2026-12-22")),
+        "the message says so in place"
+    );
+
+    days(
+        &bot,
+        &[
+            dec(9, 9, 0),
+            dec(16, 9, 0),
+            dec(22, 9, 0),
+            dec(23, 9, 0),
+            dec(30, 9, 0),
+        ],
+    )
+    .await;
+    // Nothing before the 22nd, exactly one then; the weekly series goes on
+    // a week after it, not the next day.
+    assert_eq!(
+        series_to(&slack, MEMBER, "ended"),
+        [
+            "tour:1:ended:w0:2026-12-02:UMEMBER",
+            "tour:1:ended:w0:2026-12-22:UMEMBER:s1",
+            "tour:1:ended:w4:2026-12-30:UMEMBER",
+        ]
+    );
+    // The manager's copies are untouched.
+    assert_eq!(
+        series_to(&slack, MANAGER, "ended"),
+        [
+            "tour:1:ended:w0:2026-12-02:UMANAGER",
+            "tour:1:ended:w1:2026-12-09:UMANAGER",
+            "tour:1:ended:w2:2026-12-16:UMANAGER",
+            "tour:1:ended:w3:2026-12-23:UMANAGER",
+            "tour:1:ended:w4:2026-12-30:UMANAGER",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn snooze_a_week_brings_the_reminder_once_not_beside_the_next_one() {
+    let slack = FakeSlack::start().await;
+    let bot = with_an_ended_tour(&slack, dec(2, 9, 0)).await;
+    days(&bot, &[dec(2, 9, 0)]).await;
+    let first = last_to(&slack, MEMBER);
+    // Read at lunch: a week on is 13:00 next Wednesday, four hours after
+    // that morning's occurrence of the series.
+    let dir = bot.stop().await;
+    let bot = Bot::with_slack(&slack, dec(2, 13, 0), Some(dir)).await;
+    bot.click(MEMBER, &first, "reminder.snooze_week", None)
+        .await;
+    days(
+        &bot,
+        &[dec(2, 13, 1), dec(9, 9, 0), dec(9, 13, 1), dec(16, 9, 0)],
+    )
+    .await;
+    assert_eq!(
+        series_to(&slack, MEMBER, "ended"),
+        [
+            "tour:1:ended:w0:2026-12-02:UMEMBER",
+            "tour:1:ended:w0:2026-12-09:UMEMBER:s1",
+            "tour:1:ended:w2:2026-12-16:UMEMBER",
+        ],
+        "one a week"
+    );
+    assert_eq!(series_to(&slack, MANAGER, "ended").len(), 3);
+}
+
 /// A `view_submission` payload for the propose form, as Slack sends it.
 fn submission(
     user: &str,

@@ -472,6 +472,7 @@ async fn a_next_tour_accepted_before_its_predecessor_ends_is_scheduled_after_it(
     );
     let home = home::view(
         &bot.store,
+        chrono_tz::Tz::UTC,
         &TeamId::parse(TEAM).unwrap(),
         &UserId::parse(MANAGER).unwrap(),
         0,

@@ -410,6 +410,119 @@ async fn no_one_on_one_for_two_weeks_nudges_the_manager_and_stop_ends_it_all() {
 }
 
 #[tokio::test]
+async fn a_snoozed_overdue_nudge_holds_until_the_day_then_comes_once() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tue at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    settle(&bot, monday_noon_ny()).await;
+    let due = one_on_one(&bot).since + Duration::days(14);
+    settle(&bot, due).await;
+    let nudge = slack
+        .posted()
+        .into_iter()
+        .find(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":overdue:"))
+        })
+        .expect("nudged after two weeks");
+
+    // Snoozed until Saturday 27 June: the weekly nudge of the 22nd waits,
+    // and the snoozed one comes on Monday morning, in working hours; the
+    // one due that afternoon would come beside it, and is skipped.
+    bot.click(MANAGER, &nudge, notify::SNOOZE_UNTIL, Some("2026-06-27"))
+        .await;
+    for now in [
+        due + Duration::days(7),
+        at(2026, 6, 27, 13, 0),
+        at(2026, 6, 29, 13, 0),
+        due + Duration::days(14),
+        due + Duration::days(21),
+    ] {
+        settle(&bot, now).await;
+    }
+    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let overdue: Vec<String> = reminders(&slack)
+        .into_iter()
+        .filter(|(_, k)| k.contains(":overdue:"))
+        .map(|(_, k)| k)
+        .collect();
+    assert_eq!(
+        overdue,
+        [
+            format!(
+                "tour:0:1on1:UMANAGER:UMEMBER:overdue:{}:UMANAGER",
+                stamp(due)
+            ),
+            format!(
+                "tour:0:1on1:UMANAGER:UMEMBER:overdue:{}:UMANAGER:s1",
+                stamp(due)
+            ),
+            format!(
+                "tour:0:1on1:UMANAGER:UMEMBER:overdue:{}:UMANAGER",
+                stamp(due + Duration::days(21))
+            ),
+        ],
+        "nothing before the 27th, one after it, the next a week later"
+    );
+}
+
+#[tokio::test]
+async fn did_it_happen_snoozed_a_week_comes_once_not_beside_the_next_question() {
+    let slack = FakeSlack::start().await;
+    let bot = with_tour(&slack).await;
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMEMBER> every week on tue at 10:00 tz America/New_York",
+    )
+    .await
+    .assert_well_formed();
+    settle(&bot, monday_noon_ny()).await;
+    // Tuesday 2 June, 10:00 EDT: asked at 11:00, snoozed at 13:00 for a week.
+    settle(&bot, at(2026, 6, 2, 15, 0)).await;
+    let asked = slack
+        .posted()
+        .into_iter()
+        .find(|m| {
+            m.metadata_key
+                .as_deref()
+                .is_some_and(|k| k.contains(":happened:"))
+        })
+        .expect("asked an hour after it began");
+    let bot = restart_at(bot, &slack, at(2026, 6, 2, 17, 0)).await;
+    bot.click(MANAGER, &asked, notify::SNOOZE_WEEK, None).await;
+    for now in [
+        at(2026, 6, 9, 15, 0),
+        at(2026, 6, 9, 17, 1),
+        at(2026, 6, 16, 15, 0),
+    ] {
+        settle(&bot, now).await;
+    }
+    let happened: Vec<String> = reminders(&slack)
+        .into_iter()
+        .filter(|(_, k)| k.contains(":happened:"))
+        .map(|(_, k)| k)
+        .collect();
+    let key = |slot: &str| format!("tour:0:1on1:UMANAGER:UMEMBER:happened:{slot}:UMANAGER");
+    assert_eq!(
+        happened,
+        [
+            key("2026-06-02T14:00:00Z"),
+            format!("{}:s1", key("2026-06-02T14:00:00Z")),
+            key("2026-06-16T14:00:00Z"),
+        ],
+        "the 9 June question, due two hours before the snoozed one, is held"
+    );
+}
+
+#[tokio::test]
 async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     let slack = FakeSlack::start().await;
     let bot = with_tour(&slack).await;

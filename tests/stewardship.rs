@@ -60,7 +60,8 @@ fn exit_day() -> NaiveDate {
 ///
 /// plus weekly 1:1s of the manager with Ana (an agenda item of hers, a 1:1
 /// logged with notes naming her) and with Ben (an agenda item naming her),
-/// deliveries (cached users, sent messages), a snooze and a "Done".
+/// deliveries (cached users, sent messages), snoozes (hers, and the
+/// manager's of a series about her), a "Done", and Ana and Ben away.
 async fn scenario(slack: &FakeSlack) -> Bot {
     let bot = Bot::with_slack(slack, start(), None).await;
     let store = bot.store.clone();
@@ -206,6 +207,19 @@ async fn scenario(slack: &FakeSlack) -> Bot {
             &u(ANA),
             1,
             now + Duration::days(30),
+            now,
+        )
+        .unwrap();
+    // The liaison's snooze of a series about her.
+    store
+        .snooze(
+            &team(),
+            TourId(0),
+            &Series::KeepInTouch(u(ANA), 1),
+            &u(MANAGER),
+            1,
+            now + Duration::days(30),
+            now,
         )
         .unwrap();
     store
@@ -214,6 +228,13 @@ async fn scenario(slack: &FakeSlack) -> Bot {
     store
         .dismiss(&team(), TourId(1), "ended", &u(ANA), now)
         .unwrap();
+
+    // Ben is away over the holidays; Ana until the new year.
+    for (who, back) in [(BEN, "2027-01-04"), (ANA, "2027-01-04")] {
+        bot.tour(who, &format!("away until {back}"))
+            .await
+            .assert_well_formed();
+    }
 
     bot.deliver(now).await;
     let report = bot.tick(now + Duration::days(4));
@@ -292,6 +313,8 @@ async fn export_then_import_into_an_empty_store_then_export_is_byte_identical() 
         "chats",
         "events",
         "one_on_ones",
+        "snoozes",
+        "away",
     ] {
         assert!(
             !json[section].as_array().unwrap().is_empty(),
@@ -379,7 +402,7 @@ async fn a_person_export_holds_their_tours_and_nobody_elses() {
     for m in cat["outbox"].as_array().unwrap() {
         assert_eq!(m["notice"]["to"], CAT, "{m}");
     }
-    for section in ["users", "dismissed"] {
+    for section in ["users", "dismissed", "snoozes", "away"] {
         for r in cat[section].as_array().unwrap() {
             assert_eq!(r["user"], CAT, "{r}");
         }

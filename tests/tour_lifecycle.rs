@@ -511,6 +511,7 @@ async fn a_tour_past_its_end_is_ended_awaiting_a_decision_and_extend_cannot_leav
     );
     let home = alliance::commands::home::view(
         &bot.store,
+        chrono_tz::Tz::UTC,
         &alliance::domain::TeamId::parse(common::TEAM).unwrap(),
         &alliance::domain::UserId::parse(MANAGER).unwrap(),
         0,

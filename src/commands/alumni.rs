@@ -192,7 +192,7 @@ pub(super) fn handle(
                     user.mention()
                 ))));
             };
-            engine.snooze_reminder(team, me, NO_TOUR, &series, round, at)?;
+            engine.snooze_reminder(team, me, NO_TOUR, &series, round, at, now)?;
             Ok(Message::text(snoozed(&user, at)))
         }
         AlumniCommand::Liaison { user, liaison } => {

@@ -11,8 +11,13 @@
 //!
 //! Decisions: only a party of the tour may act on its buttons (anyone else is
 //! told so privately); "Snooze until" takes a date after today and brings the
-//! reminder back at the start of that day; "Done" stops that kind of reminder
-//! about that tour for the person who clicked, not for the other party.
+//! reminder back at the start of that day (then the clicker's working hours);
+//! "Done" stops that kind of reminder about that tour for the person who
+//! clicked, not for the other party. A snooze moves that series for the
+//! clicker only: nothing of it reaches them before the chosen time, the
+//! snoozed reminder comes once then, and a repeating series goes on after
+//! it without a second one right beside it (`schedule::Snooze::holds`; the
+//! store keeps the snooze, and delivery checks it like "Done").
 //!
 //! No rule lives here: each press calls the function its typed twin calls
 //! (`Engine::snooze_reminder` and `stop_reminders` in `reminders`,
@@ -532,7 +537,15 @@ impl Engine {
                     )?;
                     return Ok(AfterClick::Nothing);
                 };
-                self.snooze_reminder(&click.team, &click.user, tour.id, &series, round, until)?;
+                self.snooze_reminder(
+                    &click.team,
+                    &click.user,
+                    tour.id,
+                    &series,
+                    round,
+                    until,
+                    now,
+                )?;
                 reminders::snoozed(tour.id, until)
             }
         };
@@ -569,6 +582,7 @@ impl Engine {
                     series,
                     round,
                     until,
+                    now,
                 )?;
                 super::alumni::snoozed(who, until)
             }

@@ -19,16 +19,20 @@
 //!   or one whose next tour is agreed, needs nothing. Then the person's upcoming 1:1s (soonest first, in
 //!   Slack's own date formatting, so each viewer reads their own time zone)
 //!   and the check-in conversations waiting for their answers.
+//! - An away period (`/tour away`) shows at the top of one's own tab, and
+//!   to the manager of one's open tours beside their team's tours (a
+//!   manager wants to know who will not answer); nobody else sees it.
 //! - Tours are listed newest first. Slack allows 100 blocks in a Home view; the team section is paged
 //!   ([`TEAM_PAGE`] tours a page, Previous/Next buttons), own tours are
 //!   capped at [`MINE_MAX`] with a pointer to `/tour list`. Both caps keep a
 //!   view under 60 blocks.
 
-use super::{Engine, render};
+use super::{Engine, away, render};
 use crate::domain::{Phase, Role, TeamId, TourSummary, UserId};
 use crate::slack::blocks::{Element, Message};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 /// Team tours on one page of the Home tab.
@@ -49,13 +53,15 @@ impl Engine {
         page: usize,
         now: DateTime<Utc>,
     ) -> Result<Value, StoreError> {
-        view(self.store(), team, user, page, now)
+        view(self.store(), self.default_tz(), team, user, page, now)
     }
 }
 
-/// [`Engine::home_view`], for the delivery worker (which has only the store).
+/// [`Engine::home_view`], for the delivery worker (which has only the store
+/// and the workspace's default zone).
 pub fn view(
     store: &Store,
+    default_tz: Tz,
     team: &TeamId,
     user: &UserId,
     page: usize,
@@ -66,6 +72,13 @@ pub fn view(
         .iter()
         .partition(|t| t.role_of(user) == Some(Role::Manager));
     let mut message = Message::new("Alliance").header("Alliance: your tours of duty");
+    let away = |who: &UserId| away::away_until(store, default_tz, team, who, now);
+    if let Some(back_on) = away(user)? {
+        message = message.section(format!(
+            ":palm_tree: *You're away until {}.* Your reminders wait until then; answers to what you do still reach you. `/tour away off` ends it.",
+            away::day_named(back_on)
+        ));
+    }
 
     message = message.section("*Your tours*");
     if mine.is_empty() {
@@ -91,6 +104,27 @@ pub fn view(
             managed.len(),
             page + 1
         ));
+        // Who of the team is away (each once, from the tours still open).
+        let mut members: Vec<&UserId> = managed
+            .iter()
+            .filter(|t| t.status.is_open())
+            .map(|t| &t.member)
+            .collect();
+        members.sort();
+        members.dedup();
+        let mut away_now = Vec::new();
+        for member in members {
+            if let Some(back_on) = away(member)? {
+                away_now.push(format!(
+                    ":palm_tree: {} is away until {}.",
+                    member.mention(),
+                    away::day_named(back_on)
+                ));
+            }
+        }
+        if !away_now.is_empty() {
+            message = message.context(away_now.join("\n"));
+        }
         for t in managed.iter().skip(page * TEAM_PAGE).take(TEAM_PAGE) {
             let mut row = render::row(t, today);
             if let Some(due) = what_is_due(t, now) {

@@ -8,6 +8,7 @@
 //! and the person gets a short apology, never a Rust error string.
 
 mod alumni;
+pub(crate) mod away;
 pub mod buttons;
 pub mod checkin;
 mod complete;
@@ -23,8 +24,10 @@ mod reminders;
 mod render;
 mod talk;
 mod tour;
+pub mod upcoming;
 
 use crate::domain::Side;
+use crate::domain::hours::WorkingHours;
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::store::outbox::OutboxEntry;
 
@@ -54,6 +57,9 @@ pub struct Engine {
     alumni_directory_for_everyone: bool,
     /// The zone a 1:1 is set up in while its manager's Slack zone is unknown.
     default_tz: Tz,
+    /// When reminders may reach people (what `/tour upcoming` and an away
+    /// period's return are reckoned in; the worker holds them to it).
+    hours: WorkingHours,
     /// Button presses and form submissions, one at a time: whether a
     /// message was answered, the change, and the record of the answer must
     /// not interleave with another press (see [`buttons`]).
@@ -87,6 +93,7 @@ impl Engine {
             admins,
             alumni_directory_for_everyone: true,
             default_tz: Tz::UTC,
+            hours: WorkingHours::default(),
             presses: Arc::default(),
         }
     }
@@ -103,6 +110,27 @@ impl Engine {
 
     pub fn default_tz(&self) -> Tz {
         self.default_tz
+    }
+
+    /// The working hours reminders wait for (`reminders.working_hours_*`).
+    pub fn with_working_hours(self, hours: WorkingHours) -> Engine {
+        Engine { hours, ..self }
+    }
+
+    pub fn working_hours(&self) -> &WorkingHours {
+        &self.hours
+    }
+
+    /// `user`'s time zone as the bot last saw it in Slack, else the
+    /// workspace's default.
+    pub fn zone_of(&self, team: &TeamId, user: &UserId) -> Result<Tz, StoreError> {
+        Ok(self
+            .store
+            .user(team, user)?
+            .tz
+            .as_deref()
+            .and_then(crate::domain::hours::parse_tz)
+            .unwrap_or(self.default_tz))
     }
 
     /// Whether everyone in the workspace sees the alumni directory (the

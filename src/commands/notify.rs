@@ -305,7 +305,9 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
                 "They did not join the alumni network."
             }
         )),
-        NoticeKind::Reminder { series, round, .. } => reminder(tour, series, *round, &notice.to),
+        NoticeKind::Reminder { series, round, on } => {
+            reminder(tour, series, *round, *on, &notice.to)
+        }
     }
 }
 
@@ -341,7 +343,15 @@ fn proposal(tour: &Tour, headline: &str) -> Message {
     }
 }
 
-fn reminder(tour: &Tour, series: &Series, round: u32, to: &UserId) -> Message {
+/// A tour's reminder; `on` is the day it was due (for a snoozed one, the
+/// day it comes back).
+fn reminder(
+    tour: &Tour,
+    series: &Series,
+    round: u32,
+    on: Option<chrono::NaiveDate>,
+    to: &UserId,
+) -> Message {
     let id = tour.id;
     let end = tour.ends_on.map(|d| d.to_string()).unwrap_or_default();
     let text = match series {
@@ -360,11 +370,23 @@ fn reminder(tour: &Tour, series: &Series, round: u32, to: &UserId) -> Message {
             "{} hasn't answered your proposal of tour *{id}* yet. A conversation may help more than a reminder.",
             tour.member.mention()
         ),
-        Series::Ending(days) => format!(
-            "Tour *{id}* ({} with {}) ends in {days} days, on {end}. Now is the time to plan the next tour together.",
-            tour.kind.name(),
-            other_party_line(tour)
-        ),
+        Series::Ending(days) => {
+            // A snoozed one comes after its milestone: it says what is left.
+            let days = match (on, tour.ends_on) {
+                (Some(on), Some(end)) if round > 0 => (end - on).num_days(),
+                _ => i64::from(*days),
+            };
+            let left = match days {
+                ..=0 => format!("reached its end date, {end}"),
+                1 => format!("ends in 1 day, on {end}"),
+                days => format!("ends in {days} days, on {end}"),
+            };
+            format!(
+                "Tour *{id}* ({} with {}) {left}. Now is the time to plan the next tour together.",
+                tour.kind.name(),
+                other_party_line(tour),
+            )
+        }
         Series::Ended(_) => format!(
             "Tour *{id}* ended on {end} and no decision is recorded: propose the next tour, extend it, or plan an exit."
         ),
@@ -685,5 +707,43 @@ mod tests {
         for bad in ["", "4", "4|nope|1", "x|waiting|1", "4|waiting|1|extra"] {
             assert_eq!(parse_reminder_value(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_snoozed_plan_the_next_tour_reminder_says_how_long_is_left_when_it_comes() {
+        let t = tour()
+            .accept(&UserId::parse("UA").unwrap(), Utc::now())
+            .unwrap()
+            .0;
+        let end = t.ends_on.unwrap();
+        let said = |round: u32, on: chrono::NaiveDate| {
+            let notice = Notice {
+                tour: t.id,
+                to: t.member.clone(),
+                kind: NoticeKind::Reminder {
+                    series: Series::Ending(90),
+                    round,
+                    on: Some(on),
+                },
+            };
+            render(&notice, Some(&t)).text
+        };
+        let milestone = end - chrono::Duration::days(90);
+        assert!(said(0, milestone).contains("ends in 90 days"));
+        // Snoozed for 60 days: 30 are left when it comes back.
+        let back = milestone + chrono::Duration::days(60);
+        assert!(
+            said(1, back).contains("ends in 30 days"),
+            "{}",
+            said(1, back)
+        );
+        let eve = end - chrono::Duration::days(1);
+        assert!(said(1, eve).contains("ends in 1 day,"), "{}", said(1, eve));
+        let after = end + chrono::Duration::days(3);
+        assert!(
+            said(1, after).contains(&format!("reached its end date, {end}")),
+            "{}",
+            said(1, after)
+        );
     }
 }

@@ -35,7 +35,10 @@
 //! - The agenda carries no buttons: it is about one morning, and snoozing it
 //!   would bring it after its 1:1. "Did it happen?" and the overdue nudge
 //!   carry Snooze 1 week / Snooze until…; Done asks for optional notes in a
-//!   small form.
+//!   small form. A snooze holds that kind of reminder for the pair until
+//!   then (`schedule::Snooze::holds`): a "did it happen?" about a later 1:1
+//!   that falls due before the snoozed one comes back is not asked (the
+//!   snoozed question comes once; `/1on1 done` and `skip` log any 1:1).
 
 use super::buttons::{AfterClick, Click, Origin};
 use super::notify::{self, parse_reminder_value, reminder_value};
@@ -268,7 +271,7 @@ pub(super) fn handle(
                     member.mention()
                 ))));
             };
-            engine.snooze_reminder(team, me, NO_TOUR, &series, round, at)?;
+            engine.snooze_reminder(team, me, NO_TOUR, &series, round, at, now)?;
             Ok(Message::text(snoozed(&o.member, at)))
         }
         OneOnOneCommand::Stop { person } => {
@@ -877,7 +880,7 @@ impl Engine {
             self.note(click, None, "Pick a date after today to snooze until.", now)?;
             return Ok(AfterClick::Nothing);
         };
-        self.snooze_reminder(&click.team, &click.user, NO_TOUR, series, round, until)?;
+        self.snooze_reminder(&click.team, &click.user, NO_TOUR, series, round, until, now)?;
         self.replace_with_note(click, NO_TOUR, snoozed(member, until), now)?;
         Ok(AfterClick::Nothing)
     }

@@ -24,6 +24,9 @@
 //! handover <id> accept   (the successor named in an exit plan)
 //! stay-in-touch <id> join [contact…]   stay-in-touch <id> no
 //! forget-me [confirm]    (erase my own data; without `confirm`: asks first)
+//! away until YYYY-MM-DD  (hold my reminders until the day I'm back)
+//! away off               away          (back early; where it stands)
+//! upcoming               (what the bot will send me in the next 30 days)
 //! ```
 //!
 //! Every button the bot sends has its typed equivalent here (or in
@@ -74,6 +77,9 @@ pub const USAGE_LEAVE: &str = "/tour leave <id> successor @user [on YYYY-MM-DD] 
 
 pub const USAGE_TALK: &str = "/tour talk [note…]";
 pub const USAGE_FORGET_ME: &str = "/tour forget-me [confirm]";
+pub const USAGE_AWAY: &str = "/tour away until YYYY-MM-DD   or   /tour away off   (the day you're back: your reminders wait until then)";
+pub const USAGE_UPCOMING: &str =
+    "/tour upcoming   (what I will send you in the next 30 days, and when)";
 pub const USAGE_CHECKIN: &str = "/tour checkin <id> [notes…]   or   /tour checkin <id> every <length>   (no notes: a check-in conversation by DM, now)";
 pub const USAGE_DELIVERED: &str = "/tour checkin <id> delivered <n> yes|partly|no";
 pub const USAGE_SNOOZE: &str =
@@ -84,7 +90,7 @@ pub const USAGE_STAY_IN_TOUCH: &str =
     "/tour stay-in-touch <id> join [personal contact…]   or   /tour stay-in-touch <id> no";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 23] = [
+pub const ALL_USAGES: [&str; 25] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_MISSION,
@@ -106,6 +112,8 @@ pub const ALL_USAGES: [&str; 23] = [
     USAGE_DELIVERED,
     USAGE_SNOOZE,
     USAGE_DONE,
+    USAGE_AWAY,
+    USAGE_UPCOMING,
     USAGE_FORGET_ME,
     USAGE_HELP,
 ];
@@ -249,6 +257,21 @@ pub enum TourCommand {
         other: Option<UserId>,
         confirmed: bool,
     },
+    /// `/tour away …`: hold my reminders while I am away.
+    Away(AwayCommand),
+    /// What the bot will send me, and when.
+    Upcoming,
+}
+
+/// `/tour away`, `/tour away until YYYY-MM-DD`, `/tour away off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AwayCommand {
+    /// Where it stands.
+    Show,
+    /// Away until this day, the day I am back.
+    Until(NaiveDate),
+    /// Back early.
+    Off,
 }
 
 /// How long a snooze lasts: like **Snooze 1 week** (weeks from now), or
@@ -576,6 +599,11 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             note: Some(strip_quotes(&decode_entities(words.rest()))).filter(|n| !n.is_empty()),
         }),
         "1on1" => Ok(TourCommand::OneOnOne(parse_one_on_one(words.rest())?)),
+        "away" => parse_away(&mut words),
+        "upcoming" => {
+            no_more(&mut words, USAGE_UPCOMING)?;
+            Ok(TourCommand::Upcoming)
+        }
         "forget-me" => {
             let other = match words.peek() {
                 Some(w) if !w.eq_ignore_ascii_case("confirm") => {
@@ -592,6 +620,30 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             USAGE_HELP,
         )),
     }
+}
+
+fn parse_away(words: &mut Words) -> Result<TourCommand, Usage> {
+    let command = match words.next() {
+        None => AwayCommand::Show,
+        Some(w) if w.eq_ignore_ascii_case("off") => AwayCommand::Off,
+        Some(w) if w.eq_ignore_ascii_case("until") => {
+            let Some(day) = words.next() else {
+                return Err(usage(
+                    "Until when? Give the day you're back as YYYY-MM-DD.",
+                    USAGE_AWAY,
+                ));
+            };
+            AwayCommand::Until(date(Some(day), USAGE_AWAY)?)
+        }
+        Some(w) => {
+            return Err(usage(
+                format!("I don't know `away {}`.", clip(w)),
+                USAGE_AWAY,
+            ));
+        }
+    };
+    no_more(words, USAGE_AWAY)?;
+    Ok(TourCommand::Away(command))
 }
 
 fn parse_propose(words: &mut Words) -> Result<TourCommand, Usage> {

@@ -46,9 +46,10 @@ impl Engine {
         series: &Series,
         round: u32,
         until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.store()
-            .snooze(team, tour, series, user, round + 1, until)
+            .snooze(team, tour, series, user, round + 1, until, now)
     }
 
     /// What every Done of a reminder does: no more reminders of `family`
@@ -146,7 +147,7 @@ pub(super) fn snooze(
             }
         }
         (_, Some((series, round))) => {
-            engine.snooze_reminder(&req.team, &req.user, id, &series, round, at)?;
+            engine.snooze_reminder(&req.team, &req.user, id, &series, round, at, now)?;
             Ok(Message::text(snoozed(id, at)))
         }
         (what, None) => Err(plain(format!(

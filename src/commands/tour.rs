@@ -326,6 +326,8 @@ pub(super) fn handle(
         TourCommand::ForgetMe { other, confirmed } => {
             super::privacy::handle(engine, req, other.as_ref(), confirmed)
         }
+        TourCommand::Away(command) => super::away::handle(engine, req, command, now),
+        TourCommand::Upcoming => Ok(super::upcoming::answer(engine, &req.team, me, now)?),
         command @ (TourCommand::CheckinStart { .. }
         | TourCommand::CheckinNotes { .. }
         | TourCommand::CheckinEvery { .. }

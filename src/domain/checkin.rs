@@ -367,6 +367,15 @@ impl Chat {
             .is_some_and(|c| c.tour == tour && c.paused.as_ref().is_some_and(|p| p.round == round))
     }
 
+    /// Whether the conversation about `tour` is paused until `at` or later:
+    /// a scheduled check-in of that tour due by then is held back (the
+    /// paused one comes back instead, once, when its pause ends).
+    pub fn is_paused_past(&self, tour: TourId, at: DateTime<Utc>) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|c| c.tour == tour && c.paused.as_ref().is_some_and(|p| p.until >= at))
+    }
+
     /// The resume `round` came: the conversation about `tour` goes on.
     pub fn resume(&mut self, tour: TourId, round: u32) -> Option<Step> {
         if !self.is_paused(tour, round) {

@@ -1,7 +1,9 @@
 //! Working hours in a person's own time zone: when a reminder may reach them.
 //!
 //! This module owns the rule "reminders arrive inside the recipient's working
-//! hours, in their Slack time zone". It is pure: the instant is always an
+//! hours, in their Slack time zone", and its sibling "nor while they are
+//! away" (`/tour away until`: [`check_back_on`], [`back_at`],
+//! [`WorkingHours::reminder_time`]). It is pure: the instant is always an
 //! argument and the zone database is the one chrono-tz compiles in.
 //!
 //! Decisions taken here:
@@ -23,6 +25,10 @@
 //!   window and is passed over.
 //! - `is_open` and `next_open` use the same intervals, so `is_open(t)` holds
 //!   exactly when `next_open(t) == t`.
+//! - Away: the date given is the day the person is back; reminders resume
+//!   at the start of it in their zone, then wait for their working hours
+//!   (back on a Saturday: Monday morning). It must be after their today and
+//!   at most a year ahead.
 //! - Start and end are written `HH:MM` and must satisfy end > start, so a
 //!   window never crosses midnight; night shifts are not modelled. Days are
 //!   three-letter English names, case-insensitive; a configuration with no
@@ -210,6 +216,57 @@ impl WorkingHours {
     }
 }
 
+impl WorkingHours {
+    /// When a reminder due at `at` may reach someone in `tz` who is away
+    /// until `back` (if they are): their first working moment at or after
+    /// both. The delivery worker holds reminders to this, and `/tour
+    /// upcoming` and `alliance reminders` show it.
+    pub fn reminder_time(
+        &self,
+        at: DateTime<Utc>,
+        tz: Tz,
+        back: Option<DateTime<Utc>>,
+    ) -> DateTime<Utc> {
+        self.next_open(back.map_or(at, |b| b.max(at)), tz)
+    }
+}
+
+/// How far ahead `/tour away until` reaches at most, in months.
+pub const AWAY_MAX_MONTHS: u32 = 12;
+
+/// Why a day to be back on was refused, said to the person away.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AwayError {
+    #[error("Pick a day after today: the day you're back, when your reminders start coming again.")]
+    NotAfterToday,
+    #[error(
+        "That is more than a year away: pick a day by {0}. You can move it later with `/tour away until`."
+    )]
+    TooFar(NaiveDate),
+}
+
+/// Checks `back_on`, the day someone is back from being away, against
+/// their `today`: after it, and at most [`AWAY_MAX_MONTHS`] ahead.
+pub fn check_back_on(back_on: NaiveDate, today: NaiveDate) -> Result<(), AwayError> {
+    if back_on <= today {
+        return Err(AwayError::NotAfterToday);
+    }
+    let latest = today
+        .checked_add_months(chrono::Months::new(AWAY_MAX_MONTHS))
+        .unwrap_or(NaiveDate::MAX);
+    if back_on > latest {
+        return Err(AwayError::TooFar(latest));
+    }
+    Ok(())
+}
+
+/// The instant someone away until `back_on` is back: the start of that day
+/// in their zone (their reminders then wait for their working hours).
+pub fn back_at(back_on: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    resolve(tz, back_on.and_time(NaiveTime::MIN))
+        .unwrap_or_else(|| back_on.and_time(NaiveTime::MIN).and_utc())
+}
+
 /// Parses an IANA zone name from Slack's `users.info` (`tz`); None if unknown.
 pub fn parse_tz(name: &str) -> Option<Tz> {
     name.trim().parse::<Tz>().ok()
@@ -290,6 +347,44 @@ mod tests {
     }
 
     const ALL_WEEK: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+    #[test]
+    fn away_ends_on_the_day_back_in_ones_own_zone_then_waits_for_the_morning() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let today = day(2026, 12, 1);
+        assert_eq!(check_back_on(day(2026, 12, 28), today), Ok(()));
+        assert_eq!(check_back_on(today, today), Err(AwayError::NotAfterToday));
+        assert_eq!(check_back_on(day(2027, 12, 1), today), Ok(()));
+        assert_eq!(
+            check_back_on(day(2027, 12, 2), today),
+            Err(AwayError::TooFar(day(2027, 12, 1)))
+        );
+        // Back on Monday 28 December in Los Angeles: 08:00 UTC, and the
+        // first reminder at 09:00 there.
+        let back = back_at(day(2026, 12, 28), America::Los_Angeles);
+        assert_eq!(back, utc("2026-12-28T08:00:00Z"));
+        let h = WorkingHours::default();
+        let due = utc("2026-12-09T00:00:00Z");
+        assert_eq!(
+            h.reminder_time(due, America::Los_Angeles, Some(back)),
+            utc("2026-12-28T17:00:00Z")
+        );
+        // Back on a Saturday: Monday morning. Not away: working hours alone.
+        let saturday = back_at(day(2026, 12, 26), Tz::UTC);
+        assert_eq!(
+            h.reminder_time(due, Tz::UTC, Some(saturday)),
+            utc("2026-12-28T09:00:00Z")
+        );
+        assert_eq!(
+            h.reminder_time(due, Tz::UTC, None),
+            utc("2026-12-09T09:00:00Z")
+        );
+        // A period that ended before it was due changes nothing.
+        assert_eq!(
+            h.reminder_time(due, Tz::UTC, Some(utc("2026-12-01T00:00:00Z"))),
+            utc("2026-12-09T09:00:00Z")
+        );
+    }
 
     /// `next_open` lands on an open instant, never before `at`, and agrees
     /// with `is_open`: the checks every case below also makes.

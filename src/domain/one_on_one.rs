@@ -795,6 +795,18 @@ impl OneOnOne {
         self.next_due(step, after.max(now), tz)
     }
 
+    /// When the occurrence of `step` before the one about `slot` fell due,
+    /// for a step that repeats on its own (the overdue nudge, once a
+    /// cadence); `None` for the others, which are each about their own 1:1.
+    pub fn before(&self, step: Step, slot: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match (step, self.schedule.cadence) {
+            (Step::Overdue, Cadence::Weekly) => slot.checked_sub_signed(Duration::days(7)),
+            (Step::Overdue, Cadence::Fortnightly) => slot.checked_sub_signed(Duration::days(14)),
+            (Step::Overdue, Cadence::Monthly) => slot.checked_sub_months(Months::new(1)),
+            (Step::Agenda | Step::Happened, _) => None,
+        }
+    }
+
     /// Who hears about `step`.
     pub fn recipients(&self, step: Step) -> Vec<UserId> {
         match step {

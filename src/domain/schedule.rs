@@ -183,6 +183,35 @@ impl Series {
         }
     }
 
+    /// The series a person snoozes or is away from, without its place:
+    /// what one snooze holds and one returning message stands for. For a
+    /// tour's reminders that is [`Series::family`]; a keep-in-touch series
+    /// is about one alumnus (`keep-in-touch:U…`) and a 1:1's about one pair
+    /// and step (`1on1:U…:U…:happened`), since those name no tour.
+    pub fn thread(&self) -> String {
+        match self {
+            Series::KeepInTouch(who, _) => format!("keep-in-touch:{who}"),
+            Series::OneOnOne {
+                manager,
+                member,
+                step,
+                ..
+            } => format!("1on1:{manager}:{member}:{}", step.name()),
+            other => other.family().to_string(),
+        }
+    }
+
+    /// The occurrence before this one in a repeating series of a tour
+    /// (weekly, yearly), if there is one.
+    pub fn previous(&self) -> Option<Series> {
+        match self {
+            Series::Ended(w) if *w > 0 => Some(Series::Ended(w - 1)),
+            Series::Handover(w) if *w > 0 => Some(Series::Handover(w - 1)),
+            Series::Recommit(y) if *y > 1 => Some(Series::Recommit(y - 1)),
+            _ => None,
+        }
+    }
+
     /// Whether the same place in the series can fall on another day — the
     /// end date was extended, a contact was logged — so its messages' keys
     /// must name the day (see `notice`). A 1:1's series names its slot
@@ -274,6 +303,45 @@ impl ReminderKind {
             ReminderKind::Handover => "handover checklists",
             ReminderKind::Checkin => "check-in reminders",
         }
+    }
+}
+
+/// A person's snooze of one series ([`Series::thread`]) of a tour: the
+/// reminder they snoozed comes back to them at `until` (as round `round`),
+/// and nothing else of that series reaches them around it (see
+/// [`Snooze::holds`]). Only the latest snooze of a series counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snooze {
+    pub until: DateTime<Utc>,
+    /// The round of the occurrence that comes back at `until`.
+    pub round: u32,
+    /// When they snoozed.
+    pub at: DateTime<Utc>,
+}
+
+impl Snooze {
+    /// Whether this snooze holds back, for the person who snoozed, the
+    /// occurrence planned for `planned` (its round `round`; `previous`: when
+    /// the occurrence before it in a repeating series was planned).
+    ///
+    /// A snooze "moves the series to `until`": nothing of it before then,
+    /// exactly one message after. So it holds every regular occurrence
+    /// planned up to `until`, and the first one after it too when that one
+    /// would come nearer to the snoozed message than the one before it
+    /// (the weekly reminder due the day after is skipped; the one a week on
+    /// comes). A snoozed copy (round ≥ 1) is owed only if it is this
+    /// snooze's own: an older snooze's copy was replaced by it.
+    pub fn holds(
+        &self,
+        planned: DateTime<Utc>,
+        round: u32,
+        previous: Option<DateTime<Utc>>,
+    ) -> bool {
+        if round > 0 {
+            return planned != self.until;
+        }
+        planned <= self.until
+            || previous.is_some_and(|p| p < self.until && planned - self.until < self.until - p)
     }
 }
 
@@ -718,6 +786,78 @@ mod tests {
         );
         let done = t.complete(&u("UM"), at(2026, 2, 1)).unwrap().0;
         assert_eq!(due_at(&done, &p, &Series::Checkin(1)), None);
+    }
+
+    #[test]
+    fn a_snooze_holds_its_series_until_then_and_the_one_right_after() {
+        let until = at(2026, 12, 22);
+        let snooze = Snooze {
+            until,
+            round: 1,
+            at: at(2026, 12, 2),
+        };
+        let day = |d: u32| Some(at(2026, 12, d));
+        // Weekly on Wednesdays: the 9th and 16th are before it; the 23rd is
+        // a day after it, nearer to it than to the 16th; the 30th comes.
+        assert!(snooze.holds(at(2026, 12, 9), 0, day(2)));
+        assert!(snooze.holds(at(2026, 12, 16), 0, day(9)));
+        assert!(snooze.holds(until, 0, day(16)), "at the same time");
+        assert!(snooze.holds(at(2026, 12, 23), 0, day(16)));
+        assert!(!snooze.holds(at(2026, 12, 30), 0, day(23)));
+        // A milestone (no series before it) right after it comes.
+        assert!(!snooze.holds(at(2026, 12, 23), 0, None));
+        // Snoozed at lunch for a week: the next morning's is held, the one a
+        // week on comes.
+        let lunch = Utc.with_ymd_and_hms(2026, 12, 9, 13, 0, 0).unwrap();
+        let week = Snooze {
+            until: lunch,
+            round: 1,
+            at: lunch - chrono::Duration::weeks(1),
+        };
+        assert!(week.holds(at(2026, 12, 9), 0, day(2)));
+        assert!(!week.holds(at(2026, 12, 16), 0, day(9)));
+        // Its own copy comes; an older snooze's copy does not.
+        assert!(!snooze.holds(until, 1, None));
+        assert!(snooze.holds(at(2026, 12, 10), 1, None));
+        assert!(snooze.holds(at(2027, 1, 10), 2, None));
+    }
+
+    #[test]
+    fn a_series_is_one_thread_whatever_its_place() {
+        assert_eq!(Series::Ended(3).thread(), Series::Ended(0).thread());
+        assert_eq!(Series::Ending(30).thread(), "ending");
+        assert_eq!(Series::KeepInTouch(u("UA"), 4).thread(), "keep-in-touch:UA");
+        assert_ne!(
+            Series::KeepInTouch(u("UA"), 1).thread(),
+            Series::KeepInTouch(u("UB"), 1).thread(),
+            "one per alumnus"
+        );
+        let one_on_one = |member: &str, step: Step, d: u32| Series::OneOnOne {
+            manager: u("UM"),
+            member: u(member),
+            step,
+            slot: at(2026, 12, d),
+        };
+        assert_eq!(
+            one_on_one("UA", Step::Happened, 1).thread(),
+            one_on_one("UA", Step::Happened, 8).thread()
+        );
+        assert_ne!(
+            one_on_one("UA", Step::Happened, 1).thread(),
+            one_on_one("UB", Step::Happened, 1).thread()
+        );
+        assert_eq!(
+            one_on_one("UA", Step::Overdue, 1).thread(),
+            "1on1:UM:UA:overdue"
+        );
+        assert_eq!(Series::Ended(2).previous(), Some(Series::Ended(1)));
+        assert_eq!(Series::Ended(0).previous(), None);
+        assert_eq!(Series::Recommit(1).previous(), None);
+        assert_eq!(
+            Series::Ending(7).previous(),
+            None,
+            "milestones are not a cadence"
+        );
     }
 
     #[test]

@@ -53,6 +53,12 @@
 //!   their Slack time zone (`users.info`, cached for a day); answers to
 //!   someone's action go at once. A 1:1's agenda also waits for the
 //!   recipient's morning before its slot (`domain::one_on_one`).
+//! - **Away.** A reminder (the reminders lane only: answers still go) to
+//!   someone away (`/tour away until`) is moved once, to the first working
+//!   moment of the day they are back, and stands as what their return
+//!   brings of its series: an older occurrence of it held before is dropped
+//!   then (`Store::hold_if_away`). Back, it is checked against its tour
+//!   again like any reminder.
 //! - **Seen to wait.** An answer ready for more than a minute and not sent
 //!   is logged at `warn` (at most once a minute): something is wrong.
 
@@ -61,10 +67,11 @@ use super::pacer::Pacer;
 use crate::clock::Clock;
 use crate::commands::notify;
 use crate::domain::TeamId;
-use crate::domain::hours::{WorkingHours, parse_tz};
+use crate::domain::hours::{WorkingHours, back_at, parse_tz};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::one_on_one;
 use crate::domain::schedule::Series;
+use crate::store::away::Held;
 use crate::store::outbox::{Delivery, Lane, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
@@ -424,6 +431,23 @@ impl Deliverer {
             if person.inactive && entry.action == Delivery::Post {
                 return self.deactivated(entry, "account_inactive", now);
             }
+            // Away: a reminder waits for their return, moved once, and only
+            // the latest of its series does (`store::away`).
+            if lane == Lane::Reminders && entry.state == OutboxState::Pending {
+                let hours = &self.hours;
+                let held = self.store.hold_if_away(&entry, now, |back_on| {
+                    let back = back_at(back_on, tz);
+                    (
+                        hours.next_open(back, tz),
+                        hours.reminder_time(now, tz, Some(back)),
+                    )
+                })?;
+                match held {
+                    Held::NotAway => {}
+                    Held::Until(_) => return Ok(Step::Later),
+                    Held::Replaced => return Ok(Step::Dropped),
+                }
+            }
             // A 1:1 is read in its manager's Slack zone, which the lookup
             // above may just have taught us: it is checked again, and its
             // agenda waits for the recipient's own morning before its slot.
@@ -548,7 +572,8 @@ impl Deliverer {
         now: DateTime<Utc>,
     ) -> Result<Step, StoreError> {
         let user = entry.recipient().clone();
-        let view = crate::commands::home::view(&self.store, &entry.team, &user, 0, now)?;
+        let view =
+            crate::commands::home::view(&self.store, self.default_tz, &entry.team, &user, 0, now)?;
         self.pacer().record(user.as_str(), entry.lane(), now);
         match self.api.publish_view(&user, &view).await {
             Ok(()) => self.sent(entry, "home".into(), String::new(), now),

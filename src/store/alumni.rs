@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 pub const NO_TOUR: TourId = TourId(0);
 
 /// The first keep-in-touch occurrence about `alumnus` after `now`.
-fn next_occurrence(
+pub(crate) fn next_occurrence(
     team: &TeamId,
     alumnus: &Alumnus,
     policy: &ReminderPolicy,
@@ -76,7 +76,9 @@ pub(crate) fn put_in(
 }
 
 /// Whether the keep-in-touch reminder `series` (planned for `planned`, to
-/// `to`) is still owed; the first time it is, the next one is planned.
+/// `to`) is still owed; the first time it is, the next one is planned. A
+/// snoozed one (`round` ≥ 1) is owed while no contact was logged since,
+/// and a snooze of the liaison's holds the series back (`Snooze::holds`).
 pub(crate) fn check_keep_in_touch_in(
     tx: &dyn Tx,
     team: &TeamId,
@@ -95,8 +97,16 @@ pub(crate) fn check_keep_in_touch_in(
     if &alumnus.liaison != to || alumnus.reminders_off {
         return Ok(false);
     }
+    let held = |tx: &dyn Tx| {
+        let previous = n
+            .checked_sub(1)
+            .and_then(|p| keep_in_touch_at(&alumnus, policy, p));
+        super::reminders::held_in(tx, team, NO_TOUR, series, round, to, planned, previous)
+    };
     if round > 0 {
-        return Ok(true);
+        // A snoozed one, unless a contact logged since moved the series on.
+        let still_due = keep_in_touch_at(&alumnus, policy, *n).is_some_and(|at| at <= planned);
+        return Ok(still_due && !held(tx)?);
     }
     if keep_in_touch_at(&alumnus, policy, *n) != Some(planned) {
         return Ok(false);
@@ -104,7 +114,8 @@ pub(crate) fn check_keep_in_touch_in(
     if let Some(next) = next_occurrence(team, &alumnus, policy, planned) {
         plan_in(tx, &next)?;
     }
-    Ok(true)
+    // Snoozed past it: the series goes on, but not to them now.
+    Ok(!held(tx)?)
 }
 
 impl Store {

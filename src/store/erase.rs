@@ -22,8 +22,9 @@
 //!   member, every message owed or sent to them (pending ones will not go;
 //!   their outbox keys embed their id), reminders planned for them alone
 //!   (snoozes), their place among a shared reminder's recipients, their
-//!   "Done" dismissals, and what Slack told us about them (DM channel, time
-//!   zone).
+//!   "Done" dismissals and the record of their snoozes (and the liaison's
+//!   or 1:1 partner's snoozes of a series about them), their away period,
+//!   and what Slack told us about them (DM channel, time zone).
 //! - **Alumni they were liaison for** keep their record, with the
 //!   placeholder as liaison: visibly nobody's, for an admin to reassign.
 //! - **Check-ins** of shared tours stay, like history: the answers and
@@ -67,6 +68,7 @@
 //!   on a stopped bot and cannot meet it; after a `/tour forget-me` during
 //!   such a delivery, `alliance erase` finishes the job.
 
+use super::away::Away;
 use super::export::{self, Walk, split_dismissed, split_person, split_team};
 use super::outbox::{self, OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
@@ -396,6 +398,25 @@ impl Round<'_> {
             TreeName::Dismissed => {
                 let (_, _, _, user) = split_dismissed(key).ok_or_else(|| fail("bad key"))?;
                 if &user == person {
+                    self.remove(tree, key)?;
+                }
+            }
+            TreeName::Away => {
+                let (team, user) = split_person(key).ok_or_else(|| fail("bad key"))?;
+                if &user == person {
+                    return self.remove(tree, key);
+                }
+                // What another person's return brings may name them.
+                let away: Away = decode(tree, &value).map_err(fail)?;
+                if let Some(away) = self.scrub(&team, &away)? {
+                    self.rewrite(tree, key, &encode(&away))?;
+                }
+            }
+            TreeName::Snoozes => {
+                // Theirs, or about them (a keep-in-touch series names its
+                // alumnus, a 1:1's its pair): gone with what it was about.
+                let (_, _, series, user) = split_dismissed(key).ok_or_else(|| fail("bad key"))?;
+                if &user == person || series.split(':').any(|part| part == person.as_str()) {
                     self.remove(tree, key)?;
                 }
             }

@@ -16,7 +16,8 @@
 //!   "workspaces": [ {"team": …, "next_tour": 18, "erased": 2}, … ],
 //!   "reminders": [ … ], "outbox": [ … ], "users": [ … ],
 //!   "dismissed": [ … ], "alumni": [ … ], "one_on_ones": [ … ],
-//!   "checkins": [ … ], "chats": [ … ], "events": [ … ]
+//!   "checkins": [ … ], "chats": [ … ], "events": [ … ], "snoozes": [ … ],
+//!   "away": [ … ]
 //! }
 //! ```
 //!
@@ -58,14 +59,15 @@
 //!   successor, or were manager before a `reassign` (with their whole
 //!   history — it is the shared record), the
 //!   reminders due to them, the messages owed or sent to them, their cached
-//!   Slack info, their dismissals, their own alumni record, the 1:1s they are a party to
+//!   Slack info, their dismissals, snoozes and away period, their own alumni record, the 1:1s they are a party to
 //!   (with the log and agenda they share), the check-ins
 //!   of their tours and their own conversation state. Not other
 //!   people's alumni records where they are the liaison (those hold the
 //!   alumnus's private contact), and no workspace counters. Such an export is
 //!   for reading, not importing: import refuses it.
-//! - `one_on_ones` came after format version 1 was first written: import
-//!   reads a file without it as having none, so older exports still import.
+//! - `one_on_ones`, `snoozes` and `away` came after format version 1 was
+//!   first written: import reads a file without them as having none, so
+//!   older exports still import.
 //! - Import refuses a store that is not empty, a file that is not an export,
 //!   an unknown format version, and records whose ids could not form keys
 //!   (a hand-edited file); it checks everything before writing anything
@@ -77,6 +79,7 @@
 //!   starting with `=`, `+`, `-`, `@` get a leading `'` so a spreadsheet
 //!   shows them instead of evaluating them.
 
+use super::away::Away;
 use super::outbox::{OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{Backend, Store, StoreError, TreeName, decode, encode, encode_index, keys};
@@ -84,6 +87,7 @@ use crate::domain::alumni::Alumnus;
 use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::notice::NoticeKind;
 use crate::domain::one_on_one::OneOnOne;
+use crate::domain::schedule::Snooze;
 use crate::domain::{EventId, HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -120,6 +124,19 @@ pub struct Export {
     pub events: Vec<EventRecord>,
     #[serde(default)]
     pub one_on_ones: Vec<OneOnOneRecord>,
+    #[serde(default)]
+    pub snoozes: Vec<SnoozeRecord>,
+    #[serde(default)]
+    pub away: Vec<AwayRecord>,
+}
+
+/// Someone's away period (`/tour away`), with what waits for their return.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwayRecord {
+    pub team: TeamId,
+    pub user: UserId,
+    pub away: Away,
 }
 
 /// A recorded check-in of a tour.
@@ -191,6 +208,17 @@ pub struct Dismissal {
     pub at: DateTime<Utc>,
 }
 
+/// Someone's latest snooze of a series of reminders (`Series::thread`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnoozeRecord {
+    pub team: TeamId,
+    pub tour: TourId,
+    pub series: String,
+    pub user: UserId,
+    pub snooze: Snooze,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlumnusRecord {
@@ -221,6 +249,8 @@ pub struct Counts {
     pub chats: u64,
     pub events: u64,
     pub one_on_ones: u64,
+    pub snoozes: u64,
+    pub away: u64,
 }
 
 impl std::fmt::Display for Counts {
@@ -229,7 +259,7 @@ impl std::fmt::Display for Counts {
             f,
             "{} tours ({} history entries), {} workspaces, {} reminders, {} outbox entries, \
              {} cached users, {} dismissals, {} alumni, {} check-ins, {} conversation states, \
-             {} handled events, {} one-on-ones",
+             {} handled events, {} one-on-ones, {} snoozes, {} away periods",
             self.tours,
             self.history,
             self.workspaces,
@@ -241,7 +271,9 @@ impl std::fmt::Display for Counts {
             self.checkins,
             self.chats,
             self.events,
-            self.one_on_ones
+            self.one_on_ones,
+            self.snoozes,
+            self.away
         )
     }
 }
@@ -348,7 +380,7 @@ pub(super) fn split_person(key: &[u8]) -> Option<(TeamId, UserId)> {
     Some((team, UserId::parse(std::str::from_utf8(rest).ok()?)?))
 }
 
-/// `team ∅ tour family ∅ user` (dismissed).
+/// `team ∅ tour family ∅ user` (dismissed, and snoozes by series).
 pub(super) fn split_dismissed(key: &[u8]) -> Option<(TeamId, TourId, String, UserId)> {
     let (team, rest) = split_team(key)?;
     let id = u64::from_be_bytes(rest.get(..8)?.try_into().ok()?);
@@ -693,6 +725,41 @@ impl Store {
                 }
                 // Derived from `events`; rebuilt on import.
                 TreeName::EventTimes => {}
+                TreeName::Snoozes => {
+                    json.begin("snoozes")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, tour, series, user) =
+                            split_dismissed(&k).ok_or_else(|| unexpected(tree, &k))?;
+                        if keep(&user) {
+                            let snooze: Snooze = decode(tree, &v)?;
+                            json.item(&SnoozeRecord {
+                                team,
+                                tour,
+                                series,
+                                user,
+                                snooze,
+                            })?;
+                            counts.snoozes += 1;
+                        }
+                    }
+                    json.end()?;
+                }
+                TreeName::Away => {
+                    json.begin("away")?;
+                    for entry in Walk::new(self, tree) {
+                        let (k, v) = entry?;
+                        progress.tick();
+                        let (team, user) = split_person(&k).ok_or_else(|| unexpected(tree, &k))?;
+                        if keep(&user) {
+                            let away: Away = decode(tree, &v)?;
+                            json.item(&AwayRecord { team, user, away })?;
+                            counts.away += 1;
+                        }
+                    }
+                    json.end()?;
+                }
             }
         }
         json.out.write_all(b"\n}\n")?;
@@ -892,6 +959,8 @@ impl ImportPlan {
             chats: export.chats.len() as u64,
             events: export.events.len() as u64,
             one_on_ones: export.one_on_ones.len() as u64,
+            snoozes: export.snoozes.len() as u64,
+            away: export.away.len() as u64,
         };
         Ok(ImportPlan { writes, counts })
     }
@@ -1132,6 +1201,26 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
                         super::one_on_ones::key(&r.team, &o.manager, &o.member),
                         encode(o),
                     ));
+                }
+            }
+            TreeName::Snoozes => {
+                for (n, r) in export.snoozes.iter().enumerate() {
+                    if !team_ok(&r.team) || !user_ok(&r.user) {
+                        return Err(refuse("snoozes", n, "a team or user id is not a Slack id"));
+                    }
+                    if r.series.is_empty() || r.series.contains('\0') {
+                        return Err(refuse("snoozes", n, "not a series of reminders"));
+                    }
+                    let key = keys::snoozed(&r.team, r.tour, &r.series, &r.user);
+                    writes.push((tree, key, encode(&r.snooze)));
+                }
+            }
+            TreeName::Away => {
+                for (n, r) in export.away.iter().enumerate() {
+                    if !team_ok(&r.team) || !user_ok(&r.user) {
+                        return Err(refuse("away", n, "a team or user id is not a Slack id"));
+                    }
+                    writes.push((tree, keys::person(&r.team, &r.user), encode(&r.away)));
                 }
             }
         }

@@ -143,6 +143,12 @@ pub fn dismissed(team: &TeamId, tour: TourId, family: &str, user: &UserId) -> Ve
     k
 }
 
+/// `team ∅ tour series ∅ user` — someone's snooze of a series
+/// (`Series::thread`); laid out like [`dismissed`].
+pub fn snoozed(team: &TeamId, tour: TourId, series: &str, user: &UserId) -> Vec<u8> {
+    dismissed(team, tour, series, user)
+}
+
 /// `team ∅ tour n` — the n-th check-in of a tour (after the tour's own key,
 /// so a tour's check-ins are one range scan).
 pub fn checkin(team: &TeamId, tour: TourId, n: u32) -> Vec<u8> {

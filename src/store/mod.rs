@@ -23,6 +23,7 @@
 //!   one value, read in one lookup.
 
 pub mod alumni;
+pub mod away;
 pub mod changes;
 pub mod checkins;
 pub mod erase;
@@ -85,10 +86,16 @@ pub enum TreeName {
     EventTimes,
     /// `team ∅ manager ∅ member` → a 1:1 series, its log and agenda.
     OneOnOnes,
+    /// `team ∅ tour-id series ∅ user` → that person's latest snooze of a
+    /// series (`Series::thread`): until when it holds (`reminders`).
+    Snoozes,
+    /// `team ∅ user` → the day that person is back from being away, and
+    /// the reminders held for their return (`away`).
+    Away,
 }
 
 impl TreeName {
-    pub const ALL: [TreeName; 15] = [
+    pub const ALL: [TreeName; 17] = [
         TreeName::Tours,
         TreeName::History,
         TreeName::Parties,
@@ -104,6 +111,8 @@ impl TreeName {
         TreeName::Events,
         TreeName::EventTimes,
         TreeName::OneOnOnes,
+        TreeName::Snoozes,
+        TreeName::Away,
     ];
 
     pub fn index(self) -> usize {
@@ -127,6 +136,8 @@ impl TreeName {
             TreeName::Events => "events",
             TreeName::EventTimes => "event-times",
             TreeName::OneOnOnes => "one-on-ones",
+            TreeName::Snoozes => "snoozes",
+            TreeName::Away => "away",
         }
     }
 }

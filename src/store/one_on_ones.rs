@@ -66,7 +66,7 @@ pub fn series(o: &OneOnOne, step: Step, slot: DateTime<Utc>) -> Series {
     }
 }
 
-fn due_entry(team: &TeamId, o: &OneOnOne, due: &Due) -> DueReminder {
+pub(crate) fn due_entry(team: &TeamId, o: &OneOnOne, due: &Due) -> DueReminder {
     DueReminder {
         at: due.at,
         team: team.clone(),
@@ -172,7 +172,8 @@ fn read_with_zone_in(
 }
 
 /// Whether the 1:1 reminder `series` (planned for `planned`, round
-/// `round`) is still owed to `to` at `now`. With `plan`, the first time an
+/// `round`) is still owed to `to` at `now` (and not held back by their
+/// snooze of it). With `plan`, the first time an
 /// occurrence is found owed the following one is planned, and a stale one
 /// plans the occurrence owed now in its place (see the module docs).
 #[allow(clippy::too_many_arguments)]
@@ -205,6 +206,19 @@ pub(crate) fn check_in(
         _ => due.is_some(),
     };
     let owed = timely && o.recipients(*step).contains(to) && (*step != Step::Agenda || now < *slot);
+    // A snooze of the series holds it back from them (`Snooze::holds`); the
+    // series still goes on.
+    let held = owed
+        && super::reminders::held_in(
+            tx,
+            team,
+            NO_TOUR,
+            series,
+            round,
+            to,
+            planned,
+            o.before(*step, *slot),
+        )?;
     if plan && round == 0 {
         let next = if owed {
             o.following(*step, *slot, tz, now)
@@ -215,7 +229,7 @@ pub(crate) fn check_in(
             plan_in(tx, &due_entry(team, &o, &next))?;
         }
     }
-    Ok(owed)
+    Ok(owed && !held)
 }
 
 impl Store {

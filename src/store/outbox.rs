@@ -239,6 +239,39 @@ pub(crate) fn unindex_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail>
     tx.remove(TreeName::OutboxDue, &due_index(entry).0)
 }
 
+/// Records a new state of an existing entry inside a transaction (see
+/// [`Store::outbox_save`]): the send queue follows it; an entry erased
+/// meanwhile stays erased.
+pub(crate) fn save_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail> {
+    let entry = &OutboxEntry {
+        not_before: whole_second(entry.not_before),
+        ..entry.clone()
+    };
+    let key = keys::outbox(&entry.team, &entry.key);
+    let Some(old) = read_entry_in(tx, &entry.team, &entry.key)? else {
+        return Ok(());
+    };
+    if old.state.is_open() {
+        unindex_in(tx, &old)?;
+    }
+    tx.insert(TreeName::Outbox, &key, &encode(entry))?;
+    if entry.state.is_open() {
+        index_in(tx, entry)?;
+    }
+    Ok(())
+}
+
+/// The entry keyed `key` in `team`, inside a transaction.
+pub(crate) fn read_entry_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    key: &str,
+) -> Result<Option<OutboxEntry>, TxFail> {
+    tx.get(TreeName::Outbox, &keys::outbox(team, key))?
+        .map(|b| decode(TreeName::Outbox, &b).map_err(|e| TxFail::Engine(e.to_string())))
+        .transpose()
+}
+
 /// Owes `notice` as a new DM from `at` on.
 pub(crate) fn enqueue_in(
     tx: &dyn Tx,
@@ -330,6 +363,34 @@ impl Store {
             .into_iter()
             .map(|(key, recipient)| queued(key, &recipient))
             .collect()
+    }
+
+    /// The open entries of `team`'s `lane` owed to `user`, due or not,
+    /// in send order: the send queue is read (it names each recipient), and
+    /// only their entries.
+    pub fn queued_for(
+        &self,
+        team: &TeamId,
+        lane: Lane,
+        user: &UserId,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let (start, end) = (
+            keys::outbox_lane(team, lane as u8),
+            keys::outbox_lane(team, lane as u8 + 1),
+        );
+        let mut out = Vec::new();
+        for (key, recipient) in
+            self.backend
+                .scan_range(TreeName::OutboxDue, &start, &end, usize::MAX)?
+        {
+            if recipient != user.as_str().as_bytes() {
+                continue;
+            }
+            if let Some(entry) = self.queued_entry(&queued(key, &recipient)?)? {
+                out.push(entry);
+            }
+        }
+        Ok(out)
     }
 
     /// The entry a send-queue key points at, if it is still there.
@@ -454,25 +515,8 @@ impl Store {
     }
 
     fn save_entry(&self, entry: &OutboxEntry, durable: bool) -> Result<(), StoreError> {
-        let entry = &OutboxEntry {
-            not_before: whole_second(entry.not_before),
-            ..entry.clone()
-        };
         self.run(durable, |tx| {
-            let key = keys::outbox(&entry.team, &entry.key);
-            if let Some(old) = tx.get(TreeName::Outbox, &key)? {
-                let old: OutboxEntry =
-                    decode(TreeName::Outbox, &old).map_err(|e| TxFail::Engine(e.to_string()))?;
-                if old.state.is_open() {
-                    unindex_in(tx, &old)?;
-                }
-            } else {
-                return Ok(Ok(()));
-            }
-            tx.insert(TreeName::Outbox, &key, &encode(entry))?;
-            if entry.state.is_open() {
-                index_in(tx, entry)?;
-            }
+            save_entry_in(tx, entry)?;
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())

@@ -28,13 +28,25 @@
 //! truth), and never to someone who marked that kind of reminder done. So a
 //! reminder that waited for someone's morning is not sent if the tour was
 //! answered, extended or closed in the meantime.
+//!
+//! **Snoozes hold.** A snooze ([`Store::snooze`]) plans the reminder again
+//! for its clicker alone (round ≥ 1) and records, per person and series
+//! (`Series::thread`), until when: the `snoozes` tree, which the same check
+//! reads beside "Done" — for a tour's reminders here, for keep-in-touch and
+//! 1:1 reminders in their own checks. So nothing else of that series
+//! reaches them before then, whatever was planned (the series' regular
+//! occurrences keep coming to the other party, and keep planning the next
+//! one), and exactly one message after (`schedule::Snooze::holds`). A
+//! check-in's snooze pauses the conversation instead (`store::checkins`);
+//! a scheduled check-in that falls in the pause is held the same way.
 
 use super::{
-    Store, StoreError, TreeName, Tx, TxFail, decode_index, encode, encode_index, keys, outbox,
+    Store, StoreError, TreeName, Tx, TxFail, decode, decode_index, encode, encode_index, keys,
+    outbox,
 };
 use crate::domain::alumni::Alumnus;
 use crate::domain::notice::{Notice, NoticeKind};
-use crate::domain::schedule::{self, Occurrence, ReminderPolicy, Series};
+use crate::domain::schedule::{self, Occurrence, ReminderPolicy, Series, Snooze};
 use crate::domain::{TeamId, Tour, TourId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -66,7 +78,7 @@ struct DueReminderV1 {
 }
 
 impl DueReminder {
-    pub(super) fn key(&self) -> Vec<u8> {
+    pub(crate) fn key(&self) -> Vec<u8> {
         keys::due(
             self.at,
             &self.team,
@@ -141,9 +153,45 @@ pub(crate) fn unplan_in(tx: &dyn Tx, due: &DueReminder) -> Result<(), TxFail> {
     tx.remove(TreeName::Due, &due.key())
 }
 
+/// `to`'s latest snooze of the series of `series` about `tour`, if any.
+pub(crate) fn snooze_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    tour: TourId,
+    series: &Series,
+    to: &UserId,
+) -> Result<Option<Snooze>, TxFail> {
+    tx.get(
+        TreeName::Snoozes,
+        &keys::snoozed(team, tour, &series.thread(), to),
+    )?
+    .map(|b| decode(TreeName::Snoozes, &b).map_err(|e| TxFail::Engine(e.to_string())))
+    .transpose()
+}
+
+/// Whether a snooze of `to`'s holds back the occurrence of `series` about
+/// `tour` planned for `planned` (round `round`; `previous`: when the one
+/// before it in its series was planned). See `Snooze::holds`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn held_in(
+    tx: &dyn Tx,
+    team: &TeamId,
+    tour: TourId,
+    series: &Series,
+    round: u32,
+    to: &UserId,
+    planned: DateTime<Utc>,
+    previous: Option<DateTime<Utc>>,
+) -> Result<bool, TxFail> {
+    Ok(snooze_in(tx, team, tour, series, to)?
+        .is_some_and(|snooze| snooze.holds(planned, round, previous)))
+}
+
 /// Whom a due reminder would reach now, of its recipients: nobody if its
-/// tour no longer owes it, and never someone who marked that kind of
-/// reminder done. The one check behind delivery and `alliance reminders`.
+/// tour no longer owes it, never someone who marked that kind of reminder
+/// done, and nobody whose snooze holds it back (for a check-in: whose
+/// conversation about the tour is paused past it). The one check behind
+/// delivery and `alliance reminders`.
 fn recipients_in(
     tx: &dyn Tx,
     policy: &ReminderPolicy,
@@ -165,6 +213,10 @@ fn recipients_in(
     if !valid {
         return Ok(None);
     }
+    let previous = due
+        .series
+        .previous()
+        .and_then(|p| schedule::due_at(&tour, policy, &p));
     let mut kept: Vec<UserId> = Vec::with_capacity(due.recipients.len());
     for to in &due.recipients {
         // Fixed when planned: a manager who handed the tour over
@@ -180,15 +232,34 @@ fn recipients_in(
         if kept.contains(to) {
             continue;
         }
-        if tx
+        let dismissed = tx
             .get(
                 TreeName::Dismissed,
                 &keys::dismissed(&due.team, due.tour, due.series.family(), to),
             )?
-            .is_none()
+            .is_some();
+        if dismissed
+            || held_in(
+                tx,
+                &due.team,
+                due.tour,
+                &due.series,
+                due.round,
+                to,
+                due.at,
+                previous,
+            )?
         {
-            kept.push(to.clone());
+            continue;
         }
+        // A check-in snoozed (or paused) past this one comes back as the
+        // paused conversation itself, then.
+        if matches!(due.series, Series::Checkin(_))
+            && super::checkins::read_chat_in(tx, &due.team, to)?.is_paused_past(due.tour, due.at)
+        {
+            continue;
+        }
+        kept.push(to.clone());
     }
     Ok(Some((tour, kept)))
 }
@@ -262,13 +333,19 @@ fn fan_out_in(
     Ok(sent)
 }
 
+/// Whether `tour` still leaves on the day `due` (its `exit` occurrence) is
+/// planned for.
+fn exit_stands(tour: &Tour, policy: &ReminderPolicy, due: &DueReminder) -> bool {
+    schedule::due_at(tour, policy, &Series::Exit) == Some(due.at)
+}
+
 /// The exit date has come: the tour ends, and a member who said yes to the
 /// alumni network becomes an alumnus with their manager as liaison.
 fn depart_in(tx: &dyn Tx, policy: &ReminderPolicy, due: &DueReminder) -> Result<usize, TxFail> {
     let Some(tour) = super::read_tour_in(tx, &due.team, due.tour)? else {
         return Ok(0);
     };
-    if schedule::due_at(&tour, policy, &Series::Exit) != Some(due.at) {
+    if !exit_stands(&tour, policy, due) {
         return Ok(0);
     }
     let Some((left, entry)) = tour.depart(due.at) else {
@@ -599,7 +676,57 @@ impl Store {
         .map(|r| r.err().unwrap_or_default())
     }
 
-    /// Brings a reminder back for one person at `until` (a snooze).
+    /// The tour whose last day `due` (an `exit` occurrence) is, if it still
+    /// is. Reads only.
+    pub fn departure(&self, due: &DueReminder) -> Result<Option<Tour>, StoreError> {
+        if due.series != Series::Exit {
+            return Ok(None);
+        }
+        Ok(self
+            .tour(&due.team, due.tour)?
+            .filter(|tour| exit_stands(tour, &self.policy, due)))
+    }
+
+    /// The occurrence of `due`'s series after it, as delivery plans it once
+    /// `due` is found owed (the same functions): a tour's next place in its
+    /// series (`schedule::following`), the next keep-in-touch, the 1:1's
+    /// next slot. A snoozed copy or a paused check-in coming back has none
+    /// of its own: its series goes on in its regular entry. Reads only.
+    pub fn following(&self, due: &DueReminder) -> Result<Option<DueReminder>, StoreError> {
+        if due.round > 0 {
+            return Ok(None);
+        }
+        let team = &due.team;
+        match &due.series {
+            Series::KeepInTouch(who, _) => Ok(self.alumnus(team, who)?.and_then(|alumnus| {
+                super::alumni::next_occurrence(team, &alumnus, &self.policy, due.at)
+            })),
+            Series::OneOnOne {
+                manager,
+                member,
+                step,
+                slot,
+            } => {
+                let Some(o) = self.one_on_one(team, manager, member)? else {
+                    return Ok(None);
+                };
+                let tz = self.one_on_one_zone(team, &o)?;
+                Ok(o.following(*step, *slot, tz, due.at)
+                    .map(|next| super::one_on_ones::due_entry(team, &o, &next)))
+            }
+            series => Ok(self.tour(team, due.tour)?.and_then(|tour| {
+                schedule::following(&tour, &self.policy, series)
+                    .map(|next| DueReminder::planned(team, &tour, &next))
+            })),
+        }
+    }
+
+    /// Brings a reminder back for one person at `until` (a snooze), as
+    /// round `round`, and records the snooze, so that nothing else of its
+    /// series reaches them before then, nor right after (`Snooze::holds`);
+    /// `now` is when they snoozed. A later snooze of the same series
+    /// replaces it.
+    #[allow(clippy::too_many_arguments)]
     pub fn snooze(
         &self,
         team: &TeamId,
@@ -608,7 +735,11 @@ impl Store {
         to: &UserId,
         round: u32,
         until: DateTime<Utc>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // To the second, as the index keeps it: the copy that comes back is
+        // recognised as this snooze's own by its time.
+        let until = DateTime::from_timestamp(until.timestamp(), 0).unwrap_or(until);
         let due = DueReminder {
             at: until,
             team: team.clone(),
@@ -618,8 +749,18 @@ impl Store {
             round,
             recipients: vec![to.clone()],
         };
+        let snooze = Snooze {
+            until,
+            round,
+            at: now,
+        };
         self.run(self.durable, |tx| {
             plan_in(tx, &due)?;
+            tx.insert(
+                TreeName::Snoozes,
+                &keys::snoozed(team, tour, &series.thread(), to),
+                &encode(&snooze),
+            )?;
             Ok(Ok::<(), ()>(()))
         })
         .map(|_| ())

@@ -457,6 +457,15 @@ fn accepted_inputs() {
                 notes: "delivered the demo on time".into(),
             },
         ),
+        ("away", TourCommand::Away(AwayCommand::Show)),
+        ("upcoming", TourCommand::Upcoming),
+        ("Away OFF", TourCommand::Away(AwayCommand::Off)),
+        (
+            "away until 2027-01-04",
+            TourCommand::Away(AwayCommand::Until(
+                NaiveDate::from_ymd_opt(2027, 1, 4).unwrap(),
+            )),
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(parse(input), Ok(expected), "input: {input:?}");
@@ -591,6 +600,11 @@ fn rejected_inputs() {
             "isn't a date",
             USAGE_LEAVE,
         ),
+        ("away until", "Until when?", USAGE_AWAY),
+        ("away until 04/01/2027", "isn't a date", USAGE_AWAY),
+        ("away for two weeks", "don't know `away for`", USAGE_AWAY),
+        ("away off now", "didn't expect", USAGE_AWAY),
+        ("upcoming 3", "didn't expect", USAGE_UPCOMING),
         ("forget-me now", "isn't a person", USAGE_FORGET_ME),
         ("forget-me <@U7> <@U8>", "didn't expect", USAGE_FORGET_ME),
         ("propose", "Who is the tour for", USAGE_PROPOSE),
