@@ -37,7 +37,9 @@ use chrono::{DateTime, Duration, Utc};
 
 impl Engine {
     /// What every Snooze of a reminder does: `series`, at the place `round`
-    /// of the message it answers, comes back to `user` at `until`.
+    /// of the message it answers, comes back to `user` at `until` (`now`:
+    /// when they snoozed; see `Store::snooze`, whose arguments these are).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn snooze_reminder(
         &self,
         team: &TeamId,
