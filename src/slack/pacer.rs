@@ -8,9 +8,10 @@
 //!   workspace-wide limit on `chat.postMessage`, "several hundred messages
 //!   per minute");
 //! - reminders (the bulk lane) use at most four fifths of that ceiling and go
-//!   at a steady pace, one every `60 s / their share`, so a morning's backlog
-//!   drains smoothly instead of in a burst, and there is always room for an
-//!   answer to someone's action;
+//!   at a steady pace, one every `60 s / their share`, with bursts of at most
+//!   [`BULK_BURST`] to catch up after a pause (a pass busy with answers), so
+//!   a morning's backlog drains smoothly instead of in one burst, and there
+//!   is always room for an answer to someone's action;
 //! - nothing at all before the end of a pause that a 429 imposed.
 //!
 //! What it guarantees:
@@ -28,6 +29,9 @@ use std::time::Duration;
 
 /// The sliding window of the workspace ceiling.
 const WINDOW: TimeDelta = TimeDelta::minutes(1);
+/// How many reminders may go at once after a pause, at most (the steady
+/// pace is a "generic cell rate": one per interval, this many ahead).
+pub const BULK_BURST: i32 = 20;
 
 #[derive(Clone, Debug)]
 pub struct Pacer {
@@ -35,13 +39,17 @@ pub struct Pacer {
     per_minute: usize,
     /// What the bulk lane may use of the ceiling.
     bulk_per_minute: usize,
-    /// The steady spacing of bulk sends.
+    /// The steady spacing of bulk sends, and how far ahead of it a burst may
+    /// run.
     bulk_every: TimeDelta,
+    bulk_burst: TimeDelta,
     /// The last send to each recipient whose interval may not be over yet.
     last_send: HashMap<String, DateTime<Utc>>,
     /// Recent send instants, oldest first, at most `per_minute` of them.
     window: VecDeque<DateTime<Utc>>,
-    last_bulk: Option<DateTime<Utc>>,
+    /// When the next bulk send is due at the steady pace (advanced by one
+    /// interval per send): a send may go once `bulk_due - bulk_burst` has come.
+    bulk_due: Option<DateTime<Utc>>,
     paused_until: Option<DateTime<Utc>>,
 }
 
@@ -53,16 +61,19 @@ impl Pacer {
     pub fn new(per_recipient: Duration, per_minute: u32) -> Pacer {
         let per_minute = usize::try_from(per_minute.max(1)).unwrap_or(usize::MAX);
         let bulk_per_minute = (per_minute - per_minute / 5).max(1);
+        let bulk_every = WINDOW / i32::try_from(bulk_per_minute).unwrap_or(i32::MAX);
+        let burst = BULK_BURST.min(i32::try_from(bulk_per_minute).unwrap_or(i32::MAX));
         Pacer {
             // Beyond TimeDelta's range (hundreds of millions of years) is as
             // good as "never again".
             per_recipient: TimeDelta::from_std(per_recipient).unwrap_or(TimeDelta::MAX),
             per_minute,
             bulk_per_minute,
-            bulk_every: WINDOW / i32::try_from(bulk_per_minute).unwrap_or(i32::MAX),
+            bulk_every,
+            bulk_burst: bulk_every * (burst - 1),
             last_send: HashMap::new(),
             window: VecDeque::with_capacity(per_minute.min(1024)),
-            last_bulk: None,
+            bulk_due: None,
             paused_until: None,
         }
     }
@@ -87,9 +98,9 @@ impl Pacer {
             slot = slot.max(add(freeing, WINDOW));
         }
         if lane == Lane::Reminders
-            && let Some(last) = self.last_bulk
+            && let Some(due) = self.bulk_due
         {
-            slot = slot.max(add(last, self.bulk_every));
+            slot = slot.max(due - self.bulk_burst);
         }
         slot
     }
@@ -114,7 +125,8 @@ impl Pacer {
         let last = self.last_send.entry(recipient.to_string()).or_insert(at);
         *last = (*last).max(at);
         if lane == Lane::Reminders {
-            self.last_bulk = Some(self.last_bulk.map_or(at, |l| l.max(at)));
+            let due = self.bulk_due.map_or(at, |d| d.max(at));
+            self.bulk_due = Some(add(due, self.bulk_every));
         }
 
         // Keep the window sorted even if sends are recorded out of order
@@ -243,23 +255,33 @@ mod tests {
     }
 
     #[test]
-    fn reminders_go_at_a_steady_pace() {
-        // 300 a minute: reminders use 240, one every 250 ms.
+    fn reminders_go_at_a_steady_pace_with_short_bursts() {
+        // 300 a minute: reminders use 240, one every 250 ms, at most 20 at once.
         let mut pacer = Pacer::new(Duration::from_secs(1), 300);
-        pacer.record("U1", R, t(0));
-        assert_eq!(pacer.lane_slot(R, t(0)), ms(250));
-        assert_eq!(pacer.next_slot("U2", R, ms(100)), ms(250));
+        for i in 0..20 {
+            assert_eq!(pacer.lane_slot(R, t(0)), t(0), "burst send {i}");
+            pacer.record(&format!("U{i}"), R, t(0));
+        }
+        assert_eq!(pacer.lane_slot(R, t(0)), ms(250), "then the steady pace");
         assert_eq!(
-            pacer.next_slot("U2", A, ms(100)),
+            pacer.next_slot("UX", A, ms(100)),
             ms(100),
             "answers don't wait"
         );
-        pacer.record("U2", A, ms(100));
+        pacer.record("UX", A, ms(100));
         assert_eq!(
             pacer.lane_slot(R, ms(100)),
             ms(250),
             "answers don't push reminders back"
         );
+        pacer.record("U20", R, ms(250));
+        assert_eq!(pacer.lane_slot(R, ms(250)), ms(500));
+        // After a pause the pace catches up, by at most a burst.
+        for i in 0..20 {
+            assert_eq!(pacer.lane_slot(R, t(30)), t(30), "catch-up send {i}");
+            pacer.record(&format!("V{i}"), R, t(30));
+        }
+        assert_eq!(pacer.lane_slot(R, t(30)), ms(30_250));
     }
 
     #[test]
