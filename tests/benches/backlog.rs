@@ -155,11 +155,12 @@ fn per_message(slack: &FakeSlack, n: usize) {
         .expect("runtime");
     let posted_before = slack.count_posted(|m| is_ours(m, &prefix));
     let (writes_before, cpu_before) = (counts.writes(), thread_cpu());
-    let (mut passes, mut wake_writes, mut now) = (0u64, 0u64, t0);
+    let (mut passes, mut wake_writes, mut now, mut sent) = (0u64, 0u64, t0, 0);
     rt.block_on(async {
-        while slack.count_posted(|m| is_ours(m, &prefix)) - posted_before < n {
+        while sent < n {
             let report = worker.run_once(now).await.expect("pass");
             passes += 1;
+            sent += report.sent;
             let before = counts.writes();
             for _ in 0..3 {
                 let wake = worker.run_once(now).await.expect("pass");
@@ -177,8 +178,8 @@ fn per_message(slack: &FakeSlack, n: usize) {
         n,
         "the backlog drained"
     );
-    let sent = n as f64;
     let cpu_us = (thread_cpu() - cpu_before) * 1e6;
+    let sent = n as f64;
     println!(
         "   {:>7}  {:>7}  {:>13.1}  {:>19}  {:>12.0}  {:>12.1} min",
         n,
