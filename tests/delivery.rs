@@ -1152,3 +1152,69 @@ async fn a_message_a_pass_itself_makes_owed_goes_on_the_next_pass_at_once() {
         posts_per_key(&slack)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_during_a_large_fan_out_is_committed_between_its_batches() {
+    use alliance::store::TreeName;
+    let slack = FakeSlack::start().await;
+    let t0 = tuesday_9am();
+    let (bot, counts) = Bot::with_slack_counted(&slack, t0).await;
+    // Thousands of reminders fired at once (the first morning of a month).
+    let team = alliance::domain::TeamId::parse(common::TEAM).unwrap();
+    let loader = bot.store.bulk_loader();
+    let manager = alliance::domain::UserId::parse(MANAGER).unwrap();
+    for i in 0..1_000 {
+        let member = alliance::domain::UserId::parse(&format!("UM{i:05}")).unwrap();
+        loader
+            .create_tour(&team, |id| {
+                alliance::domain::Tour::propose(
+                    id,
+                    &manager,
+                    &member,
+                    alliance::domain::TourKind::Rotational,
+                    alliance::domain::Term::Months(12),
+                    "Keep the lights on",
+                    t0 - Duration::days(3),
+                )
+            })
+            .unwrap()
+            .unwrap();
+    }
+    loader.flush().unwrap();
+    let fired = alliance::scheduler::tick(&bot.store, t0).unwrap().fired;
+    assert_eq!(fired, 1_000);
+    let fan_out_commits = |log: &[Vec<TreeName>]| {
+        log.iter()
+            .filter(|trees| trees.contains(&TreeName::Outbox) && !trees.contains(&TreeName::Tours))
+            .count()
+    };
+    let before = counts.log().len();
+    // The worker's first step, on its blocking thread, as in a pass.
+    let store = bot.store.clone();
+    let fanning = tokio::task::spawn_blocking(move || store.fan_out().unwrap());
+    while fan_out_commits(&counts.log()[before..]) == 0 {
+        tokio::task::yield_now().await;
+    }
+    // A manager proposes a tour while it runs.
+    let reply = bot
+        .tour(
+            "UNEWBOSS",
+            "propose <@UNEWBIE> rotational 1y Run the help desk",
+        )
+        .await;
+    assert!(reply.contains("Proposed tour"), "{}", reply.text());
+    assert_eq!(fanning.await.unwrap(), 1_000);
+    // The order of commits: the command's (it writes a tour) came while
+    // fan-out batches were still to come, not after all of them.
+    let log = counts.log()[before..].to_vec();
+    let command = log
+        .iter()
+        .position(|trees| trees.contains(&TreeName::Tours))
+        .expect("the command committed");
+    let after = fan_out_commits(&log[command..]);
+    assert!(
+        after > 0,
+        "the command waited for the whole fan-out: {} batches before it, none after",
+        fan_out_commits(&log[..command])
+    );
+}

@@ -15,11 +15,19 @@ pub struct Counts {
     pub writes: AtomicU64,
     /// Committed transactions that wrote anything.
     pub commits: AtomicU64,
+    /// Each committed transaction that wrote, in commit order: the trees it
+    /// wrote to (for tests of what waits on what).
+    pub log: std::sync::Mutex<Vec<Vec<TreeName>>>,
 }
 
 impl Counts {
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
+    }
+
+    /// The trees of every committed write so far, in commit order.
+    pub fn log(&self) -> Vec<Vec<TreeName>> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }
 
@@ -41,6 +49,17 @@ pub fn open(dir: &std::path::Path) -> (Store, Arc<Counts>) {
 struct CountingTx<'a> {
     inner: &'a dyn Tx,
     writes: &'a Cell<u64>,
+    trees: &'a std::cell::RefCell<Vec<TreeName>>,
+}
+
+impl CountingTx<'_> {
+    fn wrote(&self, tree: TreeName) {
+        self.writes.set(self.writes.get() + 1);
+        let mut trees = self.trees.borrow_mut();
+        if !trees.contains(&tree) {
+            trees.push(tree);
+        }
+    }
 }
 
 impl Tx for CountingTx<'_> {
@@ -57,11 +76,11 @@ impl Tx for CountingTx<'_> {
         self.inner.scan_range(tree, start, end, limit)
     }
     fn insert(&self, tree: TreeName, key: &[u8], value: &[u8]) -> Result<(), TxFail> {
-        self.writes.set(self.writes.get() + 1);
+        self.wrote(tree);
         self.inner.insert(tree, key, value)
     }
     fn remove(&self, tree: TreeName, key: &[u8]) -> Result<(), TxFail> {
-        self.writes.set(self.writes.get() + 1);
+        self.wrote(tree);
         self.inner.remove(tree, key)
     }
 }
@@ -93,12 +112,25 @@ impl Backend for Counting {
         f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
     ) -> Result<(), TxOutcome> {
         let writes = Cell::new(0);
+        let trees = std::cell::RefCell::new(Vec::new());
         let outcome = self.inner.transact(durable, &|tx| {
             writes.set(0);
-            f(&CountingTx {
+            trees.borrow_mut().clear();
+            let outcome = f(&CountingTx {
                 inner: tx,
                 writes: &writes,
-            })
+                trees: &trees,
+            });
+            if outcome.is_ok() && writes.get() > 0 {
+                // Logged inside the transaction, so under the writer lock:
+                // the log's order is the commit order.
+                self.counts
+                    .log
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(trees.borrow().clone());
+            }
+            outcome
         });
         if outcome.is_ok() && writes.get() > 0 {
             self.counts.writes.fetch_add(writes.get(), Ordering::SeqCst);
