@@ -870,3 +870,68 @@ async fn a_backlog_of_5000_reminders_drains_once_across_a_sigkill_with_answers_f
         "the store grew from {before} to {after} bytes"
     );
 }
+
+/// Someone tried the bot in the shell on `serve`'s own data directory (with
+/// `--data`), then started `serve` with a real token: the trial messages
+/// belong to the shell's workspace, are counted once at start, never posted,
+/// and `alliance outbox` says so.
+#[tokio::test]
+async fn serve_never_posts_what_is_owed_to_another_workspace() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let (code, _, err) = run(
+        &["shell", "--data", dir, "--as", "UMANAGER"],
+        &[],
+        "/tour propose @UMEMBER rotational 1y Try it out\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    let slack = FakeSlack::start().await;
+    let server = serve(data.path(), "warn", &slack);
+    let client = common::http_client();
+    let (status, _) = command(
+        &client,
+        &server.addr,
+        "UBOSS",
+        "propose <@UREAL> rotational 1y The real thing",
+    )
+    .await;
+    assert_eq!(status, 200);
+    until("the real proposal", 30, || {
+        slack.count_posted(|m| m.channel == "DUREAL") == 1
+    })
+    .await;
+    sigterm(&server.child);
+    let logs = server.logs.lock().unwrap().clone();
+    let warned: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("belong to other workspaces"))
+        .collect();
+    assert_eq!(warned.len(), 1, "one warn line at start: {logs}");
+    assert!(warned[0].contains("owed=1"), "{}", warned[0]);
+    assert_eq!(
+        slack.count_posted(|m| m.channel != "DUREAL"),
+        0,
+        "nothing of the shell's reached Slack"
+    );
+    drop(server);
+    let out = (0..100)
+        .find_map(|_| {
+            let (code, out, err) = run(&["outbox", "--data", dir], &[], "");
+            if err.contains("in use by another") {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                return None;
+            }
+            assert_eq!(code, 0, "{err}");
+            Some(out)
+        })
+        .expect("the store was let go");
+    assert!(
+        out.contains("TLOCAL  answers    1 message, oldest ready since")
+            && out.contains("not the workspace of the bot token (T0TEST): kept, never sent"),
+        "{out}"
+    );
+    assert!(
+        out.contains("pending  TLOCAL  tour:1:proposal  → UMEMBER"),
+        "{out}"
+    );
+}
