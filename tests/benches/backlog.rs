@@ -22,6 +22,7 @@
 //! the backlog of part 2 (default 10,000).
 
 #[path = "../common/counting.rs"]
+#[allow(dead_code)] // shared test support; the bench uses part of it
 mod counting;
 #[path = "../common/fake_slack.rs"]
 #[allow(dead_code)]
