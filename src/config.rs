@@ -559,7 +559,7 @@ fn read_overlay(
                 .iter()
                 .find(|(_, keys)| keys.get(section).is_some())
                 .map(|(home, _)| home);
-            let hint = suggest(section, defaults.keys())
+            let hint = crate::words::suggest(section, defaults.keys().map(String::as_str))
                 .map(|s| format!(" (did you mean [{s}]?)"))
                 .unwrap_or_default();
             let problem = match (defaults.contains_key(section), home) {
@@ -586,7 +586,7 @@ fn read_overlay(
                     .filter(|k| k.starts_with(&format!("{key}_")))
                     .map(|k| format!("\"{k}\""))
                     .collect();
-                let hint = match suggest(key, known.keys()) {
+                let hint = match crate::words::suggest(key, known.keys().map(String::as_str)) {
                     Some(s) => format!(" (did you mean \"{s}\"?)"),
                     None if !parts.is_empty() => {
                         format!(" (did you mean {}?)", parts.join(" and "))
@@ -652,33 +652,6 @@ fn unreadable(
         .try_into::<FileConfig>()
         .err()
         .map(|e| e.message().trim().to_string())
-}
-
-/// The known name closest to a misspelt one, if one is close.
-fn suggest<'a>(typed: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
-    known
-        .map(|k| (distance(typed, k), k))
-        .filter(|(d, k)| *d <= 2.max(k.len() / 5))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.as_str())
-}
-
-/// Levenshtein distance, by characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// `template` (the defaults file) from its first table on, with each

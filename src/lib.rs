@@ -32,6 +32,7 @@
 //! - [`scheduler`]: cron ticks that turn due reminders into outbox entries.
 //! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.
+//! - [`words`]: did-you-mean and counted nouns, for every surface's answers.
 
 pub mod app;
 pub mod clock;
@@ -42,3 +43,4 @@ pub mod scheduler;
 pub mod shell;
 pub mod slack;
 pub mod store;
+pub mod words;

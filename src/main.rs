@@ -361,8 +361,9 @@ fn outbox(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
         .count();
     writeln!(
         out,
-        "Outbox: {} entries, {sent} sent, {dropped} reminders dropped (no longer owed when due).",
-        entries.len()
+        "Outbox: {}, {sent} sent, {} dropped (no longer owed when due).",
+        alliance::words::count_as(entries.len() as u64, "entry", "entries"),
+        alliance::words::count(dropped as u64, "reminder"),
     )?;
     for line in backlog_lines(&store, chrono::Utc::now())? {
         writeln!(out, "{line}")?;
@@ -471,7 +472,8 @@ fn export(
             ExportFormat::Csv => {
                 let rows = store.export_csv(person.as_ref(), out, &mut progress)?;
                 format!(
-                    "{rows} tours (CSV holds the tours table only; JSON is the complete export)"
+                    "{} (CSV holds the tours table only; JSON is the complete export)",
+                    alliance::words::count(rows as u64, "tour")
                 )
             }
         })

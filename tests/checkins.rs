@@ -652,7 +652,7 @@ async fn tour_checkin_records_notes_sets_the_cadence_and_refuses_strangers() {
     // A stranger hears exactly what a tour that does not exist gets.
     for text in ["checkin 1", "checkin 1 Sneaky notes", "checkin 1 every 2m"] {
         let refused = bot.tour(STRANGER, text).await;
-        refused.assert_problem("/tour checkin");
+        refused.assert_refused("There is no tour #1 that you can see.");
         let missing = bot.tour(STRANGER, &text.replace(" 1", " 99")).await;
         assert_eq!(
             refused.text().replace("#1", "#X"),
@@ -663,9 +663,9 @@ async fn tour_checkin_records_notes_sets_the_cadence_and_refuses_strangers() {
     // Admins see tours but act on none; a proposal has no check-ins yet.
     bot.tour(ADMIN, "checkin 1 Notes")
         .await
-        .assert_problem("/tour checkin");
+        .assert_refused("can check in on tour #1");
     let proposed = bot.tour(MANAGER, "checkin 2").await;
-    proposed.assert_problem("/tour checkin");
+    proposed.assert_refused("Tour #2 is proposed");
     assert!(proposed.contains("proposed"), "{}", proposed.text());
     bot.tour(MANAGER, "withdraw 2").await.assert_well_formed();
     bot.tour(MEMBER, "checkin 1 every 13m")
@@ -716,14 +716,14 @@ async fn tour_checkin_records_notes_sets_the_cadence_and_refuses_strangers() {
     let every = bot.tour(MEMBER, "checkin 1 every 2 months").await;
     every.assert_well_formed();
     assert!(
-        every.contains("every 2 month(s)") && every.contains("2027-01-24"),
+        every.contains("every 2 months") && every.contains("2027-01-24"),
         "{}",
         every.text()
     );
     assert!(
         bot.tour(MANAGER, "history 1")
             .await
-            .contains("set check-ins to every 2 month(s)")
+            .contains("set check-ins to every 2 months")
     );
     assert_eq!(tour(&bot, 1).checkin_every_months, Some(2));
     let a_month_on = Utc.with_ymd_and_hms(2026, 12, 24, 9, 0, 0).unwrap();

@@ -386,9 +386,19 @@ async fn a_reminder_that_fell_due_while_the_bot_was_down_goes_out_once_on_start(
         assert_eq!(counts.get(key), Some(&1), "{key}: {counts:?}");
     }
     assert!(slack.posted().len() > before);
+    // Only the manager proposes the next tour: the member's reminder asks
+    // for the conversation instead.
+    let to_manager = last_to(&slack, MANAGER);
+    assert!(find_action(&to_manager.blocks, "tour.propose_next").is_some());
+    assert!(find_action(&to_manager.blocks, "home.talk").is_none());
     let reminder = last_to(&slack, MEMBER);
+    assert!(
+        find_action(&reminder.blocks, "tour.propose_next").is_none(),
+        "{}",
+        reminder.blocks
+    );
     for action in [
-        "tour.propose_next",
+        "home.talk",
         "tour.extend",
         "tour.plan_exit",
         "reminder.snooze_week",

@@ -63,15 +63,6 @@ async fn history_len(bot: &Bot, id: u64) -> usize {
         .count()
 }
 
-/// A well-formed command refused: a private answer that says why, without
-/// the usage line a typo gets.
-fn assert_refused(reply: &common::Reply, why: &str) {
-    reply.assert_well_formed();
-    let text = reply.text();
-    assert!(text.contains(why), "expected {why:?}: {text}");
-    assert!(!text.contains("Usage:"), "a refusal, not a typo: {text}");
-}
-
 /// Tour 1, manager → member, proposed and accepted at 09:00 on a Tuesday,
 /// its messages delivered.
 async fn accepted_tour(slack: &FakeSlack, term: &str) -> Bot {
@@ -157,10 +148,7 @@ async fn the_successor_reads_the_tour_they_take_over_and_can_change_nothing() {
         "next 1 rotational 1y More support",
     ] {
         let reply = bot.tour(SUCCESSOR, text).await;
-        assert_refused(
-            &reply,
-            "You can see tour #1 because you take over from <@UMEMBER>, but only its manager and its member can change it.",
-        );
+        reply.assert_refused("You can see tour #1 because you take over from <@UMEMBER>, but only its manager and its member can change it.");
     }
     assert_eq!(history_len(&bot, 1).await, before, "nothing changed");
 
@@ -316,11 +304,9 @@ async fn the_mission_and_objectives_are_edited_with_history_and_a_notice() {
     drain(&bot, tuesday_9am()).await;
 
     // While proposed, the mission is the manager's offer.
-    assert_refused(
-        &bot.tour(MEMBER, "mission 1 Run support, and nothing else")
-            .await,
-        "its mission is <@UMANAGER>'s to change",
-    );
+    bot.tour(MEMBER, "mission 1 Run support, and nothing else")
+        .await
+        .assert_refused("its mission is <@UMANAGER>'s to change");
     let r = bot
         .tour(MANAGER, "mission 1 \"Run support and on-call\"")
         .await;
@@ -343,10 +329,9 @@ async fn the_mission_and_objectives_are_edited_with_history_and_a_notice() {
     bot.tour(MANAGER, "objective 1 done 1").await;
     let r = bot.tour(MEMBER, "objective 1 undo 1").await;
     assert!(r.contains("is open again"), "{}", r.text());
-    assert_refused(
-        &bot.tour(MEMBER, "objective 1 undo 1").await,
-        "isn't done, so there is nothing to undo",
-    );
+    bot.tour(MEMBER, "objective 1 undo 1")
+        .await
+        .assert_refused("isn't done, so there is nothing to undo");
     let r = bot.tour(MANAGER, "objective 1 remove 2").await;
     assert!(
         r.contains("Removed objective 2 from tour *#1*: A course"),
@@ -359,38 +344,31 @@ async fn the_mission_and_objectives_are_edited_with_history_and_a_notice() {
         "never renumbered: {}",
         r.text()
     );
-    assert_refused(
-        &bot.tour(MEMBER, "objective 1 edit 2 Another course").await,
-        "Objective 2 of tour #1 was removed.",
-    );
-    assert_refused(
-        &bot.tour(MEMBER, "objective 1 done 2").await,
-        "Objective 2 of tour #1 was removed.",
-    );
-    assert_refused(
-        &bot.tour(MEMBER, "objective 1 edit 9 x").await,
-        "Tour #1 has no objective 9.",
-    );
-    assert_refused(
-        &bot.tour(MEMBER, "mission 1 Run support and on-call").await,
-        "already says exactly that",
-    );
+    bot.tour(MEMBER, "objective 1 edit 2 Another course")
+        .await
+        .assert_refused("Objective 2 of tour #1 was removed.");
+    bot.tour(MEMBER, "objective 1 done 2")
+        .await
+        .assert_refused("Objective 2 of tour #1 was removed.");
+    bot.tour(MEMBER, "objective 1 edit 9 x")
+        .await
+        .assert_refused("Tour #1 has no objective 9.");
+    bot.tour(MEMBER, "mission 1 Run support and on-call")
+        .await
+        .assert_refused("already says exactly that");
     let r = bot.tour(MEMBER, "mission 1 Own support").await;
     assert!(r.contains("now reads:\n>Own support"), "{}", r.text());
 
     let before = history_len(&bot, 1).await;
-    assert_refused(
-        &bot.tour(ADMIN, "objective 1 remove 1").await,
-        "Only the manager or the member can remove objectives of tour #1.",
-    );
-    assert_refused(
-        &bot.tour(ADMIN, "mission 1 Admins' idea").await,
-        "Only the manager or the member can change the mission of tour #1.",
-    );
-    assert_refused(
-        &bot.tour(STRANGER, "objective 1 edit 1 Mine now").await,
-        "There is no tour #1 that you can see.",
-    );
+    bot.tour(ADMIN, "objective 1 remove 1")
+        .await
+        .assert_refused("Only the manager or the member can remove objectives of tour #1.");
+    bot.tour(ADMIN, "mission 1 Admins' idea")
+        .await
+        .assert_refused("Only the manager or the member can change the mission of tour #1.");
+    bot.tour(STRANGER, "objective 1 edit 1 Mine now")
+        .await
+        .assert_refused("There is no tour #1 that you can see.");
     assert_eq!(
         history_len(&bot, 1).await,
         before,
@@ -453,18 +431,17 @@ async fn a_tour_handed_to_a_new_manager_moves_its_lists_reminders_and_messages()
     let slack = FakeSlack::start().await;
     let bot = accepted_tour(&slack, "from 2026-11-01 to 2027-06-30").await;
 
-    assert_refused(
-        &bot.tour(MEMBER, "reassign 1 <@UNEWBOSS>").await,
-        "Only <@UMANAGER> (the manager) or an Alliance admin can hand over tour #1.",
-    );
-    assert_refused(
-        &bot.tour(MANAGER, "reassign 1 <@UMEMBER>").await,
-        "<@UMEMBER> is the member of tour #1, so they can't also be its manager.",
-    );
-    assert_refused(
-        &bot.tour(STRANGER, "reassign 1 <@UNEWBOSS>").await,
-        "There is no tour #1 that you can see.",
-    );
+    bot.tour(MEMBER, "reassign 1 <@UNEWBOSS>")
+        .await
+        .assert_refused(
+            "Only <@UMANAGER> (the manager) or an Alliance admin can hand over tour #1.",
+        );
+    bot.tour(MANAGER, "reassign 1 <@UMEMBER>")
+        .await
+        .assert_refused("<@UMEMBER> is the member of tour #1, so they can't also be its manager.");
+    bot.tour(STRANGER, "reassign 1 <@UNEWBOSS>")
+        .await
+        .assert_refused("There is no tour #1 that you can see.");
     let r = bot.tour(MANAGER, "reassign 1 <@UNEWBOSS>").await;
     r.assert_well_formed();
     assert!(
@@ -619,10 +596,9 @@ async fn completing_asks_first_and_only_the_asker_can_confirm_once() {
         Status::Active,
         "asking changes nothing"
     );
-    assert_refused(
-        &bot.tour(STRANGER, "complete 1").await,
-        "There is no tour #1 that you can see.",
-    );
+    bot.tour(STRANGER, "complete 1")
+        .await
+        .assert_refused("There is no tour #1 that you can see.");
 
     // Someone else's press on her prompt is refused and changes nothing.
     assert_eq!(
@@ -691,10 +667,9 @@ async fn completing_asks_first_and_only_the_asker_can_confirm_once() {
             .count(),
         2
     );
-    assert_refused(
-        &bot.tour(MEMBER, "complete 1").await,
-        "Tour #1 is completed, so it can't be completed.",
-    );
+    bot.tour(MEMBER, "complete 1")
+        .await
+        .assert_refused("Tour #1 is completed, so it can't be completed.");
 
     // Cancel leaves a tour as it is.
     bot.tour(MANAGER, "propose <@UMEMBER> rotational 1y More support")

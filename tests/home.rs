@@ -95,9 +95,19 @@ async fn opening_the_home_tab_publishes_ones_own_tours_and_changes_refresh_it() 
             .to_string()
             .contains("waiting for <@UMEMBER>'s answer")
     );
+    // A manager who is on no tour themselves is not told "no tours yet".
+    assert!(
+        manager[0]
+            .to_string()
+            .contains("You aren't the member of a tour yourself")
+            && !manager[0].to_string().contains("You have no tours yet"),
+        "{}",
+        manager[0]
+    );
     open_home(&bot, STRANGER, "Ev0HOME3").await;
     let stranger = published(&slack, STRANGER, 1).await;
     assert_valid_home(&stranger[0]);
+    assert!(stranger[0].to_string().contains("You have no tours yet"));
     assert!(!stranger[0].to_string().contains("Keep the lights on"));
     assert!(!stranger[0].to_string().contains(home::TALK));
 

@@ -535,19 +535,48 @@ async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     .assert_well_formed();
     let before = one_on_one(&bot);
 
-    for (user, text, usage) in [
-        (STRANGER, "agenda <@UMEMBER>", "/1on1 agenda"),
-        (STRANGER, "agenda <@UMANAGER> add Gossip", "/1on1 agenda"),
-        (STRANGER, "done <@UMEMBER>", "/1on1 done"),
-        (STRANGER, "skip <@UMEMBER>", "/1on1 skip"),
-        (STRANGER, "stop <@UMEMBER>", "/1on1 stop"),
-        (STRANGER, "stop <@UMANAGER>", "/1on1 stop"),
-        (ADMIN, "agenda <@UMEMBER>", "/1on1 agenda"),
-        (MEMBER, "done <@UMANAGER>", "/1on1 done"),
-        (MEMBER, "skip <@UMANAGER>", "/1on1 skip"),
+    // Refused plainly: who may not hears what a missing 1:1 gets.
+    for (user, text, why) in [
+        (
+            STRANGER,
+            "agenda <@UMEMBER>",
+            "There is no 1:1 between you and",
+        ),
+        (
+            STRANGER,
+            "agenda <@UMANAGER> add Gossip",
+            "There is no 1:1 between you and",
+        ),
+        (
+            STRANGER,
+            "done <@UMEMBER>",
+            "There is no 1:1 between you and",
+        ),
+        (
+            STRANGER,
+            "skip <@UMEMBER>",
+            "There is no 1:1 between you and",
+        ),
+        (
+            STRANGER,
+            "stop <@UMEMBER>",
+            "There is no 1:1 between you and",
+        ),
+        (
+            STRANGER,
+            "stop <@UMANAGER>",
+            "There is no 1:1 between you and",
+        ),
+        (
+            ADMIN,
+            "agenda <@UMEMBER>",
+            "There is no 1:1 between you and",
+        ),
+        (MEMBER, "done <@UMANAGER>", "Only the manager of this 1:1"),
+        (MEMBER, "skip <@UMANAGER>", "Only the manager of this 1:1"),
     ] {
         let reply = bot.command(user, "/1on1", text).await;
-        reply.assert_problem(usage);
+        reply.assert_refused(why);
         assert!(
             !reply.contains("every 2 weeks") && !reply.contains("Ship the new ledger"),
             "{user} {text}: {}",
@@ -602,10 +631,6 @@ async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
             "<@UMEMBER> every week on tuesday at 10:00 tz Mars/Base",
             "/1on1 @member every",
         ),
-        (
-            "<@UMANAGER> every week on tuesday at 10:00",
-            "/1on1 @member every",
-        ),
         ("agenda <@UMEMBER> add", "/1on1 agenda"),
         ("frobnicate", "/1on1 help"),
     ] {
@@ -616,6 +641,13 @@ async fn only_the_two_of_them_see_or_change_it_and_mistakes_show_the_usage() {
     bot.tour(MANAGER, "1on1 done")
         .await
         .assert_problem("/1on1 done");
+    bot.command(
+        MANAGER,
+        "/1on1",
+        "<@UMANAGER> every week on tuesday at 10:00",
+    )
+    .await
+    .assert_refused("A 1:1 is with someone else");
     assert_eq!(one_on_one(&bot), before, "nothing changed");
     let help = bot.command(MANAGER, "/1on1", "").await;
     help.assert_well_formed();

@@ -672,7 +672,7 @@ async fn forget_me_erases_only_when_its_owner_confirms() {
     let refused = bot
         .tour(common::ADMIN, &format!("forget-me <@{ANA}>"))
         .await;
-    refused.assert_problem("/tour forget-me");
+    refused.assert_refused("You can only erase your own data here.");
     assert!(refused.contains("alliance erase"), "{}", refused.text());
 
     // Her own click erases her and replaces the prompt.

@@ -125,17 +125,23 @@ async fn the_manager_alone_is_told_and_the_note_does_not_outlive_delivery() {
 #[tokio::test]
 async fn without_a_current_tour_there_is_no_manager_to_ask() {
     let bot = Bot::start().await;
-    bot.tour(MEMBER, "talk").await.assert_problem("/tour talk");
+    bot.tour(MEMBER, "talk")
+        .await
+        .assert_refused("You have no current tour");
     // A manager of a tour is not its member: no manager of theirs is known.
     bot.tour(
         MANAGER,
         "propose <@UMEMBER> rotational 1y Keep the lights on",
     )
     .await;
-    bot.tour(MANAGER, "talk").await.assert_problem("/tour talk");
+    bot.tour(MANAGER, "talk")
+        .await
+        .assert_refused("You have no current tour");
     // A declined proposal is no current tour either.
     bot.tour(MEMBER, "decline 1").await;
-    bot.tour(MEMBER, "talk").await.assert_problem("/tour talk");
+    bot.tour(MEMBER, "talk")
+        .await
+        .assert_refused("You have no current tour");
     assert!(talk_entries(&bot).is_empty());
     let long = "x".repeat(600);
     bot.tour(MANAGER, "propose <@UMEMBER> rotational 1y Second try")

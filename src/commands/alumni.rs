@@ -40,6 +40,7 @@
 
 use super::buttons::{AfterClick, Click};
 use super::parse::{self, AlumniCommand, Usage};
+use super::refusal::{refusal, refused};
 use super::{Engine, Failure, Request, notify, render};
 use crate::domain::alumni::{AlumniError, Alumnus, last_tour_of};
 use crate::domain::schedule::Series;
@@ -105,11 +106,11 @@ pub(super) fn handle(
                 })?
                 .map_err(refusal(parse::USAGE_ALUMNI_ADD))?;
             Ok(Message::text(format!(
-                "Added {} to the alumni network, with {} as their liaison. {} will be reminded to keep in touch every {} months.",
+                "Added {} to the alumni network, with {} as their liaison. {} will be reminded to keep in touch {}.",
                 added.user.mention(),
                 added.liaison.mention(),
                 added.liaison.mention(),
-                store.policy().keep_in_touch_months
+                crate::words::every(store.policy().keep_in_touch_months, "month")
             )))
         }
         AlumniCommand::List { text } => {
@@ -159,21 +160,21 @@ pub(super) fn handle(
             let a = keep_in_touch(engine, team, me, &user, &KeepInTouch::Touch(note), now)?
                 .map_err(refusal(parse::USAGE_ALUMNI_TOUCH))?;
             Ok(Message::text(format!(
-                "Logged a contact with {}. The next keep-in-touch reminder comes in {} months.",
+                "Logged a contact with {}. The next keep-in-touch reminder comes in {}.",
                 a.user.mention(),
-                store.policy().keep_in_touch_months
+                crate::words::count(store.policy().keep_in_touch_months, "month")
             )))
         }
         AlumniCommand::Stop { user } => {
-            visible(engine, req, &user, plain)?;
-            let a =
-                keep_in_touch(engine, team, me, &user, &KeepInTouch::Stop, now)?.map_err(plain)?;
+            visible(engine, req, &user, refused)?;
+            let a = keep_in_touch(engine, team, me, &user, &KeepInTouch::Stop, now)?
+                .map_err(refused)?;
             Ok(Message::text(stopped(&a.user)))
         }
         AlumniCommand::Snooze { user, until } => {
-            let a = visible(engine, req, &user, plain)?;
+            let a = visible(engine, req, &user, refused)?;
             if !a.is_steward(me, admin) {
-                return Err(plain(AlumniError::NotLiaison(user.mention())));
+                return Err(refused(AlumniError::NotLiaison(user.mention())));
             }
             let Some(at) = super::reminders::snooze_until(until, now) else {
                 return Err(Failure::User(Message::text(
@@ -385,15 +386,9 @@ impl Engine {
 }
 
 fn help() -> Message {
-    let lines: Vec<String> = parse::ALUMNI_USAGES
-        .iter()
-        .map(|u| format!("`{}`", escape(u)))
-        .collect();
-    Message::new("Alliance: alumni")
-        .header("Alliance: alumni")
-        .section(lines.join("\n"))
+    render::usages("Alliance: alumni", &parse::ALUMNI_USAGES)
         .context(SEARCH_HELP)
-        .context("The alliance outlives the job: each alumnus has a liaison who keeps in touch. Also `/tour alumni …`.")
+        .context("The alliance outlives the job: each alumnus has a liaison who keeps in touch. Also `/tour alumni …`; tours themselves are in `/tour help`.")
 }
 
 /// What `/alumni list <text>` looks in, as the help says it.
@@ -501,23 +496,6 @@ fn visible(
 
 fn missing<'a>(old: Option<&'a Alumnus>, user: &UserId) -> Result<&'a Alumnus, AlumniError> {
     old.ok_or_else(|| AlumniError::NotFound(user.mention()))
-}
-
-/// A plain private answer saying why not (the newer commands' refusals).
-fn plain(e: AlumniError) -> Failure {
-    Failure::User(Message::text(e.to_string()))
-}
-
-/// A refusal of a well-formed command is a plain private answer; a
-/// mistake in the command shows its usage line too.
-fn refusal(usage: &'static str) -> impl Fn(AlumniError) -> Failure {
-    move |e| {
-        Failure::User(if e.is_refusal() {
-            Message::text(e.to_string())
-        } else {
-            blocks::problem(&e.to_string(), usage)
-        })
-    }
 }
 
 /// One alumnus in the directory, as `view` may see it.

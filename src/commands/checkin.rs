@@ -84,8 +84,9 @@ pub(super) fn handle(
                 .map(|at| format!(" The next one is due on {}.", at.date_naive()))
                 .unwrap_or_default();
             Ok(Message::text(format!(
-                "Check-ins on tour *{}* now come every {months} month(s), counted from today.{next} Both of you see it in the tour's history.",
-                tour.id
+                "Check-ins on tour *{}* now come {}, counted from today.{next} Both of you see it in the tour's history.",
+                tour.id,
+                crate::words::every(months, "month")
             )))
         }
         parse::TourCommand::CheckinStart { tour } => start(engine, req, tour, now),
@@ -99,7 +100,7 @@ pub(super) fn handle(
 }
 
 fn refusal(e: TourError) -> Failure {
-    super::tour::refusal(parse::USAGE_CHECKIN)(e)
+    super::refusal::refusal(parse::USAGE_CHECKIN)(e)
 }
 
 /// A tour the caller may try to change (for anyone else it does not exist;
@@ -173,8 +174,8 @@ fn review(
     match store.tour(&req.team, id)? {
         Some(t) => t
             .check_may_change(&req.user, engine.is_admin(&req.user))
-            .map_err(super::tour::refused)?,
-        None => return Err(super::tour::refused(TourError::NotFound(id))),
+            .map_err(super::refusal::refused)?,
+        None => return Err(super::refusal::refused(TourError::NotFound(id))),
     }
     let records = store.checkins(&req.team, id)?;
     let asked = records
@@ -190,7 +191,7 @@ fn review(
     let number = record.number;
     engine
         .review_promise(&req.team, &req.user, id, number, objective, delivered, now)?
-        .map_err(super::tour::refused)?;
+        .map_err(super::refusal::refused)?;
     Ok(Message::text(format!(
         "Recorded for check-in {number} of tour *{id}*: did the company deliver objective {objective}, as promised? *{}*. You both see it in the tour's history.",
         delivered.name()

@@ -36,15 +36,15 @@ pub(super) fn prompt(
     let me = &req.user;
     let tour = match engine.store().tour(&req.team, id)? {
         Some(tour) => tour,
-        None => return Err(super::tour::refused(TourError::NotFound(id))),
+        None => return Err(super::refusal::refused(TourError::NotFound(id))),
     };
     let open = tour
         .check_may_change(me, engine.is_admin(me))
         .and_then(|()| tour.complete(me, now))
-        .map_err(super::tour::refused)?
+        .map_err(super::refusal::refused)?
         .1;
     let Event::Completed { open } = open.event else {
-        return Err(super::tour::refused(TourError::NotFound(id)));
+        return Err(super::refusal::refused(TourError::NotFound(id)));
     };
     let summary = tour.summary();
     let stays = match open.as_slice() {

@@ -81,9 +81,11 @@ pub fn view(
     }
 
     message = message.section("*Your tours*");
-    if mine.is_empty() {
+    if mine.is_empty() && managed.is_empty() {
         message =
             message.context("You have no tours yet. A manager starts one with `/tour propose`.");
+    } else if mine.is_empty() {
+        message = message.context("You aren't the member of a tour yourself; your manager starts one with `/tour propose`.");
     }
     let today = now.date_naive();
     for t in mine.iter().take(MINE_MAX) {
@@ -235,8 +237,12 @@ fn what_is_due(t: &TourSummary, now: DateTime<Utc>) -> Option<String> {
         Phase::Active => {
             let days = (t.ends_on? - today).num_days();
             (days <= 180).then(|| {
+                let when = match days {
+                    0 => "ends today".to_string(),
+                    d => format!("ends in {}", crate::words::count(d.unsigned_abs(), "day")),
+                };
                 format!(
-                    "ends in {days} days: plan the next tour together (`/tour next {}`)",
+                    "{when}: plan the next tour together (`/tour next {}`)",
                     t.id.0
                 )
             })

@@ -4,8 +4,9 @@
 //! a surface.
 //!
 //! Two tiers of failure, as in triagebot: a person's mistake becomes a
-//! friendly ephemeral answer with the usage line; a fault of ours is logged
-//! and the person gets a short apology, never a Rust error string.
+//! friendly ephemeral answer (with the usage line when it was how they
+//! typed, see `refusal`); a fault of ours is logged and the person gets a
+//! short apology, never a Rust error string.
 
 mod alumni;
 pub(crate) mod away;
@@ -20,6 +21,7 @@ pub mod notify;
 pub mod one_on_ones;
 pub mod parse;
 mod privacy;
+mod refusal;
 mod reminders;
 mod render;
 mod talk;

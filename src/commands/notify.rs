@@ -262,10 +262,11 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
         )),
         NoticeKind::LeavePlanned => match &tour.exit {
             Some(exit) => Message::text(format!(
-                "An exit from tour *{id}* ({mission}) is planned: {} is {}, and {} takes over. You'll get a short handover checklist each week until then.",
+                "An exit from tour *{id}* ({mission}) is planned: {} is {}, and {} takes over. {}",
                 last_day_of(tour, &notice.to),
                 exit.on,
-                exit.successor.mention()
+                exit.successor.mention(),
+                checklist_sentence(exit, "You")
             )),
             None => Message::text(format!("The exit from tour *{id}* is no longer planned.")),
         },
@@ -378,17 +379,26 @@ fn reminder(
             };
             let left = match days {
                 ..=0 => format!("reached its end date, {end}"),
-                1 => format!("ends in 1 day, on {end}"),
-                days => format!("ends in {days} days, on {end}"),
+                days => format!(
+                    "ends in {}, on {end}",
+                    crate::words::count(days.unsigned_abs(), "day")
+                ),
             };
             format!(
-                "Tour *{id}* ({} with {}) {left}. Now is the time to plan the next tour together.",
+                "Your {} tour *{id}* with {} {left}. Now is the time to plan the next tour together.",
                 tour.kind.name(),
-                other_party_line(tour),
+                other_party(tour, to).mention(),
             )
         }
+        // Only the manager proposes the next tour; either extends or plans
+        // an exit.
+        Series::Ended(_) if *to == tour.member => format!(
+            "Your tour *{id}* ended on {end} and no decision is recorded: extend it, plan an exit, or ask {} for the next tour.",
+            tour.manager.mention()
+        ),
         Series::Ended(_) => format!(
-            "Tour *{id}* ended on {end} and no decision is recorded: propose the next tour, extend it, or plan an exit."
+            "Tour *{id}* with {} ended on {end} and no decision is recorded: propose the next tour, extend it, or plan an exit.",
+            tour.member.mention()
         ),
         Series::Handover(_) => return handover_checklist(tour, series, round, to),
         Series::AlumniAsk => return alumni_ask(tour, series, round),
@@ -407,8 +417,18 @@ fn reminder(
     if matches!(series, Series::Ending(_) | Series::Ended(_)) && tour.kind != TourKind::Foundational
     {
         let value = reminder_value(id.0, series, round);
+        let first = if *to == tour.member {
+            Element::button(
+                "Ask for a conversation",
+                super::home::TALK,
+                "talk",
+                Some("primary"),
+            )
+        } else {
+            Element::button("Propose next tour", PROPOSE_NEXT, &value, Some("primary"))
+        };
         message = message.actions(vec![
-            Element::button("Propose next tour", PROPOSE_NEXT, &value, Some("primary")),
+            first,
             Element::button("Extend", EXTEND, &value, None),
             Element::button("Plan exit", PLAN_EXIT, &value, None),
         ]);
@@ -436,10 +456,15 @@ fn completed(tour: &Tour, to: &crate::domain::UserId) -> Message {
             &value,
             Some("primary"),
         )])
+    } else if let Some(next) = tour.next.filter(|_| to == &tour.manager) {
+        message.context(format!(
+            "Its next tour, *{next}*, is already proposed: `/tour show {}`.",
+            next.0
+        ))
     } else {
         message.context(format!(
-            "`/tour next {} <kind> <length> <mission…>` proposes the follow-up (the manager does), and `/tour talk` asks for the conversation.",
-            id.0
+            "{} proposes the next tour; `/tour talk` asks them for the conversation.",
+            tour.manager.mention()
         ))
     }
 }
@@ -476,6 +501,21 @@ fn handover_asked(tour: &Tour) -> Message {
             &id.0.to_string(),
             Some("primary"),
         )])
+    }
+}
+
+/// What a planned exit's handover checklist will be, for `whom` ("You",
+/// "You and @UALICE"): weekly until the last day, or none when the last
+/// day is less than a week away (see `schedule::handover_day`).
+pub(crate) fn checklist_sentence(exit: &crate::domain::ending::Exit, whom: &str) -> String {
+    if crate::domain::schedule::handover_day(exit, 0).is_some() {
+        format!("{whom} get a short handover checklist each week until then.")
+    } else if exit.on <= exit.planned_at.date_naive() {
+        "That is today, so there is no weekly handover checklist: hand over in person today."
+            .to_string()
+    } else {
+        "That is less than a week away, so there is no weekly handover checklist: hand over in person before then."
+            .to_string()
     }
 }
 
@@ -624,8 +664,13 @@ fn reassigned(tour: &Tour, entry: &HistoryEntry, to: &UserId) -> Message {
     }
 }
 
-fn other_party_line(tour: &Tour) -> String {
-    format!("{} and {}", tour.manager.mention(), tour.member.mention())
+/// The party of `tour` who is not `to`.
+fn other_party(tour: &Tour, to: &UserId) -> UserId {
+    if *to == tour.member {
+        tour.manager.clone()
+    } else {
+        tour.member.clone()
+    }
 }
 
 fn reminder_buttons(tour: &Tour, series: &Series, round: u32) -> Vec<Element> {

@@ -43,6 +43,7 @@
 use super::buttons::{AfterClick, Click, Origin};
 use super::notify::{self, parse_reminder_value, reminder_value};
 use super::parse::{self, OneOnOneCommand, Usage};
+use super::refusal::{refusal, refused};
 use super::{Engine, Failure, Request, render};
 use crate::domain::hours::parse_tz;
 use crate::domain::notice::{Notice, NoticeKind};
@@ -78,15 +79,6 @@ pub(super) fn handle_text(
     let command = parse::parse_one_on_one(&req.text)
         .map_err(|Usage { problem, usage }| Failure::User(blocks::problem(&problem, usage)))?;
     handle(engine, req, command, now)
-}
-
-fn refusal(usage: &'static str) -> impl Fn(OneOnOneError) -> Failure {
-    move |e| Failure::User(blocks::problem(&e.to_string(), usage))
-}
-
-/// A plain private answer saying why not (the newer commands' refusals).
-fn plain(e: OneOnOneError) -> Failure {
-    Failure::User(Message::text(e.to_string()))
 }
 
 /// The running 1:1 between `me` and `other`, either way round (the one I
@@ -238,13 +230,13 @@ pub(super) fn handle(
             refusal(parse::USAGE_1ON1_SKIP),
         ),
         OneOnOneCommand::Moved { member } => {
-            log(engine, req, &member, Outcome::Moved, None, now, plain)
+            log(engine, req, &member, Outcome::Moved, None, now, refused)
         }
         OneOnOneCommand::Snooze { member, until } => {
             let o = between(store, team, me, &member)?
-                .ok_or_else(|| plain(OneOnOneError::NotFound(member.mention())))?;
+                .ok_or_else(|| refused(OneOnOneError::NotFound(member.mention())))?;
             if &o.manager != me {
-                return Err(plain(OneOnOneError::NotManager(o.manager.mention())));
+                return Err(refused(OneOnOneError::NotManager(o.manager.mention())));
             }
             let Some(at) = super::reminders::snooze_until(until, now) else {
                 return Err(Failure::User(Message::text(
@@ -302,9 +294,18 @@ pub(super) fn handle(
                     };
                     Ok((stopped, vec![notice]))
                 })?
-                .map_err(refusal(usage))?;
+                .map_err(refusal::<OneOnOneError>(usage))?;
+            // Only its manager sets a 1:1 up.
+            let again = if *me == o.manager {
+                format!(
+                    "You can set it up again with `/1on1 {} every …`",
+                    o.member.mention()
+                )
+            } else {
+                format!("{} can set it up again", o.manager.mention())
+            };
             Ok(Message::text(format!(
-                "Stopped your 1:1 with {}: no more agendas or reminders about it. Either of you can set it up again; its notes and open agenda are kept.",
+                "Stopped your 1:1 with {}: no more agendas or reminders about it. {again}; its notes and open agenda are kept.",
                 person.mention(),
             )))
         }
@@ -322,7 +323,7 @@ pub(super) fn handle(
                     let (o, _) = old.ok_or_else(|| OneOnOneError::NotFound(person.mention()))?;
                     Ok((o.add_item(me, &text, now)?, Vec::new()))
                 })?
-                .map_err(refusal(usage))?;
+                .map_err(refusal::<OneOnOneError>(usage))?;
             let tz = store.one_on_one_zone(team, &o)?;
             Ok(Message::text(format!(
                 "Added to the agenda of your next 1:1 with {}{}: {}",
@@ -419,16 +420,10 @@ fn log(
 }
 
 fn help() -> Message {
-    let lines: Vec<String> = parse::ONE_ON_ONE_USAGES
-        .iter()
-        .map(|u| format!("`{}`", escape(u)))
-        .collect();
-    Message::new("Alliance: one-on-ones")
-        .header("Alliance: one-on-ones")
-        .section(lines.join("\n"))
+    render::usages("Alliance: one-on-ones", &parse::ONE_ON_ONE_USAGES)
         .context(
             "The manager sets a 1:1 up and logs it; either of you adds to its agenda (`@person` is the other one of you) or stops it. \
-             Times are in the manager's time zone: a zone given with `tz` stays until `tz slack`. Also `/tour 1on1 …`.",
+             Times are in the manager's time zone: a zone given with `tz` stays until `tz slack`. Also `/tour 1on1 …`; tours themselves are in `/tour help`.",
         )
 }
 

@@ -436,13 +436,7 @@ pub fn parse_alumni(text: &str) -> Result<AlumniCommand, Usage> {
             let confirmed = confirm(&mut words, USAGE_ALUMNI_REMOVE)?;
             Ok(AlumniCommand::Remove { user, confirmed })
         }
-        _ => Err(usage(
-            format!(
-                "I don't know `{}`. Here is what `/alumni` can do:",
-                clip(sub)
-            ),
-            USAGE_ALUMNI_HELP,
-        )),
+        _ => Err(unknown(sub, &ALUMNI_USAGES)),
     }
 }
 
@@ -463,6 +457,64 @@ pub enum ListScope {
 pub struct Usage {
     pub problem: String,
     pub usage: &'static str,
+}
+
+/// The answer to a subcommand nobody knows: the one it was nearly (with
+/// that command's usage line), or else every subcommand `command` has, by
+/// name, with its help line. The names come from `usages` (their second
+/// word; `/1on1 @member …` has none).
+fn unknown(typed: &str, usages: &[&'static str]) -> Usage {
+    let name = |u: &'static str| {
+        u.split_whitespace()
+            .nth(1)
+            .filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    };
+    let command = usages[0].split_whitespace().next().unwrap_or_default();
+    let help = usages
+        .iter()
+        .copied()
+        .find(|u| name(u) == Some("help"))
+        .unwrap_or(usages[0]);
+    let near = crate::words::suggest(typed, usages.iter().copied().filter_map(name));
+    if let Some(near) = near {
+        let line = usages
+            .iter()
+            .copied()
+            .find(|u| name(u) == Some(near))
+            .unwrap_or(help);
+        return usage(
+            format!(
+                "I don't know `{}`. Did you mean `{command} {near}`?",
+                clip(typed)
+            ),
+            line,
+        );
+    }
+    // A usage without a name (`/1on1 @member every <…>`) shows its words
+    // up to the first placeholder.
+    let mut names: Vec<String> = usages
+        .iter()
+        .map(|u| match name(u) {
+            Some(n) => format!("`{n}`"),
+            None => {
+                let words: Vec<&str> = u
+                    .split_whitespace()
+                    .skip(1)
+                    .take_while(|w| !w.starts_with('<'))
+                    .collect();
+                format!("`{} …`", words.join(" "))
+            }
+        })
+        .collect();
+    names.dedup();
+    usage(
+        format!(
+            "I don't know `{}`. `{command}` can do: {}.",
+            clip(typed),
+            names.join(", ")
+        ),
+        help,
+    )
 }
 
 fn usage(problem: impl Into<String>, usage: &'static str) -> Usage {
@@ -615,10 +667,7 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
             let confirmed = confirm(&mut words, USAGE_FORGET_ME)?;
             Ok(TourCommand::ForgetMe { other, confirmed })
         }
-        _ => Err(usage(
-            format!("I don't know `{}`. Here is what `/tour` can do:", clip(sub)),
-            USAGE_HELP,
-        )),
+        _ => Err(unknown(sub, &ALL_USAGES)),
     }
 }
 

@@ -23,10 +23,9 @@
 //!   only asks.
 
 use super::buttons::{AfterClick, Click};
-use super::parse::USAGE_FORGET_ME;
 use super::{Engine, Failure, Request, notify};
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::{self, Element, Message};
+use crate::slack::blocks::{Element, Message};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 
@@ -38,13 +37,10 @@ pub(super) fn handle(
     confirmed: bool,
 ) -> Result<Message, Failure> {
     if let Some(other) = other.filter(|o| *o != &req.user) {
-        return Err(Failure::User(blocks::problem(
-            &format!(
-                "You can only erase your own data here. Erasing {}'s data is done on the server by \
-                 whoever runs Alliance, with `alliance erase --person {other}`.",
-                other.mention()
-            ),
-            USAGE_FORGET_ME,
+        return Err(super::refusal::refused(format!(
+            "You can only erase your own data here. Erasing {}'s data is done on the server by \
+             whoever runs Alliance, with `alliance erase --person {other}`.",
+            other.mention()
         )));
     }
     if confirmed {

@@ -14,13 +14,7 @@ use std::fmt::Write;
 pub const MAX_ROWS: usize = 40;
 
 pub fn help() -> Message {
-    let lines: Vec<String> = ALL_USAGES
-        .iter()
-        .map(|u| format!("`{}`", escape(u)))
-        .collect();
-    Message::new("Alliance: tours of duty")
-        .header("Alliance: tours of duty")
-        .section(lines.join("\n"))
+    usages("Alliance: tours of duty", &ALL_USAGES)
         .context(
             "Kinds: *rotational* (typically 1–2 years), *transformational* (typically 2–5 years), *foundational* (open-ended). \
              Lengths: `18m`, `2y`, `6 months`, `1 year` (1 month to 10 years; dates too). Dates: `YYYY-MM-DD`. \
@@ -30,6 +24,13 @@ pub fn help() -> Message {
             "Every button has a typed twin: `snooze` and `done` answer a reminder you got (`done` stops that kind for you only), \
              and `confirm` is the press of a question's button.",
         )
+        .context("Also: `/1on1 help` for one-on-ones, `/alumni help` for the alumni network.")
+}
+
+/// A help answer: its title and one usage line per command, as typed.
+pub fn usages(title: &str, usages: &[&str]) -> Message {
+    let lines: Vec<String> = usages.iter().map(|u| format!("`{}`", escape(u))).collect();
+    Message::new(title).header(title).section(lines.join("\n"))
 }
 
 fn when(at: DateTime<Utc>) -> String {
@@ -118,11 +119,18 @@ pub fn row(t: &TourSummary, today: NaiveDate) -> String {
         t.phase(today).name()
     );
     write_span(&mut out, t.starts_on, t.ends_on, t.term);
-    let _ = write!(
-        out,
-        "\n<@{}> → <@{}> · objectives {}/{} done\n_",
-        t.manager, t.member, t.objectives_done, t.objectives_total
-    );
+    let _ = match t.objectives_total {
+        0 => write!(
+            out,
+            "\n<@{}> → <@{}> · no objectives yet\n_",
+            t.manager, t.member
+        ),
+        total => write!(
+            out,
+            "\n<@{}> → <@{}> · objectives {}/{total} done\n_",
+            t.manager, t.member, t.objectives_done
+        ),
+    };
     if t.mission.len() <= MISSION_IN_LIST {
         escape_into(&mut out, &t.mission);
     } else {
@@ -206,7 +214,7 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Phase)], today: Naiv
         tour.member.mention(),
         tour.phase(today).name(),
         span(tour.starts_on, tour.ends_on, tour.term),
-        phase_line(tour, today)
+        phase_line(tour, viewer, today)
     ));
     for side in [Side::Company, Side::Member] {
         let mut lines = vec![format!("*{}*", side_title(side, tour, true))];
@@ -274,7 +282,7 @@ pub fn card(tour: &Tour, viewer: &UserId, chain: &[(TourId, Phase)], today: Naiv
 }
 
 /// What the card adds under the status when the phase needs saying.
-fn phase_line(tour: &Tour, today: NaiveDate) -> String {
+fn phase_line(tour: &Tour, viewer: &UserId, today: NaiveDate) -> String {
     let id = tour.id.0;
     match tour.phase(today) {
         Phase::Scheduled => match tour.previous {
@@ -284,6 +292,11 @@ fn phase_line(tour: &Tour, today: NaiveDate) -> String {
             ),
             None => format!("\n_Starts on {}._", day(tour.starts_on)),
         },
+        // Only the manager proposes the next tour.
+        Phase::AwaitingDecision if *viewer == tour.member => format!(
+            "\n_Its end date has passed and nothing is decided: extend it or plan an exit (`/tour extend|leave {id}`), complete it (`/tour complete {id}`), or ask {} for the next tour (`/tour talk`)._",
+            tour.manager.mention()
+        ),
         Phase::AwaitingDecision => format!(
             "\n_Its end date has passed and nothing is decided: propose the next tour, extend it or plan an exit (`/tour next|extend|leave {id}`), or complete it (`/tour complete {id}`)._"
         ),
@@ -400,17 +413,22 @@ pub fn describe(event: &Event, tour: &Tour, viewer: Option<&UserId>) -> String {
         Event::Declined { reason: None } => "declined".to_string(),
         Event::Withdrawn => "withdrew the proposal".to_string(),
         Event::Extended { months, from, to } => {
-            format!("extended the tour by {months} month(s): {from} → {to}")
+            format!(
+                "extended the tour by {}: {from} → {to}",
+                crate::words::count(*months, "month")
+            )
         }
         Event::Completed { open } if open.is_empty() => {
             "completed the tour, every objective done".to_string()
         }
         Event::Completed { open } => {
             let open: Vec<String> = open.iter().map(|n| n.to_string()).collect();
-            format!(
-                "completed the tour; objective(s) {} still open",
-                open.join(", ")
-            )
+            let noun = if open.len() == 1 {
+                "objective"
+            } else {
+                "objectives"
+            };
+            format!("completed the tour; {noun} {} still open", open.join(", "))
         }
         Event::NextProposed { next } => format!("proposed the next tour, {next}"),
         Event::NextAgreed { next, starts_on } => {
@@ -447,7 +465,10 @@ pub fn describe(event: &Event, tour: &Tour, viewer: Option<&UserId>) -> String {
             notes: None,
         } => format!("answered check-in {number} in a conversation with the bot"),
         Event::CheckinCadence { months } => {
-            format!("set check-ins to every {months} month(s), from that day")
+            format!(
+                "set check-ins to {}, from that day",
+                crate::words::every(*months, "month")
+            )
         }
         Event::PromiseReviewed {
             checkin,

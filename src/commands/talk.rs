@@ -72,10 +72,9 @@ pub(super) fn handle(
         .max_by_key(|t| t.id)
         .map(|t| (t.id, t.manager));
     let Some((tour, manager)) = manager else {
-        return Err(Failure::User(blocks::problem(
+        return Err(super::refusal::refused(
             "You have no current tour, so Alliance doesn't know who your manager is. Talk to them directly: raising it is safe.",
-            crate::commands::parse::USAGE_TALK,
-        )));
+        ));
     };
     let len = note.map_or(0, |n| n.chars().count());
     if len > MAX_NOTE {

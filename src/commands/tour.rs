@@ -3,8 +3,7 @@
 //!
 //! Refusals of a well-formed command (someone may not, or the tour is not in
 //! a state that allows it) are a plain private answer; the usage line is for
-//! mistakes in what was typed (see `TourError::shows_usage` for the older
-//! messages that still carry it). `/tour complete` asks first: its
+//! mistakes in what was typed (see `refusal`). `/tour complete` asks first: its
 //! confirmation button, or `confirm` typed, completes the tour
 //! (`complete.rs`). Every button has its command here (or in `/1on1`,
 //! `/alumni`), which runs the rule the button runs: accepting a handover
@@ -12,6 +11,7 @@
 //! reminder's Snooze and Done (`reminders.rs`).
 
 use super::parse::{self, ListScope, TourCommand, Usage};
+use super::refusal::{refusal, refused};
 use super::{Engine, Failure, Request, render};
 use crate::domain::{HistoryEntry, Phase, Role, Tour, TourError, TourId};
 use crate::slack::blocks::{self, Message, escape};
@@ -294,18 +294,34 @@ pub(super) fn handle(
                 t.leave_among(me, &successor, on, notes.as_deref(), now, others)
             })?;
             let tour = &changed[0];
-            let last = tour
-                .exit
-                .as_ref()
-                .map(|e| e.on.to_string())
-                .unwrap_or_default();
+            // Told to whoever planned it: the member, the manager or an admin.
+            let (whose, whom) = if *me == tour.member {
+                (
+                    "your last day".to_string(),
+                    format!("You and {}", tour.manager.mention()),
+                )
+            } else if *me == tour.manager {
+                (
+                    format!("{}'s last day", tour.member.mention()),
+                    format!("You and {}", tour.member.mention()),
+                )
+            } else {
+                (
+                    format!("{}'s last day", tour.member.mention()),
+                    format!("{} and {}", tour.member.mention(), tour.manager.mention()),
+                )
+            };
+            let (on, checklist) = match tour.exit.as_ref() {
+                Some(exit) => (
+                    exit.on.to_string(),
+                    super::notify::checklist_sentence(exit, &whom),
+                ),
+                None => (String::new(), String::new()),
+            };
             let mut text = format!(
-                "The exit from tour *{}* is planned: {}'s last day is {last}. {} is asked to accept the handover, and {} and {} get a short checklist each week until then.",
+                "The exit from tour *{}* is planned: {whose} is {on}. {} is asked to accept the handover. {checklist}",
                 tour.id,
-                tour.member.mention(),
                 successor.mention(),
-                tour.member.mention(),
-                tour.manager.mention()
             );
             if let Some(next) = changed.get(1) {
                 text.push_str(&format!(
@@ -525,10 +541,9 @@ fn list(
                 today,
             ))
         }
-        ListScope::All if !engine.is_admin(me) => Err(Failure::User(blocks::problem(
-            "Only Alliance admins can list every tour. You can list your own or your team's.",
-            parse::USAGE_LIST,
-        ))),
+        ListScope::All if !engine.is_admin(me) => Err(refused(
+            "Only Alliance admins can list every tour. You can list your own (`/tour list`) or your team's (`/tour list team`).",
+        )),
         ListScope::All => {
             let tours = store.tours_in_team(&req.team, render::MAX_ROWS)?;
             let tours: Vec<_> = tours.iter().map(Tour::summary).collect();
@@ -720,23 +735,6 @@ fn reassign(
     })?;
     let before = before.into_inner().unwrap_or_else(|| after.clone());
     Ok((before, after))
-}
-
-/// A refusal: with the usage line for the older messages that still carry
-/// it, else a plain private answer.
-pub(super) fn refusal(usage: &'static str) -> impl Fn(TourError) -> Failure {
-    move |e| {
-        if e.shows_usage() {
-            Failure::User(blocks::problem(&e.to_string(), usage))
-        } else {
-            refused(e)
-        }
-    }
-}
-
-/// A plain private answer saying why not.
-pub(super) fn refused(e: TourError) -> Failure {
-    Failure::User(Message::text(e.to_string()))
 }
 
 /// An objective's text, escaped, by its number.

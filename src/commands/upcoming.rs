@@ -66,11 +66,7 @@ pub fn describe(due: &DueReminder, to: Option<&UserId>, name: Name) -> String {
         }
         Series::Ending(days) => format!(
             "plan the next tour of {tour} ({} before its end)",
-            if *days == 1 {
-                "1 day".to_string()
-            } else {
-                format!("{days} days")
-            }
+            crate::words::count(*days, "day")
         ),
         Series::Ended(_) => {
             format!("{tour} ended with no decision (weekly, until one is made)")

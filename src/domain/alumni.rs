@@ -102,19 +102,6 @@ pub enum AlumniError {
     LeftInFuture { on: NaiveDate },
 }
 
-impl AlumniError {
-    /// A refusal of a well-formed command (answered plainly), rather than a
-    /// mistake in how it was typed.
-    pub fn is_refusal(&self) -> bool {
-        matches!(
-            self,
-            AlumniError::OnTour { .. }
-                | AlumniError::Leaving { .. }
-                | AlumniError::LeftInFuture { .. }
-        )
-    }
-}
-
 /// Whether a tour still holds its member on `today` or later, so that they
 /// are not an alumnus yet: under way (an exit planned or not), or agreed and
 /// still to start. One whose end passed with nothing decided holds nobody

@@ -29,6 +29,7 @@
 //! for its reminders (`/tour snooze 17 ending 1w`): [`ReminderKind`].
 
 use super::alumni::Alumnus;
+use super::ending::Exit;
 use super::one_on_one::Step;
 use super::people::UserId;
 use super::tour::{Status, Tour, TourKind};
@@ -403,14 +404,7 @@ pub fn due_at(tour: &Tour, policy: &ReminderPolicy, series: &Series) -> Option<D
                 .map(day_start),
             _ => None,
         },
-        Series::Handover(week) => {
-            let exit = leaving()?;
-            let date = exit
-                .planned_at
-                .date_naive()
-                .checked_add_days(Days::new(7 * (u64::from(*week) + 1)))?;
-            (date < exit.on).then(|| day_start(date))
-        }
+        Series::Handover(week) => handover_day(leaving()?, *week).map(day_start),
         Series::AlumniAsk => {
             let exit = leaving()?;
             if exit.alumni.is_some() {
@@ -469,6 +463,17 @@ pub fn keep_in_touch_at(
     alumnus
         .last_touch()
         .checked_add_months(Months::new(policy.keep_in_touch_months.saturating_mul(n)))
+}
+
+/// The day of a planned exit's handover checklist number `week` (0 is the
+/// first, a week after the exit was planned), if it comes before the last
+/// day: an exit less than a week away has none.
+pub fn handover_day(exit: &Exit, week: u32) -> Option<NaiveDate> {
+    let date = exit
+        .planned_at
+        .date_naive()
+        .checked_add_days(Days::new(7 * (u64::from(week) + 1)))?;
+    (date < exit.on).then_some(date)
 }
 
 /// The first occurrence of every series the tour is in now.

@@ -731,36 +731,6 @@ pub enum TourError {
     ManagerIsMember { id: TourId, member: String },
 }
 
-impl TourError {
-    /// Whether the answer shows the command's usage line: for a mistake in
-    /// what was typed, not for a rule's refusal of a well-formed command.
-    /// (Older refusals still show it; the texts are being swept.)
-    pub fn shows_usage(&self) -> bool {
-        !matches!(
-            self,
-            TourError::DatesOutOfRange { .. }
-                | TourError::EndInThePast { .. }
-                | TourError::EndedBeforeAccepted { .. }
-                | TourError::EndStillInThePast { .. }
-                | TourError::FollowsOpenEnded { .. }
-                | TourError::StartsBeforePrevious { .. }
-                | TourError::MemberHasATour { .. }
-                | TourError::YouHaveATour { .. }
-                | TourError::WouldOverlap { .. }
-                | TourError::NextHasFixedDates { .. }
-                | TourError::NextUnderWay { .. }
-                | TourError::NotStartedYet { .. }
-                | TourError::ReadOnly { .. }
-                | TourError::MissionIsTheManagers { .. }
-                | TourError::ObjectiveGone { .. }
-                | TourError::NotDone { .. }
-                | TourError::Unchanged(_)
-                | TourError::AlreadyManager { .. }
-                | TourError::ManagerIsMember { .. }
-        )
-    }
-}
-
 fn day_after(day: NaiveDate) -> NaiveDate {
     day.succ_opt().unwrap_or(day)
 }

@@ -255,25 +255,24 @@ pub struct Counts {
 
 impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::words::{count, count_as};
         write!(
             f,
-            "{} tours ({} history entries), {} workspaces, {} reminders, {} outbox entries, \
-             {} cached users, {} dismissals, {} alumni, {} check-ins, {} conversation states, \
-             {} handled events, {} one-on-ones, {} snoozes, {} away periods",
-            self.tours,
-            self.history,
-            self.workspaces,
-            self.reminders,
-            self.outbox,
-            self.users,
-            self.dismissed,
-            self.alumni,
-            self.checkins,
-            self.chats,
-            self.events,
-            self.one_on_ones,
-            self.snoozes,
-            self.away
+            "{} ({}), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
+            count(self.tours, "tour"),
+            count_as(self.history, "history entry", "history entries"),
+            count(self.workspaces, "workspace"),
+            count(self.reminders, "reminder"),
+            count_as(self.outbox, "outbox entry", "outbox entries"),
+            count(self.users, "cached user"),
+            count(self.dismissed, "dismissal"),
+            count_as(self.alumni, "alumnus", "alumni"),
+            count(self.checkins, "check-in"),
+            count(self.chats, "conversation state"),
+            count(self.events, "handled event"),
+            count(self.one_on_ones, "one-on-one"),
+            count(self.snoozes, "snooze"),
+            count(self.away, "away period"),
         )
     }
 }
@@ -1258,6 +1257,28 @@ mod tests {
     use super::*;
     use crate::domain::{Term, TourKind};
     use chrono::TimeZone;
+
+    #[test]
+    fn counts_read_as_words() {
+        let one = Counts {
+            workspaces: 1,
+            tours: 1,
+            history: 1,
+            alumni: 1,
+            outbox: 2,
+            ..Counts::default()
+        };
+        let said = one.to_string();
+        for words in [
+            "1 tour (1 history entry)",
+            "1 workspace,",
+            "1 alumnus",
+            "2 outbox entries",
+            "0 reminders",
+        ] {
+            assert!(said.contains(words), "{words:?} in {said}");
+        }
+    }
 
     fn filled() -> Store {
         let store = Store::in_memory();

@@ -517,15 +517,33 @@ impl Reply {
         self
     }
 
-    /// A person's mistake: private, friendly, with the usage line, no Rust.
+    /// A person's mistake in what they typed: private, friendly, with the
+    /// usage line, no Rust.
+    #[track_caller]
     pub fn assert_problem(&self, usage_fragment: &str) -> &Self {
-        self.assert_well_formed();
         let text = self.text();
         assert!(text.contains("Usage: `"), "no usage line: {text}");
         assert!(
             text.contains(usage_fragment),
             "usage lacks {usage_fragment:?}: {text}"
         );
+        self.assert_no_rust()
+    }
+
+    /// A rule's refusal of a well-formed command: private, said plainly
+    /// (`why` is in it), without the usage line a typo gets, no Rust.
+    #[track_caller]
+    pub fn assert_refused(&self, why: &str) -> &Self {
+        let text = self.text();
+        assert!(text.contains(why), "expected {why:?}: {text}");
+        assert!(!text.contains("Usage:"), "a refusal, not a typo: {text}");
+        self.assert_no_rust()
+    }
+
+    #[track_caller]
+    fn assert_no_rust(&self) -> &Self {
+        self.assert_well_formed();
+        let text = self.text();
         for rust in [
             "Error(",
             "Err(",

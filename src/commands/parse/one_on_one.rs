@@ -160,13 +160,7 @@ pub fn parse_one_on_one(text: &str) -> Result<OneOnOneCommand, Usage> {
                 )),
             }
         }
-        _ => Err(usage(
-            format!(
-                "I don't know `{}`. Here is what `/1on1` can do:",
-                clip(first)
-            ),
-            USAGE_1ON1_HELP,
-        )),
+        _ => Err(super::unknown(first, &ONE_ON_ONE_USAGES)),
     }
 }
 
