@@ -57,6 +57,9 @@ impl App {
             clock,
             wake: Arc::new(Notify::new()),
             api,
+            metrics: config
+                .metrics
+                .then(|| Arc::new(crate::metrics::Metrics::new())),
         });
         App {
             state,

@@ -71,6 +71,8 @@ impl fmt::Debug for Secret {
 pub struct Config {
     pub listen: SocketAddr,
     pub request_timeout: Duration,
+    /// `server.metrics`: whether `GET /metrics` is served.
+    pub metrics: bool,
     /// `store.path`: `serve`'s and the operator commands' directory.
     pub data_dir: PathBuf,
     /// The shell's: `ALLIANCE_DATA_DIR` or [`SHELL_DATA_DIR`], never
@@ -135,6 +137,7 @@ struct RemindersFile {
 struct ServerFile {
     listen: String,
     request_timeout_secs: u64,
+    metrics: bool,
 }
 
 #[derive(Deserialize)]
@@ -388,6 +391,7 @@ impl Config {
                 Ok(Config {
                     listen,
                     request_timeout: Duration::from_secs(file.server.request_timeout_secs),
+                    metrics: file.server.metrics,
                     data_dir: PathBuf::from(file.store.path),
                     shell_data_dir: PathBuf::from(
                         env("ALLIANCE_DATA_DIR").unwrap_or_else(|| SHELL_DATA_DIR.to_string()),

@@ -30,6 +30,7 @@
 //! - [`app`]: the receiver, the scheduler and the delivery worker, started
 //!   and stopped together.
 //! - [`scheduler`]: cron ticks that turn due reminders into outbox entries.
+//! - [`metrics`]: what `GET /metrics` tells an operator.
 //! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.
 //! - [`words`]: did-you-mean and counted nouns, for every surface's answers.
@@ -39,6 +40,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod metrics;
 pub mod scheduler;
 pub mod shell;
 pub mod slack;

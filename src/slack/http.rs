@@ -1,5 +1,7 @@
 //! The HTTP receiver: `POST /slack/events` takes everything Slack sends (as
-//! Bolt does), `GET /healthz` answers while the store is open.
+//! Bolt does), `GET /healthz` answers while the process lives and `GET
+//! /readyz` while the store is open, `GET /metrics` (unless
+//! `server.metrics` is off) shows the figures of `crate::metrics`.
 //!
 //! Order of work for every Slack request: cap the body (64 KiB → 413),
 //! verify the signature over the raw bytes (→ 401), parse (→ 400), then
@@ -14,8 +16,10 @@
 //! If that transaction fails, the answer is 500 and nothing was written, so
 //! Slack's retry does the work.
 //!
-//! What is logged: the route, status, workspace, user and command name.
-//! Never a signature, token, `response_url`, command text or raw body.
+//! What is logged: for every request one line with its method, route,
+//! status and latency (a 413 and a 401 too); for a command its workspace,
+//! user and command name. Never a signature, token, `response_url`, command
+//! text or raw body.
 
 use super::api::SlackApi;
 use super::inbound::{self, EventDetail, Inbound, Interaction};
@@ -25,20 +29,23 @@ use crate::commands::buttons::{AfterClick, Click};
 use crate::commands::events::AfterEvent;
 use crate::commands::{self, Engine, Request};
 use crate::config::Secret;
+use crate::metrics::Metrics;
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::MatchedPath;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 /// The largest body Slack has reason to send us.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -52,6 +59,8 @@ pub struct AppState {
     /// For what must happen right after the answer (opening a modal within
     /// the trigger's 3 seconds); `None` without a bot token.
     pub api: Option<Arc<SlackApi>>,
+    /// What `GET /metrics` shows; `None` when `server.metrics` is off.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 /// Work that must follow the answer at once, outside the request path.
@@ -74,16 +83,73 @@ pub enum FollowUp {
 }
 
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/slack/events", post(events))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz));
+    if state.metrics.is_some() {
+        router = router.route("/metrics", get(metrics));
+    }
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             request_timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// Every request, once answered: one log line with its method, route,
+/// status and latency (never a header, body or query), and the metrics.
+/// Probes (`/healthz`, `/readyz`, `/metrics`) log at debug.
+async fn observe(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
+    let response = next.run(request).await;
+    let took = started.elapsed();
+    let status = response.status().as_u16();
+    let latency_ms = took.as_secs_f64() * 1000.0;
+    if route == "/slack/events" || route == "unmatched" {
+        tracing::info!(%method, route, status, latency_ms, "answered");
+    } else {
+        tracing::debug!(%method, route, status, latency_ms, "answered");
+    }
+    if let Some(metrics) = &state.metrics {
+        metrics.request(&route, status, took);
+    }
+    response
+}
+
+/// Ready to take Slack's requests: the store is open. (Liveness is
+/// `/healthz`.)
+async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
+    if state.engine.store().healthy() {
+        (StatusCode::OK, "ready\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "the store is not open\n")
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let Some(metrics) = state.metrics.clone() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let store = state.engine.store().clone();
+    let now = state.clock.now();
+    match tokio::task::spawn_blocking(move || metrics.render(&store, now)).await {
+        Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// Serves until `shutdown` resolves, then flushes the store.
@@ -220,6 +286,9 @@ fn verified(
             return Err(Answer::Ack);
         }
         tracing::warn!(reason = %why, "refused a request that is not signed by Slack");
+        if let Some(metrics) = &state.metrics {
+            metrics.signature_refused(why.reason());
+        }
         return Err(Answer::Refused(
             StatusCode::UNAUTHORIZED,
             "invalid request signature",

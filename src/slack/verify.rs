@@ -31,6 +31,20 @@ pub enum VerifyError {
     Mismatch,
 }
 
+impl VerifyError {
+    /// A short name for logs and metrics labels.
+    pub fn reason(self) -> &'static str {
+        match self {
+            VerifyError::MissingTimestamp => "missing_timestamp",
+            VerifyError::MissingSignature => "missing_signature",
+            VerifyError::BadTimestamp => "bad_timestamp",
+            VerifyError::OutOfWindow => "out_of_window",
+            VerifyError::BadFormat => "bad_format",
+            VerifyError::Mismatch => "mismatch",
+        }
+    }
+}
+
 /// Checks a request. `timestamp` and `signature` are the raw header values.
 pub fn verify(
     secret: &[u8],
@@ -51,8 +65,9 @@ pub fn verify(
     let hex_mac = signature
         .strip_prefix("v0=")
         .ok_or(VerifyError::BadFormat)?;
-    let mut received = [0u8; 32];
-    hex::decode_to_slice(hex_mac, &mut received).map_err(|_| VerifyError::BadFormat)?;
+    // Not hex is a malformed signature; hex of the wrong length is one
+    // that does not match.
+    let received = hex::decode(hex_mac).map_err(|_| VerifyError::BadFormat)?;
     mac(secret, timestamp, body)
         .verify_slice(&received)
         .map_err(|_| VerifyError::Mismatch)
@@ -178,6 +193,14 @@ mod tests {
                 Some(ts),
                 Some(SLACK_SIG),
                 b"token=tampered",
+                now,
+                VerifyError::Mismatch,
+            ),
+            // v0 and hex, only of the wrong length: it does not match.
+            (
+                Some(ts),
+                Some("v0=deadbeef"),
+                SLACK_BODY,
                 now,
                 VerifyError::Mismatch,
             ),

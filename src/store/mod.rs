@@ -247,6 +247,10 @@ pub trait Backend: Send + Sync {
         f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
     ) -> Result<(), TxOutcome>;
     fn flush(&self) -> Result<(), StoreError>;
+    /// The bytes the store takes on disk (0 for one in memory).
+    fn size_on_disk(&self) -> u64 {
+        0
+    }
 }
 
 /// How a transaction ended when it did not commit.
@@ -418,6 +422,11 @@ impl Store {
 
     pub fn flush(&self) -> Result<(), StoreError> {
         self.backend.flush()
+    }
+
+    /// The bytes the store takes on disk, as its engine counts them.
+    pub fn size_on_disk(&self) -> u64 {
+        self.backend.size_on_disk()
     }
 
     pub fn tour(&self, team: &TeamId, id: TourId) -> Result<Option<Tour>, StoreError> {

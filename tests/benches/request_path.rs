@@ -45,6 +45,7 @@ fn main() {
         clock: Clock::System,
         wake: Default::default(),
         api: None,
+        metrics: None,
     };
     let ts = now.timestamp().to_string();
     let request = |text: &str| {

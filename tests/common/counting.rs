@@ -141,4 +141,7 @@ impl Backend for Counting {
     fn flush(&self) -> Result<(), StoreError> {
         self.inner.flush()
     }
+    fn size_on_disk(&self) -> u64 {
+        self.inner.size_on_disk()
+    }
 }
