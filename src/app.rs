@@ -9,6 +9,7 @@
 use crate::clock::Clock;
 use crate::commands::Engine;
 use crate::config::{Config, Secret};
+use crate::metrics::Metrics;
 use crate::scheduler;
 use crate::slack::api::SlackApi;
 use crate::slack::http::{self, AppState};
@@ -31,22 +32,25 @@ pub struct App {
 impl App {
     pub fn new(config: Config, store: Store, signing_secret: Secret, clock: Clock) -> App {
         let store = store.with_policy(config.reminders.clone());
+        let metrics = config.metrics.then(|| Arc::new(Metrics::new()));
         let api = config.bot_token.clone().map(|token| {
-            Arc::new(SlackApi::new(
-                &config.slack_api_url,
-                token,
-                config.api_timeout,
-            ))
+            Arc::new(
+                SlackApi::new(&config.slack_api_url, token, config.api_timeout)
+                    .with_metrics(metrics.clone()),
+            )
         });
         let deliverer = api.clone().map(|api| {
             let pacer = Pacer::new(config.per_channel_interval, config.messages_per_minute);
-            Arc::new(Deliverer::new(
-                store.clone(),
-                api,
-                pacer,
-                config.working_hours.clone(),
-                config.default_tz,
-            ))
+            Arc::new(
+                Deliverer::new(
+                    store.clone(),
+                    api,
+                    pacer,
+                    config.working_hours.clone(),
+                    config.default_tz,
+                )
+                .with_metrics(metrics.clone()),
+            )
         });
         let state = Arc::new(AppState {
             engine: Engine::new(store.clone(), config.admins.clone())
@@ -57,9 +61,7 @@ impl App {
             clock,
             wake: Arc::new(Notify::new()),
             api,
-            metrics: config
-                .metrics
-                .then(|| Arc::new(crate::metrics::Metrics::new())),
+            metrics,
         });
         App {
             state,
@@ -83,6 +85,7 @@ impl App {
             self.config.tick.clone(),
             clock.clone(),
             wake.clone(),
+            self.state.metrics.clone(),
             stopped.clone(),
         ));
         let delivery = match self.deliverer.clone() {

@@ -1,7 +1,10 @@
 //! What an operator scrapes at `GET /metrics`: OpenMetrics text, for
 //! Prometheus. Requests by route and status and their latency, signature
 //! refusals by reason, the outbox's waiting messages and the age of the
-//! oldest (per lane), the store's size on disk, and the build.
+//! oldest (per lane), what the delivery worker did with each message, Web
+//! API calls by method and outcome and the waits Slack asked for, scheduler
+//! ticks, reminders fired and tick time, the store's size on disk, and the
+//! build.
 //!
 //! Built on `prometheus-client`, the Prometheus organisation's crate: its
 //! registry is an explicit value held by the receiver's state, not a global
@@ -48,6 +51,22 @@ struct LaneLabels {
     lane: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ApiLabels {
+    method: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MethodLabels {
+    method: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FateLabels {
+    fate: &'static str,
+}
+
 type Latency = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 /// The registry and the metrics in it.
@@ -58,6 +77,12 @@ pub struct Metrics {
     signature_refusals: Family<ReasonLabels, Counter>,
     outbox_waiting: Family<LaneLabels, Gauge>,
     outbox_oldest_age: Family<LaneLabels, Gauge<f64, AtomicU64>>,
+    outbox_handled: Family<FateLabels, Counter>,
+    api_calls: Family<ApiLabels, Counter>,
+    api_retry_after: Family<MethodLabels, Counter<f64, AtomicU64>>,
+    ticks: Counter,
+    reminders_fired: Counter,
+    tick_seconds: Histogram,
     store_size: Gauge,
 }
 
@@ -114,6 +139,39 @@ impl Metrics {
             "How long the oldest waiting message of each lane has been ready to send",
             outbox_oldest_age.clone(),
         );
+        let outbox_handled = Family::<FateLabels, Counter>::default();
+        registry.register(
+            "outbox_messages",
+            "Messages the delivery worker handled, by fate: sent, failed (for good), \
+             dropped (no longer owed), later (rescheduled: working hours, rate limits, retries)",
+            outbox_handled.clone(),
+        );
+        let api_calls = Family::<ApiLabels, Counter>::default();
+        registry.register(
+            "slack_api_calls",
+            "Slack Web API calls, by method and outcome (ok, rate_limited, retryable, refused)",
+            api_calls.clone(),
+        );
+        let api_retry_after = Family::<MethodLabels, Counter<f64, AtomicU64>>::default();
+        registry.register(
+            "slack_api_retry_after_seconds",
+            "Seconds Slack asked us to wait (Retry-After), by method",
+            api_retry_after.clone(),
+        );
+        let ticks = Counter::default();
+        registry.register("scheduler_ticks", "Scheduler ticks run", ticks.clone());
+        let reminders_fired = Counter::default();
+        registry.register(
+            "scheduler_reminders_fired",
+            "Due reminders the scheduler fired",
+            reminders_fired.clone(),
+        );
+        let tick_seconds = Histogram::new([0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0]);
+        registry.register(
+            "scheduler_tick_duration_seconds",
+            "Time a scheduler tick took",
+            tick_seconds.clone(),
+        );
         let store_size = Gauge::default();
         registry.register(
             "store_size_bytes",
@@ -132,6 +190,12 @@ impl Metrics {
             signature_refusals,
             outbox_waiting,
             outbox_oldest_age,
+            outbox_handled,
+            api_calls,
+            api_retry_after,
+            ticks,
+            reminders_fired,
+            tick_seconds,
             store_size,
         }
     }
@@ -157,6 +221,47 @@ impl Metrics {
         self.signature_refusals
             .get_or_create(&ReasonLabels { reason })
             .inc();
+    }
+
+    /// One delivery pass's outcome.
+    pub fn outbox_pass(&self, sent: usize, failed: usize, dropped: usize, later: usize) {
+        for (fate, n) in [
+            ("sent", sent),
+            ("failed", failed),
+            ("dropped", dropped),
+            ("later", later),
+        ] {
+            if n > 0 {
+                self.outbox_handled
+                    .get_or_create(&FateLabels { fate })
+                    .inc_by(n as u64);
+            }
+        }
+    }
+
+    /// One Web API call: its `outcome` (`ok`, `rate_limited`, `retryable`,
+    /// `refused`) and, when rate-limited, the wait Slack asked for.
+    pub fn api_call(
+        &self,
+        method: &'static str,
+        outcome: &'static str,
+        retry_after: Option<Duration>,
+    ) {
+        self.api_calls
+            .get_or_create(&ApiLabels { method, outcome })
+            .inc();
+        if let Some(wait) = retry_after {
+            self.api_retry_after
+                .get_or_create(&MethodLabels { method })
+                .inc_by(wait.as_secs_f64());
+        }
+    }
+
+    /// One scheduler tick: how many reminders it fired, and how long it took.
+    pub fn tick(&self, fired: usize, took: Duration) {
+        self.ticks.inc();
+        self.reminders_fired.inc_by(fired as u64);
+        self.tick_seconds.observe(took.as_secs_f64());
     }
 
     /// The text a scrape gets, with the outbox and store read now. Blocking

@@ -6,7 +6,8 @@ mod common;
 
 use alliance::clock::Clock;
 use alliance::slack::verify;
-use common::{Bot, FORM, SECRET, config, slash_body};
+use common::fake_slack::FakeSlack;
+use common::{Bot, FORM, SECRET, config, drain, slash_body, tuesday_9am};
 
 async fn scrape(bot: &Bot) -> String {
     let response = common::http_client()
@@ -142,4 +143,47 @@ async fn readyz_says_ready_and_metrics_can_be_switched_off() {
     assert_eq!(response.status(), 404);
     // Commands work as before.
     bot.tour("UMANAGER", "list").await.assert_well_formed();
+}
+
+#[tokio::test]
+async fn metrics_count_the_workers_sends_and_slacks_answers() {
+    let slack = FakeSlack::start().await;
+    let bot = Bot::with_slack(&slack, tuesday_9am(), None).await;
+    bot.tour(
+        "UMANAGER",
+        "propose <@UMEMBER> rotational 1y Run the support rotation",
+    )
+    .await
+    .assert_well_formed();
+    drain(&bot, tuesday_9am()).await;
+    let posted = slack.calls_to("chat.postMessage").len() as f64;
+    assert!(posted >= 1.0);
+    let text = scrape(&bot).await;
+    assert_eq!(
+        sample(&text, "alliance_outbox_messages_total{fate=\"sent\"}"),
+        posted,
+        "{text}"
+    );
+    assert_eq!(
+        sample(
+            &text,
+            "alliance_slack_api_calls_total{method=\"chat.postMessage\",outcome=\"ok\"}"
+        ),
+        posted,
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            "alliance_slack_api_calls_total{method=\"auth.test\",outcome=\"ok\"}"
+        ) >= 1.0,
+        "{text}"
+    );
+    assert_eq!(
+        sample(&text, "alliance_outbox_waiting{lane=\"answers\"}"),
+        0.0,
+        "{text}"
+    );
+    // (The scheduler's figures are checked with its loop, in
+    // `scheduler::tests`: test bots tick by hand.)
 }

@@ -14,6 +14,7 @@
 pub mod cron;
 
 use crate::clock::Clock;
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use cron::Tick;
@@ -50,14 +51,19 @@ pub async fn run(
     schedule: Tick,
     clock: Clock,
     wake: Arc<Notify>,
+    metrics: Option<Arc<Metrics>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut last = clock.now();
     loop {
         let now = clock.now();
         let ticking = store.clone();
+        let started = std::time::Instant::now();
         match tokio::task::spawn_blocking(move || tick(&ticking, now)).await {
             Ok(Ok(report)) => {
+                if let Some(metrics) = &metrics {
+                    metrics.tick(report.fired, started.elapsed());
+                }
                 if report.fired > 0 {
                     tracing::info!(fired = report.fired, "scheduler tick");
                     wake.notify_one();
@@ -121,11 +127,13 @@ mod tests {
         let wake = Arc::new(Notify::new());
         let (stop, stopped) = watch::channel(false);
         let every_minute = Tick::parse("0 * * * * *").unwrap();
+        let metrics = Arc::new(Metrics::new());
         let task = tokio::spawn(run(
             store.clone(),
             every_minute,
             clock.clone(),
             wake.clone(),
+            Some(metrics.clone()),
             stopped,
         ));
 
@@ -152,6 +160,18 @@ mod tests {
             .unwrap()
             .expect("the reminder is owed");
         assert!(entry.in_working_hours && entry.not_before == origin + chrono::Duration::days(3));
+        // A tick a minute for three days and an hour; one reminder fired.
+        let text = metrics.render(&store, clock.now());
+        assert!(
+            text.contains("alliance_scheduler_reminders_fired_total 1\n"),
+            "{text}"
+        );
+        let ticks: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("alliance_scheduler_ticks_total "))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0.0);
+        assert!(ticks > 4000.0, "{ticks} ticks");
 
         stop.send(true).unwrap();
         task.await.unwrap();

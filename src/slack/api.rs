@@ -18,10 +18,12 @@
 
 use crate::config::Secret;
 use crate::domain::{TeamId, UserId};
+use crate::metrics::Metrics;
 use crate::slack::blocks::{Block, Message};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The `event_type` of the metadata we attach to outbox messages, so that
@@ -225,6 +227,8 @@ pub struct SlackApi {
     /// Always ends with `/`.
     base_url: String,
     token: Secret,
+    /// Counts each call by method and outcome, when set.
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl fmt::Debug for SlackApi {
@@ -277,7 +281,14 @@ impl SlackApi {
             client,
             base_url,
             token,
+            metrics: None,
         }
+    }
+
+    /// The same client, counting its calls in `metrics`.
+    pub fn with_metrics(mut self, metrics: Option<Arc<Metrics>>) -> SlackApi {
+        self.metrics = metrics;
+        self
     }
 
     /// `chat.postMessage`. With `metadata_key`, the message carries
@@ -503,6 +514,15 @@ impl SlackApi {
                 }
             }
         };
+        if let Some(metrics) = &self.metrics {
+            let (outcome, wait) = match &result {
+                Ok(_) => ("ok", None),
+                Err(ApiError::RateLimited { retry_after }) => ("rate_limited", Some(*retry_after)),
+                Err(ApiError::Transient(_)) => ("retryable", None),
+                Err(ApiError::Permanent(_)) => ("refused", None),
+            };
+            metrics.api_call(method, outcome, wait);
+        }
         match &result {
             Ok(answer) => {
                 if let Some(warning) = answer.get("warning").and_then(Value::as_str) {

@@ -114,6 +114,8 @@ pub struct Deliverer {
     team: Mutex<Option<TeamId>>,
     /// When a late answer was last logged.
     warned_late: Mutex<Option<DateTime<Utc>>>,
+    /// Counts each pass's outcome, when set.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// What one pass did.
@@ -163,7 +165,14 @@ impl Deliverer {
             default_tz,
             team: Mutex::new(None),
             warned_late: Mutex::new(None),
+            metrics: None,
         }
+    }
+
+    /// The same worker, counting its passes in `metrics`.
+    pub fn with_metrics(mut self, metrics: Option<Arc<crate::metrics::Metrics>>) -> Deliverer {
+        self.metrics = metrics;
+        self
     }
 
     /// One pass over what is due at `now`.
@@ -258,6 +267,9 @@ impl Deliverer {
         }
         if report.next.is_none_or(|next| next > now) && self.owed_since(&team, &seen, now)? {
             report.next_at(now);
+        }
+        if let Some(metrics) = &self.metrics {
+            metrics.outbox_pass(report.sent, report.failed, report.dropped, report.later);
         }
         Ok(report)
     }
