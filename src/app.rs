@@ -15,6 +15,7 @@ use crate::slack::api::SlackApi;
 use crate::slack::http::{self, AppState};
 use crate::slack::outbox::Deliverer;
 use crate::slack::pacer::Pacer;
+use crate::slack::socket;
 use crate::store::Store;
 use std::future::Future;
 use std::sync::Arc;
@@ -62,6 +63,9 @@ impl App {
             wake: Arc::new(Notify::new()),
             api,
             metrics,
+            sockets: config
+                .socket_mode
+                .then(|| Arc::new(std::sync::atomic::AtomicUsize::new(0))),
         });
         App {
             state,
@@ -89,7 +93,7 @@ impl App {
             stopped.clone(),
         ));
         let delivery = match self.deliverer.clone() {
-            Some(deliverer) => Some(tokio::spawn(deliverer.run(clock, wake, stopped))),
+            Some(deliverer) => Some(tokio::spawn(deliverer.run(clock, wake, stopped.clone()))),
             None => {
                 tracing::warn!(
                     "SLACK_BOT_TOKEN is not set: messages wait in the outbox until it is"
@@ -97,7 +101,31 @@ impl App {
                 None
             }
         };
-        let served = http::serve(
+        // Socket Mode: a refused app token stops `serve`, with its reason.
+        let (fatal, fatal_said) = tokio::sync::oneshot::channel::<socket::Fatal>();
+        let socket = match (self.config.socket_mode, self.config.app_token.clone()) {
+            (true, Some(token)) => {
+                let api = Arc::new(
+                    SlackApi::new(&self.config.slack_api_url, token, self.config.api_timeout)
+                        .with_metrics(self.state.metrics.clone()),
+                );
+                let run = socket::run(self.state.clone(), api, stopped.clone());
+                Some(tokio::spawn(async move {
+                    if let Err(e) = run.await {
+                        let _ = fatal.send(e);
+                    }
+                }))
+            }
+            _ => None,
+        };
+        let (fatal_seen, mut why) = tokio::sync::oneshot::channel::<socket::Fatal>();
+        let shutdown = async move {
+            tokio::select! {
+                _ = shutdown => {}
+                Ok(e) = fatal_said => { let _ = fatal_seen.send(e); }
+            }
+        };
+        let mut served = http::serve(
             listener,
             self.state.clone(),
             self.config.request_timeout,
@@ -106,6 +134,12 @@ impl App {
         .await;
         let _ = stop.send(true);
         let _ = scheduler.await;
+        if let Some(socket) = socket {
+            let _ = socket.await;
+        }
+        if let Ok(fatal) = why.try_recv() {
+            served = Err(std::io::Error::other(fatal.to_string()));
+        }
         if let Some(delivery) = delivery {
             let _ = delivery.await;
         }

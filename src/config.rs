@@ -84,6 +84,11 @@ pub struct Config {
     pub alumni_directory_for_everyone: bool,
     /// Always ends with `/`.
     pub slack_api_url: String,
+    /// `SLACK_APP_TOKEN` (`xapp-…`, scope `connections:write`): Socket Mode.
+    pub app_token: Option<Secret>,
+    /// Socket Mode (`slack.mode`, resolved): connect out to Slack rather
+    /// than take `POST /slack/events`.
+    pub socket_mode: bool,
     pub api_timeout: Duration,
     pub per_channel_interval: Duration,
     pub messages_per_minute: u32,
@@ -157,6 +162,7 @@ struct WorkspaceFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SlackFile {
+    mode: String,
     api_url: String,
     api_timeout_secs: u64,
     per_channel_interval_ms: u64,
@@ -314,6 +320,27 @@ impl Config {
         let tick = Tick::parse(&file.scheduler.tick)
             .map_err(|e| problem("scheduler.tick", e.to_string()))
             .ok();
+        let app_token = env("SLACK_APP_TOKEN").map(Secret::new);
+        let socket_mode = match (file.slack.mode.as_str(), &app_token) {
+            ("auto", token) => token.is_some(),
+            ("http", _) => false,
+            ("socket", Some(_)) => true,
+            ("socket", None) => {
+                problem(
+                    "slack.mode",
+                    "`socket` needs SLACK_APP_TOKEN (an xapp- app-level token with connections:write)"
+                        .into(),
+                );
+                false
+            }
+            (other, _) => {
+                problem(
+                    "slack.mode",
+                    format!("`{other}` is not one of auto, http, socket"),
+                );
+                false
+            }
+        };
         let r = &file.reminders;
         for (key, value) in [
             ("proposal_waiting_days", r.proposal_waiting_days),
@@ -399,6 +426,8 @@ impl Config {
                     cache_capacity_bytes: file.store.cache_capacity_mb << 20,
                     admins,
                     slack_api_url: api_url,
+                    app_token,
+                    socket_mode,
                     api_timeout: Duration::from_secs(file.slack.api_timeout_secs),
                     per_channel_interval: Duration::from_millis(file.slack.per_channel_interval_ms),
                     messages_per_minute: file.slack.messages_per_minute,
@@ -465,9 +494,17 @@ impl Config {
              # A complete config file: `alliance --config FILE` reads it as it is.\n\
              # Secrets come only from the environment and are never printed:\n\
              # SLACK_SIGNING_SECRET: {}\n\
-             # SLACK_BOT_TOKEN: {}\n\n",
+             # SLACK_BOT_TOKEN: {}\n\
+             # SLACK_APP_TOKEN: {}\n\
+             # Slack reaches this bot by: {}\n\n",
             secret(&self.signing_secret),
             secret(&self.bot_token),
+            secret(&self.app_token),
+            if self.socket_mode {
+                "Socket Mode (it connects out; no public URL)"
+            } else {
+                "HTTP (POST /slack/events)"
+            },
         );
         out.push_str(&fill_template(DEFAULT_TOML, &self.settings));
         out

@@ -14,7 +14,7 @@
 use alliance::app::App;
 use alliance::clock::Clock;
 use alliance::commands::{Engine, upcoming};
-use alliance::config::Config;
+use alliance::config::{Config, Secret};
 use alliance::domain::{TeamId, UserId};
 use alliance::store::export::{ImportError, ImportPlan};
 use alliance::store::outbox::OutboxState;
@@ -46,7 +46,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Answer Slack at POST /slack/events (needs SLACK_SIGNING_SECRET).
+    /// Answer Slack: at POST /slack/events (needs SLACK_SIGNING_SECRET), or in Socket Mode with SLACK_APP_TOKEN (no public URL).
     Serve,
     /// Try Alliance without Slack: type slash commands as a person, press
     /// buttons, fill forms. Its data is its own (./shell-data), and nothing
@@ -251,10 +251,18 @@ fn open_store(dir: &Path, config: &Config) -> anyhow::Result<Store> {
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
-    let secret = config
-        .require_signing_secret()
-        .map_err(|e| anyhow!(e))?
-        .clone();
+    // Socket Mode needs no signing secret: nothing is posted to us.
+    let secret = if config.socket_mode {
+        config
+            .signing_secret
+            .clone()
+            .unwrap_or_else(|| Secret::new(""))
+    } else {
+        config
+            .require_signing_secret()
+            .map_err(|e| anyhow!(e))?
+            .clone()
+    };
     // Logs go to stderr; stdout is for what the command prints.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
@@ -269,10 +277,17 @@ fn serve(config: Config) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
         // Only for whoever started it: a closed stdout stops nothing.
-        let _ = writeln!(
-            std::io::stdout(),
-            "alliance listening on http://{addr} (Slack request URL: /slack/events)"
-        );
+        let _ = if config.socket_mode {
+            writeln!(
+                std::io::stdout(),
+                "alliance connecting to Slack in Socket Mode; /healthz, /readyz and /metrics on http://{addr}"
+            )
+        } else {
+            writeln!(
+                std::io::stdout(),
+                "alliance listening on http://{addr} (Slack request URL: /slack/events)"
+            )
+        };
         App::new(config, store, secret, Clock::System)
             .serve(listener, shutdown_signal())
             .await?;

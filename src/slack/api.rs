@@ -360,6 +360,17 @@ impl SlackApi {
             .ok_or_else(|| unexpected(METHOD, "team_id"))
     }
 
+    /// `apps.connections.open` (with the app-level token): the WebSocket URL
+    /// of a new Socket Mode connection. Never logged: it carries a ticket.
+    pub async fn open_connection(&self) -> Result<Secret, ApiError> {
+        const METHOD: &str = "apps.connections.open";
+        let answer = self.call(METHOD, Body::Form(Vec::new())).await?;
+        str_field(&answer, "url")
+            .filter(|u| u.starts_with("wss://") || u.starts_with("ws://"))
+            .map(Secret::new)
+            .ok_or_else(|| unexpected(METHOD, "url"))
+    }
+
     /// `users.info`: the person's time zone and whether they are still here.
     pub async fn user_info(&self, user: &UserId) -> Result<UserInfo, ApiError> {
         const METHOD: &str = "users.info";

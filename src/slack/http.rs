@@ -61,6 +61,9 @@ pub struct AppState {
     pub api: Option<Arc<SlackApi>>,
     /// What `GET /metrics` shows; `None` when `server.metrics` is off.
     pub metrics: Option<Arc<Metrics>>,
+    /// In Socket Mode, how many sockets are connected (`/readyz` needs
+    /// one); `None` over HTTP, where `POST /slack/events` is served instead.
+    pub sockets: Option<Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 /// Work that must follow the answer at once, outside the request path.
@@ -84,9 +87,11 @@ pub enum FollowUp {
 
 pub fn router(state: Arc<AppState>, request_timeout: Duration) -> Router {
     let mut router = Router::new()
-        .route("/slack/events", post(events))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz));
+    if state.sockets.is_none() {
+        router = router.route("/slack/events", post(events));
+    }
     if state.metrics.is_some() {
         router = router.route("/metrics", get(metrics));
     }
@@ -130,13 +135,20 @@ async fn observe(
     response
 }
 
-/// Ready to take Slack's requests: the store is open. (Liveness is
-/// `/healthz`.)
+/// Ready to take Slack's requests: the store is open and, in Socket Mode,
+/// a socket is connected. (Liveness is `/healthz`.)
 async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
-    if state.engine.store().healthy() {
-        (StatusCode::OK, "ready\n")
-    } else {
+    let connected =
+        |s: &std::sync::atomic::AtomicUsize| s.load(std::sync::atomic::Ordering::SeqCst) > 0;
+    if !state.engine.store().healthy() {
         (StatusCode::SERVICE_UNAVAILABLE, "the store is not open\n")
+    } else if state.sockets.as_deref().is_some_and(|s| !connected(s)) {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no Socket Mode connection to Slack yet\n",
+        )
+    } else {
+        (StatusCode::OK, "ready\n")
     }
 }
 
@@ -183,37 +195,44 @@ async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
     // sled and its fsync are blocking work; keep them off the async workers.
     match tokio::task::spawn_blocking(move || respond(&worker, &headers, &body, now)).await {
         Ok((answer, follow_up)) => {
-            state.wake.notify_one();
-            if let (Some(follow_up), Some(api)) = (follow_up, state.api.clone()) {
-                tokio::spawn(async move {
-                    match follow_up {
-                        FollowUp::OpenView { trigger_id, view } => {
-                            if let Err(e) = api.open_view(&trigger_id, &view).await {
-                                tracing::warn!(error = %e.code(), "could not open the form");
-                            }
-                        }
-                        FollowUp::PublishView { user, view } => {
-                            if let Err(e) = api.publish_view(&user, &view).await {
-                                tracing::warn!(error = %e.code(), "could not publish the Home tab");
-                            }
-                        }
-                        FollowUp::Respond {
-                            response_url,
-                            message,
-                        } => {
-                            if let Err(e) = api.respond(&response_url, &message).await {
-                                tracing::warn!(error = %e.code(), "could not update the clicked message");
-                            }
-                        }
-                    }
-                });
-            }
+            after_answer(&state, follow_up);
             answer.into_response()
         }
         Err(_) => {
             tracing::error!("request handler panicked");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
+    }
+}
+
+/// What follows an answer, on its own task: the requests woke the delivery
+/// worker, and a form, a Home tab or a clicked message's update go to
+/// Slack (for HTTP and Socket Mode alike).
+pub(crate) fn after_answer(state: &AppState, follow_up: Option<FollowUp>) {
+    state.wake.notify_one();
+    if let (Some(follow_up), Some(api)) = (follow_up, state.api.clone()) {
+        tokio::spawn(async move {
+            match follow_up {
+                FollowUp::OpenView { trigger_id, view } => {
+                    if let Err(e) = api.open_view(&trigger_id, &view).await {
+                        tracing::warn!(error = %e.code(), "could not open the form");
+                    }
+                }
+                FollowUp::PublishView { user, view } => {
+                    if let Err(e) = api.publish_view(&user, &view).await {
+                        tracing::warn!(error = %e.code(), "could not publish the Home tab");
+                    }
+                }
+                FollowUp::Respond {
+                    response_url,
+                    message,
+                } => {
+                    if let Err(e) = api.respond(&response_url, &message).await {
+                        tracing::warn!(error = %e.code(), "could not update the clicked message");
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -265,6 +284,27 @@ pub fn respond(
             dispatch(state, inbound, now)
         }
         Err(refusal) => (refusal, None),
+    }
+}
+
+/// [`respond`] for what came over an authenticated Socket Mode connection:
+/// no signature to check (the socket is the app token's), the same parse
+/// and dispatch.
+pub(crate) fn respond_unsigned(
+    state: &AppState,
+    content_type: Option<&str>,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> (Answer, Option<FollowUp>) {
+    match inbound::parse(content_type, body) {
+        Ok(inbound) => dispatch(state, inbound, now),
+        Err(why) => {
+            tracing::warn!(reason = %why, "refused a malformed Socket Mode envelope");
+            (
+                Answer::Refused(StatusCode::BAD_REQUEST, "malformed request"),
+                None,
+            )
+        }
     }
 }
 

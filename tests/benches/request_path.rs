@@ -46,6 +46,7 @@ fn main() {
         wake: Default::default(),
         api: None,
         metrics: None,
+        sockets: None,
     };
     let ts = now.timestamp().to_string();
     let request = |text: &str| {

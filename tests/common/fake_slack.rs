@@ -11,6 +11,11 @@
 //! (`invalid_auth` otherwise), JSON and form bodies are both read, `ts`
 //! values are unique and increasing, history is newest first and paginated
 //! with a cursor, metadata is returned only with `include_all_metadata`.
+//!
+//! Socket Mode too: `apps.connections.open` (with [`FakeSlack::APP_TOKEN`])
+//! hands out a `ws://` URL on a second loopback listener, whose sockets say
+//! `hello`, carry the envelopes a test sends ([`FakeSlack::send_envelope`])
+//! and record the acks that come back, and can be told to `disconnect`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -83,6 +88,13 @@ struct Inner {
     /// The last `ts` handed out, in microseconds.
     last_ts_micros: i64,
     views: u64,
+    /// The `ws://` URL `apps.connections.open` hands out.
+    socket_url: String,
+    /// One sender per socket opened, in order; the newest open one carries
+    /// what the test sends.
+    sockets: Vec<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Every ack received, in order.
+    acks: Vec<Value>,
 }
 
 struct Stored {
@@ -116,8 +128,21 @@ impl FakeSlack {
     /// The workspace the token belongs to (`auth.test`): the harness's.
     pub const TEAM: &'static str = "T0TEST";
 
+    /// The app-level token `apps.connections.open` takes.
+    pub const APP_TOKEN: &'static str = "xapp-test-token";
+
     pub async fn start() -> FakeSlack {
         let state = Shared::default();
+        let sockets = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the fake Socket Mode server");
+        lock(&state).socket_url = format!("ws://{}/link", sockets.local_addr().unwrap());
+        let shared = state.clone();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = sockets.accept().await {
+                tokio::spawn(serve_socket(shared.clone(), tcp));
+            }
+        });
         let app = Router::new()
             .route("/api/{method}", post(handle))
             .with_state(state.clone());
@@ -133,6 +158,58 @@ impl FakeSlack {
             state,
             server,
         }
+    }
+
+    /// Sends a Socket Mode envelope on the newest socket; its id.
+    pub fn send_envelope(&self, kind: &str, payload: Value) -> String {
+        let inner = lock(&self.state);
+        let id = format!("env-{}", inner.acks.len() + inner.calls.len() + 1);
+        let frame = json!({
+            "envelope_id": id, "type": kind, "payload": payload,
+            "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
+        });
+        let socket = inner.sockets.last().expect("a Socket Mode connection");
+        socket.send(frame.to_string()).expect("the socket is open");
+        id
+    }
+
+    /// Sends `{"type":"disconnect","reason":…}` on the newest socket.
+    pub fn disconnect(&self, reason: &str) {
+        let inner = lock(&self.state);
+        if let Some(socket) = inner.sockets.last() {
+            let _ = socket.send(json!({"type": "disconnect", "reason": reason}).to_string());
+        }
+    }
+
+    /// How many sockets were opened so far.
+    pub fn sockets_opened(&self) -> usize {
+        lock(&self.state).sockets.len()
+    }
+
+    /// The ack of envelope `id`, waited for (up to 5 s of real time).
+    pub async fn ack_of(&self, id: &str) -> Value {
+        for _ in 0..500 {
+            if let Some(ack) = lock(&self.state)
+                .acks
+                .iter()
+                .find(|a| a["envelope_id"] == id)
+            {
+                return ack.clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no ack for {id}");
+    }
+
+    /// Waits until `n` sockets have said hello (up to 5 s of real time).
+    pub async fn wait_for_sockets(&self, n: usize) {
+        for _ in 0..500 {
+            if self.sockets_opened() >= n {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("{n} sockets were not opened");
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -262,7 +339,14 @@ async fn handle(
         Some(Failure::PostThenHang) | None => {}
     }
 
-    let result = if authorization.as_deref() != Some(&format!("Bearer {}", FakeSlack::TOKEN)) {
+    let app_token = format!("Bearer {}", FakeSlack::APP_TOKEN);
+    let result = if method == "apps.connections.open" {
+        if authorization.as_deref() == Some(&app_token) {
+            Ok(json!({"ok": true, "url": lock(&state).socket_url.clone()}))
+        } else {
+            Err("invalid_auth")
+        }
+    } else if authorization.as_deref() != Some(&format!("Bearer {}", FakeSlack::TOKEN)) {
         Err("invalid_auth")
     } else {
         match parsed {
@@ -483,4 +567,50 @@ fn history(inner: &Inner, params: &Map<String, Value>) -> Outcome {
         "has_more": has_more,
         "response_metadata": {"next_cursor": next_cursor}
     }))
+}
+
+/// One Socket Mode connection: `hello`, then what the test sends, and every
+/// ack that comes back recorded.
+async fn serve_socket(state: Shared, tcp: tokio::net::TcpStream) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let Ok(socket) = tokio_tungstenite::accept_async(tcp).await else {
+        return;
+    };
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let hello = json!({"type": "hello", "num_connections": 1,
+        "connection_info": {"app_id": "A0APP"}, "debug_info": {"host": "fake"}});
+    if sink
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    lock(&state).sockets.push(tx);
+    loop {
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(text) => {
+                    let disconnect = text.contains("\"disconnect\"");
+                    if sink.send(Message::Text(text.into())).await.is_err() || disconnect {
+                        // Slack closes a socket it asked to go, soon after.
+                        let _ = sink.close().await;
+                        return;
+                    }
+                }
+                None => return,
+            },
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(ack) = serde_json::from_str::<Value>(&text) {
+                        lock(&state).acks.push(ack);
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => return,
+            },
+        }
+    }
 }
