@@ -267,6 +267,9 @@ fn serve(config: Config) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
         .with_writer(std::io::stderr)
+        // A closed stderr (`serve 2>&1 | head`) must not stop the bot: the
+        // default reports a failed write with eprintln!, which panics then.
+        .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let store = open_store(&config.data_dir, &config)?;

@@ -935,3 +935,50 @@ async fn serve_never_posts_what_is_owed_to_another_workspace() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn serve_keeps_answering_when_its_log_pipe_closes() {
+    // `alliance serve 2>&1 | head -1`: the reader of the logs goes away.
+    // Its stderr is a pipe whose read end is closed at once.
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("SLACK_SIGNING_SECRET", SECRET)
+        .env("ALLIANCE_LISTEN", "127.0.0.1:0")
+        .env("ALLIANCE_DATA_DIR", data.path())
+        .env("ALLIANCE_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let client = common::http_client();
+    // Each command logs a line into the closed pipe; the bot keeps going.
+    for _ in 0..3 {
+        let (status, _) = command(&client, &addr, "UMANAGER", "list").await;
+        assert_eq!(status, 200);
+    }
+    let healthz = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(healthz.status(), 200);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "serve is still running"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
