@@ -59,10 +59,18 @@ enum Command {
         #[arg(long, default_value = "TLOCAL")]
         team: String,
     },
-    /// Print the Slack app manifest for a bot reachable at URL.
+    /// Print the Slack app manifest: for a bot reachable at URL, or with --socket for Socket Mode (no URL).
     Manifest {
-        #[arg(long, value_name = "URL")]
-        url: String,
+        #[arg(
+            long,
+            value_name = "URL",
+            required_unless_present = "socket",
+            conflicts_with = "socket"
+        )]
+        url: Option<String>,
+        /// Socket Mode: no request URLs, socket_mode_enabled true.
+        #[arg(long)]
+        socket: bool,
     },
     /// Print the effective configuration, secrets redacted.
     CheckConfig,
@@ -138,8 +146,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, out: &mut Stdout) -> anyhow::Result<()> {
-    if let Command::Manifest { url } = &cli.command {
-        let manifest = alliance::slack::manifest::render(url).map_err(|why| anyhow!(why))?;
+    if let Command::Manifest { url, .. } = &cli.command {
+        let manifest = match url {
+            Some(url) => alliance::slack::manifest::render(url).map_err(|why| anyhow!(why))?,
+            None => alliance::slack::manifest::render_socket(),
+        };
         writeln!(out, "{manifest}")?;
         return Ok(());
     }

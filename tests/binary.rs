@@ -330,6 +330,17 @@ fn manifest_is_ready_to_paste() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("https://"), "{err}");
+    // Socket Mode: no URL to give, none in the manifest.
+    let (code, out, _) = run(&["manifest", "--socket"], &[], "");
+    assert_eq!(code, 0);
+    let manifest: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(manifest["settings"]["socket_mode_enabled"], true);
+    assert!(
+        !out.contains("request_url") && !out.contains("/slack/events"),
+        "{out}"
+    );
+    let (code, _, err) = run(&["manifest"], &[], "");
+    assert_ne!(code, 0, "a URL or --socket: {err}");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The Slack app manifest (`config/manifest.json`), with the public base URL
 //! filled in: creating the Slack app is a paste. Every Slack request URL
-//! points at the one receiver, `/slack/events`.
+//! points at the one receiver, `/slack/events`. For Socket Mode the same
+//! manifest has no request URLs and `socket_mode_enabled: true`.
 
 const TEMPLATE: &str = include_str!("../../config/manifest.json");
 
@@ -19,6 +20,28 @@ pub fn render(base_url: &str) -> Result<String, String> {
         return Err(format!("`{base_url}` is not a usable base URL"));
     }
     Ok(TEMPLATE.replace("{{BASE_URL}}", base))
+}
+
+/// The manifest for a bot in Socket Mode: no request URL anywhere.
+pub fn render_socket() -> String {
+    let placeholder = TEMPLATE.replace("{{BASE_URL}}", "https://socket.invalid");
+    let Ok(mut m) = serde_json::from_str::<serde_json::Value>(&placeholder) else {
+        return placeholder;
+    };
+    if let Some(commands) = m["features"]["slash_commands"].as_array_mut() {
+        for c in commands {
+            if let Some(c) = c.as_object_mut() {
+                c.remove("url");
+            }
+        }
+    }
+    for section in ["event_subscriptions", "interactivity"] {
+        if let Some(s) = m["settings"][section].as_object_mut() {
+            s.remove("request_url");
+        }
+    }
+    m["settings"]["socket_mode_enabled"] = true.into();
+    serde_json::to_string_pretty(&m).unwrap_or(placeholder)
 }
 
 #[cfg(test)]
@@ -62,6 +85,18 @@ mod tests {
             m["features"]["app_home"]["messages_tab_read_only_enabled"],
             false
         );
+    }
+
+    #[test]
+    fn the_socket_manifest_has_no_request_urls() {
+        let text = render_socket();
+        let m: Value = serde_json::from_str(&text).unwrap();
+        assert!(!text.contains("url\""), "{text}");
+        assert!(!text.contains("socket.invalid"), "{text}");
+        assert_eq!(m["settings"]["socket_mode_enabled"], true);
+        assert_eq!(m["features"]["slash_commands"].as_array().unwrap().len(), 3);
+        assert_eq!(m["settings"]["interactivity"]["is_enabled"], true);
+        assert!(m["settings"]["event_subscriptions"]["bot_events"].is_array());
     }
 
     #[test]
