@@ -3,8 +3,8 @@
 //! refusals by reason, the outbox's waiting messages and the age of the
 //! oldest (per lane), what the delivery worker did with each message, Web
 //! API calls by method and outcome and the waits Slack asked for, scheduler
-//! ticks, reminders fired and tick time, the store's size on disk, and the
-//! build.
+//! ticks, reminders fired and tick time, Socket Mode connections, reconnects
+//! and acks past budget, the store's size on disk, and the build.
 //!
 //! Built on `prometheus-client`, the Prometheus organisation's crate: its
 //! registry is an explicit value held by the receiver's state, not a global
@@ -81,6 +81,9 @@ pub struct Metrics {
     api_calls: Family<ApiLabels, Counter>,
     api_retry_after: Family<MethodLabels, Counter<f64, AtomicU64>>,
     ticks: Counter,
+    socket_connections: Gauge,
+    socket_reconnects: Family<ReasonLabels, Counter>,
+    socket_late_acks: Counter,
     reminders_fired: Counter,
     tick_seconds: Histogram,
     store_size: Gauge,
@@ -172,6 +175,24 @@ impl Metrics {
             "Time a scheduler tick took",
             tick_seconds.clone(),
         );
+        let socket_connections = Gauge::default();
+        registry.register(
+            "socket_mode_connections",
+            "Socket Mode connections open (always 0 over HTTP)",
+            socket_connections.clone(),
+        );
+        let socket_reconnects = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "socket_mode_reconnects",
+            "Socket Mode connections replaced, by reason (refresh_requested, warning, closed, silent…)",
+            socket_reconnects.clone(),
+        );
+        let socket_late_acks = Counter::default();
+        registry.register(
+            "socket_mode_acks_past_budget",
+            "Envelopes acked empty because their work took over 2.5 s",
+            socket_late_acks.clone(),
+        );
         let store_size = Gauge::default();
         registry.register(
             "store_size_bytes",
@@ -194,6 +215,9 @@ impl Metrics {
             api_calls,
             api_retry_after,
             ticks,
+            socket_connections,
+            socket_reconnects,
+            socket_late_acks,
             reminders_fired,
             tick_seconds,
             store_size,
@@ -262,6 +286,25 @@ impl Metrics {
         self.ticks.inc();
         self.reminders_fired.inc_by(fired as u64);
         self.tick_seconds.observe(took.as_secs_f64());
+    }
+
+    /// A Socket Mode connection ended and another is opened; `reason` is
+    /// Slack's `disconnect` reason or ours (`closed`, `silent`).
+    pub fn socket_reconnect(&self, reason: &'static str) {
+        self.socket_reconnects
+            .get_or_create(&ReasonLabels { reason })
+            .inc();
+    }
+
+    /// An envelope acked empty: its work was not done within the budget.
+    pub fn socket_late_ack(&self) {
+        self.socket_late_acks.inc();
+    }
+
+    /// How many Socket Mode connections are open now.
+    pub fn socket_connections(&self, open: usize) {
+        self.socket_connections
+            .set(i64::try_from(open).unwrap_or(i64::MAX));
     }
 
     /// The text a scrape gets, with the outbox and store read now. Blocking

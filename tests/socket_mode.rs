@@ -177,6 +177,14 @@ async fn commands_buttons_and_events_come_over_the_socket() {
         2,
         "one URL per socket"
     );
+    let (_, metrics) = get(bot.addr, "/metrics").await;
+    for line in [
+        "alliance_socket_mode_connections 1\n",
+        "alliance_socket_mode_reconnects_total{reason=\"refresh_requested\"} 1\n",
+        "alliance_socket_mode_acks_past_budget_total 0\n",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
 
     let _ = bot.stop.send(());
     bot.task.await.unwrap().unwrap();

@@ -158,6 +158,9 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     };
     let store = state.engine.store().clone();
     let now = state.clock.now();
+    if let Some(open) = &state.sockets {
+        metrics.socket_connections(open.load(std::sync::atomic::Ordering::SeqCst));
+    }
     match tokio::task::spawn_blocking(move || metrics.render(&store, now)).await {
         Ok(text) => ([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),

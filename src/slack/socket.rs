@@ -183,17 +183,22 @@ where
         let frame = match next {
             Err(_) => {
                 tracing::warn!("the Socket Mode connection went silent; replacing it");
+                reconnecting(state, "silent");
                 break false;
             }
             Ok(None) | Ok(Some(Err(_))) => {
                 tracing::info!("the Socket Mode connection closed; opening another");
+                reconnecting(state, "closed");
                 break false;
             }
             Ok(Some(Ok(frame))) => frame,
         };
         let text = match frame {
             Frame::Text(text) => text,
-            Frame::Close(_) => break false,
+            Frame::Close(_) => {
+                reconnecting(state, "closed");
+                break false;
+            }
             _ => continue,
         };
         let Ok(incoming) = serde_json::from_str::<Incoming>(&text) else {
@@ -209,10 +214,14 @@ where
                 tracing::info!("Socket Mode connected");
             }
             "disconnect" => {
-                tracing::info!(
-                    reason = incoming.reason.as_deref().unwrap_or("unknown"),
-                    "Slack asked to reconnect"
-                );
+                let reason = match incoming.reason.as_deref() {
+                    Some("warning") => "warning",
+                    Some("refresh_requested") => "refresh_requested",
+                    Some("too_many_websockets") => "too_many_websockets",
+                    _ => "other",
+                };
+                tracing::info!(reason, "Slack asked to reconnect");
+                reconnecting(state, reason);
                 break false;
             }
             _ => {
@@ -234,6 +243,12 @@ where
     drop(acks);
     let _ = writer.await;
     stopped_by_shutdown
+}
+
+fn reconnecting(state: &AppState, reason: &'static str) {
+    if let Some(metrics) = &state.metrics {
+        metrics.socket_reconnect(reason);
+    }
 }
 
 /// One envelope: its ack, or `None` when it gets none (a malformed one).
@@ -261,6 +276,9 @@ async fn handle(state: &Arc<AppState>, envelope_id: String, incoming: Incoming) 
             return None;
         }
         Err(_) => {
+            if let Some(metrics) = &state.metrics {
+                metrics.socket_late_ack();
+            }
             tracing::warn!(kind = %incoming.kind, "an envelope took over 2.5 s: acked empty, its work goes on");
             return Some(json!({ "envelope_id": envelope_id }));
         }
