@@ -68,17 +68,21 @@ fn serve_with(data: &Path, log: &str, slack: &FakeSlack, args: &[&str]) -> Serve
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
+    let addr = printed_address(&mut child);
+    Server { child, addr, logs }
+}
+
+/// The address `serve` prints on its first line of standard output.
+fn printed_address(child: &mut Child) -> String {
     let mut line = String::new();
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let addr = line
-        .split("http://")
+    line.split("http://")
         .nth(1)
         .and_then(|r| r.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    Server { child, addr, logs }
+        .to_string()
 }
 
 async fn command(client: &reqwest::Client, addr: &str, user: &str, text: &str) -> (u16, String) {
@@ -964,16 +968,7 @@ async fn serve_keeps_answering_when_its_log_pipe_closes() {
         .spawn()
         .unwrap();
     drop(child.stderr.take());
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+    let addr = printed_address(&mut child);
     let client = common::http_client();
     // Each command logs a line into the closed pipe; the bot keeps going.
     for _ in 0..3 {
