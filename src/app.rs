@@ -102,7 +102,7 @@ impl App {
             }
         };
         // Socket Mode: a refused app token stops `serve`, with its reason.
-        let (fatal, fatal_said) = tokio::sync::oneshot::channel::<socket::Fatal>();
+        let (fatal, fatal_said) = tokio::sync::oneshot::channel::<()>();
         let socket = match (self.config.socket_mode, self.config.app_token.clone()) {
             (true, Some(token)) => {
                 let api = Arc::new(
@@ -111,18 +111,19 @@ impl App {
                 );
                 let run = socket::run(self.state.clone(), api, stopped.clone());
                 Some(tokio::spawn(async move {
-                    if let Err(e) = run.await {
-                        let _ = fatal.send(e);
+                    let ended = run.await;
+                    if ended.is_err() {
+                        let _ = fatal.send(());
                     }
+                    ended
                 }))
             }
             _ => None,
         };
-        let (fatal_seen, mut why) = tokio::sync::oneshot::channel::<socket::Fatal>();
         let shutdown = async move {
             tokio::select! {
                 _ = shutdown => {}
-                Ok(e) = fatal_said => { let _ = fatal_seen.send(e); }
+                Ok(()) = fatal_said => {}
             }
         };
         let mut served = http::serve(
@@ -134,10 +135,9 @@ impl App {
         .await;
         let _ = stop.send(true);
         let _ = scheduler.await;
-        if let Some(socket) = socket {
-            let _ = socket.await;
-        }
-        if let Ok(fatal) = why.try_recv() {
+        if let Some(socket) = socket
+            && let Ok(Err(fatal)) = socket.await
+        {
             served = Err(std::io::Error::other(fatal.to_string()));
         }
         if let Some(delivery) = delivery {
