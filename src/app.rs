@@ -28,6 +28,7 @@ pub struct App {
     pub deliverer: Option<Arc<Deliverer>>,
     store: Store,
     config: Config,
+    socket_timing: socket::Timing,
 }
 
 impl App {
@@ -72,16 +73,27 @@ impl App {
             deliverer,
             store,
             config,
+            socket_timing: socket::Timing::default(),
         }
     }
 
-    /// Serves until `shutdown` resolves, then stops the loops and flushes.
+    /// Socket Mode's ack budget, silence limit and ping interval (tests
+    /// shorten them).
+    pub fn with_socket_timing(mut self, timing: socket::Timing) -> App {
+        self.socket_timing = timing;
+        self
+    }
+
+    /// Serves until `shutdown` resolves, then stops: from that moment no
+    /// new envelope is taken and the loops wind down, while HTTP requests
+    /// and envelopes in hand are answered; then the store is flushed.
     pub async fn serve(
         self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let (stop, stopped) = watch::channel(false);
+        let stop = Arc::new(stop);
         let clock = self.state.clock.clone();
         let wake = self.state.wake.clone();
         let scheduler = tokio::spawn(scheduler::run(
@@ -109,7 +121,7 @@ impl App {
                     SlackApi::new(&self.config.slack_api_url, token, self.config.api_timeout)
                         .with_metrics(self.state.metrics.clone()),
                 );
-                let run = socket::run(self.state.clone(), api, stopped.clone());
+                let run = socket::run(self.state.clone(), api, self.socket_timing, stopped.clone());
                 Some(tokio::spawn(async move {
                     let ended = run.await;
                     if ended.is_err() {
@@ -120,11 +132,13 @@ impl App {
             }
             _ => None,
         };
+        let stopping = stop.clone();
         let shutdown = async move {
             tokio::select! {
                 _ = shutdown => {}
                 Ok(()) = fatal_said => {}
             }
+            let _ = stopping.send(true);
         };
         let mut served = http::serve(
             listener,

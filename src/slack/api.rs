@@ -401,16 +401,23 @@ impl SlackApi {
             text: &'a str,
             blocks: &'a [Block],
         }
-        let url = response_url.expose();
-        if !(url.starts_with("https://hooks.slack.com/") || url.starts_with(&self.base_url)) {
-            return Err(ApiError::Permanent("response_url_not_slack".into()));
-        }
         let body = serde_json::to_vec(&Replace {
             replace_original: true,
             text: &message.text,
             blocks: &message.blocks,
         })
         .map_err(|_| ApiError::Permanent("unserializable_request".into()))?;
+        self.respond_json(response_url, body).await
+    }
+
+    /// Posts a JSON answer to a `response_url` as it is (a command's answer
+    /// that came too late for its ack). Called only for Slack's URLs, as
+    /// [`SlackApi::respond`].
+    pub async fn respond_json(&self, response_url: &Secret, body: Vec<u8>) -> Result<(), ApiError> {
+        let url = response_url.expose();
+        if !(url.starts_with("https://hooks.slack.com/") || url.starts_with(&self.base_url)) {
+            return Err(ApiError::Permanent("response_url_not_slack".into()));
+        }
         let response = self
             .client
             .post(url)

@@ -18,32 +18,65 @@
 //! dispatcher, so an envelope Slack re-sends after a dropped socket has
 //! one effect.
 //!
-//! Connection: one socket at a time. On `disconnect` (any reason), a
-//! closed socket or a silent one (nothing received for [`SILENT`]; we ping
-//! every [`PING_EVERY`]), it opens a new one, with jittered backoff after
-//! failures. An `invalid_auth`-like answer to `apps.connections.open`
-//! stops `serve` with a line naming `SLACK_APP_TOKEN`. Not yet built (issue
-//! 11): a second connection held open so that a refresh leaves no gap.
+//! Connections: two sockets at once ([`SOCKETS`]), since Slack sends each
+//! envelope to one of them, so a recycled one never leaves a gap. On
+//! `disconnect` with `warning` or `refresh_requested` the socket keeps
+//! serving while a replacement opens, and is closed once the replacement
+//! has said `hello`; on `too_many_websockets` it is closed first and the
+//! replacement waits a backoff. A socket that closes, or says nothing for
+//! [`Timing::silent`] (we ping every [`Timing::ping_every`]), is replaced;
+//! failures back off with jitter up to a minute, `ratelimited` waits its
+//! `Retry-After`. An `invalid_auth`-like answer to `apps.connections.open`
+//! stops `serve` with a line naming `SLACK_APP_TOKEN`.
+//!
+//! Shutdown: every socket stops reading, acks what it has in hand (each
+//! within the budget), then closes; [`run`] returns when all have.
+//!
+//! A late answer: when the work outlives the budget, the bare ack goes,
+//! and once the work is done its follow-up still runs and a command's
+//! answer is posted to the command's `response_url`, so the person sees it.
 
 use super::api::{ApiError, SlackApi};
 use super::http::{self, Answer, AppState};
+use crate::config::Secret;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as Frame;
 
-/// How long an envelope may take before its ack goes anyway (Slack allows 3 s).
-pub const ACK_BUDGET: Duration = Duration::from_millis(2500);
-/// A socket that says nothing for this long is replaced.
-pub const SILENT: Duration = Duration::from_secs(30);
-/// How often we ping Slack.
-pub const PING_EVERY: Duration = Duration::from_secs(10);
+/// How many sockets are kept open (Slack allows 10 per app).
+pub const SOCKETS: usize = 2;
 /// The longest wait between two connection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The times Socket Mode keeps. [`Timing::default`] is what `serve` uses;
+/// tests shorten them (time is an argument, never a sleep).
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// How long an envelope may take before its ack goes anyway (Slack
+    /// allows 3 s).
+    pub ack_budget: Duration,
+    /// A socket that says nothing for this long is replaced.
+    pub silent: Duration,
+    /// How often we ping Slack (so a healthy socket is never silent).
+    pub ping_every: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            ack_budget: Duration::from_millis(2500),
+            silent: Duration::from_secs(30),
+            ping_every: Duration::from_secs(10),
+        }
+    }
+}
 
 /// Why Socket Mode stopped for good.
 #[derive(Debug, thiserror::Error)]
@@ -67,47 +100,162 @@ struct Incoming {
     retry_reason: Option<String>,
 }
 
-/// Runs until `shutdown` (or a fatal answer about the token).
+/// What a connection tells [`run`].
+enum Report {
+    /// The socket said `hello`: it carries envelopes.
+    Hello(u64),
+    /// Slack asked the socket to go soon: it serves until replaced.
+    Retiring(u64),
+    Ended(u64, End),
+    /// The app token was refused: stop for good.
+    Fatal(String),
+}
+
+/// How a connection ended, which says when to open the next one.
+enum End {
+    /// It served and closed (or went silent): replace it at once.
+    Served,
+    /// It never got to `hello`: back off.
+    Failed,
+    /// `too_many_websockets`: closed first, back off before the next.
+    TooMany,
+    /// `apps.connections.open` was rate limited: wait as told.
+    RateLimited(Duration),
+}
+
+/// A connection as [`run`] sees it.
+struct Conn {
+    retiring: bool,
+    /// Tells it to finish what it holds and close.
+    close: Option<oneshot::Sender<()>>,
+}
+
+/// Keeps [`SOCKETS`] sockets open until `shutdown` (or a fatal answer
+/// about the token), then closes them, each after acking what it holds.
 pub async fn run(
     state: Arc<AppState>,
     api: Arc<SlackApi>,
+    timing: Timing,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), Fatal> {
-    let mut failures: u32 = 0;
-    loop {
+    let (reports, mut inbox) = mpsc::unbounded_channel::<Report>();
+    let mut conns: BTreeMap<u64, Conn> = BTreeMap::new();
+    let mut next_id = 0u64;
+    let mut failures = 0u32;
+    let mut not_before = Instant::now();
+    let result = loop {
         if *shutdown.borrow() {
-            return Ok(());
+            break Ok(());
         }
-        let wait = match api.open_connection().await {
-            Ok(url) => match tokio_tungstenite::connect_async(url.expose()).await {
-                Ok((socket, _)) => {
-                    failures = 0;
-                    if serve_socket(&state, socket, &mut shutdown).await {
-                        return Ok(());
-                    }
-                    Duration::ZERO
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "could not open the Socket Mode connection");
-                    failures += 1;
-                    backoff(failures)
-                }
-            },
-            Err(ApiError::Permanent(code)) if is_token_problem(&code) => {
-                return Err(Fatal::Token(code));
-            }
-            Err(ApiError::RateLimited { retry_after }) => retry_after,
-            Err(e) => {
-                tracing::warn!(error = %e.code(), "apps.connections.open failed; trying again");
-                failures += 1;
-                backoff(failures)
-            }
+        let serving = conns.values().filter(|c| !c.retiring).count();
+        if serving < SOCKETS && Instant::now() >= not_before {
+            next_id += 1;
+            let (close, closed) = oneshot::channel();
+            conns.insert(
+                next_id,
+                Conn {
+                    retiring: false,
+                    close: Some(close),
+                },
+            );
+            tokio::spawn(connection(
+                next_id,
+                state.clone(),
+                api.clone(),
+                timing,
+                reports.clone(),
+                closed,
+            ));
+            continue;
+        }
+        let report = tokio::select! {
+            Some(report) = inbox.recv() => report,
+            _ = tokio::time::sleep_until(not_before), if serving < SOCKETS => continue,
+            _ = shutdown.changed() => break Ok(()),
         };
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => return Ok(()),
+        match report {
+            Report::Hello(id) => {
+                failures = 0;
+                // A replacement is up: the oldest socket asked to go, goes.
+                if conns.get(&id).is_some_and(|c| !c.retiring)
+                    && let Some(old) = conns.values_mut().find(|c| c.retiring && c.close.is_some())
+                    && let Some(close) = old.close.take()
+                {
+                    let _ = close.send(());
+                }
+            }
+            Report::Retiring(id) => {
+                if let Some(conn) = conns.get_mut(&id) {
+                    conn.retiring = true;
+                }
+            }
+            Report::Ended(id, end) => {
+                conns.remove(&id);
+                let wait = match end {
+                    End::Served => Duration::ZERO,
+                    End::Failed | End::TooMany => {
+                        failures += 1;
+                        backoff(failures)
+                    }
+                    End::RateLimited(wait) => wait,
+                };
+                not_before = not_before.max(Instant::now() + wait);
+            }
+            Report::Fatal(code) => break Err(Fatal::Token(code)),
+        }
+    };
+    for conn in conns.values_mut() {
+        if let Some(close) = conn.close.take() {
+            let _ = close.send(());
         }
     }
+    drop(reports);
+    // Every connection holds a sender; they are all gone when each has
+    // acked what it held and closed.
+    while inbox.recv().await.is_some() {}
+    result
+}
+
+/// One connection: a URL from `apps.connections.open`, the socket, and
+/// its envelopes until it ends; then its report.
+async fn connection(
+    id: u64,
+    state: Arc<AppState>,
+    api: Arc<SlackApi>,
+    timing: Timing,
+    reports: mpsc::UnboundedSender<Report>,
+    mut closed: oneshot::Receiver<()>,
+) {
+    let opened = async {
+        let url = api.open_connection().await?;
+        tokio_tungstenite::connect_async(url.expose())
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, "could not open the Socket Mode connection");
+                ApiError::Transient("websocket_connect_failed".into())
+            })
+    };
+    let opened = tokio::select! {
+        opened = opened => opened,
+        _ = &mut closed => return reports_end(&reports, id, End::Served),
+    };
+    let end = match opened {
+        Ok((socket, _)) => serve_socket(id, &state, socket, timing, &reports, closed).await,
+        Err(ApiError::Permanent(code)) if is_token_problem(&code) => {
+            let _ = reports.send(Report::Fatal(code));
+            return;
+        }
+        Err(ApiError::RateLimited { retry_after }) => End::RateLimited(retry_after),
+        Err(e) => {
+            tracing::warn!(error = %e.code(), "apps.connections.open failed; trying again");
+            End::Failed
+        }
+    };
+    reports_end(&reports, id, end);
+}
+
+fn reports_end(reports: &mpsc::UnboundedSender<Report>, id: u64, end: End) {
+    let _ = reports.send(Report::Ended(id, end));
 }
 
 fn is_token_problem(code: &str) -> bool {
@@ -120,6 +268,8 @@ fn is_token_problem(code: &str) -> bool {
             | "account_inactive"
             | "not_allowed_token_type"
             | "missing_scope"
+            | "team_disabled"
+            | "user_removed_from_team"
     )
 }
 
@@ -139,20 +289,23 @@ fn rand_fraction() -> f64 {
     f64::from(nanos % 1000) / 1000.0
 }
 
-/// Serves one socket until it closes, goes silent or is asked to go;
-/// true when it ended because of `shutdown`.
+/// Serves one socket until it closes, goes silent, is told to close or
+/// says `too_many_websockets`; acks what it holds before closing.
 async fn serve_socket<S>(
+    id: u64,
     state: &Arc<AppState>,
     socket: tokio_tungstenite::WebSocketStream<S>,
-    shutdown: &mut watch::Receiver<bool>,
-) -> bool
+    timing: Timing,
+    reports: &mpsc::UnboundedSender<Report>,
+    mut closed: oneshot::Receiver<()>,
+) -> End
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sink, mut stream) = socket.split();
     let (acks, mut outgoing) = mpsc::channel::<Frame>(256);
     let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut ping = tokio::time::interval(timing.ping_every);
         ping.tick().await;
         loop {
             let frame = tokio::select! {
@@ -168,38 +321,25 @@ where
         }
         let _ = sink.close().await;
     });
-    let sockets = state.sockets.clone();
-    let connected = || {
-        if let Some(s) = &sockets {
-            s.fetch_add(1, Ordering::SeqCst);
-        }
-    };
-    let mut counted = false;
-    let stopped_by_shutdown = loop {
+    let mut hello = false;
+    let end = loop {
         let next = tokio::select! {
-            next = tokio::time::timeout(SILENT, stream.next()) => next,
-            _ = shutdown.changed() => break true,
+            next = tokio::time::timeout(timing.silent, stream.next()) => next,
+            _ = &mut closed => break End::Served,
         };
-        let frame = match next {
+        let text = match next {
             Err(_) => {
-                tracing::warn!("the Socket Mode connection went silent; replacing it");
+                tracing::warn!("a Socket Mode connection went silent; replacing it");
                 reconnecting(state, "silent");
-                break false;
+                break End::Served;
             }
-            Ok(None) | Ok(Some(Err(_))) => {
-                tracing::info!("the Socket Mode connection closed; opening another");
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Frame::Close(_)))) => {
+                tracing::info!("a Socket Mode connection closed; opening another");
                 reconnecting(state, "closed");
-                break false;
+                break End::Served;
             }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        let text = match frame {
-            Frame::Text(text) => text,
-            Frame::Close(_) => {
-                reconnecting(state, "closed");
-                break false;
-            }
-            _ => continue,
+            Ok(Some(Ok(Frame::Text(text)))) => text,
+            Ok(Some(Ok(_))) => continue,
         };
         let Ok(incoming) = serde_json::from_str::<Incoming>(&text) else {
             tracing::warn!("an unreadable Socket Mode frame; ignored");
@@ -207,9 +347,12 @@ where
         };
         match incoming.kind.as_str() {
             "hello" => {
-                if !counted {
-                    counted = true;
-                    connected();
+                if !hello {
+                    hello = true;
+                    if let Some(open) = &state.sockets {
+                        open.fetch_add(1, Ordering::SeqCst);
+                    }
+                    let _ = reports.send(Report::Hello(id));
                 }
                 tracing::info!("Socket Mode connected");
             }
@@ -220,16 +363,20 @@ where
                     Some("too_many_websockets") => "too_many_websockets",
                     _ => "other",
                 };
-                tracing::info!(reason, "Slack asked to reconnect");
+                tracing::info!(reason, "Slack asked a socket to go");
                 reconnecting(state, reason);
-                break false;
+                if reason == "too_many_websockets" {
+                    break End::TooMany;
+                }
+                // It keeps serving until its replacement says hello.
+                let _ = reports.send(Report::Retiring(id));
             }
             _ => {
-                if let Some(id) = incoming.envelope_id.clone() {
+                if let Some(envelope) = incoming.envelope_id.clone() {
                     let state = state.clone();
                     let acks = acks.clone();
                     tokio::spawn(async move {
-                        if let Some(ack) = handle(&state, id, incoming).await {
+                        if let Some(ack) = handle(&state, envelope, incoming, timing).await {
                             let _ = acks.send(Frame::Text(ack.to_string().into())).await;
                         }
                     });
@@ -237,12 +384,13 @@ where
             }
         }
     };
-    if counted && let Some(s) = &sockets {
-        s.fetch_sub(1, Ordering::SeqCst);
+    if hello && let Some(open) = &state.sockets {
+        open.fetch_sub(1, Ordering::SeqCst);
     }
+    // The writer ends when every envelope in hand has been acked.
     drop(acks);
     let _ = writer.await;
-    stopped_by_shutdown
+    if hello { end } else { End::Failed }
 }
 
 fn reconnecting(state: &AppState, reason: &'static str) {
@@ -252,7 +400,12 @@ fn reconnecting(state: &AppState, reason: &'static str) {
 }
 
 /// One envelope: its ack, or `None` when it gets none (a malformed one).
-async fn handle(state: &Arc<AppState>, envelope_id: String, incoming: Incoming) -> Option<Value> {
+async fn handle(
+    state: &Arc<AppState>,
+    envelope_id: String,
+    incoming: Incoming,
+    timing: Timing,
+) -> Option<Value> {
     if let Some(retry) = incoming.retry_attempt.filter(|n| *n > 0) {
         tracing::info!(
             retry,
@@ -266,10 +419,10 @@ async fn handle(state: &Arc<AppState>, envelope_id: String, incoming: Incoming) 
     };
     let now = state.clock.now();
     let worker = state.clone();
-    let work = tokio::task::spawn_blocking(move || {
+    let mut work = tokio::task::spawn_blocking(move || {
         http::respond_unsigned(&worker, content_type, &body, now)
     });
-    let (answer, follow_up) = match tokio::time::timeout(ACK_BUDGET, work).await {
+    let (answer, follow_up) = match tokio::time::timeout(timing.ack_budget, &mut work).await {
         Ok(Ok(done)) => done,
         Ok(Err(_)) => {
             tracing::error!("envelope handler panicked");
@@ -279,7 +432,22 @@ async fn handle(state: &Arc<AppState>, envelope_id: String, incoming: Incoming) 
             if let Some(metrics) = &state.metrics {
                 metrics.socket_late_ack();
             }
-            tracing::warn!(kind = %incoming.kind, "an envelope took over 2.5 s: acked empty, its work goes on");
+            tracing::warn!(kind = %incoming.kind, "an envelope outlived the ack budget: acked empty, its work goes on");
+            let response_url = (incoming.kind == "slash_commands")
+                .then(|| incoming.payload["response_url"].as_str().map(Secret::new))
+                .flatten();
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Ok((answer, follow_up)) = work.await {
+                    http::after_answer(&state, follow_up);
+                    if let (Answer::Json(body), Some(url), Some(api)) =
+                        (answer, response_url, state.api.clone())
+                        && let Err(e) = api.respond_json(&url, body).await
+                    {
+                        tracing::warn!(error = %e.code(), "could not send a late answer");
+                    }
+                }
+            });
             return Some(json!({ "envelope_id": envelope_id }));
         }
     };

@@ -1,6 +1,9 @@
 //! A store backend that counts what is written: sled underneath, every
 //! insert and removal inside a committed transaction counted. For tests and
 //! benchmarks that hold the worker to "writes follow what is sent".
+//!
+//! It can also stall: while [`Counts::hold`] is in force every transaction
+//! waits at the door (a store that is slow, for as long as the test says).
 
 use alliance::store::sled_backend::SledBackend;
 use alliance::store::{Backend, Entries, Store, StoreError, TreeName, Tx, TxFail, TxOutcome};
@@ -18,11 +21,42 @@ pub struct Counts {
     /// Each committed transaction that wrote, in commit order: the trees it
     /// wrote to (for tests of what waits on what).
     pub log: std::sync::Mutex<Vec<Vec<TreeName>>>,
+    /// While true, transactions wait.
+    held: std::sync::Mutex<bool>,
+    door: std::sync::Condvar,
+    /// Transactions waiting at the door now.
+    waiting: AtomicU64,
 }
 
 impl Counts {
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
+    }
+
+    /// From now on every transaction waits until [`Counts::release`].
+    pub fn hold(&self) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = true;
+    }
+
+    pub fn release(&self) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        self.door.notify_all();
+    }
+
+    /// How many transactions are waiting at the door.
+    pub fn waiting(&self) -> u64 {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    fn wait_at_the_door(&self) {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        if *held {
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            while *held {
+                held = self.door.wait(held).unwrap_or_else(|p| p.into_inner());
+            }
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 
     /// The trees of every committed write so far, in commit order.
@@ -111,6 +145,7 @@ impl Backend for Counting {
         durable: bool,
         f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
     ) -> Result<(), TxOutcome> {
+        self.counts.wait_at_the_door();
         let writes = Cell::new(0);
         let trees = std::cell::RefCell::new(Vec::new());
         let outcome = self.inner.transact(durable, &|tx| {

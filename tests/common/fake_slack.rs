@@ -15,7 +15,10 @@
 //! Socket Mode too: `apps.connections.open` (with [`FakeSlack::APP_TOKEN`])
 //! hands out a `ws://` URL on a second loopback listener, whose sockets say
 //! `hello`, carry the envelopes a test sends ([`FakeSlack::send_envelope`])
-//! and record the acks that come back, and can be told to `disconnect`.
+//! and record the acks that come back. A test can tell the newest open
+//! socket to `disconnect` (it stays open: closing is the client's job),
+//! to lose an ack and drop, to drop abruptly, or to go silent (no frame,
+//! no pong); every socket's opening and closing is logged in order.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -90,11 +93,39 @@ struct Inner {
     views: u64,
     /// The `ws://` URL `apps.connections.open` hands out.
     socket_url: String,
-    /// One sender per socket opened, in order; the newest open one carries
+    /// Every socket that said hello, in order; the newest open one carries
     /// what the test sends.
-    sockets: Vec<tokio::sync::mpsc::UnboundedSender<String>>,
+    sockets: Vec<FakeSocket>,
+    /// Sockets opening and closing, in order.
+    socket_log: Vec<SocketEvent>,
     /// Every ack received, in order.
     acks: Vec<Value>,
+    envelopes: u64,
+}
+
+struct FakeSocket {
+    orders: tokio::sync::mpsc::UnboundedSender<Order>,
+    open: bool,
+}
+
+/// What a test asks of one socket.
+enum Order {
+    Send(String),
+    /// Read frames until the ack of this envelope, forget it, drop the TCP
+    /// connection: the ack is lost on the way.
+    LoseAckAndDrop(String),
+    /// Close the TCP connection without a close frame.
+    Drop,
+    /// Stop reading and writing, holding the connection open.
+    Silence,
+}
+
+/// A socket (numbered from 0 in the order they said hello) opened or
+/// closed. A silenced socket counts as closed when silenced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SocketEvent {
+    Opened(usize),
+    Closed(usize),
 }
 
 struct Stored {
@@ -160,30 +191,69 @@ impl FakeSlack {
         }
     }
 
-    /// Sends a Socket Mode envelope on the newest socket; its id.
+    /// Sends a Socket Mode envelope on the newest open socket; its id.
     pub fn send_envelope(&self, kind: &str, payload: Value) -> String {
-        let inner = lock(&self.state);
-        let id = format!("env-{}", inner.acks.len() + inner.calls.len() + 1);
-        let frame = json!({
-            "envelope_id": id, "type": kind, "payload": payload,
-            "accepts_response_payload": kind != "events_api", "retry_attempt": 0,
-        });
-        let socket = inner.sockets.last().expect("a Socket Mode connection");
-        socket.send(frame.to_string()).expect("the socket is open");
+        let mut inner = lock(&self.state);
+        inner.envelopes += 1;
+        let id = format!("env-{}", inner.envelopes);
+        inner.order(Order::Send(envelope(&id, kind, &payload, 0)));
         id
     }
 
-    /// Sends `{"type":"disconnect","reason":…}` on the newest socket.
+    /// Sends envelope `id` again, as Slack does when its ack did not
+    /// arrive: `retry_attempt` 1, on the newest open socket.
+    pub fn resend(&self, id: &str, kind: &str, payload: Value) {
+        lock(&self.state).order(Order::Send(envelope(id, kind, &payload, 1)));
+    }
+
+    /// Sends an envelope on the newest open socket, takes its ack off the
+    /// wire without recording it, and drops the connection.
+    pub fn send_and_lose_the_ack(&self, kind: &str, payload: Value) -> String {
+        let id = self.send_envelope(kind, payload);
+        lock(&self.state).order(Order::LoseAckAndDrop(id.clone()));
+        id
+    }
+
+    /// Sends `{"type":"disconnect","reason":…}` on the newest open socket,
+    /// which stays open until the client closes it.
     pub fn disconnect(&self, reason: &str) {
-        let inner = lock(&self.state);
-        if let Some(socket) = inner.sockets.last() {
-            let _ = socket.send(json!({"type": "disconnect", "reason": reason}).to_string());
+        let frame = json!({"type": "disconnect", "reason": reason}).to_string();
+        lock(&self.state).order(Order::Send(frame));
+    }
+
+    /// Drops the newest open socket without a close frame.
+    pub fn drop_socket(&self) {
+        lock(&self.state).order(Order::Drop);
+    }
+
+    /// The newest open socket goes silent: no frame, no pong.
+    pub fn silence(&self) {
+        let mut inner = lock(&self.state);
+        inner.order(Order::Silence);
+        if let Some(n) = inner.sockets.iter().rposition(|s| s.open) {
+            inner.sockets[n].open = false;
+            inner.socket_log.push(SocketEvent::Closed(n));
         }
     }
 
-    /// How many sockets were opened so far.
+    /// How many sockets said hello so far.
     pub fn sockets_opened(&self) -> usize {
         lock(&self.state).sockets.len()
+    }
+
+    /// How many sockets are open now.
+    pub fn sockets_open(&self) -> usize {
+        lock(&self.state).sockets.iter().filter(|s| s.open).count()
+    }
+
+    /// Sockets opening and closing, in order.
+    pub fn socket_log(&self) -> Vec<SocketEvent> {
+        lock(&self.state).socket_log.clone()
+    }
+
+    /// Every ack received, in order.
+    pub fn acks(&self) -> Vec<Value> {
+        lock(&self.state).acks.clone()
     }
 
     /// The ack of envelope `id`, waited for (up to 5 s of real time).
@@ -569,8 +639,30 @@ fn history(inner: &Inner, params: &Map<String, Value>) -> Outcome {
     }))
 }
 
-/// One Socket Mode connection: `hello`, then what the test sends, and every
-/// ack that comes back recorded.
+impl Inner {
+    /// Gives an order to the newest open socket.
+    fn order(&mut self, order: Order) {
+        let socket = self
+            .sockets
+            .iter()
+            .rev()
+            .find(|s| s.open)
+            .expect("an open Socket Mode connection");
+        socket.orders.send(order).expect("the socket is served");
+    }
+}
+
+fn envelope(id: &str, kind: &str, payload: &Value, retry: u32) -> String {
+    json!({
+        "envelope_id": id, "type": kind, "payload": payload,
+        "accepts_response_payload": kind != "events_api", "retry_attempt": retry,
+        "retry_reason": if retry > 0 { "timeout" } else { "" },
+    })
+    .to_string()
+}
+
+/// One Socket Mode connection: `hello`, then what the test orders, and
+/// every ack that comes back recorded.
 async fn serve_socket(state: Shared, tcp: tokio::net::TcpStream) {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;
@@ -578,39 +670,65 @@ async fn serve_socket(state: Shared, tcp: tokio::net::TcpStream) {
         return;
     };
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Order>();
     let hello = json!({"type": "hello", "num_connections": 1,
         "connection_info": {"app_id": "A0APP"}, "debug_info": {"host": "fake"}});
+    let number = {
+        let mut inner = lock(&state);
+        let number = inner.sockets.len();
+        inner.sockets.push(FakeSocket {
+            orders: tx,
+            open: true,
+        });
+        inner.socket_log.push(SocketEvent::Opened(number));
+        number
+    };
     if sink
         .send(Message::Text(hello.to_string().into()))
         .await
         .is_err()
     {
+        close(&state, number);
         return;
     }
-    lock(&state).sockets.push(tx);
+    let mut lose: Option<String> = None;
     loop {
         tokio::select! {
-            out = rx.recv() => match out {
-                Some(text) => {
-                    let disconnect = text.contains("\"disconnect\"");
-                    if sink.send(Message::Text(text.into())).await.is_err() || disconnect {
-                        // Slack closes a socket it asked to go, soon after.
-                        let _ = sink.close().await;
-                        return;
+            order = rx.recv() => match order {
+                Some(Order::Send(text)) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
                     }
                 }
-                None => return,
+                Some(Order::LoseAckAndDrop(id)) => lose = Some(id),
+                Some(Order::Drop) | None => break,
+                Some(Order::Silence) => {
+                    // Held, never read or written again.
+                    let _held = (sink, stream, rx);
+                    std::future::pending::<()>().await;
+                    return;
+                }
             },
             frame = stream.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
-                    if let Ok(ack) = serde_json::from_str::<Value>(&text) {
-                        lock(&state).acks.push(ack);
+                    let Ok(ack) = serde_json::from_str::<Value>(&text) else { continue };
+                    if lose.as_deref().is_some_and(|id| ack["envelope_id"] == id) {
+                        break;
                     }
+                    lock(&state).acks.push(ack);
                 }
                 Some(Ok(_)) => {}
-                _ => return,
+                _ => break,
             },
         }
+    }
+    close(&state, number);
+}
+
+fn close(state: &Shared, number: usize) {
+    let mut inner = lock(state);
+    if inner.sockets[number].open {
+        inner.sockets[number].open = false;
+        inner.socket_log.push(SocketEvent::Closed(number));
     }
 }
