@@ -270,9 +270,14 @@ async fn a_refresh_opens_the_new_socket_first_and_loses_nothing() {
     eventually("two sockets", async || slack.sockets_open() == 2).await;
 
     // Asked to go, the newest socket still takes what Slack sends it
-    // meanwhile, and closes only once its replacement said hello.
+    // meanwhile, even once its replacement has said hello, and closes
+    // only after that.
     slack.disconnect("refresh_requested");
     let id = slack.send_envelope("slash_commands", command("UMEMBER", "list"));
+    let ack = slack.ack_of(&id).await;
+    assert!(ack.to_string().contains("no tours"), "{ack}");
+    slack.wait_for_sockets(3).await;
+    let id = slack.send_envelope_on(1, "slash_commands", command("UMEMBER", "list"));
     let ack = slack.ack_of(&id).await;
     assert!(ack.to_string().contains("no tours"), "{ack}");
     eventually("the old socket closes", async || {
@@ -310,7 +315,10 @@ async fn a_refresh_opens_the_new_socket_first_and_loses_nothing() {
     }
     let _ = bot.stop.send(());
     bot.task.await.unwrap().unwrap();
-    assert_eq!(slack.sockets_open(), 0, "shutdown closes every socket");
+    eventually("shutdown closes every socket", async || {
+        slack.sockets_open() == 0
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -483,8 +491,7 @@ async fn shutdown_acks_the_envelopes_in_hand_before_closing() {
     );
     counts.release();
     bot.task.await.unwrap().unwrap();
-    let ack = slack.acks().into_iter().find(|a| a["envelope_id"] == id);
-    let ack = ack.expect("acked before the sockets closed");
+    let ack = slack.ack_of(&id).await;
     assert!(
         ack["payload"]["text"]
             .as_str()
@@ -492,6 +499,6 @@ async fn shutdown_acks_the_envelopes_in_hand_before_closing() {
             .contains("Proposed tour #1"),
         "{ack}"
     );
-    assert_eq!(slack.sockets_open(), 0);
+    eventually("every socket closed", async || slack.sockets_open() == 0).await;
     assert!(bot.store.tour(&team, TourId(1)).unwrap().is_some());
 }

@@ -21,8 +21,9 @@
 //! Connections: two sockets at once ([`SOCKETS`]), since Slack sends each
 //! envelope to one of them, so a recycled one never leaves a gap. On
 //! `disconnect` with `warning` or `refresh_requested` the socket keeps
-//! serving while a replacement opens, and is closed once the replacement
-//! has said `hello`; on `too_many_websockets` it is closed first and the
+//! serving while a replacement opens, and goes [`Timing::linger`] after
+//! the replacement has said `hello` (still reading and acking meanwhile,
+//! for what Slack had already sent it); on `too_many_websockets` it is closed first and the
 //! replacement waits a backoff. A socket that closes, or says nothing for
 //! [`Timing::silent`] (we ping every [`Timing::ping_every`]), is replaced;
 //! failures back off with jitter up to a minute, `ratelimited` waits its
@@ -41,7 +42,7 @@ use super::http::{self, Answer, AppState};
 use crate::config::Secret;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -66,6 +67,9 @@ pub struct Timing {
     pub silent: Duration,
     /// How often we ping Slack (so a healthy socket is never silent).
     pub ping_every: Duration,
+    /// How long a socket Slack asked to go keeps reading once its
+    /// replacement is up.
+    pub linger: Duration,
 }
 
 impl Default for Timing {
@@ -74,6 +78,7 @@ impl Default for Timing {
             ack_budget: Duration::from_millis(2500),
             silent: Duration::from_secs(30),
             ping_every: Duration::from_secs(10),
+            linger: Duration::from_secs(2),
         }
     }
 }
@@ -126,8 +131,9 @@ enum End {
 /// A connection as [`run`] sees it.
 struct Conn {
     retiring: bool,
-    /// Tells it to finish what it holds and close.
-    close: Option<oneshot::Sender<()>>,
+    /// Tells it to close after reading for this long more (zero: at
+    /// once), acking what it holds.
+    close: Option<oneshot::Sender<Duration>>,
 }
 
 /// Keeps [`SOCKETS`] sockets open until `shutdown` (or a fatal answer
@@ -181,7 +187,7 @@ pub async fn run(
                     && let Some(old) = conns.values_mut().find(|c| c.retiring && c.close.is_some())
                     && let Some(close) = old.close.take()
                 {
-                    let _ = close.send(());
+                    let _ = close.send(timing.linger);
                 }
             }
             Report::Retiring(id) => {
@@ -206,7 +212,7 @@ pub async fn run(
     };
     for conn in conns.values_mut() {
         if let Some(close) = conn.close.take() {
-            let _ = close.send(());
+            let _ = close.send(Duration::ZERO);
         }
     }
     drop(reports);
@@ -224,7 +230,7 @@ async fn connection(
     api: Arc<SlackApi>,
     timing: Timing,
     reports: mpsc::UnboundedSender<Report>,
-    mut closed: oneshot::Receiver<()>,
+    mut closed: oneshot::Receiver<Duration>,
 ) {
     let opened = async {
         let url = api.open_connection().await?;
@@ -275,7 +281,7 @@ fn is_token_problem(code: &str) -> bool {
 
 /// 1 s, 2 s, 4 s… up to a minute, each with up to a quarter more at random.
 fn backoff(failures: u32) -> Duration {
-    let base = Duration::from_secs(1u64 << failures.min(6).saturating_sub(1)).min(MAX_BACKOFF);
+    let base = Duration::from_secs(1u64 << failures.min(7).saturating_sub(1)).min(MAX_BACKOFF);
     let jitter = rand_fraction() * base.as_secs_f64() / 4.0;
     base + Duration::from_secs_f64(jitter)
 }
@@ -297,37 +303,51 @@ async fn serve_socket<S>(
     socket: tokio_tungstenite::WebSocketStream<S>,
     timing: Timing,
     reports: &mpsc::UnboundedSender<Report>,
-    mut closed: oneshot::Receiver<()>,
+    mut closed: oneshot::Receiver<Duration>,
 ) -> End
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sink, mut stream) = socket.split();
-    let (acks, mut outgoing) = mpsc::channel::<Frame>(256);
-    let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(timing.ping_every);
-        ping.tick().await;
-        loop {
-            let frame = tokio::select! {
-                frame = outgoing.recv() => match frame {
-                    Some(frame) => frame,
-                    None => break,
-                },
-                _ = ping.tick() => Frame::Ping(Vec::new().into()),
-            };
-            if sink.send(frame).await.is_err() {
-                break;
+    let (sink, mut stream) = socket.split();
+    // Each envelope's task writes its own ack: no hop through a writer.
+    let sink = Arc::new(tokio::sync::Mutex::new(sink));
+    let pinger = {
+        let sink = sink.clone();
+        tokio::spawn(async move {
+            let mut ping = tokio::time::interval(timing.ping_every);
+            ping.tick().await;
+            loop {
+                ping.tick().await;
+                let sent = sink.lock().await.send(Frame::Ping(Vec::new().into())).await;
+                if sent.is_err() {
+                    break;
+                }
             }
-        }
-        let _ = sink.close().await;
-    });
+        })
+    };
+    let mut in_hand = tokio::task::JoinSet::new();
     let mut hello = false;
+    // Told to close with a linger: read (and ack) until then.
+    let mut closing_at: Option<Instant> = None;
     let end = loop {
+        while in_hand.try_join_next().is_some() {}
+        let silent_at = Instant::now() + timing.silent;
         let next = tokio::select! {
-            next = tokio::time::timeout(timing.silent, stream.next()) => next,
-            _ = &mut closed => break End::Served,
+            next = tokio::time::timeout_at(closing_at.map_or(silent_at, |c| c.min(silent_at)), stream.next()) => next,
+            linger = &mut closed, if closing_at.is_none() => {
+                let linger = linger.unwrap_or(Duration::ZERO);
+                if linger.is_zero() {
+                    break End::Served;
+                }
+                closing_at = Some(Instant::now() + linger);
+                continue;
+            }
         };
         let text = match next {
+            Err(_) if closing_at.is_some_and(|c| Instant::now() >= c) => {
+                tracing::info!("closed a socket Slack asked to go: its replacement is up");
+                break End::Served;
+            }
             Err(_) => {
                 tracing::warn!("a Socket Mode connection went silent; replacing it");
                 reconnecting(state, "silent");
@@ -374,10 +394,10 @@ where
             _ => {
                 if let Some(envelope) = incoming.envelope_id.clone() {
                     let state = state.clone();
-                    let acks = acks.clone();
-                    tokio::spawn(async move {
+                    let sink = sink.clone();
+                    in_hand.spawn(async move {
                         if let Some(ack) = handle(&state, envelope, incoming, timing).await {
-                            let _ = acks.send(Frame::Text(ack.to_string().into())).await;
+                            let _ = sink.lock().await.send(Frame::Text(ack.into())).await;
                         }
                     });
                 }
@@ -387,9 +407,10 @@ where
     if hello && let Some(open) = &state.sockets {
         open.fetch_sub(1, Ordering::SeqCst);
     }
-    // The writer ends when every envelope in hand has been acked.
-    drop(acks);
-    let _ = writer.await;
+    // Every envelope in hand is acked (each within the budget), then close.
+    while in_hand.join_next().await.is_some() {}
+    pinger.abort();
+    let _ = sink.lock().await.close().await;
     if hello { end } else { End::Failed }
 }
 
@@ -405,7 +426,7 @@ async fn handle(
     envelope_id: String,
     incoming: Incoming,
     timing: Timing,
-) -> Option<Value> {
+) -> Option<String> {
     if let Some(retry) = incoming.retry_attempt.filter(|n| *n > 0) {
         tracing::info!(
             retry,
@@ -415,7 +436,7 @@ async fn handle(
     }
     let Some((content_type, body)) = as_http_body(&incoming.kind, &incoming.payload) else {
         tracing::info!(kind = %incoming.kind, "a Socket Mode envelope of a kind we do not take");
-        return Some(json!({ "envelope_id": envelope_id }));
+        return Some(ack(&envelope_id, None));
     };
     let now = state.clock.now();
     let worker = state.clone();
@@ -448,17 +469,25 @@ async fn handle(
                     }
                 }
             });
-            return Some(json!({ "envelope_id": envelope_id }));
+            return Some(ack(&envelope_id, None));
         }
     };
     http::after_answer(state, follow_up);
     match answer {
-        Answer::Json(bytes) => {
-            let payload: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            Some(json!({ "envelope_id": envelope_id, "payload": payload }))
-        }
-        Answer::Ack | Answer::Challenge(_) => Some(json!({ "envelope_id": envelope_id })),
+        Answer::Json(body) => Some(ack(&envelope_id, String::from_utf8(body).ok().as_deref())),
+        Answer::Ack | Answer::Challenge(_) => Some(ack(&envelope_id, None)),
         Answer::Refused(..) => None,
+    }
+}
+
+/// The ack frame: `{"envelope_id":…}`, with the answer's JSON as its
+/// `payload` spliced in as it is (it is ours, already JSON: parsing and
+/// writing it again would cost more than the rest of the ack).
+fn ack(envelope_id: &str, payload: Option<&str>) -> String {
+    let id = Value::String(envelope_id.to_string());
+    match payload {
+        Some(payload) => format!(r#"{{"envelope_id":{id},"payload":{payload}}}"#),
+        None => format!(r#"{{"envelope_id":{id}}}"#),
     }
 }
 
@@ -492,6 +521,7 @@ fn as_http_body(kind: &str, payload: &Value) -> Option<(Option<&'static str>, Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn a_command_envelope_becomes_the_form_slack_would_post() {
@@ -505,6 +535,17 @@ mod tests {
             "{body}"
         );
         assert!(as_http_body("something_new", &payload).is_none());
+    }
+
+    #[test]
+    fn an_ack_carries_the_answer_as_its_payload() {
+        let ack: Value = serde_json::from_str(&ack("e\"1", Some(r#"{"text":"hi"}"#))).unwrap();
+        assert_eq!(
+            ack,
+            json!({"envelope_id": "e\"1", "payload": {"text": "hi"}})
+        );
+        let bare: Value = serde_json::from_str(&ack("e1", None)).unwrap();
+        assert_eq!(bare, json!({"envelope_id": "e1"}));
     }
 
     #[test]

@@ -27,6 +27,8 @@ mod counting;
 #[path = "../common/fake_slack.rs"]
 #[allow(dead_code)]
 mod fake_slack;
+#[path = "support.rs"]
+mod support;
 
 use alliance::app::App;
 use alliance::clock::Clock;
@@ -155,7 +157,7 @@ fn per_message(slack: &FakeSlack, n: usize) {
         .build()
         .expect("runtime");
     let posted_before = slack.count_posted(|m| is_ours(m, &prefix));
-    let (writes_before, cpu_before) = (counts.writes(), thread_cpu());
+    let (writes_before, cpu_before) = (counts.writes(), support::thread_cpu());
     let (mut passes, mut wake_writes, mut now, mut sent) = (0u64, 0u64, t0, 0);
     rt.block_on(async {
         while sent < n {
@@ -179,7 +181,7 @@ fn per_message(slack: &FakeSlack, n: usize) {
         n,
         "the backlog drained"
     );
-    let cpu_us = (thread_cpu() - cpu_before) * 1e6;
+    let cpu_us = (support::thread_cpu() - cpu_before) * 1e6;
     let sent = n as f64;
     println!(
         "   {:>7}  {:>7}  {:>13.1}  {:>19}  {:>12.0}  {:>12.1} min",
@@ -194,22 +196,6 @@ fn per_message(slack: &FakeSlack, n: usize) {
 
 fn is_ours(m: &fake_slack::PostedMessage, prefix: &str) -> bool {
     m.channel.starts_with(&format!("DU{prefix}"))
-}
-
-/// CPU seconds this thread has used (Linux: /proc/thread-self/stat, in
-/// clock ticks of 1/100 s).
-fn thread_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or_default();
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // After the command name: state is field 0, utime 11, stime 12.
-    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn commands_during_a_drain(slack: &FakeSlack, n: usize) {

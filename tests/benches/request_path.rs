@@ -6,10 +6,13 @@
 //! test build): warm up, then time batches and report the median and the
 //! best batch, in microseconds per request.
 
+#[path = "support.rs"]
+mod support;
+
 use alliance::clock::Clock;
 use alliance::commands::Engine;
 use alliance::config::Secret;
-use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
+use alliance::domain::TeamId;
 use alliance::slack::http::{Answer, AppState, respond};
 use alliance::slack::verify;
 use alliance::store::Store;
@@ -18,13 +21,6 @@ use chrono::{DateTime, Utc};
 use std::hint::black_box;
 use std::time::Instant;
 
-const TOURS: u64 = 100_000;
-fn tours() -> u64 {
-    std::env::var("BENCH_TOURS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(TOURS)
-}
 const SECRET: &str = "bench-signing-secret";
 
 fn main() {
@@ -33,9 +29,10 @@ fn main() {
     let now: DateTime<Utc> = Utc::now();
     let team = TeamId::parse("T0BENCH").unwrap();
     let loading = Instant::now();
-    load(&store, &team, now);
+    support::load(&store, &team, now);
     eprintln!(
-        "loaded {TOURS} tours in {:.1} s",
+        "loaded {} tours in {:.1} s",
+        support::tours(),
         loading.elapsed().as_secs_f64()
     );
 
@@ -115,35 +112,6 @@ fn main() {
     bench_n("/tour propose (write, flushed to disk)", 5, 100, || {
         respond(&state, &propose_headers, &propose_body, now)
     });
-}
-
-/// 100,000 tours: 20 proposed by UBOSS, the rest spread over 5,000 managers.
-fn load(store: &Store, team: &TeamId, now: DateTime<Utc>) {
-    let bulk = store.bulk_loader();
-    let boss = UserId::parse("UBOSS").unwrap();
-    let total = tours();
-    for i in 0..total {
-        let manager = if i % (total / 20) == 0 {
-            boss.clone()
-        } else {
-            UserId::parse(&format!("UM{}", i % 5000)).unwrap()
-        };
-        let member = UserId::parse(&format!("UE{i}")).unwrap();
-        bulk.create_tour(team, |id| {
-            Tour::propose(
-                id,
-                &manager,
-                &member,
-                TourKind::Transformational,
-                Term::Months(24),
-                "Lead the payments platform rewrite and grow the team behind it",
-                now,
-            )
-        })
-        .expect("store")
-        .expect("rule");
-    }
-    store.flush().expect("flush");
 }
 
 fn bench<T>(name: &str, f: impl FnMut() -> T) {

@@ -200,6 +200,20 @@ impl FakeSlack {
         id
     }
 
+    /// Sends a Socket Mode envelope on socket `n` (numbered from 0 in the
+    /// order they said hello), open or not; its id.
+    pub fn send_envelope_on(&self, n: usize, kind: &str, payload: Value) -> String {
+        let mut inner = lock(&self.state);
+        inner.envelopes += 1;
+        let id = format!("env-{}", inner.envelopes);
+        let frame = envelope(&id, kind, &payload, 0);
+        inner.sockets[n]
+            .orders
+            .send(Order::Send(frame))
+            .expect("the socket is still served");
+        id
+    }
+
     /// Sends envelope `id` again, as Slack does when its ack did not
     /// arrive: `retry_attempt` 1, on the newest open socket.
     pub fn resend(&self, id: &str, kind: &str, payload: Value) {
@@ -249,11 +263,6 @@ impl FakeSlack {
     /// Sockets opening and closing, in order.
     pub fn socket_log(&self) -> Vec<SocketEvent> {
         lock(&self.state).socket_log.clone()
-    }
-
-    /// Every ack received, in order.
-    pub fn acks(&self) -> Vec<Value> {
-        lock(&self.state).acks.clone()
     }
 
     /// The ack of envelope `id`, waited for (up to 5 s of real time).

@@ -1,0 +1,71 @@
+//! What the benchmarks share: the store of 100,000 tours the request path
+//! is measured on, and CPU time read from Linux's `/proc`. Each benchmark
+//! uses part of it.
+#![allow(dead_code)]
+
+use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
+use alliance::store::Store;
+use chrono::{DateTime, Utc};
+
+/// How many tours to load: 100,000, or `BENCH_TOURS`.
+pub fn tours() -> u64 {
+    std::env::var("BENCH_TOURS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+/// [`tours`] tours in `team`: 20 proposed by UBOSS, the rest spread over
+/// 5,000 managers; flushed.
+pub fn load(store: &Store, team: &TeamId, now: DateTime<Utc>) {
+    let bulk = store.bulk_loader();
+    let boss = UserId::parse("UBOSS").unwrap();
+    let total = tours();
+    for i in 0..total {
+        let manager = if i % (total / 20) == 0 {
+            boss.clone()
+        } else {
+            UserId::parse(&format!("UM{}", i % 5000)).unwrap()
+        };
+        let member = UserId::parse(&format!("UE{i}")).unwrap();
+        bulk.create_tour(team, |id| {
+            Tour::propose(
+                id,
+                &manager,
+                &member,
+                TourKind::Transformational,
+                Term::Months(24),
+                "Lead the payments platform rewrite and grow the team behind it",
+                now,
+            )
+        })
+        .expect("store")
+        .expect("rule");
+    }
+    store.flush().expect("flush");
+}
+
+/// CPU seconds this thread has used.
+pub fn thread_cpu() -> f64 {
+    cpu_of("/proc/thread-self/stat")
+}
+
+/// CPU seconds the whole process has used (every thread, even those gone).
+pub fn process_cpu() -> f64 {
+    cpu_of("/proc/self/stat")
+}
+
+/// utime + stime of a `stat` file, in clock ticks of 1/100 s.
+fn cpu_of(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // After the command name: state is field 0, utime 11, stime 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
