@@ -539,9 +539,9 @@ mod tests {
 
     #[test]
     fn an_ack_carries_the_answer_as_its_payload() {
-        let ack: Value = serde_json::from_str(&ack("e\"1", Some(r#"{"text":"hi"}"#))).unwrap();
+        let full: Value = serde_json::from_str(&ack("e\"1", Some(r#"{"text":"hi"}"#))).unwrap();
         assert_eq!(
-            ack,
+            full,
             json!({"envelope_id": "e\"1", "payload": {"text": "hi"}})
         );
         let bare: Value = serde_json::from_str(&ack("e1", None)).unwrap();
