@@ -145,7 +145,7 @@ async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str
     } else if state.sockets.as_deref().is_some_and(|s| !connected(s)) {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            "no Socket Mode connection to Slack yet\n",
+            "no Socket Mode connection to Slack is open\n",
         )
     } else {
         (StatusCode::OK, "ready\n")

@@ -11,20 +11,20 @@
 //! The ack maps the HTTP answer as Bolt does: a message → `payload`; an
 //! empty 200 → a bare ack; a refusal (a malformed envelope) → no ack, so
 //! Slack retries or tells the person. The ack leaves within
-//! [`ACK_BUDGET`] of the envelope's arrival whatever the store does: if the
-//! work is not done by then, a bare ack goes and the work finishes after
-//! it (its effects are committed as over HTTP; only the inline answer is
-//! lost, and that is logged). Events are deduplicated on `event_id` by the
-//! dispatcher, so an envelope Slack re-sends after a dropped socket has
-//! one effect.
+//! [`Timing::ack_budget`] of the envelope's arrival whatever the store
+//! does (see *A late answer* below). The answer's JSON is spliced into the
+//! ack as it is, and each envelope's task writes its own ack: that keeps
+//! Socket Mode's CPU per request at or below HTTP's (`cargo bench --bench
+//! socket`). Events are deduplicated on `event_id` by the dispatcher, so
+//! an envelope Slack re-sends after a dropped socket has one effect.
 //!
 //! Connections: two sockets at once ([`SOCKETS`]), since Slack sends each
 //! envelope to one of them, so a recycled one never leaves a gap. On
 //! `disconnect` with `warning` or `refresh_requested` the socket keeps
 //! serving while a replacement opens, and goes [`Timing::linger`] after
 //! the replacement has said `hello` (still reading and acking meanwhile,
-//! for what Slack had already sent it); on `too_many_websockets` it is closed first and the
-//! replacement waits a backoff. A socket that closes, or says nothing for
+//! for what Slack had already sent it); on `too_many_websockets` it is
+//! closed first and the replacement waits a backoff. A socket that closes, or says nothing for
 //! [`Timing::silent`] (we ping every [`Timing::ping_every`]), is replaced;
 //! failures back off with jitter up to a minute, `ratelimited` waits its
 //! `Retry-After`. An `invalid_auth`-like answer to `apps.connections.open`
