@@ -11,9 +11,20 @@
 //! Consequences, by design: writers are serialised (the bot is one process;
 //! a write is tens of microseconds plus, when durable, one flush), so a
 //! closure runs exactly once and never sees a conflict. Plain reads outside a
-//! transaction do not take the lock. A durable transaction is flushed before
-//! `transact` returns, which is what lets a command be acknowledged only once
-//! it is on disk.
+//! transaction do not take the lock.
+//!
+//! **Group commit.** A durable transaction is on disk before `transact`
+//! returns, which is what lets a command be acknowledged only once it is.
+//! The flush happens *after* the writer lock is released, and concurrent
+//! committers share it: each commit takes a sequence number under the lock;
+//! one waiter at a time flushes (sled's flush writes everything applied so
+//! far), and every commit numbered up to what that flush covered returns
+//! with it. So 64 concurrent commands need a few flushes, not 64, while each
+//! is still answered only after its own change is durable. The price: for
+//! the millisecond of a flush, a change is visible to readers before it is
+//! durable. Nothing irreversible follows from such a read: the delivery
+//! worker posts only after its own durable write (marking the message
+//! Sending), and a flush covers every commit before it.
 //!
 //! The lock is handed over fairly: a writer that finishes passes it to the
 //! one that has waited longest, instead of racing for it again. So a
@@ -22,15 +33,67 @@
 //! batch bounded in time, no command waits long behind a backlog.
 
 use super::{Backend, Entries, StoreError, TreeName, Tx, TxFail, TxOutcome};
-use parking_lot::{Mutex, MutexGuard};
+use parking_lot::{Condvar, Mutex, MutexGuard};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub struct SledBackend {
     db: sled::Db,
     data: sled::Tree,
+    /// Held while a transaction runs and applies.
     writer: Mutex<()>,
+    /// The number of the last commit applied (counted under `writer`).
+    applied: AtomicU64,
+    flushes: GroupFlush,
+}
+
+/// Who has flushed what: commits numbered up to `durable` are on disk.
+#[derive(Default)]
+struct GroupFlush {
+    state: Mutex<Flushed>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct Flushed {
+    durable: u64,
+    /// A flush is under way (its waiters wait for it, then look again).
+    running: bool,
+}
+
+impl GroupFlush {
+    /// Returns once commit `seq` is on disk: flushes if nobody is flushing,
+    /// else waits for the flush under way and looks again. `applied` is the
+    /// number of the last commit applied, read just before a flush starts:
+    /// that flush covers every commit up to it.
+    fn wait_durable(
+        &self,
+        seq: u64,
+        applied: impl Fn() -> u64,
+        flush: impl Fn() -> Result<(), sled::Error>,
+    ) -> Result<(), sled::Error> {
+        let mut state = self.state.lock();
+        loop {
+            if state.durable >= seq {
+                return Ok(());
+            }
+            if state.running {
+                self.done.wait(&mut state);
+                continue;
+            }
+            state.running = true;
+            let covers = applied();
+            let flushed = MutexGuard::unlocked(&mut state, &flush);
+            state.running = false;
+            if flushed.is_ok() {
+                state.durable = state.durable.max(covers);
+            }
+            self.done.notify_all();
+            flushed?;
+        }
+    }
 }
 
 impl SledBackend {
@@ -54,6 +117,8 @@ impl SledBackend {
             db,
             data,
             writer: Mutex::new(()),
+            applied: AtomicU64::new(0),
+            flushes: GroupFlush::default(),
         };
         backend.merge_old_trees()?;
         Ok(backend)
@@ -223,11 +288,19 @@ impl Backend for SledBackend {
         }
         let failed = |e| TxOutcome::Failed(engine(e));
         self.data.apply_batch(batch).map_err(failed)?;
-        if durable {
-            // On disk before the caller acknowledges anything.
-            self.db.flush().map_err(failed)?;
-        }
+        let seq = self.applied.fetch_add(1, Ordering::SeqCst) + 1;
         MutexGuard::unlock_fair(writer);
+        if durable {
+            // On disk before the caller acknowledges anything: one flush
+            // for every commit waiting at the time (see the module doc).
+            self.flushes
+                .wait_durable(
+                    seq,
+                    || self.applied.load(Ordering::SeqCst),
+                    || self.db.flush().map(drop),
+                )
+                .map_err(failed)?;
+        }
         Ok(())
     }
 
