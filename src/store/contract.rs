@@ -275,6 +275,60 @@ fn schema_4_send_queue_is_rebuilt_in_lanes(store: Store) {
     );
 }
 
+/// A store written by schema 5 kept one list of summaries per person
+/// (`team ∅ user`). At the first start the index is rebuilt as one key per
+/// person and tour: lists read the same, and no list of the old layout is
+/// left. A user id that is a prefix of another (UA, UAB) keeps its own.
+fn schema_5_party_lists_become_one_key_per_tour(store: Store) {
+    propose(&store, &team(), "UM", "UA");
+    propose(&store, &team(), "UM", "UAB");
+    propose(&store, &team(), "UA", "UB");
+    let people = ["UM", "UA", "UAB", "UB"];
+    let lists: Vec<Vec<TourSummary>> = people
+        .iter()
+        .map(|p| store.tours_of(&team(), &user(p)).unwrap())
+        .collect();
+    let backend = store.backend.clone();
+    backend
+        .transact(true, &|tx| {
+            tx.insert(TreeName::Meta, SCHEMA_KEY, &[5])?;
+            for (k, _) in tx.scan_range(TreeName::Parties, &[], &[0xff; 4], usize::MAX)? {
+                tx.remove(TreeName::Parties, &k)?;
+            }
+            for (p, list) in people.iter().zip(&lists) {
+                let mut oldest_first = list.clone();
+                oldest_first.reverse();
+                tx.insert(
+                    TreeName::Parties,
+                    &keys::person(&team(), &user(p)),
+                    &encode_index(&oldest_first),
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let store = Store::with_backend(backend.clone()).unwrap();
+    assert_eq!(
+        backend.get(TreeName::Meta, SCHEMA_KEY).unwrap(),
+        Some(vec![SCHEMA_VERSION])
+    );
+    for (p, list) in people.iter().zip(&lists) {
+        assert_eq!(&store.tours_of(&team(), &user(p)).unwrap(), list, "{p}");
+    }
+    assert_eq!(
+        lists.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![2, 2, 1, 1]
+    );
+    assert_eq!(
+        backend
+            .scan_prefix(TreeName::Parties, &[], usize::MAX)
+            .unwrap()
+            .len(),
+        6,
+        "one key per party and tour, none of the old layout"
+    );
+}
+
 /// A scan inside a transaction sees that transaction's own writes: new
 /// keys, changed values, removals, in key order and within its limit.
 fn a_transaction_scans_through_its_own_writes(store: Store) {
@@ -345,6 +399,7 @@ contract!(
     newer_schema_is_refused,
     schema_1_data_is_read_and_upgraded,
     schema_4_send_queue_is_rebuilt_in_lanes,
+    schema_5_party_lists_become_one_key_per_tour,
     a_transaction_scans_through_its_own_writes
 );
 

@@ -69,7 +69,7 @@
 //!   such a delivery, `alliance erase` finishes the job.
 
 use super::away::Away;
-use super::export::{self, Walk, split_dismissed, split_person, split_team};
+use super::export::{self, Walk, split_dismissed, split_party, split_person, split_team};
 use super::outbox::{self, OutboxEntry, UserCache};
 use super::reminders::{self, DueReminder};
 use super::{
@@ -303,27 +303,16 @@ impl Round<'_> {
                 }
             }
             TreeName::Parties => {
-                let (team, user) = split_person(key).ok_or_else(|| fail("bad key"))?;
-                let list: Vec<TourSummary> = decode_index(tree, &value).map_err(fail)?;
-                let list = self.scrub(&team, &list)?.unwrap_or(list);
+                let (team, user, id) = split_party(key).ok_or_else(|| fail("bad key"))?;
+                let summary: TourSummary = decode_index(tree, &value).map_err(fail)?;
+                let summary = self.scrub(&team, &summary)?.unwrap_or(summary);
                 if &user != person {
-                    return self.rewrite(tree, key, &encode_index(&list));
+                    return self.rewrite(tree, key, &encode_index(&summary));
                 }
-                // Their list moves to the placeholder (merged, should a
-                // later round find more).
+                // Their entry moves to the placeholder.
                 self.remove(tree, key)?;
-                let moved = keys::person(&team, &self.placeholder(&team)?);
-                let mut merged: Vec<TourSummary> = match tx.get(tree, &moved)? {
-                    Some(bytes) => decode_index(tree, &bytes).map_err(fail)?,
-                    None => Vec::new(),
-                };
-                for summary in list {
-                    match merged.binary_search_by_key(&summary.id, |s| s.id) {
-                        Ok(i) => merged[i] = summary,
-                        Err(i) => merged.insert(i, summary),
-                    }
-                }
-                self.rewrite(tree, &moved, &encode_index(&merged))?;
+                let moved = keys::party(&team, &self.placeholder(&team)?, id);
+                self.rewrite(tree, &moved, &encode_index(&summary))?;
             }
             // Schema marker and counters: numbers, never a person (a scan
             // may match their bytes by chance).

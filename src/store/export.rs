@@ -88,7 +88,7 @@ use crate::domain::checkin::{Chat, CheckIn};
 use crate::domain::notice::NoticeKind;
 use crate::domain::one_on_one::OneOnOne;
 use crate::domain::schedule::Snooze;
-use crate::domain::{EventId, HistoryEntry, TeamId, Tour, TourId, TourSummary, UserId};
+use crate::domain::{EventId, HistoryEntry, TeamId, Tour, TourId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -377,6 +377,15 @@ pub(super) fn split_team(key: &[u8]) -> Option<(TeamId, &[u8])> {
 pub(super) fn split_person(key: &[u8]) -> Option<(TeamId, UserId)> {
     let (team, rest) = split_team(key)?;
     Some((team, UserId::parse(std::str::from_utf8(rest).ok()?)?))
+}
+
+/// `team ∅ user ∅ id` (parties).
+pub(super) fn split_party(key: &[u8]) -> Option<(TeamId, UserId, TourId)> {
+    let (team, rest) = split_team(key)?;
+    let sep = rest.iter().position(|b| *b == 0)?;
+    let user = UserId::parse(std::str::from_utf8(&rest[..sep]).ok()?)?;
+    let id = u64::from_be_bytes(rest.get(sep + 1..)?.try_into().ok()?);
+    Some((team, user, TourId(id)))
 }
 
 /// `team ∅ tour family ∅ user` (dismissed, and snoozes by series).
@@ -1022,7 +1031,6 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
         .iter()
         .filter_map(|ws| Some((&ws.team, ws.next_tour?)))
         .collect();
-    let mut parties: BTreeMap<Vec<u8>, Vec<TourSummary>> = BTreeMap::new();
     // Exhaustive like the export: each tree is written, or derived here.
     for tree in TreeName::ALL {
         match tree {
@@ -1076,17 +1084,11 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
             }
             TreeName::Parties => {
                 for r in &export.tours {
-                    let summary = r.tour.summary();
+                    let summary = encode_index(&r.tour.summary());
                     for party in [&r.tour.manager, &r.tour.member] {
-                        let list = parties.entry(keys::person(&r.team, party)).or_default();
-                        match list.binary_search_by_key(&summary.id, |s| s.id) {
-                            Ok(i) => list[i] = summary.clone(),
-                            Err(i) => list.insert(i, summary.clone()),
-                        }
+                        let key = keys::party(&r.team, party, r.tour.id);
+                        writes.push((tree, key, summary.clone()));
                     }
-                }
-                for (key, list) in &parties {
-                    writes.push((tree, key.clone(), encode_index(list)));
                 }
             }
             TreeName::Due => {

@@ -36,6 +36,30 @@ pub fn person(team: &TeamId, user: &UserId) -> Vec<u8> {
     k
 }
 
+/// `team ∅ user ∅ id` — a person's summary of one tour they are a party to.
+pub fn party(team: &TeamId, user: &UserId, id: TourId) -> Vec<u8> {
+    let mut k = parties_of(team, user);
+    k.extend_from_slice(&id.0.to_be_bytes());
+    k
+}
+
+/// `team ∅ user ∅` — the prefix of every [`party`] key of a person.
+pub fn parties_of(team: &TeamId, user: &UserId) -> Vec<u8> {
+    let mut k = person(team, user);
+    k.push(SEP);
+    k
+}
+
+/// The first key after every key that starts with `prefix`, for a range
+/// scan (`prefix` ends in a byte below 0xff: here, a separator).
+pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    if let Some(last) = end.last_mut() {
+        *last += 1;
+    }
+    end
+}
+
 /// `tour-counter ∅ team` in the meta tree — the workspace's next tour id.
 pub fn tour_counter(team: &TeamId) -> Vec<u8> {
     let mut k = b"tour-counter".to_vec();

@@ -52,9 +52,9 @@ pub enum TreeName {
     Tours,
     /// `team ∅ tour-id history-no` → one history entry.
     History,
-    /// `team ∅ user` → a summary of every tour the person is a party to, in
-    /// id order: what a list shows, in one read. Rewritten, for both parties,
-    /// with every change to a tour.
+    /// `team ∅ user ∅ tour-id` → the person's summary of one tour they are
+    /// a party to: a list is one short range scan, and a change to a tour
+    /// rewrites one key per party, however many tours they have.
     Parties,
     /// Counters and the schema version.
     Meta,
@@ -280,7 +280,10 @@ pub enum TxOutcome {
 ///   off, for edits and a new manager, objectives a `removed_at`, tours
 ///   `previous_managers`; notices `changes` and `reassigned`. Older values
 ///   read as they are; an older build could not read these, so it refuses.
-pub const SCHEMA_VERSION: u8 = 5;
+/// - 6: the party index is one key per (person, tour) instead of one list
+///   per person, so a change costs the same for a person with 5,000 tours
+///   as for one with one; rebuilt from the tours at the first start.
+pub const SCHEMA_VERSION: u8 = 6;
 const SCHEMA_KEY: &[u8] = b"schema";
 
 /// Encodes a value as `[schema version] ++ JSON`.
@@ -381,6 +384,11 @@ impl Store {
         if found.is_some_and(|v| v < 5) {
             self.rebuild_send_queue()?;
         }
+        // 6: a person's tour summaries are one key per tour, not one list.
+        // Derived from the tours, so rebuilt the same way.
+        if found.is_some_and(|v| v < 6) {
+            self.rebuild_parties()?;
+        }
         // Older data reads as it is (see SCHEMA_VERSION); mark it as ours so
         // an older build refuses it from now on.
         self.backend
@@ -388,6 +396,56 @@ impl Store {
                 tx.insert(TreeName::Meta, SCHEMA_KEY, &[SCHEMA_VERSION])
             })
             .map_err(outcome_to_error)
+    }
+
+    /// Rebuilds the party index from the tours, in bounded batches: drops
+    /// every entry (of either layout), then writes one per party and tour.
+    /// Re-runnable: a crash before the schema marker is written repeats it.
+    fn rebuild_parties(&self) -> Result<(), StoreError> {
+        const BATCH: usize = 1024;
+        loop {
+            let old = self.backend.scan_prefix(TreeName::Parties, &[], BATCH)?;
+            if old.is_empty() {
+                break;
+            }
+            self.backend
+                .transact(false, &|tx| {
+                    for (k, _) in &old {
+                        tx.remove(TreeName::Parties, k)?;
+                    }
+                    Ok(())
+                })
+                .map_err(outcome_to_error)?;
+        }
+        let mut from = Vec::new();
+        loop {
+            let page = self
+                .backend
+                .scan_range(TreeName::Tours, &from, &[0xff; 2], BATCH)?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            from = [last.as_slice(), &[0]].concat();
+            let mut entries = Vec::with_capacity(page.len() * 2);
+            for (key, value) in &page {
+                let (team, _) = export::split_team(key)
+                    .ok_or_else(|| corrupt(TreeName::Tours, "bad key".into()))?;
+                let tour: Tour = decode(TreeName::Tours, value)?;
+                let summary = encode_index(&tour.summary());
+                for party in [&tour.manager, &tour.member] {
+                    entries.push((keys::party(&team, party, tour.id), summary.clone()));
+                }
+            }
+            self.backend
+                .transact(false, &|tx| {
+                    for (k, v) in &entries {
+                        tx.insert(TreeName::Parties, k, v)?;
+                    }
+                    Ok(())
+                })
+                .map_err(outcome_to_error)?;
+        }
+        self.flush()
     }
 
     /// The same store with per-commit flushing off, for loading many
@@ -445,15 +503,14 @@ impl Store {
     }
 
     /// The tours a person is a party to, newest first, as list summaries:
-    /// one point read, whatever the size of the store.
+    /// one range scan of their entries, whatever the size of the store.
     pub fn tours_of(&self, team: &TeamId, user: &UserId) -> Result<Vec<TourSummary>, StoreError> {
-        let mut tours: Vec<TourSummary> = match self
+        let mut tours = self
             .backend
-            .get(TreeName::Parties, &keys::person(team, user))?
-        {
-            Some(bytes) => decode_index(TreeName::Parties, &bytes)?,
-            None => Vec::new(),
-        };
+            .scan_prefix(TreeName::Parties, &keys::parties_of(team, user), usize::MAX)?
+            .iter()
+            .map(|(_, v)| decode_index(TreeName::Parties, v))
+            .collect::<Result<Vec<TourSummary>, _>>()?;
         tours.reverse();
         Ok(tours)
     }
@@ -648,21 +705,24 @@ pub(crate) fn read_tour_in(tx: &dyn Tx, team: &TeamId, id: TourId) -> Result<Opt
 
 /// The open tours (proposed or not closed) where `member` is the member,
 /// but `except`: found through their party index, read whole. A person has
-/// a handful, so this is a few point reads.
+/// a handful: one range scan of their party keys, then a point read each.
 fn open_tours_of_member_in(
     tx: &dyn Tx,
     team: &TeamId,
     member: &UserId,
     except: Option<TourId>,
 ) -> Result<Vec<Tour>, TxFail> {
-    let summaries: Vec<TourSummary> =
-        match tx.get(TreeName::Parties, &keys::person(team, member))? {
-            Some(bytes) => decode_index(TreeName::Parties, &bytes)
-                .map_err(|e| TxFail::Engine(e.to_string()))?,
-            None => Vec::new(),
-        };
+    let prefix = keys::parties_of(team, member);
+    let entries = tx.scan_range(
+        TreeName::Parties,
+        &prefix,
+        &keys::prefix_end(&prefix),
+        usize::MAX,
+    )?;
     let mut tours = Vec::new();
-    for s in summaries {
+    for (_, bytes) in entries {
+        let s: TourSummary =
+            decode_index(TreeName::Parties, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
         if &s.member != member || !s.status.is_open() || Some(s.id) == except {
             continue;
         }
@@ -753,34 +813,17 @@ fn put_tour(
         )?;
     }
     tx.insert(TreeName::Tours, &keys::tour(team, tour.id), &encode(tour))?;
-    let summary = tour.summary();
-    for party in [&tour.manager, &tour.member] {
-        let key = keys::person(team, party);
-        let mut tours: Vec<TourSummary> = match tx.get(TreeName::Parties, &key)? {
-            Some(bytes) => decode_index(TreeName::Parties, &bytes)
-                .map_err(|e| TxFail::Engine(e.to_string()))?,
-            None => Vec::new(),
-        };
-        match tours.binary_search_by_key(&tour.id, |t| t.id) {
-            Ok(i) => tours[i] = summary.clone(),
-            Err(i) => tours.insert(i, summary.clone()),
-        }
-        tx.insert(TreeName::Parties, &key, &encode_index(&tours))?;
-    }
+    // One key per party; one who left the tour no longer lists it.
     for gone in left {
-        let key = keys::person(team, gone);
-        let Some(bytes) = tx.get(TreeName::Parties, &key)? else {
-            continue;
-        };
-        let mut tours: Vec<TourSummary> =
-            decode_index(TreeName::Parties, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
-        tours.retain(|t| t.id != tour.id);
-        // An empty list is no list: as an import would rebuild it.
-        if tours.is_empty() {
-            tx.remove(TreeName::Parties, &key)?;
-        } else {
-            tx.insert(TreeName::Parties, &key, &encode_index(&tours))?;
-        }
+        tx.remove(TreeName::Parties, &keys::party(team, gone, tour.id))?;
+    }
+    let summary = encode_index(&tour.summary());
+    for party in [&tour.manager, &tour.member] {
+        tx.insert(
+            TreeName::Parties,
+            &keys::party(team, party, tour.id),
+            &summary,
+        )?;
     }
     let number = tour.history_len.saturating_sub(1);
     tx.insert(
