@@ -38,7 +38,6 @@ use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
 use alliance::slack::api::SlackApi;
 use alliance::slack::outbox::Deliverer;
 use alliance::slack::pacer::Pacer;
-use alliance::slack::verify;
 use alliance::store::Store;
 use alliance::store::outbox::OutboxState;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -274,32 +273,12 @@ async fn run_bot(slack: &FakeSlack, backlog_n: usize, commands: usize) -> (Vec<f
             {
                 i += 1;
                 let text = format!("propose <@UNEW{c}X{i:06}> rotational 1y Bench {i}");
-                let body = serde_urlencoded::to_string([
-                    ("team_id", TEAM),
-                    ("user_id", "UBENCHBOSS"),
-                    ("command", "/tour"),
-                    ("text", text.as_str()),
-                    (
-                        "response_url",
-                        "https://hooks.slack.com/commands/T0TEST/1/X",
-                    ),
-                    ("trigger_id", "1.2.3"),
-                ])
-                .expect("form");
-                let ts = Utc::now().timestamp().to_string();
                 let start = Instant::now();
-                let response = client
-                    .post(format!("http://{addr}/slack/events"))
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header(verify::TIMESTAMP_HEADER, &ts)
-                    .header(
-                        verify::SIGNATURE_HEADER,
-                        verify::sign(SECRET.as_bytes(), &ts, body.as_bytes()),
-                    )
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("request");
+                let response =
+                    support::post_command(&client, addr, SECRET, TEAM, "UBENCHBOSS", &text)
+                        .send()
+                        .await
+                        .expect("request");
                 assert_eq!(response.status(), 200);
                 let _ = response.bytes().await;
                 latencies.push(start.elapsed().as_secs_f64() * 1e3);

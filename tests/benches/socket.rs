@@ -27,7 +27,6 @@ use alliance::domain::TeamId;
 use alliance::slack::api::SlackApi;
 use alliance::slack::http::{self, AppState};
 use alliance::slack::socket::{self, Timing};
-use alliance::slack::verify;
 use alliance::store::Store;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -84,25 +83,11 @@ fn main() {
     let http = on_a_thread(move || async move {
         alliance::slack::api::install_crypto_provider();
         let client = reqwest::Client::new();
-        let url = format!("http://{addr}/slack/events");
         let mut meter = Meter::new(requests);
         for i in 0..meter.total() {
-            let body = serde_urlencoded::to_string(command_fields()).unwrap();
-            let ts = chrono::Utc::now().timestamp().to_string();
-            let sig = verify::sign(SECRET.as_bytes(), &ts, body.as_bytes());
+            let request = support::post_command(&client, addr, SECRET, TEAM, "UBOSS", "list");
             let start = meter.begin(i);
-            let answer = client
-                .post(&url)
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header(verify::TIMESTAMP_HEADER, &ts)
-                .header(verify::SIGNATURE_HEADER, sig)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
+            let answer = request.send().await.unwrap().bytes().await.unwrap();
             meter.end(start);
             assert!(answer.len() > 1000, "a list of 20 tours");
         }

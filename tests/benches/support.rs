@@ -28,11 +28,25 @@ pub fn load(store: &Store, team: &TeamId, now: DateTime<Utc>) {
             UserId::parse(&format!("UM{}", i % 5000)).unwrap()
         };
         let member = UserId::parse(&format!("UE{i}")).unwrap();
-        bulk.create_tour(team, |id| {
+        propose_in(&bulk, team, &manager, &member, now);
+    }
+    store.flush().expect("flush");
+}
+
+/// A proposed two-year tour from `manager` to `member`.
+pub fn propose_in(
+    store: &Store,
+    team: &TeamId,
+    manager: &UserId,
+    member: &UserId,
+    now: DateTime<Utc>,
+) {
+    store
+        .create_tour(team, |id| {
             Tour::propose(
                 id,
-                &manager,
-                &member,
+                manager,
+                member,
                 TourKind::Transformational,
                 Term::Months(24),
                 "Lead the payments platform rewrite and grow the team behind it",
@@ -41,8 +55,6 @@ pub fn load(store: &Store, team: &TeamId, now: DateTime<Utc>) {
         })
         .expect("store")
         .expect("rule");
-    }
-    store.flush().expect("flush");
 }
 
 /// CPU seconds this thread has used.
@@ -68,4 +80,37 @@ fn cpu_of(path: &str) -> f64 {
     };
     // After the command name: state is field 0, utime 11, stime 12.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// A signed `/tour` command from `user` in `team`, posted to the bot at
+/// `addr` as Slack posts it (signed with `secret`, timestamped now).
+pub fn post_command(
+    client: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    secret: &str,
+    team: &str,
+    user: &str,
+    text: &str,
+) -> reqwest::RequestBuilder {
+    let body = serde_urlencoded::to_string([
+        ("token", "x"),
+        ("team_id", team),
+        ("user_id", user),
+        ("command", "/tour"),
+        ("text", text),
+        (
+            "response_url",
+            &format!("https://hooks.slack.com/commands/{team}/1/x"),
+        ),
+        ("trigger_id", "1.2.3"),
+    ])
+    .expect("form");
+    let ts = Utc::now().timestamp().to_string();
+    let signature = alliance::slack::verify::sign(secret.as_bytes(), &ts, body.as_bytes());
+    client
+        .post(format!("http://{addr}/slack/events"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header(alliance::slack::verify::TIMESTAMP_HEADER, ts)
+        .header(alliance::slack::verify::SIGNATURE_HEADER, signature)
+        .body(body)
 }
