@@ -64,6 +64,7 @@ impl App {
             wake: Arc::new(Notify::new()),
             api,
             metrics,
+            answer_budget: http::ANSWER_BUDGET,
             sockets: config
                 .socket_mode
                 .then(|| Arc::new(std::sync::atomic::AtomicUsize::new(0))),
@@ -77,7 +78,16 @@ impl App {
         }
     }
 
-    /// Socket Mode's ack budget, silence limit and ping interval (tests
+    /// How long the request path may take before Slack is answered anyway,
+    /// over HTTP and Socket Mode (tests shorten it). Before `serve`.
+    pub fn with_answer_budget(mut self, budget: std::time::Duration) -> App {
+        Arc::get_mut(&mut self.state)
+            .expect("the state is not shared before serve")
+            .answer_budget = budget;
+        self
+    }
+
+    /// Socket Mode's silence limit, ping interval and linger (tests
     /// shorten them).
     pub fn with_socket_timing(mut self, timing: socket::Timing) -> App {
         self.socket_timing = timing;

@@ -187,3 +187,69 @@ async fn metrics_count_the_workers_sends_and_slacks_answers() {
     // (The scheduler's figures are checked with its loop, in
     // `scheduler::tests`: test bots tick by hand.)
 }
+
+/// A store that stalls past the answer budget: Slack still gets its answer
+/// in time (an empty 200, not a 503 after the request timeout, which Slack
+/// would show as a failure of a change that was in fact made), and once
+/// the store is back the change is made and the command's answer reaches
+/// the person through its response_url.
+#[tokio::test]
+async fn a_command_that_outlives_the_budget_is_answered_in_time_and_later_in_full() {
+    let slack = FakeSlack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, counts) = common::counting::open(dir.path());
+    let bot = Bot::launch_with(
+        dir,
+        store,
+        config(Some(&slack), &[]),
+        Clock::starting_at(tuesday_9am()),
+        |app| app.with_answer_budget(std::time::Duration::from_millis(300)),
+    )
+    .await;
+    let body = slash_body(
+        "UMANAGER",
+        "/tour",
+        "propose <@UMEMBER> rotational 1y Run the support rotation",
+    )
+    .replace(
+        "https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0TEST%2F1%2FSECRET-RESPONSE-URL",
+        &serde_urlencoded::to_string([("u", format!("{}respond", slack.base_url))]).unwrap()[2..],
+    );
+    assert!(body.contains("respond"), "{body}");
+    counts.hold();
+    let response = bot.post_signed(body.as_bytes(), FORM).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.bytes().await.unwrap().is_empty(),
+        "an empty answer in time"
+    );
+    assert!(
+        counts.waiting() >= 1,
+        "the command still waits on the store"
+    );
+    let team = alliance::domain::TeamId::parse(common::TEAM).unwrap();
+    assert!(
+        bot.store
+            .tour(&team, alliance::domain::TourId(1))
+            .unwrap()
+            .is_none()
+    );
+
+    counts.release();
+    let late = common::responded(&slack, 0).await;
+    assert_eq!(late.body["response_type"], "ephemeral", "{:?}", late.body);
+    assert!(
+        late.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("Proposed tour #1"),
+        "{:?}",
+        late.body
+    );
+    assert!(
+        bot.store
+            .tour(&team, alliance::domain::TourId(1))
+            .unwrap()
+            .is_some()
+    );
+}

@@ -21,6 +21,7 @@ use alliance::app::App;
 use alliance::clock::Clock;
 use alliance::config::Secret;
 use alliance::domain::{Status, TeamId, TourId};
+use alliance::slack::http::ANSWER_BUDGET;
 use alliance::slack::socket::Timing;
 use alliance::store::Store;
 use common::counting::{self, Counts};
@@ -40,11 +41,19 @@ struct Running {
 }
 
 async fn serve(slack: &FakeSlack, app_token: &str) -> Running {
-    serve_with(slack, app_token, Timing::default()).await.0
+    serve_with(slack, app_token, Timing::default(), ANSWER_BUDGET)
+        .await
+        .0
 }
 
-/// `serve` with `timing`, on a store that can be told to stall.
-async fn serve_with(slack: &FakeSlack, app_token: &str, timing: Timing) -> (Running, Arc<Counts>) {
+/// `serve` with `timing` and an answer budget, on a store that can be told
+/// to stall.
+async fn serve_with(
+    slack: &FakeSlack,
+    app_token: &str,
+    timing: Timing,
+    budget: Duration,
+) -> (Running, Arc<Counts>) {
     let dir = tempfile::tempdir().unwrap();
     let config = config(Some(slack), &[("SLACK_APP_TOKEN", app_token)]);
     assert!(config.socket_mode, "an app token means Socket Mode");
@@ -55,7 +64,8 @@ async fn serve_with(slack: &FakeSlack, app_token: &str, timing: Timing) -> (Runn
         Secret::new(""),
         Clock::starting_at(tuesday_9am()),
     )
-    .with_socket_timing(timing);
+    .with_socket_timing(timing)
+    .with_answer_budget(budget);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -329,7 +339,7 @@ async fn silent_and_dropped_sockets_are_replaced() {
         ping_every: Duration::from_millis(200),
         ..Timing::default()
     };
-    let (bot, _) = serve_with(&slack, FakeSlack::APP_TOKEN, timing).await;
+    let (bot, _) = serve_with(&slack, FakeSlack::APP_TOKEN, timing, ANSWER_BUDGET).await;
     eventually("two sockets", async || slack.sockets_open() == 2).await;
 
     slack.silence();
@@ -413,11 +423,8 @@ async fn an_envelope_sent_again_after_its_ack_was_lost_has_one_effect() {
 #[tokio::test]
 async fn the_ack_leaves_within_its_budget_while_the_store_stalls() {
     let slack = FakeSlack::start().await;
-    let timing = Timing {
-        ack_budget: Duration::from_millis(300),
-        ..Timing::default()
-    };
-    let (bot, counts) = serve_with(&slack, FakeSlack::APP_TOKEN, timing).await;
+    let short = Duration::from_millis(300);
+    let (bot, counts) = serve_with(&slack, FakeSlack::APP_TOKEN, Timing::default(), short).await;
     eventually("two sockets", async || slack.sockets_open() == 2).await;
     let team = TeamId::parse(TEAM).unwrap();
     let mut propose = command(
@@ -462,7 +469,13 @@ async fn the_ack_leaves_within_its_budget_while_the_store_stalls() {
 #[tokio::test]
 async fn shutdown_acks_the_envelopes_in_hand_before_closing() {
     let slack = FakeSlack::start().await;
-    let (bot, counts) = serve_with(&slack, FakeSlack::APP_TOKEN, Timing::default()).await;
+    let (bot, counts) = serve_with(
+        &slack,
+        FakeSlack::APP_TOKEN,
+        Timing::default(),
+        ANSWER_BUDGET,
+    )
+    .await;
     eventually("two sockets", async || slack.sockets_open() == 2).await;
     let team = TeamId::parse(TEAM).unwrap();
 

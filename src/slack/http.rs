@@ -61,6 +61,9 @@ pub struct AppState {
     pub api: Option<Arc<SlackApi>>,
     /// What `GET /metrics` shows; `None` when `server.metrics` is off.
     pub metrics: Option<Arc<Metrics>>,
+    /// How long the request path may take before Slack is answered anyway
+    /// ([`ANSWER_BUDGET`]; tests shorten it).
+    pub answer_budget: Duration,
     /// In Socket Mode, how many sockets are connected (`/readyz` needs
     /// one); `None` over HTTP, where `POST /slack/events` is served instead.
     pub sockets: Option<Arc<std::sync::atomic::AtomicUsize>>,
@@ -195,17 +198,81 @@ async fn healthz(State(state): State<Arc<AppState>>) -> StatusCode {
 async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let now = state.clock.now();
     let worker = state.clone();
+    let kept = body.clone();
     // sled and its fsync are blocking work; keep them off the async workers.
-    match tokio::task::spawn_blocking(move || respond(&worker, &headers, &body, now)).await {
-        Ok((answer, follow_up)) => {
+    let work = tokio::task::spawn_blocking(move || respond(&worker, &headers, &body, now));
+    match in_time(&state, work, || command_response_url(&kept)).await {
+        InTime::Done(answer, follow_up) => {
             after_answer(&state, follow_up);
             answer.into_response()
         }
-        Err(_) => {
+        InTime::Late => {
+            tracing::warn!(
+                "a request outlived the answer budget: answered empty, its work goes on"
+            );
+            StatusCode::OK.into_response()
+        }
+        InTime::Panicked => {
             tracing::error!("request handler panicked");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
     }
+}
+
+/// The longest the request path may take before Slack is answered anyway
+/// (Slack waits 3 s), over HTTP and Socket Mode alike.
+pub const ANSWER_BUDGET: Duration = Duration::from_millis(2500);
+
+/// How the request path's work ended, seen from the answer.
+pub(crate) enum InTime {
+    Done(Answer, Option<FollowUp>),
+    /// Past [`AppState::answer_budget`]: answer empty now. The work goes on;
+    /// once done, its follow-up runs and a message for the person is posted
+    /// to the command's `response_url`, so they still see it.
+    Late,
+    Panicked,
+}
+
+/// Waits for `work` up to the budget (see [`InTime`]). `late_reply` names
+/// where a late answer goes: only ever called for a late one, and only a
+/// message (never a refusal, so nothing from a forged request) is posted.
+pub(crate) async fn in_time(
+    state: &Arc<AppState>,
+    mut work: tokio::task::JoinHandle<(Answer, Option<FollowUp>)>,
+    late_reply: impl FnOnce() -> Option<Secret>,
+) -> InTime {
+    match tokio::time::timeout(state.answer_budget, &mut work).await {
+        Ok(Ok((answer, follow_up))) => InTime::Done(answer, follow_up),
+        Ok(Err(_)) => InTime::Panicked,
+        Err(_) => {
+            let reply_to = late_reply();
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Ok((answer, follow_up)) = work.await {
+                    after_answer(&state, follow_up);
+                    if let (Answer::Json(body), Some(url), Some(api)) =
+                        (answer, reply_to, state.api.clone())
+                        && let Err(e) = api.respond_json(&url, body).await
+                    {
+                        tracing::warn!(error = %e.code(), "could not send a late answer");
+                    }
+                }
+            });
+            InTime::Late
+        }
+    }
+}
+
+/// A slash command's `response_url`, read from its form (for a late answer).
+fn command_response_url(body: &[u8]) -> Option<Secret> {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
+    if !fields.iter().any(|(k, _)| k == "command") {
+        return None;
+    }
+    fields
+        .into_iter()
+        .find(|(k, _)| k == "response_url")
+        .map(|(_, v)| Secret::new(v))
 }
 
 /// What follows an answer, on its own task: the requests woke the delivery

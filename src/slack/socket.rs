@@ -11,7 +11,7 @@
 //! The ack maps the HTTP answer as Bolt does: a message → `payload`; an
 //! empty 200 → a bare ack; a refusal (a malformed envelope) → no ack, so
 //! Slack retries or tells the person. The ack leaves within
-//! [`Timing::ack_budget`] of the envelope's arrival whatever the store
+//! [`AppState::answer_budget`] of the envelope's arrival whatever the store
 //! does (see *A late answer* below). The answer's JSON is spliced into the
 //! ack as it is, and each envelope's task writes its own ack: that keeps
 //! Socket Mode's CPU per request at or below HTTP's (`cargo bench --bench
@@ -38,7 +38,7 @@
 //! answer is posted to the command's `response_url`, so the person sees it.
 
 use super::api::{ApiError, SlackApi};
-use super::http::{self, Answer, AppState};
+use super::http::{self, Answer, AppState, InTime};
 use crate::config::Secret;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -60,9 +60,6 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// tests shorten them (time is an argument, never a sleep).
 #[derive(Clone, Copy, Debug)]
 pub struct Timing {
-    /// How long an envelope may take before its ack goes anyway (Slack
-    /// allows 3 s).
-    pub ack_budget: Duration,
     /// A socket that says nothing for this long is replaced.
     pub silent: Duration,
     /// How often we ping Slack (so a healthy socket is never silent).
@@ -75,7 +72,6 @@ pub struct Timing {
 impl Default for Timing {
     fn default() -> Timing {
         Timing {
-            ack_budget: Duration::from_millis(2500),
             silent: Duration::from_secs(30),
             ping_every: Duration::from_secs(10),
             linger: Duration::from_secs(2),
@@ -396,7 +392,7 @@ where
                     let state = state.clone();
                     let sink = sink.clone();
                     in_hand.spawn(async move {
-                        if let Some(ack) = handle(&state, envelope, incoming, timing).await {
+                        if let Some(ack) = handle(&state, envelope, incoming).await {
                             let _ = sink.lock().await.send(Frame::Text(ack.into())).await;
                         }
                     });
@@ -421,12 +417,7 @@ fn reconnecting(state: &AppState, reason: &'static str) {
 }
 
 /// One envelope: its ack, or `None` when it gets none (a malformed one).
-async fn handle(
-    state: &Arc<AppState>,
-    envelope_id: String,
-    incoming: Incoming,
-    timing: Timing,
-) -> Option<String> {
+async fn handle(state: &Arc<AppState>, envelope_id: String, incoming: Incoming) -> Option<String> {
     if let Some(retry) = incoming.retry_attempt.filter(|n| *n > 0) {
         tracing::info!(
             retry,
@@ -440,35 +431,25 @@ async fn handle(
     };
     let now = state.clock.now();
     let worker = state.clone();
-    let mut work = tokio::task::spawn_blocking(move || {
+    let work = tokio::task::spawn_blocking(move || {
         http::respond_unsigned(&worker, content_type, &body, now)
     });
-    let (answer, follow_up) = match tokio::time::timeout(timing.ack_budget, &mut work).await {
-        Ok(Ok(done)) => done,
-        Ok(Err(_)) => {
+    let late_reply = || {
+        (incoming.kind == "slash_commands")
+            .then(|| incoming.payload["response_url"].as_str().map(Secret::new))
+            .flatten()
+    };
+    let (answer, follow_up) = match http::in_time(state, work, late_reply).await {
+        InTime::Done(answer, follow_up) => (answer, follow_up),
+        InTime::Panicked => {
             tracing::error!("envelope handler panicked");
             return None;
         }
-        Err(_) => {
+        InTime::Late => {
             if let Some(metrics) = &state.metrics {
                 metrics.socket_late_ack();
             }
-            tracing::warn!(kind = %incoming.kind, "an envelope outlived the ack budget: acked empty, its work goes on");
-            let response_url = (incoming.kind == "slash_commands")
-                .then(|| incoming.payload["response_url"].as_str().map(Secret::new))
-                .flatten();
-            let state = state.clone();
-            tokio::spawn(async move {
-                if let Ok((answer, follow_up)) = work.await {
-                    http::after_answer(&state, follow_up);
-                    if let (Answer::Json(body), Some(url), Some(api)) =
-                        (answer, response_url, state.api.clone())
-                        && let Err(e) = api.respond_json(&url, body).await
-                    {
-                        tracing::warn!(error = %e.code(), "could not send a late answer");
-                    }
-                }
-            });
+            tracing::warn!(kind = %incoming.kind, "an envelope outlived the answer budget: acked empty, its work goes on");
             return Some(ack(&envelope_id, None));
         }
     };

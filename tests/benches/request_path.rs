@@ -43,6 +43,7 @@ fn main() {
         wake: Default::default(),
         api: None,
         metrics: None,
+        answer_budget: alliance::slack::http::ANSWER_BUDGET,
         sockets: None,
     };
     let ts = now.timestamp().to_string();

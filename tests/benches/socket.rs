@@ -65,6 +65,7 @@ fn main() {
             wake: Default::default(),
             api: None,
             metrics: None,
+            answer_budget: http::ANSWER_BUDGET,
             sockets: sockets.then(Default::default),
         })
     };

@@ -125,8 +125,20 @@ impl Bot {
         config: Config,
         clock: Clock,
     ) -> Bot {
+        Bot::launch_with(dir, store, config, clock, |app| app).await
+    }
+
+    /// [`Bot::launch_on`], with `adjust` applied to the app before it
+    /// serves (a shorter answer budget, say).
+    pub async fn launch_with(
+        dir: tempfile::TempDir,
+        store: Store,
+        config: Config,
+        clock: Clock,
+        adjust: impl FnOnce(App) -> App,
+    ) -> Bot {
         let timeout = config.request_timeout;
-        let app = App::new(config, store, Secret::new(SECRET), clock.clone());
+        let app = adjust(App::new(config, store, Secret::new(SECRET), clock.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
