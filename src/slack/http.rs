@@ -126,7 +126,8 @@ async fn observe(
     let response = next.run(request).await;
     let took = started.elapsed();
     let status = response.status().as_u16();
-    let latency_ms = took.as_secs_f64() * 1000.0;
+    // In milliseconds to two places: `latency_ms=4.32`, not 4.3204009999999995.
+    let latency_ms = (took.as_micros() as f64 / 10.0).round() / 100.0;
     if route == "/slack/events" || route == "unmatched" {
         tracing::info!(%method, route, status, latency_ms, "answered");
     } else {
