@@ -515,3 +515,34 @@ async fn shutdown_acks_the_envelopes_in_hand_before_closing() {
     eventually("every socket closed", async || slack.sockets_open() == 0).await;
     assert!(bot.store.tour(&team, TourId(1)).unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_rate_limited_connection_request_waits_and_is_not_fatal() {
+    let slack = FakeSlack::start().await;
+    slack.fail_next(
+        "apps.connections.open",
+        2,
+        common::fake_slack::Failure::RateLimited {
+            retry_after_secs: 1,
+        },
+    );
+    let bot = serve(&slack, FakeSlack::APP_TOKEN).await;
+    eventually("two sockets after the wait", async || {
+        slack.sockets_open() == 2
+    })
+    .await;
+    assert_eq!(
+        slack.calls_to("apps.connections.open").len(),
+        4,
+        "two refused, two answered: no storm of retries"
+    );
+    let (_, metrics) = get(bot.addr, "/metrics").await;
+    for line in [
+        "alliance_slack_api_retry_after_seconds_total{method=\"apps.connections.open\"} 2.0\n",
+        "alliance_socket_mode_connections 2\n",
+    ] {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+    let _ = bot.stop.send(());
+    bot.task.await.unwrap().unwrap();
+}
