@@ -236,16 +236,7 @@ async fn a_command_that_outlives_the_budget_is_answered_in_time_and_later_in_ful
     );
 
     counts.release();
-    let late = common::responded(&slack, 0).await;
-    assert_eq!(late.body["response_type"], "ephemeral", "{:?}", late.body);
-    assert!(
-        late.body["text"]
-            .as_str()
-            .unwrap()
-            .contains("Proposed tour #1"),
-        "{:?}",
-        late.body
-    );
+    common::late_answer_says(&slack, "Proposed tour #1").await;
     assert!(
         bot.store
             .tour(&team, alliance::domain::TourId(1))

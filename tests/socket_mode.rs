@@ -451,16 +451,7 @@ async fn the_ack_leaves_within_its_budget_while_the_store_stalls() {
     // The store comes back: the change is made and its answer still
     // reaches the person, through the command's response_url.
     counts.release();
-    let late = common::responded(&slack, 0).await;
-    assert_eq!(late.body["response_type"], "ephemeral", "{:?}", late.body);
-    assert!(
-        late.body["text"]
-            .as_str()
-            .unwrap()
-            .contains("Proposed tour #1"),
-        "{:?}",
-        late.body
-    );
+    common::late_answer_says(&slack, "Proposed tour #1").await;
     assert!(bot.store.tour(&team, TourId(1)).unwrap().is_some());
     let _ = bot.stop.send(());
     bot.task.await.unwrap().unwrap();

@@ -250,15 +250,7 @@ async fn run_bot(slack: &FakeSlack, backlog_n: usize, commands: usize) -> (Vec<f
     })
     .expect("config");
     let app = App::new(config, store, Secret::new(SECRET), Clock::System);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(app.serve(listener, async {
-        let _ = stopped.await;
-    }));
-    alliance::slack::api::install_crypto_provider();
+    let (addr, stop, served) = support::serve_on_loopback(app).await;
     let client = reqwest::Client::new();
     let started = Instant::now();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));

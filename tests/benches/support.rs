@@ -114,3 +114,24 @@ pub fn post_command(
         .header(alliance::slack::verify::SIGNATURE_HEADER, signature)
         .body(body)
 }
+
+/// Serves `app` as `alliance serve` does, on a loopback port: its address,
+/// the switch that stops it, and the task that ends when it has.
+pub async fn serve_on_loopback(
+    app: alliance::app::App,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(app.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    alliance::slack::api::install_crypto_provider();
+    (addr, stop, served)
+}

@@ -59,15 +59,7 @@ async fn concurrent_proposals(clients: usize, writes: usize) -> (f64, f64, f64) 
     let store = Store::open(dir.path(), 64 << 20).expect("store");
     let config = Config::load_with(None, &|_| None).expect("config");
     let app = App::new(config, store, Secret::new(SECRET), Clock::System);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(app.serve(listener, async {
-        let _ = stopped.await;
-    }));
-    alliance::slack::api::install_crypto_provider();
+    let (addr, stop, served) = support::serve_on_loopback(app).await;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .build()

@@ -607,6 +607,15 @@ impl Bot {
     }
 }
 
+/// The first answer that came too late for its request, waited for at
+/// the command's `response_url`: private to the person, and saying `says`.
+pub async fn late_answer_says(slack: &FakeSlack, says: &str) {
+    let late = responded(slack, 0).await;
+    assert_eq!(late.body["response_type"], "ephemeral", "{:?}", late.body);
+    let text = late.body["text"].as_str().unwrap_or_default();
+    assert!(text.contains(says), "{says} in {:?}", late.body);
+}
+
 /// The first `n` answers posted to a `response_url` (they follow the HTTP
 /// answer on their own task), waiting up to ten seconds for them.
 pub async fn responses(slack: &FakeSlack, n: usize) -> Vec<fake_slack::Call> {
