@@ -398,25 +398,31 @@ impl Store {
             .map_err(outcome_to_error)
     }
 
-    /// Rebuilds the party index from the tours, in bounded batches: drops
-    /// every entry (of either layout), then writes one per party and tour.
-    /// Re-runnable: a crash before the schema marker is written repeats it.
-    fn rebuild_parties(&self) -> Result<(), StoreError> {
-        const BATCH: usize = 1024;
+    /// Removes every entry of a derived tree, in bounded batches (before a
+    /// rebuild).
+    fn clear_tree(&self, tree: TreeName) -> Result<(), StoreError> {
         loop {
-            let old = self.backend.scan_prefix(TreeName::Parties, &[], BATCH)?;
+            let old = self.backend.scan_prefix(tree, &[], 1024)?;
             if old.is_empty() {
-                break;
+                return Ok(());
             }
             self.backend
                 .transact(false, &|tx| {
                     for (k, _) in &old {
-                        tx.remove(TreeName::Parties, k)?;
+                        tx.remove(tree, k)?;
                     }
                     Ok(())
                 })
                 .map_err(outcome_to_error)?;
         }
+    }
+
+    /// Rebuilds the party index from the tours, in bounded batches: drops
+    /// every entry (of either layout), then writes one per party and tour.
+    /// Re-runnable: a crash before the schema marker is written repeats it.
+    fn rebuild_parties(&self) -> Result<(), StoreError> {
+        const BATCH: usize = 1024;
+        self.clear_tree(TreeName::Parties)?;
         let mut from = Vec::new();
         loop {
             let page = self

@@ -527,19 +527,7 @@ impl Store {
     /// a large outbox does not become one huge transaction.
     pub(super) fn rebuild_send_queue(&self) -> Result<(), StoreError> {
         const BATCH: usize = 1024;
-        loop {
-            let old = self.backend.scan_prefix(TreeName::OutboxDue, &[], BATCH)?;
-            if old.is_empty() {
-                break;
-            }
-            self.run(false, |tx| {
-                for (k, _) in &old {
-                    tx.remove(TreeName::OutboxDue, k)?;
-                }
-                Ok(Ok::<(), ()>(()))
-            })?
-            .ok();
-        }
+        self.clear_tree(TreeName::OutboxDue)?;
         let mut from = Vec::new();
         loop {
             let page = self
