@@ -100,6 +100,14 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// `/metrics` shows each of `lines` (whole lines, with their newline).
+async fn metrics_show(addr: SocketAddr, lines: &[&str]) {
+    let (_, metrics) = get(addr, "/metrics").await;
+    for line in lines {
+        assert!(metrics.contains(line), "{line} in {metrics}");
+    }
+}
+
 /// Waits (real time, up to 5 s) until `check` holds.
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
     for _ in 0..500 {
@@ -228,14 +236,15 @@ async fn commands_buttons_and_events_come_over_the_socket() {
         3,
         "one URL per socket"
     );
-    let (_, metrics) = get(bot.addr, "/metrics").await;
-    for line in [
-        "alliance_socket_mode_connections 2\n",
-        "alliance_socket_mode_reconnects_total{reason=\"refresh_requested\"} 1\n",
-        "alliance_socket_mode_acks_past_budget_total 0\n",
-    ] {
-        assert!(metrics.contains(line), "{line} in {metrics}");
-    }
+    metrics_show(
+        bot.addr,
+        &[
+            "alliance_socket_mode_connections 2\n",
+            "alliance_socket_mode_reconnects_total{reason=\"refresh_requested\"} 1\n",
+            "alliance_socket_mode_acks_past_budget_total 0\n",
+        ],
+    )
+    .await;
 
     let _ = bot.stop.send(());
     bot.task.await.unwrap().unwrap();
@@ -316,13 +325,14 @@ async fn a_refresh_opens_the_new_socket_first_and_loses_nothing() {
         position(&log, SocketEvent::Closed(2)) < position(&log, SocketEvent::Opened(3)),
         "closed before the next opened: {log:?}"
     );
-    let (_, metrics) = get(bot.addr, "/metrics").await;
-    for line in [
-        "alliance_socket_mode_reconnects_total{reason=\"refresh_requested\"} 1\n",
-        "alliance_socket_mode_reconnects_total{reason=\"too_many_websockets\"} 1\n",
-    ] {
-        assert!(metrics.contains(line), "{line} in {metrics}");
-    }
+    metrics_show(
+        bot.addr,
+        &[
+            "alliance_socket_mode_reconnects_total{reason=\"refresh_requested\"} 1\n",
+            "alliance_socket_mode_reconnects_total{reason=\"too_many_websockets\"} 1\n",
+        ],
+    )
+    .await;
     let _ = bot.stop.send(());
     bot.task.await.unwrap().unwrap();
     eventually("shutdown closes every socket", async || {
@@ -442,11 +452,11 @@ async fn the_ack_leaves_within_its_budget_while_the_store_stalls() {
         "the command is still waiting on the store"
     );
     assert!(bot.store.tour(&team, TourId(1)).unwrap().is_none());
-    let (_, metrics) = get(bot.addr, "/metrics").await;
-    assert!(
-        metrics.contains("alliance_socket_mode_acks_past_budget_total 1\n"),
-        "{metrics}"
-    );
+    metrics_show(
+        bot.addr,
+        &["alliance_socket_mode_acks_past_budget_total 1\n"],
+    )
+    .await;
 
     // The store comes back: the change is made and its answer still
     // reaches the person, through the command's response_url.
@@ -527,13 +537,14 @@ async fn a_rate_limited_connection_request_waits_and_is_not_fatal() {
         4,
         "two refused, two answered: no storm of retries"
     );
-    let (_, metrics) = get(bot.addr, "/metrics").await;
-    for line in [
-        "alliance_slack_api_retry_after_seconds_total{method=\"apps.connections.open\"} 2.0\n",
-        "alliance_socket_mode_connections 2\n",
-    ] {
-        assert!(metrics.contains(line), "{line} in {metrics}");
-    }
+    metrics_show(
+        bot.addr,
+        &[
+            "alliance_slack_api_retry_after_seconds_total{method=\"apps.connections.open\"} 2.0\n",
+            "alliance_socket_mode_connections 2\n",
+        ],
+    )
+    .await;
     let _ = bot.stop.send(());
     bot.task.await.unwrap().unwrap();
 }

@@ -398,60 +398,74 @@ impl Store {
             .map_err(outcome_to_error)
     }
 
-    /// Removes every entry of a derived tree, in bounded batches (before a
-    /// rebuild).
-    fn clear_tree(&self, tree: TreeName) -> Result<(), StoreError> {
+    /// Rebuilds a derived tree (a schema step): empties `derived`, then
+    /// walks `source` in pages of 1,024 entries; `prepare` reads a page,
+    /// `write` puts what it derived in one transaction. Bounded batches, so
+    /// a large store does not become one huge transaction; flushed at the
+    /// end, and re-runnable (a crash before the schema marker repeats it).
+    pub(super) fn rebuild<T>(
+        &self,
+        derived: TreeName,
+        source: TreeName,
+        prepare: impl Fn(&Entries) -> Result<T, StoreError>,
+        write: impl Fn(&dyn Tx, &T) -> Result<(), TxFail>,
+    ) -> Result<(), StoreError> {
+        const BATCH: usize = 1024;
         loop {
-            let old = self.backend.scan_prefix(tree, &[], 1024)?;
+            let old = self.backend.scan_prefix(derived, &[], BATCH)?;
             if old.is_empty() {
-                return Ok(());
+                break;
             }
             self.backend
                 .transact(false, &|tx| {
                     for (k, _) in &old {
-                        tx.remove(tree, k)?;
+                        tx.remove(derived, k)?;
                     }
                     Ok(())
                 })
                 .map_err(outcome_to_error)?;
         }
-    }
-
-    /// Rebuilds the party index from the tours, in bounded batches: drops
-    /// every entry (of either layout), then writes one per party and tour.
-    /// Re-runnable: a crash before the schema marker is written repeats it.
-    fn rebuild_parties(&self) -> Result<(), StoreError> {
-        const BATCH: usize = 1024;
-        self.clear_tree(TreeName::Parties)?;
         let mut from = Vec::new();
         loop {
-            let page = self
-                .backend
-                .scan_range(TreeName::Tours, &from, &[0xff; 2], BATCH)?;
+            let page = self.backend.scan_range(source, &from, &[0xff; 2], BATCH)?;
             let Some((last, _)) = page.last() else {
                 break;
             };
             from = [last.as_slice(), &[0]].concat();
-            let mut entries = Vec::with_capacity(page.len() * 2);
-            for (key, value) in &page {
-                let (team, _) = export::split_team(key)
-                    .ok_or_else(|| corrupt(TreeName::Tours, "bad key".into()))?;
-                let tour: Tour = decode(TreeName::Tours, value)?;
-                let summary = encode_index(&tour.summary());
-                for party in [&tour.manager, &tour.member] {
-                    entries.push((keys::party(&team, party, tour.id), summary.clone()));
-                }
-            }
+            let prepared = prepare(&page)?;
             self.backend
-                .transact(false, &|tx| {
-                    for (k, v) in &entries {
-                        tx.insert(TreeName::Parties, k, v)?;
-                    }
-                    Ok(())
-                })
+                .transact(false, &|tx| write(tx, &prepared))
                 .map_err(outcome_to_error)?;
         }
         self.flush()
+    }
+
+    /// Rebuilds the party index from the tours: one entry per party and
+    /// tour (every entry of either layout is dropped first).
+    fn rebuild_parties(&self) -> Result<(), StoreError> {
+        self.rebuild(
+            TreeName::Parties,
+            TreeName::Tours,
+            |page| {
+                let mut entries = Vec::with_capacity(page.len() * 2);
+                for (key, value) in page {
+                    let (team, _) = export::split_team(key)
+                        .ok_or_else(|| corrupt(TreeName::Tours, "bad key".into()))?;
+                    let tour: Tour = decode(TreeName::Tours, value)?;
+                    let summary = encode_index(&tour.summary());
+                    for party in [&tour.manager, &tour.member] {
+                        entries.push((keys::party(&team, party, tour.id), summary.clone()));
+                    }
+                }
+                Ok(entries)
+            },
+            |tx, entries| {
+                for (k, v) in entries {
+                    tx.insert(TreeName::Parties, k, v)?;
+                }
+                Ok(())
+            },
+        )
     }
 
     /// The same store with per-commit flushing off, for loading many

@@ -523,36 +523,27 @@ impl Store {
     }
 
     /// Rebuilds the send queue from the outbox's open entries (a schema
-    /// step: the queue is derived, never exported). In bounded batches, so
-    /// a large outbox does not become one huge transaction.
+    /// step: the queue is derived, never exported).
     pub(super) fn rebuild_send_queue(&self) -> Result<(), StoreError> {
-        const BATCH: usize = 1024;
-        self.clear_tree(TreeName::OutboxDue)?;
-        let mut from = Vec::new();
-        loop {
-            let page = self
-                .backend
-                .scan_range(TreeName::Outbox, &from, &[0xff; 2], BATCH)?;
-            let Some((last, _)) = page.last() else {
-                break;
-            };
-            from = [last.as_slice(), &[0]].concat();
-            let open: Vec<OutboxEntry> = page
-                .iter()
-                .map(|(_, v)| decode::<OutboxEntry>(TreeName::Outbox, v))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .filter(|e| e.state.is_open())
-                .collect();
-            self.run(false, |tx| {
-                for entry in &open {
+        self.rebuild(
+            TreeName::OutboxDue,
+            TreeName::Outbox,
+            |page| {
+                Ok(page
+                    .iter()
+                    .map(|(_, v)| decode::<OutboxEntry>(TreeName::Outbox, v))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .filter(|e| e.state.is_open())
+                    .collect::<Vec<_>>())
+            },
+            |tx, open| {
+                for entry in open {
                     index_in(tx, entry)?;
                 }
-                Ok(Ok::<(), ()>(()))
-            })?
-            .ok();
-        }
-        self.flush()
+                Ok(())
+            },
+        )
     }
 
     pub fn outbox_entry(
