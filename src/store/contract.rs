@@ -377,6 +377,48 @@ fn a_transaction_scans_through_its_own_writes(store: Store) {
     );
 }
 
+/// A store on a new database of the test server (`scripts/test` starts one
+/// and sets `ALLIANCE_TEST_DATABASE_URL`).
+pub(crate) fn postgres_store(name: &str) -> Store {
+    let server = std::env::var("ALLIANCE_TEST_DATABASE_URL").expect(
+        "ALLIANCE_TEST_DATABASE_URL is not set: run the tests with ./scripts/test, \
+         which starts a throwaway PostgreSQL",
+    );
+    let db = format!("unit_{name}_{}", std::process::id());
+    let url = super::postgres::create_database(&server, &db).unwrap();
+    Store::open_postgres(&url, 4).unwrap()
+}
+
+/// Transactions racing on one counter from several threads: each increment
+/// is applied once (on PostgreSQL, through serialization failures and the
+/// re-runs they cause).
+fn racing_transactions_lose_no_update(store: Store) {
+    let threads: Vec<_> = (0..6)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for _ in 0..25 {
+                    store
+                        .run(false, |tx| {
+                            let n = tx
+                                .get(TreeName::Meta, b"race")?
+                                .map_or(0, |v| u32::from_be_bytes(v[..4].try_into().unwrap()));
+                            tx.insert(TreeName::Meta, b"race", &(n + 1).to_be_bytes())?;
+                            Ok(Ok::<(), ()>(()))
+                        })
+                        .unwrap()
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let n = store.backend.get(TreeName::Meta, b"race").unwrap().unwrap();
+    assert_eq!(u32::from_be_bytes(n[..4].try_into().unwrap()), 150);
+}
+
 macro_rules! contract {
     ($($name:ident),*) => {
         mod memory_backend {
@@ -386,6 +428,11 @@ macro_rules! contract {
             $(#[test] fn $name() {
                 let dir = tempfile::tempdir().unwrap();
                 super::$name(super::Store::open(dir.path(), 8 << 20).unwrap());
+            })*
+        }
+        mod postgres_backend {
+            $(#[test] fn $name() {
+                super::$name(super::postgres_store(stringify!($name)));
             })*
         }
     };
@@ -400,7 +447,8 @@ contract!(
     schema_1_data_is_read_and_upgraded,
     schema_4_send_queue_is_rebuilt_in_lanes,
     schema_5_party_lists_become_one_key_per_tour,
-    a_transaction_scans_through_its_own_writes
+    a_transaction_scans_through_its_own_writes,
+    racing_transactions_lose_no_update
 );
 
 /// Opens `dir` again right after a `Db` there was dropped: sled's flusher

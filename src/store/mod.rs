@@ -32,6 +32,7 @@ pub mod keys;
 pub mod memory;
 pub mod one_on_ones;
 pub mod outbox;
+pub mod postgres;
 pub mod reminders;
 pub mod sled_backend;
 pub mod talk;
@@ -251,6 +252,12 @@ pub trait Backend: Send + Sync {
     fn size_on_disk(&self) -> u64 {
         0
     }
+    /// Whether other processes use the same data at once (PostgreSQL).
+    /// When not, whatever an earlier process claimed (an outbox entry, the
+    /// scheduler's lease) was left by one that is gone, and is void.
+    fn shared(&self) -> bool {
+        false
+    }
 }
 
 /// How a transaction ended when it did not commit.
@@ -345,6 +352,17 @@ impl Store {
             dir,
             cache_capacity_bytes,
         )?))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (keeping up to
+    /// `pool_size` connections), migrates its tables and its data.
+    pub fn open_postgres(url: &str, pool_size: usize) -> Result<Store, StoreError> {
+        Store::with_backend(Arc::new(postgres::PostgresBackend::open(url, pool_size)?))
+    }
+
+    /// Whether other processes share this store (see [`Backend::shared`]).
+    pub fn shared(&self) -> bool {
+        self.backend.shared()
     }
 
     /// A store that lives in memory only: for tests and benchmarks.
