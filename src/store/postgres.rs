@@ -515,11 +515,14 @@ fn after_prefix(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// A transaction's writes by (tree, key); `None` removes the key.
+type Pending = BTreeMap<(i16, Vec<u8>), Option<Vec<u8>>>;
+
 /// A transaction's view: its writes kept here over the server's rows.
 struct PgTx<'a> {
     backend: &'a PostgresBackend,
     conn: &'a Arc<Conn>,
-    writes: RefCell<BTreeMap<(i16, Vec<u8>), Option<Vec<u8>>>>,
+    writes: RefCell<Pending>,
     /// The first engine error, kept whole so the caller can tell a conflict.
     failed: Cell<Option<tokio_postgres::Error>>,
 }
