@@ -29,11 +29,28 @@ pub struct App {
     store: Store,
     config: Config,
     socket_timing: socket::Timing,
+    /// This process's name in claims and leases on a shared store.
+    instance: String,
+}
+
+/// A name no other running process has: host, process id and a random
+/// part (a restarted process is a new instance; what the old one held is
+/// taken over when its claims run out).
+pub fn instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let random = std::hash::BuildHasher::hash_one(
+        &std::collections::hash_map::RandomState::new(),
+        std::time::SystemTime::now(),
+    );
+    format!("{host}:{}:{:08x}", std::process::id(), random as u32)
 }
 
 impl App {
     pub fn new(config: Config, store: Store, signing_secret: Secret, clock: Clock) -> App {
         let store = store.with_policy(config.reminders.clone());
+        let instance = instance_name();
         let metrics = config.metrics.then(|| Arc::new(Metrics::new()));
         let api = config.bot_token.clone().map(|token| {
             Arc::new(
@@ -51,7 +68,8 @@ impl App {
                     config.working_hours.clone(),
                     config.default_tz,
                 )
-                .with_metrics(metrics.clone()),
+                .with_metrics(metrics.clone())
+                .with_owner(&instance),
             )
         });
         let state = Arc::new(AppState {
@@ -75,7 +93,20 @@ impl App {
             store,
             config,
             socket_timing: socket::Timing::default(),
+            instance,
         }
+    }
+
+    /// Names this instance in claims and leases (tests: a bot restarted on
+    /// the same store is the same instance). Before `serve`.
+    pub fn with_instance(mut self, name: &str) -> App {
+        self.instance = name.to_string();
+        if let Some(deliverer) = self.deliverer.as_mut() {
+            Arc::get_mut(deliverer)
+                .expect("the worker is not shared before serve")
+                .owner = name.to_string();
+        }
+        self
     }
 
     /// How long the request path may take before Slack is answered anyway,
@@ -112,6 +143,7 @@ impl App {
             clock.clone(),
             wake.clone(),
             self.state.metrics.clone(),
+            self.instance.clone(),
             stopped.clone(),
         ));
         let delivery = match self.deliverer.clone() {

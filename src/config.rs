@@ -79,6 +79,12 @@ pub struct Config {
     /// `store.path` from a file.
     pub shell_data_dir: PathBuf,
     pub cache_capacity_bytes: u64,
+    /// `store.backend`: sled in `data_dir`, or PostgreSQL at `database_url`.
+    pub store_backend: StoreBackend,
+    /// `DATABASE_URL`: the PostgreSQL database (`store.backend = "postgres"`).
+    pub database_url: Option<Secret>,
+    /// `store.pool_size`: PostgreSQL connections kept at most.
+    pub pool_size: usize,
     pub admins: BTreeSet<UserId>,
     /// `[workspace] alumni_directory = "everyone"` (else admins only).
     pub alumni_directory_for_everyone: bool,
@@ -102,6 +108,13 @@ pub struct Config {
     /// Every setting as read (defaults, file, environment), for
     /// [`Config::describe`].
     settings: toml::Table,
+}
+
+/// Which engine keeps the data (`store.backend`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreBackend {
+    Sled,
+    Postgres,
 }
 
 #[derive(Deserialize)]
@@ -148,6 +161,8 @@ struct ServerFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StoreFile {
+    backend: String,
+    pool_size: u32,
     path: String,
     cache_capacity_mb: u64,
 }
@@ -270,6 +285,20 @@ impl Config {
         }
         if file.store.path.trim().is_empty() {
             problem("store.path", "must name a directory".into());
+        }
+        let store_backend = match file.store.backend.as_str() {
+            "sled" => Some(StoreBackend::Sled),
+            "postgres" => Some(StoreBackend::Postgres),
+            other => {
+                problem(
+                    "store.backend",
+                    format!("`{other}` is neither \"sled\" nor \"postgres\""),
+                );
+                None
+            }
+        };
+        if !(1..=256).contains(&file.store.pool_size) {
+            problem("store.pool_size", "must be between 1 and 256".into());
         }
         if !(1..=16384).contains(&file.store.cache_capacity_mb) {
             problem(
@@ -411,8 +440,8 @@ impl Config {
                 )
             })
             .ok();
-        match (listen, tick, hours, default_tz) {
-            (Some(listen), Some(tick), Some(working_hours), Some(default_tz))
+        match (listen, tick, hours, default_tz, store_backend) {
+            (Some(listen), Some(tick), Some(working_hours), Some(default_tz), Some(store_backend))
                 if problems.is_empty() =>
             {
                 Ok(Config {
@@ -424,6 +453,9 @@ impl Config {
                         env("ALLIANCE_DATA_DIR").unwrap_or_else(|| SHELL_DATA_DIR.to_string()),
                     ),
                     cache_capacity_bytes: file.store.cache_capacity_mb << 20,
+                    store_backend,
+                    database_url: env("DATABASE_URL").map(Secret::new),
+                    pool_size: file.store.pool_size as usize,
                     admins,
                     slack_api_url: api_url,
                     app_token,
@@ -467,6 +499,23 @@ impl Config {
         self
     }
 
+    /// Where `serve` and the operator commands keep their data, for people.
+    pub fn store_place(&self) -> String {
+        match self.store_backend {
+            StoreBackend::Sled => format!("sled in {}", self.data_dir.display()),
+            StoreBackend::Postgres => "PostgreSQL at DATABASE_URL".into(),
+        }
+    }
+
+    /// The PostgreSQL address, when the store is PostgreSQL.
+    pub fn require_database_url(&self) -> Result<&Secret, String> {
+        self.database_url.as_ref().ok_or_else(|| {
+            "store.backend is \"postgres\" but DATABASE_URL is not set: set it to the database's \
+             address, like postgres://alliance@db.internal/alliance"
+                .to_string()
+        })
+    }
+
     /// What `serve` needs before it may answer anyone.
     pub fn require_signing_secret(&self) -> Result<&Secret, String> {
         self.signing_secret.as_ref().ok_or_else(|| {
@@ -496,10 +545,14 @@ impl Config {
              # SLACK_SIGNING_SECRET: {}\n\
              # SLACK_BOT_TOKEN: {}\n\
              # SLACK_APP_TOKEN: {}\n\
+             # DATABASE_URL: {}\n\
+             # The store: {}\n\
              # Slack reaches this bot by: {}\n\n",
             secret(&self.signing_secret),
             secret(&self.bot_token),
             secret(&self.app_token),
+            secret(&self.database_url),
+            self.store_place(),
             if self.socket_mode {
                 "Socket Mode (it connects out; no public URL)"
             } else {
@@ -512,8 +565,9 @@ impl Config {
 }
 
 /// The settings the environment may set, and where they go.
-const ENV_SETTINGS: [(&str, &str, &str); 5] = [
+const ENV_SETTINGS: [(&str, &str, &str); 6] = [
     ("ALLIANCE_LISTEN", "server", "listen"),
+    ("ALLIANCE_STORE_BACKEND", "store", "backend"),
     ("ALLIANCE_DATA_DIR", "store", "path"),
     ("ALLIANCE_ADMINS", "workspace", "admins"),
     ("SLACK_API_URL", "slack", "api_url"),

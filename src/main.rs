@@ -14,7 +14,7 @@
 use alliance::app::App;
 use alliance::clock::Clock;
 use alliance::commands::{Engine, upcoming};
-use alliance::config::{Config, Secret};
+use alliance::config::{Config, Secret, StoreBackend};
 use alliance::domain::{TeamId, UserId};
 use alliance::store::export::{ImportError, ImportPlan};
 use alliance::store::outbox::OutboxState;
@@ -251,7 +251,21 @@ fn fail(e: &anyhow::Error) -> ExitCode {
     }
 }
 
-fn open_store(dir: &Path, config: &Config) -> anyhow::Result<Store> {
+/// The store of `serve` and the operator commands, on the configured
+/// backend (`store.backend`).
+fn open_store(config: &Config) -> anyhow::Result<Store> {
+    match config.store_backend {
+        StoreBackend::Sled => open_sled(&config.data_dir, config),
+        StoreBackend::Postgres => {
+            let url = config.require_database_url().map_err(|e| anyhow!(e))?;
+            // The error names DATABASE_URL and never holds its value.
+            Store::open_postgres(url.expose(), config.pool_size)
+                .map_err(|e| anyhow!(e).context("cannot open the PostgreSQL store"))
+        }
+    }
+}
+
+fn open_sled(dir: &Path, config: &Config) -> anyhow::Result<Store> {
     Store::open(dir, config.cache_capacity_bytes).map_err(|e| match e {
         StoreError::Locked(dir) => anyhow!(
             "the data directory {dir} is in use by another Alliance process (is `alliance serve` running? \
@@ -283,7 +297,7 @@ fn serve(config: Config) -> anyhow::Result<()> {
         .log_internal_errors(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let store = open_store(&config.data_dir, &config)?;
+    let store = open_store(&config)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.listen)
@@ -330,7 +344,7 @@ fn parse_at(text: &str) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
 fn reminders(config: &Config, at: Option<&str>, out: &mut impl Write) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
     let at = at.map(parse_at).transpose()?.unwrap_or(now);
-    let store = open_store(&config.data_dir, config)?.with_policy(config.reminders.clone());
+    let store = open_store(config)?.with_policy(config.reminders.clone());
     // Fired by a tick but not yet fanned out into messages (the bot stopped
     // in between) counts as much as planned; each is checked as delivery
     // will check it, and sent when the worker would send it.
@@ -378,7 +392,7 @@ fn reminders(config: &Config, at: Option<&str>, out: &mut impl Write) -> anyhow:
 }
 
 fn outbox(config: &Config, out: &mut impl Write) -> anyhow::Result<()> {
-    let store = open_store(&config.data_dir, config)?;
+    let store = open_store(config)?;
     let entries = store.outbox_all()?;
     let sent = entries
         .iter()
@@ -457,7 +471,7 @@ fn shell(config: &Config, user: &str, team: &str, out: &mut Stdout) -> anyhow::R
         .ok_or_else(|| anyhow!("--as `{user}` is not a Slack-style user id (like UALICE)"))?;
     let team = TeamId::parse(team)
         .ok_or_else(|| anyhow!("--team `{team}` is not a Slack-style team id (like TLOCAL)"))?;
-    let store = open_store(&config.shell_data_dir, config)?;
+    let store = open_sled(&config.shell_data_dir, config)?;
     let engine = Engine::new(store, config.admins.clone())
         .with_alumni_directory(config.alumni_directory_for_everyone)
         .with_default_tz(config.default_tz)
@@ -491,7 +505,7 @@ fn export(
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     let person = person.map(|p| user_arg("--person", p)).transpose()?;
-    let store = open_store(&config.data_dir, config)?;
+    let store = open_store(config)?;
     let mut progress = |read: u64| say(&format!("alliance: export: {read} records read…"));
     let mut write = |out: &mut dyn Write| -> anyhow::Result<String> {
         Ok(match format {
@@ -549,8 +563,8 @@ fn import(config: &Config, file: &Path, out: &mut impl Write) -> anyhow::Result<
     // The whole file is checked before the data directory is touched, so a
     // refused file leaves no directory behind, and an existing one as it was.
     let plan = ImportPlan::check(&bytes).map_err(refused)?;
-    let created = !config.data_dir.exists();
-    let store = open_store(&config.data_dir, config)?;
+    let created = config.store_backend == StoreBackend::Sled && !config.data_dir.exists();
+    let store = open_store(config)?;
     let mut progress = |n: u64| say(&format!("alliance: import: {n} records written…"));
     let outcome = store.import_checked(&plan, &mut progress);
     if outcome.is_err() && created {
@@ -560,7 +574,7 @@ fn import(config: &Config, file: &Path, out: &mut impl Write) -> anyhow::Result<
     }
     match outcome {
         Ok(counts) => {
-            writeln!(out, "Imported {counts} into {}.", config.data_dir.display())?;
+            writeln!(out, "Imported {counts} into {}.", config.store_place())?;
             Ok(())
         }
         Err(e) if e.is_refusal() => Err(refused(e)),
@@ -592,7 +606,7 @@ fn erase(
             })
         })
         .transpose()?;
-    let store = open_store(&config.data_dir, config)?;
+    let store = open_store(config)?;
     let place = team
         .as_ref()
         .map_or_else(|| "every workspace".to_string(), |t| t.to_string());

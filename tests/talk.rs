@@ -8,7 +8,7 @@ mod common;
 use alliance::domain::{TeamId, UserId};
 use alliance::store::outbox::OutboxEntry;
 use common::fake_slack::FakeSlack;
-use common::{ADMIN, Bot, TEAM, drain, tuesday_9am};
+use common::{ADMIN, Bot, TEAM, drain, store_for, tuesday_9am};
 
 const MANAGER: &str = "UMANAGER";
 const MEMBER: &str = "UMEMBER";
@@ -184,7 +184,7 @@ async fn a_backup_taken_before_delivery_still_owes_the_request_after_a_restore()
     drop(dir);
     let restored_dir = tempfile::tempdir().unwrap();
     {
-        let store = alliance::store::Store::open(restored_dir.path(), 16 << 20).unwrap();
+        let store = store_for(restored_dir.path());
         store.import(backup.as_bytes(), &mut |_| {}).unwrap();
         assert_eq!(export_of(&store), backup, "the round trip is exact");
     }

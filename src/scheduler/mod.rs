@@ -10,6 +10,14 @@
 //! out when it comes back (once: outbox keys are never sent twice). The
 //! server's tick runs in UTC; per-person times (working hours) are applied at
 //! delivery.
+//!
+//! **Several instances** on one shared store (PostgreSQL) each run this
+//! loop; a tick fires only on the instance that holds the scheduler's lease
+//! ([`LEASE_SECS`], renewed by every tick it runs), so the others skip
+//! theirs and a holder that dies is replaced within the lease. That saves
+//! work; it is not what keeps a reminder from firing twice: moving a due
+//! entry to *fired* is a serializable transaction, so two ticks that ran at
+//! once (a holder stalled past its lease) fire each reminder once.
 
 pub mod cron;
 
@@ -44,14 +52,19 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError>
     Ok(report)
 }
 
+/// How long the scheduler's lease holds after a tick (see the module doc).
+pub const LEASE_SECS: i64 = 150;
+
 /// The loop: a tick at start, then one at every fire instant of `schedule`
-/// (each strictly after the last), until `shutdown` turns true.
+/// (each strictly after the last), until `shutdown` turns true. `owner`
+/// names this instance for the scheduler's lease.
 pub async fn run(
     store: Store,
     schedule: Tick,
     clock: Clock,
     wake: Arc<Notify>,
     metrics: Option<Arc<Metrics>>,
+    owner: String,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut last = clock.now();
@@ -59,8 +72,18 @@ pub async fn run(
         let now = clock.now();
         let ticking = store.clone();
         let started = std::time::Instant::now();
-        match tokio::task::spawn_blocking(move || tick(&ticking, now)).await {
-            Ok(Ok(report)) => {
+        let owner = owner.clone();
+        let ticked = tokio::task::spawn_blocking(move || {
+            if ticking.take_lease("scheduler", &owner, now, LEASE_SECS)? {
+                tick(&ticking, now).map(Some)
+            } else {
+                Ok(None)
+            }
+        });
+        match ticked.await {
+            // Another instance holds the lease and ticks.
+            Ok(Ok(None)) => {}
+            Ok(Ok(Some(report))) => {
                 if let Some(metrics) = &metrics {
                     metrics.tick(report.fired, started.elapsed());
                 }
@@ -134,6 +157,7 @@ mod tests {
             clock.clone(),
             wake.clone(),
             Some(metrics.clone()),
+            "test".into(),
             stopped,
         ));
 

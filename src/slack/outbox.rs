@@ -116,6 +116,8 @@ pub struct Deliverer {
     warned_late: Mutex<Option<DateTime<Utc>>>,
     /// Counts each pass's outcome, when set.
     metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// This instance, in the claims it takes on a shared store.
+    pub(crate) owner: String,
 }
 
 /// What one pass did.
@@ -166,7 +168,14 @@ impl Deliverer {
             team: Mutex::new(None),
             warned_late: Mutex::new(None),
             metrics: None,
+            owner: "alliance".into(),
         }
+    }
+
+    /// The same worker, claiming entries as `owner` (one name per process).
+    pub fn with_owner(mut self, owner: &str) -> Deliverer {
+        self.owner = owner.to_string();
+        self
     }
 
     /// The same worker, counting its passes in `metrics`.
@@ -230,7 +239,9 @@ impl Deliverer {
                         report.next_at(slot);
                         continue;
                     }
-                    let Some(entry) = self.store.queued_entry(queued)? else {
+                    // Taken for this instance (on a shared store, no other
+                    // instance delivers it meanwhile).
+                    let Some(entry) = self.store.claim(queued, &self.owner, now)? else {
                         continue;
                     };
                     match self.deliver(entry, now).await? {
@@ -553,7 +564,12 @@ impl Deliverer {
                     since: now,
                     channel: channel.clone(),
                 };
-                self.store.outbox_save(&entry)?;
+                if !self.store.outbox_save(&entry)? {
+                    // Erased meanwhile, or taken over by another instance
+                    // (this one stalled past its claim): it is theirs now.
+                    tracing::info!(key = %entry.key, "not posted: another instance took the message over");
+                    return Ok(Step::Later);
+                }
                 self.pacer().record(to.as_str(), lane, now);
                 match self
                     .api
@@ -690,6 +706,7 @@ impl Deliverer {
             attempts: 0,
             // The next pass takes it (this one has read its batch).
             not_before: now + Duration::seconds(1),
+            claim: None,
             ..entry.clone()
         };
         self.store.enqueue(&redirected)?;

@@ -405,6 +405,8 @@ pub(super) enum MetaKey {
     Schema,
     /// A fact about the machine the store runs on, not data: not exported.
     BotWorkspace,
+    /// Which instance ticks the scheduler (`Store::take_lease`): not data.
+    Lease,
     TourCounter(TeamId),
     EraseCounter(TeamId),
 }
@@ -426,6 +428,9 @@ pub(super) fn meta_key(key: &[u8]) -> Option<MetaKey> {
     }
     if key == super::outbox::BOT_WORKSPACE {
         return Some(MetaKey::BotWorkspace);
+    }
+    if key.starts_with(super::LEASE_PREFIX) {
+        return Some(MetaKey::Lease);
     }
     let sep = key.iter().position(|b| *b == 0)?;
     let team = TeamId::parse(std::str::from_utf8(&key[sep + 1..]).ok()?)?;
@@ -552,7 +557,7 @@ impl Store {
                         let (k, v) = entry?;
                         progress.tick();
                         let (team, tours) = match meta_key(&k) {
-                            Some(MetaKey::Schema | MetaKey::BotWorkspace) => continue,
+                            Some(MetaKey::Schema | MetaKey::BotWorkspace | MetaKey::Lease) => continue,
                             Some(MetaKey::TourCounter(team)) => (team, true),
                             Some(MetaKey::EraseCounter(team)) => (team, false),
                             None => return Err(unexpected(tree, &k)),
@@ -885,7 +890,10 @@ impl Store {
             let entries = self.backend.scan_prefix(tree, &[], 2)?;
             let data = entries.iter().any(|(k, _)| {
                 !(tree == TreeName::Meta
-                    && matches!(meta_key(k), Some(MetaKey::Schema | MetaKey::BotWorkspace)))
+                    && matches!(
+                        meta_key(k),
+                        Some(MetaKey::Schema | MetaKey::BotWorkspace | MetaKey::Lease)
+                    ))
             });
             if data {
                 return Ok(Some(tree.name()));

@@ -292,6 +292,8 @@ pub enum TxOutcome {
 ///   as for one with one; rebuilt from the tours at the first start.
 pub const SCHEMA_VERSION: u8 = 6;
 const SCHEMA_KEY: &[u8] = b"schema";
+/// `lease ∅ name` in the meta tree: who holds a lease ([`Store::take_lease`]).
+const LEASE_PREFIX: &[u8] = b"lease\0";
 
 /// Encodes a value as `[schema version] ++ JSON`.
 pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -363,6 +365,40 @@ impl Store {
     /// Whether other processes share this store (see [`Backend::shared`]).
     pub fn shared(&self) -> bool {
         self.backend.shared()
+    }
+
+    /// Takes or renews the lease `name` for `owner` until `now + secs`, and
+    /// says whether `owner` holds it: not while another owner's lease runs.
+    /// A lease, not a lock: an owner that dies simply stops renewing, and
+    /// the next taker waits at most `secs`. On a store only this process
+    /// opens, every lease is this process's.
+    pub fn take_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        secs: i64,
+    ) -> Result<bool, StoreError> {
+        if !self.shared() {
+            return Ok(true);
+        }
+        let key = [LEASE_PREFIX, name.as_bytes()].concat();
+        self.run(false, |tx| {
+            if let Some(bytes) = tx.get(TreeName::Meta, &key)? {
+                let held: outbox::Claim =
+                    decode(TreeName::Meta, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
+                if held.owner != owner && held.until > now {
+                    return Ok(Ok::<_, ()>(false));
+                }
+            }
+            let lease = outbox::Claim {
+                owner: owner.to_string(),
+                until: now + chrono::Duration::seconds(secs),
+            };
+            tx.insert(TreeName::Meta, &key, &encode(&lease))?;
+            Ok(Ok(true))
+        })
+        .map(|r| r.unwrap_or(false))
     }
 
     /// A store that lives in memory only: for tests and benchmarks.

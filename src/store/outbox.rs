@@ -41,7 +41,26 @@ pub struct OutboxEntry {
     /// When it became owed; for a reminder, the instant its occurrence was
     /// planned for, which delivery checks against the tour.
     pub created_at: DateTime<Utc>,
+    /// The instance delivering it right now, on a shared store
+    /// ([`Store::claim`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
 }
+
+/// An instance's hold on an entry it is delivering: until `until`, no other
+/// instance takes the entry, and a write by another owner is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub owner: String,
+    pub until: DateTime<Utc>,
+}
+
+/// How long a claim holds. Longer than anything an instance does between
+/// taking an entry and recording its fate (a few Web API calls, each bounded
+/// by `slack.api_timeout_secs`, at most 60 s), so only an instance that died
+/// or stalled loses its entries, and the taker first asks Slack whether the
+/// post landed (the entry is `Sending`).
+pub const CLAIM_SECS: i64 = 120;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -241,15 +260,31 @@ pub(crate) fn unindex_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail>
 
 /// Records a new state of an existing entry inside a transaction (see
 /// [`Store::outbox_save`]): the send queue follows it; an entry erased
-/// meanwhile stays erased.
-pub(crate) fn save_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFail> {
-    let entry = &OutboxEntry {
-        not_before: whole_second(entry.not_before),
-        ..entry.clone()
-    };
+/// meanwhile stays erased. Returns whether it was written.
+pub(crate) fn save_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<bool, TxFail> {
+    save_in(tx, entry, false)
+}
+
+/// As [`save_entry_in`]; with `release`, the writer's claim ends with this
+/// write. Refused (`false`) when another owner holds the entry: the writer
+/// was taken over (its claim ran out), and its result is late.
+fn save_in(tx: &dyn Tx, entry: &OutboxEntry, release: bool) -> Result<bool, TxFail> {
     let key = keys::outbox(&entry.team, &entry.key);
     let Some(old) = read_entry_in(tx, &entry.team, &entry.key)? else {
-        return Ok(());
+        return Ok(false);
+    };
+    let writer = entry.claim.as_ref().map(|c| c.owner.as_str());
+    if old
+        .claim
+        .as_ref()
+        .is_some_and(|held| writer != Some(held.owner.as_str()))
+    {
+        return Ok(false);
+    }
+    let entry = &OutboxEntry {
+        not_before: whole_second(entry.not_before),
+        claim: if release { None } else { entry.claim.clone() },
+        ..entry.clone()
     };
     if old.state.is_open() {
         unindex_in(tx, &old)?;
@@ -258,7 +293,7 @@ pub(crate) fn save_entry_in(tx: &dyn Tx, entry: &OutboxEntry) -> Result<(), TxFa
     if entry.state.is_open() {
         index_in(tx, entry)?;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The entry keyed `key` in `team`, inside a transaction.
@@ -294,6 +329,7 @@ impl OutboxEntry {
             state: OutboxState::Pending,
             attempts: 0,
             created_at: at,
+            claim: None,
         }
     }
 
@@ -500,26 +536,78 @@ impl Store {
     /// entries are indexed at `not_before`, finished ones are not. An entry
     /// that no longer exists was erased (`store::erase`) while it was being
     /// delivered, and stays erased. Durable: use it where a crash must not
-    /// lose the state (an entry marked in flight before its post).
-    pub fn outbox_save(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
-        self.save_entry(entry, self.durable)
+    /// lose the state (an entry marked in flight before its post). The
+    /// writer's claim, if any, holds on.
+    ///
+    /// Returns whether it was written: not when the entry is gone, or held
+    /// by another instance's claim (this writer was taken over: whatever it
+    /// was about to do must not happen).
+    pub fn outbox_save(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
+        self.save_entry(entry, self.durable, false)
     }
 
     /// [`Store::outbox_save`] without its own flush, for states whose loss
     /// in a crash costs nothing but a repeat of work that is checked anyway
     /// (sent: the in-flight mark makes the next start ask Slack; a retry
     /// time; a failure or a drop, found again). The next durable write, or
-    /// sled's background flush, puts it on disk.
-    pub fn outbox_note(&self, entry: &OutboxEntry) -> Result<(), StoreError> {
-        self.save_entry(entry, false)
+    /// sled's background flush, puts it on disk. Ends the writer's claim:
+    /// the entry's fate (or its next time) is recorded.
+    pub fn outbox_note(&self, entry: &OutboxEntry) -> Result<bool, StoreError> {
+        self.save_entry(entry, false, true)
     }
 
-    fn save_entry(&self, entry: &OutboxEntry, durable: bool) -> Result<(), StoreError> {
-        self.run(durable, |tx| {
-            save_entry_in(tx, entry)?;
-            Ok(Ok::<(), ()>(()))
+    fn save_entry(
+        &self,
+        entry: &OutboxEntry,
+        durable: bool,
+        release: bool,
+    ) -> Result<bool, StoreError> {
+        self.run(durable, |tx| Ok(Ok::<_, ()>(save_in(tx, entry, release)?)))
+            .map(|r| r.unwrap_or(false))
+    }
+
+    /// The entry `queued` points at, taken for delivery by `owner`.
+    ///
+    /// On a store only this process opens (sled), that is a plain read: no
+    /// one else delivers. On a shared one (PostgreSQL, several instances),
+    /// the entry is claimed in one transaction: only if it is still open,
+    /// still due, and held by nobody else (or by someone whose claim ran
+    /// out: they died or stalled; if they were posting, the entry is
+    /// `Sending` and the taker asks Slack first). Two instances racing for
+    /// it cannot both win: the transaction is serializable.
+    pub fn claim(
+        &self,
+        queued: &Queued,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        if !self.shared() {
+            return self.queued_entry(queued);
+        }
+        let Some((key, _, _)) = keys::parse_outbox_due(&queued.index_key) else {
+            return Err(corrupt_index());
+        };
+        self.run(false, |tx| {
+            let Some(bytes) = tx.get(TreeName::Outbox, &key)? else {
+                return Ok(Ok::<_, ()>(None));
+            };
+            let mut entry: OutboxEntry =
+                decode(TreeName::Outbox, &bytes).map_err(|e| TxFail::Engine(e.to_string()))?;
+            let held = entry
+                .claim
+                .as_ref()
+                .is_some_and(|c| c.owner != owner && c.until > now);
+            if !entry.state.is_open() || entry.not_before > now || held {
+                return Ok(Ok(None));
+            }
+            entry.claim = Some(Claim {
+                owner: owner.to_string(),
+                until: now + chrono::Duration::seconds(CLAIM_SECS),
+            });
+            tx.insert(TreeName::Outbox, &key, &encode(&entry))?;
+            Ok(Ok(Some(entry)))
         })
-        .map(|_| ())
+        .map(|r| r.unwrap_or(None))
     }
 
     /// Rebuilds the send queue from the outbox's open entries (a schema

@@ -138,7 +138,12 @@ impl Bot {
         adjust: impl FnOnce(App) -> App,
     ) -> Bot {
         let timeout = config.request_timeout;
-        let app = adjust(App::new(config, store, Secret::new(SECRET), clock.clone()));
+        // A bot restarted on the same store is the same instance: what it
+        // held before (on PostgreSQL) is its own again at once.
+        let instance = dir.path().display().to_string();
+        let app = adjust(
+            App::new(config, store, Secret::new(SECRET), clock.clone()).with_instance(&instance),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -414,7 +419,12 @@ pub fn run_binary(args: &[&str], env: &[(&str, &str)], stdin: &str) -> (i32, Str
 
 /// Opens the store, waiting briefly for a bot stopped a moment ago to let go
 /// of sled's file lock (its background flusher drops it asynchronously).
+/// With `ALLIANCE_TEST_BACKEND=postgres` (`scripts/test`'s second run), the
+/// store is a database of the test server instead, one per directory.
 async fn open_when_released(path: &std::path::Path) -> Store {
+    if std::env::var("ALLIANCE_TEST_BACKEND").as_deref() == Ok("postgres") {
+        return postgres_store_for(path);
+    }
     for _ in 0..100 {
         match Store::open(path, 16 << 20) {
             Ok(store) => return store,
@@ -425,6 +435,38 @@ async fn open_when_released(path: &std::path::Path) -> Store {
         }
     }
     panic!("the store stayed locked");
+}
+
+/// The store a bot launched on `dir` opens, on the backend of this run
+/// (to fill it before the bot starts).
+pub fn store_for(dir: &std::path::Path) -> Store {
+    if std::env::var("ALLIANCE_TEST_BACKEND").as_deref() == Ok("postgres") {
+        postgres_store_for(dir)
+    } else {
+        Store::open(dir, 16 << 20).unwrap()
+    }
+}
+
+/// The PostgreSQL store that belongs to `dir`: a new database the first
+/// time (its name kept in the directory), the same one when the bot there
+/// restarts.
+pub fn postgres_store_for(dir: &std::path::Path) -> Store {
+    use alliance::store::postgres::{create_database, with_dbname};
+    let server = std::env::var("ALLIANCE_TEST_DATABASE_URL").expect(
+        "ALLIANCE_TEST_DATABASE_URL is not set: run the tests with scripts/test, \
+         which starts a throwaway PostgreSQL",
+    );
+    let marker = dir.join(".postgres-database");
+    let url = match std::fs::read_to_string(&marker) {
+        Ok(name) => with_dbname(&server, name.trim()),
+        Err(_) => {
+            let name = format!("it_{}_{}", std::process::id(), rand_suffix());
+            let url = create_database(&server, &name).unwrap();
+            std::fs::write(&marker, &name).unwrap();
+            url
+        }
+    };
+    Store::open_postgres(&url, 8).unwrap()
 }
 
 fn rand_suffix() -> u32 {
