@@ -441,46 +441,48 @@ impl Config {
             })
             .ok();
         match (listen, tick, hours, default_tz, store_backend) {
-            (Some(listen), Some(tick), Some(working_hours), Some(default_tz), Some(store_backend))
-                if problems.is_empty() =>
-            {
-                Ok(Config {
-                    listen,
-                    request_timeout: Duration::from_secs(file.server.request_timeout_secs),
-                    metrics: file.server.metrics,
-                    data_dir: PathBuf::from(file.store.path),
-                    shell_data_dir: PathBuf::from(
-                        env("ALLIANCE_DATA_DIR").unwrap_or_else(|| SHELL_DATA_DIR.to_string()),
-                    ),
-                    cache_capacity_bytes: file.store.cache_capacity_mb << 20,
-                    store_backend,
-                    database_url: env("DATABASE_URL").map(Secret::new),
-                    pool_size: file.store.pool_size as usize,
-                    admins,
-                    slack_api_url: api_url,
-                    app_token,
-                    socket_mode,
-                    api_timeout: Duration::from_secs(file.slack.api_timeout_secs),
-                    per_channel_interval: Duration::from_millis(file.slack.per_channel_interval_ms),
-                    messages_per_minute: file.slack.messages_per_minute,
-                    tick,
-                    reminders: ReminderPolicy {
-                        proposal_waiting_days: file.reminders.proposal_waiting_days,
-                        ending_days: file.reminders.ending_days.clone(),
-                        ended_every_days: file.reminders.ended_every_days,
-                        recommit_every_months: file.reminders.recommit_every_months,
-                        keep_in_touch_months: file.reminders.keep_in_touch_months,
-                        checkin_every_months: file.reminders.checkin_every_months,
-                    },
-                    alumni_directory_for_everyone: file.workspace.alumni_directory == "everyone",
-                    working_hours,
-                    default_tz,
-                    signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
-                    bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
-                    log_filter: file.log.filter,
-                    settings: merged,
-                })
-            }
+            (
+                Some(listen),
+                Some(tick),
+                Some(working_hours),
+                Some(default_tz),
+                Some(store_backend),
+            ) if problems.is_empty() => Ok(Config {
+                listen,
+                request_timeout: Duration::from_secs(file.server.request_timeout_secs),
+                metrics: file.server.metrics,
+                data_dir: PathBuf::from(file.store.path),
+                shell_data_dir: PathBuf::from(
+                    env("ALLIANCE_DATA_DIR").unwrap_or_else(|| SHELL_DATA_DIR.to_string()),
+                ),
+                cache_capacity_bytes: file.store.cache_capacity_mb << 20,
+                store_backend,
+                database_url: env("DATABASE_URL").map(Secret::new),
+                pool_size: file.store.pool_size as usize,
+                admins,
+                slack_api_url: api_url,
+                app_token,
+                socket_mode,
+                api_timeout: Duration::from_secs(file.slack.api_timeout_secs),
+                per_channel_interval: Duration::from_millis(file.slack.per_channel_interval_ms),
+                messages_per_minute: file.slack.messages_per_minute,
+                tick,
+                reminders: ReminderPolicy {
+                    proposal_waiting_days: file.reminders.proposal_waiting_days,
+                    ending_days: file.reminders.ending_days.clone(),
+                    ended_every_days: file.reminders.ended_every_days,
+                    recommit_every_months: file.reminders.recommit_every_months,
+                    keep_in_touch_months: file.reminders.keep_in_touch_months,
+                    checkin_every_months: file.reminders.checkin_every_months,
+                },
+                alumni_directory_for_everyone: file.workspace.alumni_directory == "everyone",
+                working_hours,
+                default_tz,
+                signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
+                bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
+                log_filter: file.log.filter,
+                settings: merged,
+            }),
             _ => Err(problems.into_errors()),
         }
     }

@@ -9,28 +9,10 @@ mod common;
 use alliance::slack::verify;
 use common::fake_slack::FakeSlack;
 use common::run_binary as run;
+use common::served::{BIN, Server, printed_address, try_command};
 use common::{FORM, SECRET, TEAM, now_unix, slash_body};
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_alliance");
-
-struct Server {
-    child: Child,
-    addr: String,
-    /// Everything the server wrote to stderr, read as it comes: a full pipe
-    /// would block the server.
-    logs: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-/// A test must never leave a server running, whatever happens to it.
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Starts `alliance serve` on an ephemeral port, talking to `slack`, and
 /// reads the address it prints.
@@ -40,67 +22,20 @@ fn serve(data: &Path, log: &str, slack: &FakeSlack) -> Server {
 
 /// [`serve`] with more arguments (a `--config FILE`).
 fn serve_with(data: &Path, log: &str, slack: &FakeSlack, args: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .arg("serve")
-        .env_clear()
-        .env("SLACK_SIGNING_SECRET", SECRET)
-        .env("SLACK_BOT_TOKEN", FakeSlack::TOKEN)
-        .env("SLACK_API_URL", &slack.base_url)
-        .env("ALLIANCE_LISTEN", "127.0.0.1:0")
-        .env("ALLIANCE_DATA_DIR", data)
-        .env("ALLIANCE_LOG", log)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let logs = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let mut stderr = child.stderr.take().unwrap();
-    let sink = logs.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = stderr.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock()
-                .unwrap()
-                .push_str(&String::from_utf8_lossy(&buf[..n]));
-        }
-    });
-    let addr = printed_address(&mut child);
-    Server { child, addr, logs }
-}
-
-/// The address `serve` prints on its first line of standard output.
-fn printed_address(child: &mut Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    line.split("http://")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string()
+    Server::start(
+        &[
+            ("SLACK_SIGNING_SECRET", SECRET),
+            ("SLACK_BOT_TOKEN", FakeSlack::TOKEN),
+            ("SLACK_API_URL", &slack.base_url),
+            ("ALLIANCE_DATA_DIR", data.to_str().unwrap()),
+            ("ALLIANCE_LOG", log),
+        ],
+        args,
+    )
 }
 
 async fn command(client: &reqwest::Client, addr: &str, user: &str, text: &str) -> (u16, String) {
-    let body = slash_body(user, "/tour", text);
-    let ts = now_unix().to_string();
-    let response = client
-        .post(format!("http://{addr}/slack/events"))
-        .header("content-type", FORM)
-        .header(verify::TIMESTAMP_HEADER, &ts)
-        .header(
-            verify::SIGNATURE_HEADER,
-            verify::sign(SECRET.as_bytes(), &ts, body.as_bytes()),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
+    try_command(client, addr, user, text).await.unwrap()
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@
 //!
 //! **Several instances** on one shared store (PostgreSQL) each run this
 //! loop; a tick fires only on the instance that holds the scheduler's lease
-//! ([`LEASE_SECS`], renewed by every tick it runs), so the others skip
+//! ([`lease_secs`], renewed by every tick it runs), so the others skip
 //! theirs and a holder that dies is replaced within the lease. That saves
 //! work; it is not what keeps a reminder from firing twice: moving a due
 //! entry to *fired* is a serializable transaction, so two ticks that ran at
@@ -52,8 +52,16 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> Result<TickReport, StoreError>
     Ok(report)
 }
 
-/// How long the scheduler's lease holds after a tick (see the module doc).
-pub const LEASE_SECS: i64 = 150;
+/// How long the scheduler's lease holds after a tick (see the module doc):
+/// three of `schedule`'s intervals (at least 3 s, at most an hour), so a
+/// holder misses two ticks before another instance takes over.
+pub fn lease_secs(schedule: &Tick, now: DateTime<Utc>) -> i64 {
+    let interval = schedule
+        .next_after(now)
+        .and_then(|a| Some((a, schedule.next_after(a)?)))
+        .map_or(60, |(a, b)| (b - a).num_seconds());
+    (3 * interval).clamp(3, 3600)
+}
 
 /// The loop: a tick at start, then one at every fire instant of `schedule`
 /// (each strictly after the last), until `shutdown` turns true. `owner`
@@ -73,8 +81,9 @@ pub async fn run(
         let ticking = store.clone();
         let started = std::time::Instant::now();
         let owner = owner.clone();
+        let lease = lease_secs(&schedule, now);
         let ticked = tokio::task::spawn_blocking(move || {
-            if ticking.take_lease("scheduler", &owner, now, LEASE_SECS)? {
+            if ticking.take_lease("scheduler", &owner, now, lease)? {
                 tick(&ticking, now).map(Some)
             } else {
                 Ok(None)
@@ -199,6 +208,15 @@ mod tests {
 
         stop.send(true).unwrap();
         task.await.unwrap();
+    }
+
+    #[test]
+    fn the_lease_spans_three_ticks_within_bounds() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap();
+        let lease = |expr| lease_secs(&Tick::parse(expr).unwrap(), at);
+        assert_eq!(lease("* * * * * *"), 3);
+        assert_eq!(lease("0 * * * * *"), 180);
+        assert_eq!(lease("0 0 * * * *"), 3600, "capped at an hour");
     }
 
     #[test]

@@ -229,6 +229,8 @@ pub struct SlackApi {
     token: Secret,
     /// Counts each call by method and outcome, when set.
     metrics: Option<Arc<Metrics>>,
+    /// The bound on each call.
+    timeout: Duration,
 }
 
 impl fmt::Debug for SlackApi {
@@ -282,7 +284,13 @@ impl SlackApi {
             base_url,
             token,
             metrics: None,
+            timeout,
         }
+    }
+
+    /// How long one call may take at most.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The same client, counting its calls in `metrics`.

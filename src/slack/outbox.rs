@@ -100,6 +100,9 @@ const TZ_MAX_AGE_HOURS: i64 = 24;
 /// Transient failures back off from this, doubling, up to [`MAX_BACKOFF_SECS`].
 const FIRST_BACKOFF_SECS: i64 = 10;
 const MAX_BACKOFF_SECS: i64 = 30 * 60;
+/// The Web API calls one delivery may make: `users.info`,
+/// `conversations.open`, `conversations.history`, the post.
+const CALLS_PER_DELIVERY: i32 = 4;
 /// An answer ready for longer than this and still not sent is logged.
 const ANSWER_LATE_SECS: i64 = 60;
 
@@ -241,7 +244,11 @@ impl Deliverer {
                     }
                     // Taken for this instance (on a shared store, no other
                     // instance delivers it meanwhile).
-                    let Some(entry) = self.store.claim(queued, &self.owner, now)? else {
+                    let Some(entry) = self.store.claim(queued, &self.owner, now, self.lease())?
+                    else {
+                        // Another instance has it: look again soon, in
+                        // case it dies with it.
+                        report.next_at(now + Duration::seconds(1));
                         continue;
                     };
                     match self.deliver(entry, now).await? {
@@ -415,8 +422,11 @@ impl Deliverer {
                     std::time::Duration::from_secs(5)
                 }
             };
+            // On a shared store other instances owe messages too, and only
+            // their own workers are woken: look at least every few seconds.
+            let poll = if self.store.shared() { 5 } else { 60 };
             tokio::select! {
-                _ = tokio::time::sleep(wait.min(std::time::Duration::from_secs(60))) => {}
+                _ = tokio::time::sleep(wait.min(std::time::Duration::from_secs(poll))) => {}
                 _ = wake.notified() => {}
                 _ = shutdown.changed() => return,
             }
@@ -773,6 +783,16 @@ impl Deliverer {
         .unwrap_or(retry_at);
         self.store.outbox_note(&entry)?;
         Ok(Step::Later)
+    }
+
+    /// How long a claim holds: longer than anything a delivery does between
+    /// taking an entry and recording its fate (at most [`CALLS_PER_DELIVERY`]
+    /// Web API calls, each bounded by `slack.api_timeout_secs`), so only an
+    /// instance that died or stalled loses an entry to another, which asks
+    /// Slack first whether the post landed (the entry is `Sending`).
+    fn lease(&self) -> Duration {
+        let call = Duration::from_std(self.api.timeout()).unwrap_or(Duration::seconds(10));
+        call * (CALLS_PER_DELIVERY + 1) + Duration::seconds(1)
     }
 
     fn team_guard(&self) -> std::sync::MutexGuard<'_, Option<TeamId>> {

@@ -419,6 +419,25 @@ fn racing_transactions_lose_no_update(store: Store) {
     assert_eq!(u32::from_be_bytes(n[..4].try_into().unwrap()), 150);
 }
 
+/// Two schedulers ticking at the same instant (two instances whose lease
+/// overlapped): each due reminder is fired by one of them.
+fn racing_ticks_fire_each_reminder_once(store: Store) {
+    for n in 0..20 {
+        propose(&store, &team(), "UM", &format!("UA{n}"));
+    }
+    let later = now() + chrono::Duration::days(10);
+    let ticks: Vec<_> = (0..2)
+        .map(|_| {
+            let store = store.clone();
+            std::thread::spawn(move || store.fire_due(later, usize::MAX, false).unwrap())
+        })
+        .collect();
+    let fired: usize = ticks.into_iter().map(|t| t.join().unwrap()).sum();
+    let waiting = store.fired_reminders(usize::MAX).unwrap().len();
+    assert_eq!(fired, waiting, "each fired once");
+    assert!(waiting >= 20, "{waiting}");
+}
+
 macro_rules! contract {
     ($($name:ident),*) => {
         mod memory_backend {
@@ -448,7 +467,8 @@ contract!(
     schema_4_send_queue_is_rebuilt_in_lanes,
     schema_5_party_lists_become_one_key_per_tour,
     a_transaction_scans_through_its_own_writes,
-    racing_transactions_lose_no_update
+    racing_transactions_lose_no_update,
+    racing_ticks_fire_each_reminder_once
 );
 
 /// Opens `dir` again right after a `Db` there was dropped: sled's flusher
@@ -526,5 +546,55 @@ fn sled_data_of_the_first_release_moves_into_the_one_tree() {
     assert!(
         !db.tree_names().iter().any(|n| n.as_ref() == b"tours"),
         "the old tree is gone once moved"
+    );
+}
+
+/// On a shared store, an entry one instance claimed is not another's until
+/// the claim runs out; then the other takes it, and a write by the first
+/// (late: it stalled) is refused, so its result cannot undo the taker's.
+#[test]
+fn postgres_a_claim_holds_off_other_instances_and_fences_a_late_writer() {
+    let store = postgres_store("claims");
+    assert!(store.shared());
+    propose(&store, &team(), "UM", "UA");
+    let lease = chrono::Duration::seconds(60);
+    let queued = store
+        .queued(&team(), outbox::Lane::Answers, now(), None, 10)
+        .unwrap();
+    let queued = &queued[0];
+
+    let mut a = store
+        .claim(queued, "a", now(), lease)
+        .unwrap()
+        .expect("a takes it");
+    assert_eq!(
+        store.claim(queued, "b", now(), lease).unwrap(),
+        None,
+        "held by a"
+    );
+    let later = now() + chrono::Duration::seconds(61);
+    let mut b = store
+        .claim(queued, "b", later, lease)
+        .unwrap()
+        .expect("a's claim ran out");
+
+    a.state = outbox::OutboxState::Failed {
+        at: later,
+        error: "late".into(),
+    };
+    assert!(!store.outbox_note(&a).unwrap(), "a was taken over");
+    b.state = outbox::OutboxState::Sent {
+        at: later,
+        channel: "D1".into(),
+        ts: "1.2".into(),
+    };
+    assert!(store.outbox_note(&b).unwrap());
+    let stored = store.outbox_entry(&team(), &b.key).unwrap().unwrap();
+    assert!(matches!(stored.state, outbox::OutboxState::Sent { .. }));
+    assert_eq!(stored.claim, None, "released with its fate");
+    assert_eq!(
+        store.claim(queued, "a", later, lease).unwrap(),
+        None,
+        "sent: owed no more"
     );
 }

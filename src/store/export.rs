@@ -557,7 +557,9 @@ impl Store {
                         let (k, v) = entry?;
                         progress.tick();
                         let (team, tours) = match meta_key(&k) {
-                            Some(MetaKey::Schema | MetaKey::BotWorkspace | MetaKey::Lease) => continue,
+                            Some(MetaKey::Schema | MetaKey::BotWorkspace | MetaKey::Lease) => {
+                                continue;
+                            }
                             Some(MetaKey::TourCounter(team)) => (team, true),
                             Some(MetaKey::EraseCounter(team)) => (team, false),
                             None => return Err(unexpected(tree, &k)),

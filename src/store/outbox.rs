@@ -55,13 +55,6 @@ pub struct Claim {
     pub until: DateTime<Utc>,
 }
 
-/// How long a claim holds. Longer than anything an instance does between
-/// taking an entry and recording its fate (a few Web API calls, each bounded
-/// by `slack.api_timeout_secs`, at most 60 s), so only an instance that died
-/// or stalled loses its entries, and the taker first asks Slack whether the
-/// post landed (the entry is `Sending`).
-pub const CLAIM_SECS: i64 = 120;
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum Delivery {
@@ -580,6 +573,7 @@ impl Store {
         queued: &Queued,
         owner: &str,
         now: DateTime<Utc>,
+        lease: chrono::Duration,
     ) -> Result<Option<OutboxEntry>, StoreError> {
         if !self.shared() {
             return self.queued_entry(queued);
@@ -602,7 +596,7 @@ impl Store {
             }
             entry.claim = Some(Claim {
                 owner: owner.to_string(),
-                until: now + chrono::Duration::seconds(CLAIM_SECS),
+                until: now + lease,
             });
             tx.insert(TreeName::Outbox, &key, &encode(&entry))?;
             Ok(Ok(Some(entry)))

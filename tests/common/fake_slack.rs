@@ -82,6 +82,9 @@ struct Inner {
     current: Vec<Stored>,
     fail_next: HashMap<String, VecDeque<Failure>>,
     fail_always: HashMap<String, Failure>,
+    /// Each call of a method takes this long: half before doing its work,
+    /// half after (so a client killed meanwhile may or may not have posted).
+    delays: HashMap<String, std::time::Duration>,
     /// user id → (tz, deleted).
     users: HashMap<String, (String, bool)>,
     /// The zone of people not set with [`FakeSlack::set_user`] (`UTC`).
@@ -339,6 +342,11 @@ impl FakeSlack {
     }
 
     /// Forgets every failure planned for `method`.
+    /// Every call of `method` takes `delay` from now on (see `Inner::delays`).
+    pub fn delay(&self, method: &str, delay: std::time::Duration) {
+        lock(&self.state).delays.insert(method.to_string(), delay);
+    }
+
     pub fn heal(&self, method: &str) {
         let mut inner = lock(&self.state);
         inner.fail_always.remove(method);
@@ -380,6 +388,10 @@ async fn handle(
     let content_type = header_text(header::CONTENT_TYPE);
     let parsed = parse_body(content_type.as_deref(), &body);
 
+    let delay = lock(&state).delays.get(&method).copied();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay / 2).await;
+    }
     let failure = {
         let mut inner = lock(&state);
         inner.calls.push(Call {
@@ -435,6 +447,9 @@ async fn handle(
     };
     if matches!(failure, Some(Failure::PostThenHang)) {
         std::future::pending::<()>().await;
+    }
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay / 2).await;
     }
     match result {
         Ok(body) => answer(body),

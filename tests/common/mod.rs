@@ -5,6 +5,7 @@
 
 pub mod counting;
 pub mod fake_slack;
+pub mod served;
 
 use alliance::app::App;
 use alliance::clock::Clock;
