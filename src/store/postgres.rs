@@ -363,9 +363,13 @@ impl PostgresBackend {
         }
     }
 
+    /// Entries of `tree` from `start` (to `end`), at most `limit`. With
+    /// `begin`, the transaction's `BEGIN` goes first in the same round trip
+    /// (tokio-postgres pipelines requests sent together).
     fn read_range(
         &self,
         conn: &Arc<Conn>,
+        begin: Option<&'static str>,
         tree: TreeName,
         start: &[u8],
         end: Option<&[u8]>,
@@ -375,41 +379,56 @@ impl PostgresBackend {
         let (tree, start, end) = (tree_id(tree), start.to_vec(), end.map(<[u8]>::to_vec));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.block(async move {
-            let rows = match &end {
-                Some(end) => {
-                    conn.client
-                        .query(&conn.scan, &[&tree, &start, end, &limit])
-                        .await?
-                }
-                None => {
-                    conn.client
-                        .query(&conn.scan_from, &[&tree, &start, &limit])
-                        .await?
+            let client = &conn.client;
+            let query = async {
+                match &end {
+                    Some(end) => {
+                        client
+                            .query(&conn.scan, &[&tree, &start, end, &limit])
+                            .await
+                    }
+                    None => {
+                        client
+                            .query(&conn.scan_from, &[&tree, &start, &limit])
+                            .await
+                    }
                 }
             };
-            Ok(rows
+            let (begun, rows) = tokio::join!(begin_in(client, begin), query);
+            begun?;
+            Ok(rows?
                 .into_iter()
                 .map(|row| (row.get::<_, Vec<u8>>(0), row.get::<_, Vec<u8>>(1)))
                 .collect())
         })
     }
 
+    /// The value of `key` in `tree`; `begin` as in [`Self::read_range`].
     fn read(
         &self,
         conn: &Arc<Conn>,
+        begin: Option<&'static str>,
         tree: TreeName,
         key: &[u8],
     ) -> Result<Option<Vec<u8>>, tokio_postgres::Error> {
         let conn = Arc::clone(conn);
         let (tree, key) = (tree_id(tree), key.to_vec());
         self.block(async move {
-            let row = conn.client.query_opt(&conn.get, &[&tree, &key]).await?;
-            Ok(row.map(|r| r.get::<_, Vec<u8>>(0)))
+            let client = &conn.client;
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&tree, &key];
+            let (begun, row) = tokio::join!(
+                begin_in(client, begin),
+                client.query_opt(&conn.get, &params)
+            );
+            begun?;
+            Ok(row?.map(|r| r.get::<_, Vec<u8>>(0)))
         })
     }
 
-    /// One run of a transaction: `Ok(Err(e))` when the engine failed, with
-    /// whether a rerun may succeed.
+    /// One run of a transaction. `Err` is the engine's error, which may be
+    /// a conflict worth a rerun; `Ok(Err)` ends the transaction for good.
+    /// Round trips: one per read (the first carries the `BEGIN`), and one
+    /// for all the writes and the `COMMIT`.
     fn attempt(
         &self,
         durable: bool,
@@ -424,29 +443,40 @@ impl PostgresBackend {
         } else {
             "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit = off"
         };
-        self.simple(&conn, begin)?;
         let tx = PgTx {
             backend: self,
             conn: &conn,
+            begin: Cell::new(Some(begin)),
             writes: RefCell::new(BTreeMap::new()),
             failed: Cell::new(None),
         };
         let outcome = f(&tx);
         let writes = tx.writes.into_inner();
+        // Still `Some` when the closure read nothing: the BEGIN goes with
+        // the writes.
+        let unbegun = tx.begin.take();
+        let rollback = |conn: &Arc<Conn>| {
+            if unbegun.is_none() {
+                let _ = self.simple(conn, "ROLLBACK");
+            }
+        };
         if let Some(e) = tx.failed.take() {
-            let _ = self.simple(&conn, "ROLLBACK");
+            rollback(&conn);
             return Err(e);
         }
         match outcome {
             Ok(()) => {}
             Err(TxFail::Abort) => {
-                self.simple(&conn, "ROLLBACK")?;
+                rollback(&conn);
                 return Ok(Err(TxOutcome::Aborted));
             }
             Err(TxFail::Engine(e)) => {
-                let _ = self.simple(&conn, "ROLLBACK");
+                rollback(&conn);
                 return Ok(Err(TxOutcome::Failed(StoreError::Engine(e))));
             }
+        }
+        if unbegun.is_some() && writes.is_empty() {
+            return Ok(Ok(()));
         }
         let conn2 = Arc::clone(&conn);
         let committed = self.block(async move {
@@ -465,15 +495,32 @@ impl PostgresBackend {
                 }
             }
             let client = &conn2.client;
-            if !up.0.is_empty() {
-                client
-                    .execute(&conn2.upsert, &[&up.0, &up.1, &up.2])
-                    .await?;
-            }
-            if !gone.0.is_empty() {
-                client.execute(&conn2.delete, &[&gone.0, &gone.1]).await?;
-            }
-            client.batch_execute("COMMIT").await
+            let upsert = async {
+                if up.0.is_empty() {
+                    return Ok(0);
+                }
+                client.execute(&conn2.upsert, &[&up.0, &up.1, &up.2]).await
+            };
+            let delete = async {
+                if gone.0.is_empty() {
+                    return Ok(0);
+                }
+                client.execute(&conn2.delete, &[&gone.0, &gone.1]).await
+            };
+            // Sent together, in this order. If a write fails, the
+            // transaction is aborted and PostgreSQL answers the COMMIT with
+            // a rollback: nothing of it stays, and the write's error is the
+            // one reported.
+            let (begun, upserted, deleted, commit) = tokio::join!(
+                begin_in(client, unbegun),
+                upsert,
+                delete,
+                client.batch_execute("COMMIT")
+            );
+            begun?;
+            upserted?;
+            deleted?;
+            commit
         });
         if let Err(e) = committed {
             let _ = self.simple(&conn, "ROLLBACK");
@@ -485,6 +532,17 @@ impl PostgresBackend {
     fn simple(&self, conn: &Arc<Conn>, sql: &'static str) -> Result<(), tokio_postgres::Error> {
         let conn = Arc::clone(conn);
         self.block(async move { conn.client.batch_execute(sql).await })
+    }
+}
+
+/// Sends `begin` (a transaction's first statements), if given.
+async fn begin_in(
+    client: &Client,
+    begin: Option<&'static str>,
+) -> Result<(), tokio_postgres::Error> {
+    match begin {
+        Some(sql) => client.batch_execute(sql).await,
+        None => Ok(()),
     }
 }
 
@@ -522,6 +580,8 @@ type Pending = BTreeMap<(i16, Vec<u8>), Option<Vec<u8>>>;
 struct PgTx<'a> {
     backend: &'a PostgresBackend,
     conn: &'a Arc<Conn>,
+    /// The `BEGIN` not sent yet: it goes with the first read.
+    begin: Cell<Option<&'static str>>,
     writes: RefCell<Pending>,
     /// The first engine error, kept whole so the caller can tell a conflict.
     failed: Cell<Option<tokio_postgres::Error>>,
@@ -542,7 +602,7 @@ impl Tx for PgTx<'_> {
             return Ok(pending.clone());
         }
         self.backend
-            .read(self.conn, tree, key)
+            .read(self.conn, self.begin.take(), tree, key)
             .map_err(|e| self.fail(e))
     }
 
@@ -567,7 +627,7 @@ impl Tx for PgTx<'_> {
         let want = limit.saturating_add(pending.len());
         let committed = self
             .backend
-            .read_range(self.conn, tree, start, Some(end), want)
+            .read_range(self.conn, self.begin.take(), tree, start, Some(end), want)
             .map_err(|e| self.fail(e))?;
         super::overlay_scan(committed.into_iter().map(Ok), pending.into_iter(), limit)
     }
@@ -590,7 +650,7 @@ impl Tx for PgTx<'_> {
 impl Backend for PostgresBackend {
     fn get(&self, tree: TreeName, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let conn = self.take()?;
-        self.read(&conn, tree, key).map_err(pg)
+        self.read(&conn, None, tree, key).map_err(pg)
     }
 
     fn scan_prefix(
@@ -601,7 +661,7 @@ impl Backend for PostgresBackend {
     ) -> Result<Entries, StoreError> {
         let conn = self.take()?;
         let end = after_prefix(prefix);
-        self.read_range(&conn, tree, prefix, end.as_deref(), limit)
+        self.read_range(&conn, None, tree, prefix, end.as_deref(), limit)
             .map_err(pg)
     }
 
@@ -616,7 +676,7 @@ impl Backend for PostgresBackend {
             return Ok(Vec::new());
         }
         let conn = self.take()?;
-        self.read_range(&conn, tree, start, Some(end), limit)
+        self.read_range(&conn, None, tree, start, Some(end), limit)
             .map_err(pg)
     }
 

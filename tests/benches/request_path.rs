@@ -15,7 +15,6 @@ use alliance::config::Secret;
 use alliance::domain::TeamId;
 use alliance::slack::http::{Answer, AppState, respond};
 use alliance::slack::verify;
-use alliance::store::Store;
 use axum::http::{HeaderMap, HeaderValue};
 use chrono::{DateTime, Utc};
 use std::hint::black_box;
@@ -25,11 +24,12 @@ const SECRET: &str = "bench-signing-secret";
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), 64 << 20).expect("store");
+    let store = support::open_store(dir.path(), 64 << 20);
     let now: DateTime<Utc> = Utc::now();
     let team = TeamId::parse("T0BENCH").unwrap();
     let loading = Instant::now();
     support::load(&store, &team, now);
+    println!("store: {}", support::backend());
     eprintln!(
         "loaded {} tours in {:.1} s",
         support::tours(),

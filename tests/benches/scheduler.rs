@@ -16,6 +16,8 @@
 #[path = "../common/fake_slack.rs"]
 #[allow(dead_code)]
 mod fake_slack;
+#[path = "support.rs"]
+mod support;
 
 use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
 use alliance::scheduler;
@@ -48,7 +50,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(256);
-    let store = Store::open(dir.path(), cache_mb << 20).expect("store");
+    let store = support::open_store(dir.path(), cache_mb << 20);
+    println!("store: {}", support::backend());
     let team = TeamId::parse("T0BENCH").unwrap();
     let base = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
     let total = tours();
@@ -100,16 +103,22 @@ fn main() {
         );
     }
     drop(store);
-    enqueue_and_deliver();
+    enqueue_and_deliver(1);
+    if support::on_postgres() {
+        // Three workers with their own names on one database, as three
+        // instances run them (on sled one process delivers: claims are
+        // needed, and taken, only on a shared store).
+        enqueue_and_deliver(3);
+    }
 }
 
-fn enqueue_and_deliver() {
+fn enqueue_and_deliver(workers: usize) {
     const PROPOSALS: usize = 1_000;
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), 64 << 20).expect("store");
+    let store = support::open_store(dir.path(), 64 << 20);
     let team = TeamId::parse("T0BENCH").unwrap();
     // A Wednesday noon: working hours are open, though proposals need none.
-    let mut now = Utc.with_ymd_and_hms(2026, 6, 3, 12, 0, 0).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 6, 3, 12, 0, 0).unwrap();
     let manager = UserId::parse("UBOSS").unwrap();
     let start = Instant::now();
     for i in 0..PROPOSALS {
@@ -139,28 +148,45 @@ fn enqueue_and_deliver() {
             alliance::config::Secret::new(fake_slack::FakeSlack::TOKEN),
             std::time::Duration::from_secs(5),
         ));
-        let pacer = Pacer::new(std::time::Duration::from_secs(1), 100_000);
-        let deliverer = Deliverer::new(store.clone(), api, pacer, Default::default(), chrono_tz::UTC);
         let start = Instant::now();
-        let mut sent = 0;
-        for _ in 0..100_000 {
-            let report = deliverer.run_once(now).await.expect("pass");
-            sent += report.sent;
-            match report.next {
-                Some(next) => now = next.max(now + Duration::milliseconds(1)),
-                None => break,
+        let drains = (0..workers).map(|n| {
+            let pacer = Pacer::new(std::time::Duration::from_secs(1), 100_000);
+            let deliverer = Deliverer::new(
+                store.clone(),
+                api.clone(),
+                pacer,
+                Default::default(),
+                chrono_tz::UTC,
+            )
+            .with_owner(&format!("bench-{n}"));
+            async move {
+                let mut sent = 0;
+                let mut now = now;
+                for _ in 0..100_000 {
+                    let report = deliverer.run_once(now).await.expect("pass");
+                    sent += report.sent;
+                    match report.next {
+                        Some(next) => now = next.max(now + Duration::milliseconds(1)),
+                        None => break,
+                    }
+                }
+                sent
             }
-        }
+        });
+        let sent: usize = futures_util::future::join_all(drains).await.into_iter().sum();
         let deliver = start.elapsed().as_secs_f64();
         assert_eq!(sent, PROPOSALS);
-        assert_eq!(slack.posted().len(), PROPOSALS);
+        let posted = slack.posted();
+        let keys: std::collections::BTreeSet<_> =
+            posted.iter().filter_map(|m| m.metadata_key.clone()).collect();
+        assert_eq!((posted.len(), keys.len()), (PROPOSALS, PROPOSALS), "each once");
         println!(
             "enqueue: {PROPOSALS} proposals, each flushed          {:>7.0} per second ({:.2} ms each)",
             PROPOSALS as f64 / enqueue,
             enqueue * 1e3 / PROPOSALS as f64
         );
         println!(
-            "deliver: {PROPOSALS} DMs to the fake Slack            {:>7.0} per second (conversations.open + chat.postMessage each, over loopback)",
+            "deliver: {PROPOSALS} DMs to the fake Slack, {workers} worker(s) {:>7.0} per second (conversations.open + chat.postMessage each, over loopback)",
             sent as f64 / deliver
         );
     });

@@ -15,6 +15,36 @@ pub fn tours() -> u64 {
         .unwrap_or(100_000)
 }
 
+/// The store a benchmark runs on: sled in `dir`, or with
+/// `BENCH_BACKEND=postgres` a new database on the server
+/// `ALLIANCE_TEST_DATABASE_URL` names (`scripts/with-postgres --durable`
+/// starts one).
+pub fn open_store(dir: &std::path::Path, cache_bytes: u64) -> Store {
+    if !on_postgres() {
+        return Store::open(dir, cache_bytes).expect("store");
+    }
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let server = std::env::var("ALLIANCE_TEST_DATABASE_URL")
+        .expect("BENCH_BACKEND=postgres needs ALLIANCE_TEST_DATABASE_URL (scripts/with-postgres)");
+    let name = format!(
+        "bench_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let url = alliance::store::postgres::create_database(&server, &name).expect("database");
+    Store::open_postgres(&url, 16).expect("store")
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("BENCH_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// What the figures were measured on.
+pub fn backend() -> &'static str {
+    if on_postgres() { "PostgreSQL" } else { "sled" }
+}
+
 /// [`tours`] tours in `team`: 20 proposed by UBOSS, the rest spread over
 /// 5,000 managers; flushed.
 pub fn load(store: &Store, team: &TeamId, now: DateTime<Utc>) {

@@ -18,7 +18,6 @@ use alliance::app::App;
 use alliance::clock::Clock;
 use alliance::config::{Config, Secret};
 use alliance::domain::{TeamId, UserId};
-use alliance::store::Store;
 use std::time::Instant;
 
 const SECRET: &str = "bench-signing-secret";
@@ -34,7 +33,10 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    println!("1. durable /tour propose over signed HTTP, {writes} per round");
+    println!(
+        "1. durable /tour propose over signed HTTP, {writes} per round, on {}",
+        support::backend()
+    );
     println!(
         "   {:>8} {:>12} {:>9} {:>9}",
         "clients", "proposals/s", "p50 ms", "p99 ms"
@@ -56,7 +58,7 @@ fn main() {
 
 async fn concurrent_proposals(clients: usize, writes: usize) -> (f64, f64, f64) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), 64 << 20).expect("store");
+    let store = support::open_store(dir.path(), 64 << 20);
     let config = Config::load_with(None, &|_| None).expect("config");
     let app = App::new(config, store, Secret::new(SECRET), Clock::System);
     let (addr, stop, served) = support::serve_on_loopback(app).await;
@@ -109,7 +111,7 @@ async fn concurrent_proposals(clients: usize, writes: usize) -> (f64, f64, f64) 
 
 fn one_more_for_a_busy_manager(n: u64) -> f64 {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(dir.path(), 64 << 20).expect("store");
+    let store = support::open_store(dir.path(), 64 << 20);
     let team = TeamId::parse(TEAM).unwrap();
     let boss = UserId::parse("UBUSY").unwrap();
     let now = chrono::Utc::now();
