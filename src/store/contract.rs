@@ -549,6 +549,53 @@ fn sled_data_of_the_first_release_moves_into_the_one_tree() {
     );
 }
 
+/// 64 transactions of one process racing on one key (a workspace's tour
+/// counter when everyone proposes at once), over as many connections: every
+/// one commits. Each first run is optimistic; one that conflicted runs again
+/// alone (the retry gate), so none runs out of attempts.
+#[test]
+fn postgres_sixty_four_racers_on_one_key_all_commit() {
+    let server = std::env::var("ALLIANCE_TEST_DATABASE_URL")
+        .expect("ALLIANCE_TEST_DATABASE_URL is not set: run the tests with ./scripts/test");
+    let db = format!("unit_sixty_four_racers_{}", std::process::id());
+    let url = super::postgres::create_database(&server, &db).unwrap();
+    let store = Store::open_postgres(&url, 64).unwrap();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(64));
+    let threads: Vec<_> = (0..64)
+        .map(|_| {
+            let (store, start) = (store.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                for _ in 0..10 {
+                    store
+                        .run(false, |tx| {
+                            let n = tx
+                                .get(TreeName::Meta, b"race")?
+                                .map_or(0, |v| u32::from_be_bytes(v[..4].try_into().unwrap()));
+                            tx.insert(TreeName::Meta, b"race", &(n + 1).to_be_bytes())?;
+                            Ok(Ok::<(), ()>(()))
+                        })
+                        .map_err(|e| e.to_string())?
+                        .ok();
+                }
+                Ok::<(), String>(())
+            })
+        })
+        .collect();
+    let failed: Vec<String> = threads
+        .into_iter()
+        .filter_map(|t| t.join().unwrap().err())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} racers failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    let n = store.backend.get(TreeName::Meta, b"race").unwrap().unwrap();
+    assert_eq!(u32::from_be_bytes(n[..4].try_into().unwrap()), 640);
+}
+
 /// On a shared store, an entry one instance claimed is not another's until
 /// the claim runs out; then the other takes it, and a write by the first
 /// (late: it stalled) is refused, so its result cannot undo the taker's.

@@ -21,7 +21,11 @@
 //! cannot lock an absent row, and serializable isolation covers exactly
 //! that, with no change to the closures. Two instances that race for the
 //! same due reminder or the same outbox entry both run; one commits, the
-//! other is retried and finds the work done.
+//! other is retried and finds the work done. Within one process, a run
+//! after a conflict holds a gate alone (first runs share it), so 64
+//! commands fighting over one workspace's tour counter take turns rather
+//! than exhausting each other's attempts (tested with 64 racers; without
+//! the gate some failed).
 //!
 //! **Durability.** A commit of a durable transaction is on disk when
 //! PostgreSQL says so (`synchronous_commit` as the server has it). The
@@ -46,7 +50,7 @@ use super::{Backend, Entries, StoreError, TreeName, Tx, TxFail, TxOutcome};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, NoTls, Statement};
@@ -76,6 +80,9 @@ pub struct PostgresBackend {
     handle: tokio::runtime::Handle,
     config: tokio_postgres::Config,
     pool: Pool,
+    /// Shared by first runs of this process's transactions, held alone by
+    /// one re-running after a conflict (see `transact` below).
+    retrying: RwLock<()>,
 }
 
 /// One connection with its prepared statements.
@@ -191,6 +198,7 @@ impl PostgresBackend {
                 }),
                 freed: Condvar::new(),
             },
+            retrying: RwLock::new(()),
         };
         backend.migrate()?;
         Ok(backend)
@@ -686,13 +694,30 @@ impl Backend for PostgresBackend {
         f: &dyn Fn(&dyn Tx) -> Result<(), TxFail>,
     ) -> Result<(), TxOutcome> {
         let mut last = None;
+        // The first run is optimistic, beside every other first run of this
+        // process (a shared hold on the retry gate). One that conflicted
+        // runs again holding the gate alone: no new first run starts in
+        // this process meanwhile, so transactions that fight over one key
+        // (a workspace's tour counter, when 64 people propose at once)
+        // take turns instead of failing each other again and again, while
+        // those that do not conflict still commit side by side and share
+        // PostgreSQL's flushes. Only other instances can make a run holding
+        // the gate fail.
+        let mut alone = None;
+        let mut shared = Some(self.retrying.read().unwrap_or_else(|p| p.into_inner()));
         for attempt in 0..ATTEMPTS {
             match self.attempt(durable, f) {
                 Ok(outcome) => return outcome,
                 Err(e) if is_conflict(&e) => {
-                    // Another instance (or thread) won the race: run again
-                    // on what it committed, after a pause that grows and
-                    // differs between the racers.
+                    last = Some(e);
+                    if alone.is_none() {
+                        drop(shared.take());
+                        alone = Some(self.retrying.write().unwrap_or_else(|p| p.into_inner()));
+                        continue;
+                    }
+                    // Another instance won the race: run again on what it
+                    // committed, after a pause that grows and differs
+                    // between the racers.
                     let spread = std::hash::BuildHasher::hash_one(
                         &std::collections::hash_map::RandomState::new(),
                         attempt,
@@ -700,7 +725,6 @@ impl Backend for PostgresBackend {
                     std::thread::sleep(Duration::from_micros(
                         (200 << attempt.min(6)) + spread * u64::from(attempt.min(6) + 1),
                     ));
-                    last = Some(e);
                 }
                 Err(e) => return Err(TxOutcome::Failed(pg(e))),
             }
