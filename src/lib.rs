@@ -30,6 +30,8 @@
 //! - [`app`]: the receiver, the scheduler and the delivery worker, started
 //!   and stopped together.
 //! - [`scheduler`]: cron ticks that turn due reminders into outbox entries.
+//! - [`picture`]: the timeline picture (`/tour timeline`), as a model, SVG
+//!   and PNG.
 //! - [`metrics`]: what `GET /metrics` tells an operator.
 //! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.
@@ -41,6 +43,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod metrics;
+pub mod picture;
 pub mod scheduler;
 pub mod shell;
 pub mod slack;
