@@ -246,6 +246,64 @@ impl Store {
             .map(|(_, v)| decode(TreeName::Checkins, v))
             .collect()
     }
+
+    /// Every check-in recorded in a workspace, by tour and number: one
+    /// range scan (the people team's report).
+    pub fn checkins_in_team(&self, team: &TeamId) -> Result<Vec<CheckIn>, StoreError> {
+        self.backend
+            .scan_prefix(TreeName::Checkins, &keys::team_prefix(team), usize::MAX)?
+            .iter()
+            .map(|(_, v)| decode(TreeName::Checkins, v))
+            .collect()
+    }
+
+    /// The scheduled check-ins Alliance asked for in a workspace: each
+    /// `checkin:nN` reminder (round 0, the conversation's first question)
+    /// that was sent to its member, as (tour, when it went). Read from the
+    /// outbox, which keeps every entry for good; a page at a time, and only
+    /// the entries whose key names a check-in are decoded. An entry this
+    /// build cannot read is passed over (the report is a reading).
+    pub fn checkin_questions_sent(
+        &self,
+        team: &TeamId,
+    ) -> Result<Vec<(TourId, DateTime<Utc>)>, StoreError> {
+        use super::outbox::{OutboxEntry, OutboxState};
+        use crate::domain::notice::NoticeKind;
+        const PAGE: usize = 1024;
+        const NEEDLE: &[u8] = b":checkin:n";
+        // Every tour's outbox key is `team ∅ tour:…`; `;` follows `:`.
+        let end = keys::outbox(team, "tour;");
+        let mut from = keys::outbox(team, "tour:");
+        let mut sent = Vec::new();
+        loop {
+            let page = self
+                .backend
+                .scan_range(TreeName::Outbox, &from, &end, PAGE)?;
+            let Some((last, _)) = page.last() else {
+                return Ok(sent);
+            };
+            from = [last.as_slice(), &[0]].concat();
+            for (key, value) in &page {
+                if !key.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+                    continue;
+                }
+                let Ok(entry) = decode::<OutboxEntry>(TreeName::Outbox, value) else {
+                    continue;
+                };
+                if let (
+                    NoticeKind::Reminder {
+                        series: Series::Checkin(_),
+                        round: 0,
+                        ..
+                    },
+                    OutboxState::Sent { at, .. },
+                ) = (&entry.notice.kind, &entry.state)
+                {
+                    sent.push((entry.notice.tour, *at));
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -599,6 +599,22 @@ impl Store {
             .collect()
     }
 
+    /// The workspaces that have had a tour, by id: one scan of the tour
+    /// counters (for the operator commands that default to the only one).
+    pub fn workspaces(&self) -> Result<Vec<TeamId>, StoreError> {
+        // `tour-counter ∅ team` (keys::tour_counter).
+        let prefix: &[u8] = b"tour-counter\0";
+        Ok(self
+            .backend
+            .scan_prefix(TreeName::Meta, prefix, usize::MAX)?
+            .iter()
+            .filter_map(|(k, _)| {
+                let team = std::str::from_utf8(k.get(prefix.len()..)?).ok()?;
+                TeamId::parse(team)
+            })
+            .collect())
+    }
+
     /// Creates a tour with the workspace's next id, its history entry and its
     /// party index, in one durable transaction.
     pub fn create_tour(

@@ -245,6 +245,16 @@ impl Store {
             .transpose()
     }
 
+    /// Every 1:1 of a workspace (stopped ones too), by manager and member:
+    /// one range scan (the people team's report).
+    pub fn one_on_ones_in_team(&self, team: &TeamId) -> Result<Vec<OneOnOne>, StoreError> {
+        self.backend
+            .scan_prefix(TreeName::OneOnOnes, &keys::team_prefix(team), usize::MAX)?
+            .iter()
+            .map(|(_, v)| decode(TreeName::OneOnOnes, v))
+            .collect()
+    }
+
     /// Every 1:1 `user` is a party to (stopped ones too): those they
     /// manage, then those they are the member of.
     pub fn one_on_ones_of(
