@@ -32,6 +32,7 @@
 //! - [`scheduler`]: cron ticks that turn due reminders into outbox entries.
 //! - [`picture`]: the timeline picture (`/tour timeline`), as a model, SVG
 //!   and PNG.
+//! - [`report`]: the people team's report (`alliance report`, `/tour report`).
 //! - [`metrics`]: what `GET /metrics` tells an operator.
 //! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.
@@ -44,6 +45,7 @@ pub mod config;
 pub mod domain;
 pub mod metrics;
 pub mod picture;
+pub mod report;
 pub mod scheduler;
 pub mod shell;
 pub mod slack;

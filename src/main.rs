@@ -100,6 +100,22 @@ enum Command {
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Write the people team's report on a workspace (tours, endings ahead,
+    /// decisions awaited, check-ins, 1:1s, promises, alumni): HTML is one
+    /// self-contained file to open or mail, CSV one section,key,value
+    /// table, JSON the same figures. Needs the bot stopped.
+    Report {
+        /// The workspace (a Slack team id, like T0123ABCD); needed only
+        /// when the store holds tours of more than one.
+        #[arg(long, value_name = "TEAM")]
+        team: Option<String>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Html)]
+        format: ReportFormat,
+        /// Write to FILE (replaced only once the report is complete)
+        /// instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Restore a JSON export into an empty data directory.
     Import {
         /// The export file (`-` reads standard input).
@@ -126,6 +142,13 @@ enum Command {
 enum ExportFormat {
     Json,
     Csv,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportFormat {
+    Html,
+    Csv,
+    Json,
 }
 
 /// The operator's mistake (a bad id, a refused import): reported with exit
@@ -174,6 +197,11 @@ fn run(cli: Cli, out: &mut Stdout) -> anyhow::Result<()> {
             format,
             output,
         } => export(&config, person.as_deref(), format, output.as_deref(), out),
+        Command::Report {
+            team,
+            format,
+            output,
+        } => report(&config, team.as_deref(), format, output.as_deref(), out),
         Command::Import { file } => import(&config, &file, out),
         Command::Erase {
             person,
@@ -484,6 +512,7 @@ fn shell(config: &Config, user: &str, team: &str, out: &mut Stdout) -> anyhow::R
         stdin.lock(),
         &mut *out,
         chrono::Utc::now,
+        &config.shell_data_dir.join("files"),
     );
     engine.store().flush()?;
     Ok(session?)
@@ -545,6 +574,110 @@ fn export(
     };
     let scope = person.map_or_else(String::new, |p| format!(" about {p}"));
     say(&format!("alliance: exported{scope}: {what}"));
+    Ok(())
+}
+
+fn team_arg(text: &str) -> anyhow::Result<TeamId> {
+    TeamId::parse(text).ok_or_else(|| {
+        anyhow!(Refused(format!(
+            "--team `{text}` is not a Slack team id (like T0123ABCD)"
+        )))
+    })
+}
+
+fn report(
+    config: &Config,
+    team: Option<&str>,
+    format: ReportFormat,
+    output: Option<&Path>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let team = team.map(team_arg).transpose()?;
+    let store = open_store(config)?.with_policy(config.reminders.clone());
+    let workspaces = store.workspaces()?;
+    let listed = || {
+        workspaces
+            .iter()
+            .map(|t| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let place = config.store_place();
+    let team = match team {
+        Some(team) if workspaces.contains(&team) => team,
+        Some(team) if workspaces.is_empty() => {
+            return Err(anyhow!(Refused(format!(
+                "the store ({place}) holds no tours in workspace {team}, nor in any other: there is nothing to report on"
+            ))));
+        }
+        Some(team) => {
+            return Err(anyhow!(Refused(format!(
+                "the store ({place}) holds no tours in workspace {team}; it holds tours of {}",
+                listed()
+            ))));
+        }
+        None => match workspaces.as_slice() {
+            [one] => one.clone(),
+            [] => {
+                return Err(anyhow!(Refused(format!(
+                    "the store ({place}) holds no tours yet: there is nothing to report on"
+                ))));
+            }
+            many => {
+                return Err(anyhow!(Refused(format!(
+                    "the store ({place}) holds tours of {} workspaces ({}): choose one with --team",
+                    many.len(),
+                    listed()
+                ))));
+            }
+        },
+    };
+    let today = chrono::Utc::now().date_naive();
+    let mut progress = |read: usize| say(&format!("alliance: report: {read} tours read…"));
+    let report = alliance::report::Report::build(&store, &team, today, &mut progress)?;
+    let text = match format {
+        ReportFormat::Html => report.html(),
+        ReportFormat::Csv => report.csv(),
+        ReportFormat::Json => report.json() + "\n",
+    };
+    let (name, what) = match format {
+        ReportFormat::Html => ("HTML", "one self-contained file"),
+        ReportFormat::Csv => ("CSV", "section,key,value"),
+        ReportFormat::Json => ("JSON", "the same figures"),
+    };
+    match output {
+        None => {
+            // Flushed before it is reported written (a reader gone early
+            // must not hear that it was).
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        Some(path) => {
+            // Written beside the target and renamed when complete, as the
+            // export is: a failed write never leaves half a report.
+            let mut partial = path.as_os_str().to_owned();
+            partial.push(".partial");
+            let partial = PathBuf::from(partial);
+            let result = std::fs::write(&partial, text.as_bytes())
+                .with_context(|| format!("cannot write {}", partial.display()))
+                .and_then(|()| {
+                    std::fs::rename(&partial, path)
+                        .with_context(|| format!("cannot write {}", path.display()))
+                });
+            if result.is_err() {
+                let _ = std::fs::remove_file(&partial);
+            }
+            result?;
+        }
+    }
+    let written = output.map_or_else(
+        || "to standard output".to_string(),
+        |p| format!("to {}", p.display()),
+    );
+    say(&format!(
+        "alliance: report on {team} as of {today}: {}, written {written} as {name} ({what})",
+        alliance::words::count(report.tours.total as u64, "tour")
+    ));
     Ok(())
 }
 

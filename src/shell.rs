@@ -41,6 +41,10 @@
 //!   finds are shown on their fields, which are asked again. `/cancel`, or
 //!   the end of input, closes a form without submitting it.
 //! - `/home` shows your App Home tab, with its buttons.
+//! - A file the bot would upload (`/tour timeline`, `/tour report`) is
+//!   written to the `files/` folder of the shell's data directory, and its
+//!   path printed under the message it goes with (overwriting the same
+//!   day's file of the same name).
 //! - A line that does not start with a slash is a direct message to the
 //!   bot, as if written in its DM on Slack: the answer to a check-in
 //!   question (`/tour checkin 1` starts one), `skip`, `later` or `stop`.
@@ -57,6 +61,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
+use std::path::Path;
 
 pub const BANNER: &str = "Alliance shell, a sandbox: nothing you do here is sent to Slack. \
      /tour help to start, /help for the shell's own commands, /quit to leave.";
@@ -87,8 +92,10 @@ pub fn run(
     input: impl BufRead,
     out: impl Write,
     now: impl Fn() -> DateTime<Utc>,
+    files: &Path,
 ) -> io::Result<()> {
     let mut shell = Shell {
+        files,
         engine,
         team: team.clone(),
         user,
@@ -131,6 +138,8 @@ struct Button {
 
 struct Shell<'a, W, B, N> {
     engine: &'a Engine,
+    /// Where the files the bot would upload are written.
+    files: &'a Path,
     team: TeamId,
     user: UserId,
     out: W,
@@ -163,7 +172,7 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         let earlier = self.owed((self.now)());
         let posts = earlier
             .iter()
-            .filter(|e| e.action == Delivery::Post)
+            .filter(|e| matches!(e.action, Delivery::Post | Delivery::Upload { .. }))
             .count();
         for entry in earlier {
             self.shown.insert(entry.key, None);
@@ -315,6 +324,48 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         for line in text.lines() {
             writeln!(self.out, "  │ {line}")?;
         }
+        if matches!(entry.action, Delivery::Upload { .. }) {
+            self.write_files(entry)?;
+        }
+        Ok(())
+    }
+
+    /// The files an upload owes, written where Slack would have shared
+    /// them: one line per file with its path.
+    fn write_files(&mut self, entry: &OutboxEntry) -> io::Result<()> {
+        let store = self.engine.store();
+        let drawn = match crate::commands::files::draw_timeline(store, &self.team, &entry.notice) {
+            Ok(Some(timeline)) => {
+                Ok(crate::commands::files::timeline_files(&timeline).map_err(|e| e.to_string()))
+            }
+            Ok(None) => crate::commands::files::report_files(store, &self.team, &entry.notice),
+            Err(e) => Err(e),
+        };
+        let attachments = match drawn {
+            Ok(Ok(attachments)) => attachments,
+            Ok(Err(why)) => {
+                writeln!(self.out, "  │ (the file could not be drawn: {why})")?;
+                return Ok(());
+            }
+            Err(_) => {
+                writeln!(
+                    self.out,
+                    "  │ (the file could not be drawn: the store could not be read)"
+                )?;
+                return Ok(());
+            }
+        };
+        std::fs::create_dir_all(self.files)?;
+        for attachment in attachments {
+            let path = self.files.join(&attachment.filename);
+            std::fs::write(&path, &attachment.bytes)?;
+            writeln!(
+                self.out,
+                "  │ 📎 {} written to {}",
+                attachment.title,
+                path.display()
+            )?;
+        }
         Ok(())
     }
 
@@ -322,7 +373,7 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         let owed: Vec<OutboxEntry> = self
             .owed((self.now)())
             .into_iter()
-            .filter(|e| e.action == Delivery::Post)
+            .filter(|e| matches!(e.action, Delivery::Post | Delivery::Upload { .. }))
             .collect();
         let older = owed.len().saturating_sub(OUTBOX_SHOWN);
         match owed.len() {
@@ -930,6 +981,7 @@ mod tests {
             input.as_bytes(),
             &mut out,
             now,
+            Path::new("/nonexistent/alliance-shell-files"),
         )
         .unwrap();
         let out = String::from_utf8(out).unwrap();
@@ -984,6 +1036,7 @@ mod tests {
             input.as_bytes(),
             &mut out,
             now,
+            Path::new("/nonexistent/alliance-shell-files"),
         )
         .unwrap();
         let out = String::from_utf8(out).unwrap();
@@ -1031,6 +1084,7 @@ mod tests {
             input.as_bytes(),
             &mut out,
             at,
+            Path::new("/nonexistent/alliance-shell-files"),
         )
         .unwrap();
         String::from_utf8(out).unwrap()
@@ -1225,10 +1279,45 @@ mod tests {
     }
 
     #[test]
+    fn a_timeline_is_written_to_a_file_and_its_path_printed() {
+        let engine = Engine::new(Store::in_memory(), Default::default());
+        let files = tempfile::tempdir().unwrap();
+        let input = "/tour propose @UBOB rotational from 2026-06-01 to 2027-06-01 Run support\n/as UBOB\n/tour accept 1\n/tour timeline\n/tour timeline all\n";
+        let mut out = Vec::new();
+        run(
+            &engine,
+            &team(),
+            UserId::parse("UALICE").unwrap(),
+            input.as_bytes(),
+            &mut out,
+            at,
+            files.path(),
+        )
+        .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let path = files.path().join("timeline-2026-11-24.png");
+        assert!(
+            out.contains(&format!("written to {}", path.display())),
+            "{out}"
+        );
+        assert!(out.contains("┌ DM to @UBOB"), "{out}");
+        assert!(out.contains("1 person, 1 tour"), "{out}");
+        assert!(
+            out.contains("Only Alliance admins can list every tour"),
+            "{out}"
+        );
+        let png = std::fs::read(&path).unwrap();
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+        assert_eq!(pixmap.width(), crate::picture::WIDTH);
+        assert_eq!(std::fs::read_dir(files.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn messages_read_as_on_slack() {
         let engine = Engine::new(Store::in_memory(), Default::default());
         let mut out = Vec::new();
         let mut shell = Shell {
+            files: Path::new("/nonexistent/alliance-shell-files"),
             engine: &engine,
             team: team(),
             user: UserId::parse("UALICE").unwrap(),

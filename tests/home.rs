@@ -60,6 +60,10 @@ fn assert_valid_home(view: &Value) {
             "section" => assert!(block["text"]["text"].as_str().unwrap().chars().count() <= 3000),
             "context" | "divider" => {}
             "actions" => assert!(block["elements"].as_array().unwrap().len() <= 25),
+            "image" => {
+                assert!(block["slack_file"]["id"].is_string(), "{block}");
+                assert!(!block["alt_text"].as_str().unwrap().is_empty());
+            }
             other => panic!("unexpected block {other}"),
         }
     }
@@ -190,4 +194,59 @@ async fn a_large_team_is_paged_within_slacks_block_limit() {
         page2.contains("page 2 of 3") && page2.contains("Mission number 10"),
         "{page2}"
     );
+}
+
+#[tokio::test]
+async fn the_timeline_button_draws_into_the_dm_and_the_tab_shows_the_latest() {
+    let slack = FakeSlack::start().await;
+    let now = tuesday_9am();
+    let bot = Bot::with_slack(&slack, now, None).await;
+    open_home(&bot, STRANGER, "Ev0TL1").await;
+    let stranger = published(&slack, STRANGER, 1).await;
+    assert!(
+        !stranger[0].to_string().contains(home::TIMELINE),
+        "no tours, no picture"
+    );
+    bot.tour(
+        MANAGER,
+        "propose <@UMEMBER> rotational 1y Keep the lights on",
+    )
+    .await;
+    bot.tour(MEMBER, "accept 1").await;
+    assert_eq!(open_home(&bot, MANAGER, "Ev0TL2").await, 200);
+    let view = published(&slack, MANAGER, 1).await.remove(0);
+    assert!(!view.to_string().contains("slack_file"), "none drawn yet");
+    let message = PostedMessage {
+        channel: "DUMANAGER".into(),
+        ts: "1.000001".into(),
+        text: String::new(),
+        blocks: view["blocks"].clone(),
+        metadata_key: None,
+    };
+    let before = published(&slack, MANAGER, 1).await.len();
+    assert_eq!(
+        bot.click(MANAGER, &message, home::TIMELINE, None).await,
+        200
+    );
+    let mut at = now + Duration::seconds(1);
+    for _ in 0..20 {
+        match bot.deliver(at).await.next {
+            Some(next) if next <= at + Duration::minutes(1) => at = next.max(at),
+            _ => break,
+        }
+    }
+    let files = slack.shared_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].shared[0].0, "DUMANAGER");
+    // Published again, with the picture as an image block.
+    let views = published(&slack, MANAGER, before + 1).await;
+    let latest = views.last().unwrap();
+    assert_valid_home(latest);
+    let image = latest["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "image")
+        .unwrap_or_else(|| panic!("no image in {latest}"));
+    assert_eq!(image["slack_file"]["id"], files[0].id.as_str());
 }

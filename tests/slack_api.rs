@@ -157,7 +157,8 @@ async fn user_info_is_a_form_read() {
         UserInfo {
             tz: Some("Europe/Berlin".into()),
             deleted: true,
-            is_bot: false
+            is_bot: false,
+            name: Some("Name of U2".into()),
         }
     );
     assert_eq!(
@@ -165,7 +166,8 @@ async fn user_info_is_a_form_read() {
         UserInfo {
             tz: Some("UTC".into()),
             deleted: false,
-            is_bot: false
+            is_bot: false,
+            name: Some("Name of U3".into()),
         }
     );
 

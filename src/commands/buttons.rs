@@ -275,6 +275,21 @@ impl Engine {
                     now,
                 )?,
             }),
+            home::TIMELINE => {
+                let request = Request {
+                    team: click.team.clone(),
+                    user: click.user.clone(),
+                    command: "/tour".into(),
+                    text: "timeline".into(),
+                };
+                match self.try_handle(&request, now) {
+                    // The picture itself is on its way to their DM.
+                    Ok(_) => {}
+                    Err(Failure::User(message)) => self.note(click, None, &message.text, now)?,
+                    Err(Failure::Internal(e)) => return Err(e),
+                }
+                Ok(AfterClick::Nothing)
+            }
             home::PROPOSE => Ok(AfterClick::OpenView {
                 view: form::propose_view(None, None),
             }),

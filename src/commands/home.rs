@@ -22,6 +22,9 @@
 //! - An away period (`/tour away`) shows at the top of one's own tab, and
 //!   to the manager of one's open tours beside their team's tours (a
 //!   manager wants to know who will not answer); nobody else sees it.
+//! - A "Timeline" button (for anyone with tours) draws `/tour timeline`
+//!   into their DM; once one was shared, the tab shows the latest as an
+//!   image (and is published again when a new one is shared).
 //! - Tours are listed newest first. Slack allows 100 blocks in a Home view; the team section is paged
 //!   ([`TEAM_PAGE`] tours a page, Previous/Next buttons), own tours are
 //!   capped at [`MINE_MAX`] with a pointer to `/tour list`. Both caps keep a
@@ -42,6 +45,7 @@ pub const MINE_MAX: usize = 15;
 
 pub const PAGE: &str = "home.page";
 pub const PROPOSE: &str = "home.propose";
+pub const TIMELINE: &str = "home.timeline";
 pub const TALK: &str = "home.talk";
 
 impl Engine {
@@ -202,12 +206,24 @@ pub fn view(
         message = message.section(format!("*Check-ins waiting for you*\n{}", lines.join("\n")));
     }
 
+    if let Some(file) = store.user(team, user)?.timeline {
+        message = message
+            .divider()
+            .section("*Your latest timeline*")
+            .image(
+                &file,
+                "The timeline of your tours and your team's, as last drawn; its summary is in our direct messages.",
+            );
+    }
     let mut actions = vec![Element::button(
         "Propose a tour",
         PROPOSE,
         "propose",
         Some("primary"),
     )];
+    if !tours.is_empty() {
+        actions.push(Element::button("Timeline", TIMELINE, "timeline", None));
+    }
     if mine.iter().any(|t| t.status.is_open()) {
         actions.push(Element::button(
             "Ask for a conversation",

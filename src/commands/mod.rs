@@ -14,6 +14,7 @@ pub mod buttons;
 pub mod checkin;
 mod complete;
 pub mod events;
+pub mod files;
 pub mod form;
 pub mod home;
 pub mod modals;

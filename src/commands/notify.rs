@@ -107,6 +107,15 @@ pub fn render_from(store: &Store, team: &TeamId, notice: &Notice) -> Result<Mess
                 (tour, _) => render(notice, tour.as_ref()),
             });
         }
+        NoticeKind::Timeline { .. } => {
+            return Ok(match super::files::draw_timeline(store, team, notice)? {
+                Some(timeline) => super::files::timeline_message(&timeline),
+                None => render(notice, None),
+            });
+        }
+        NoticeKind::Report { today, .. } => {
+            return Ok(super::files::report_message(*today));
+        }
         _ => {}
     }
     let tour = store.tour(team, notice.tour)?;
@@ -193,6 +202,9 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
         NoticeKind::Chat { text, pause, .. } => {
             return super::checkin::render_chat(notice.tour, text, *pause);
         }
+        // Drawn from the store by `render_from`.
+        NoticeKind::Timeline { .. } => return Message::text("The timeline you asked for."),
+        NoticeKind::Report { .. } => return Message::text("The report you asked for."),
         _ => {}
     }
     let Some(tour) = tour else {
@@ -236,7 +248,10 @@ pub fn render(notice: &Notice, tour: Option<&Tour>) -> Message {
             "{} withdrew the proposal of tour *{id}*: {mission}",
             tour.manager.mention()
         )),
-        NoticeKind::Note { .. } | NoticeKind::Chat { .. } => {
+        NoticeKind::Note { .. }
+        | NoticeKind::Chat { .. }
+        | NoticeKind::Timeline { .. }
+        | NoticeKind::Report { .. } => {
             unreachable!("rendered above")
         }
         // Rendered from the check-in record by `render_from`.

@@ -68,6 +68,10 @@ pub const USAGE_ACCEPT: &str = "/tour accept <id>";
 pub const USAGE_DECLINE: &str = "/tour decline <id> [reason…]";
 pub const USAGE_WITHDRAW: &str = "/tour withdraw <id>";
 pub const USAGE_LIST: &str = "/tour list [team|all|@user]";
+pub const USAGE_TIMELINE: &str =
+    "/tour timeline [team|all|@user]   (a picture of the tours, sent to your DM)";
+pub const USAGE_REPORT: &str =
+    "/tour report   (admins: the people team's report, as a file in your DM)";
 pub const USAGE_SHOW: &str = "/tour show <id>";
 pub const USAGE_HISTORY: &str = "/tour history <id>";
 pub const USAGE_EXTEND: &str = "/tour extend <id> <length>   (like 6m or 1y)";
@@ -90,7 +94,7 @@ pub const USAGE_STAY_IN_TOUCH: &str =
     "/tour stay-in-touch <id> join [personal contact…]   or   /tour stay-in-touch <id> no";
 
 /// Every usage line, in the order `/tour help` shows them.
-pub const ALL_USAGES: [&str; 25] = [
+pub const ALL_USAGES: [&str; 27] = [
     USAGE_PROPOSE,
     USAGE_OBJECTIVE,
     USAGE_MISSION,
@@ -98,6 +102,7 @@ pub const ALL_USAGES: [&str; 25] = [
     USAGE_DECLINE,
     USAGE_WITHDRAW,
     USAGE_LIST,
+    USAGE_TIMELINE,
     USAGE_SHOW,
     USAGE_HISTORY,
     USAGE_EXTEND,
@@ -115,6 +120,7 @@ pub const ALL_USAGES: [&str; 25] = [
     USAGE_AWAY,
     USAGE_UPCOMING,
     USAGE_FORGET_ME,
+    USAGE_REPORT,
     USAGE_HELP,
 ];
 
@@ -170,6 +176,10 @@ pub enum TourCommand {
         tour: TourId,
     },
     List(ListScope),
+    /// `/tour timeline`: the picture of what the scope shows.
+    Timeline(ListScope),
+    /// `/tour report`: the people team's report (admins).
+    Report,
     Show {
         tour: TourId,
     },
@@ -440,17 +450,7 @@ pub fn parse_alumni(text: &str) -> Result<AlumniCommand, Usage> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListScope {
-    /// Every tour I am a party to.
-    Mine,
-    /// Tours where I am the manager.
-    Team,
-    /// Every tour in the workspace (admins).
-    All,
-    /// Tours of that person that I may see.
-    Of(UserId),
-}
+pub use crate::domain::notice::ListScope;
 
 /// What went wrong, for a person: the problem and the line that shows how.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -554,7 +554,18 @@ pub fn parse(text: &str) -> Result<TourCommand, Usage> {
         "withdraw" => Ok(TourCommand::Withdraw {
             tour: only_id(&mut words, USAGE_WITHDRAW)?,
         }),
-        "list" => parse_list(&mut words),
+        "list" => Ok(TourCommand::List(parse_scope(
+            &mut words, USAGE_LIST, "list",
+        )?)),
+        "timeline" => Ok(TourCommand::Timeline(parse_scope(
+            &mut words,
+            USAGE_TIMELINE,
+            "draw",
+        )?)),
+        "report" => {
+            no_more(&mut words, USAGE_REPORT)?;
+            Ok(TourCommand::Report)
+        }
         "show" => Ok(TourCommand::Show {
             tour: only_id(&mut words, USAGE_SHOW)?,
         }),
@@ -1115,23 +1126,28 @@ fn objective_number(words: &mut Words, question: &str) -> Result<u32, Usage> {
         })
 }
 
-fn parse_list(words: &mut Words) -> Result<TourCommand, Usage> {
+/// Whose tours (`list`, `timeline`): mine, `team`, `all` or `@user`.
+fn parse_scope(
+    words: &mut Words,
+    usage_line: &'static str,
+    verb: &str,
+) -> Result<ListScope, Usage> {
     let scope = match words.next() {
         None => ListScope::Mine,
         Some(w) if w.eq_ignore_ascii_case("team") => ListScope::Team,
         Some(w) if w.eq_ignore_ascii_case("all") => ListScope::All,
         Some(w) if w.starts_with('<') || w.starts_with('@') => {
-            ListScope::Of(mention(w, USAGE_LIST)?)
+            ListScope::Of(mention(w, usage_line)?)
         }
         Some(w) => {
             return Err(usage(
-                format!("`{}` isn't something I can list.", clip(w)),
-                USAGE_LIST,
+                format!("`{}` isn't something I can {verb}.", clip(w)),
+                usage_line,
             ));
         }
     };
-    no_more(words, USAGE_LIST)?;
-    Ok(TourCommand::List(scope))
+    no_more(words, usage_line)?;
+    Ok(scope)
 }
 
 fn only_id(words: &mut Words, usage_line: &'static str) -> Result<TourId, Usage> {

@@ -338,6 +338,8 @@ pub(super) fn handle(
             Ok(render::history(&tour, &entries, with_private))
         }
         TourCommand::List(scope) => list(engine, req, scope, now.date_naive()),
+        TourCommand::Timeline(scope) => super::files::timeline(engine, req, scope, now),
+        TourCommand::Report => super::files::report(engine, req, now),
         TourCommand::Talk { note } => super::talk::handle(engine, req, note.as_deref(), now),
         TourCommand::ForgetMe { other, confirmed } => {
             super::privacy::handle(engine, req, other.as_ref(), confirmed)
@@ -520,56 +522,80 @@ fn list(
     scope: ListScope,
     today: NaiveDate,
 ) -> Result<Message, Failure> {
-    let me = &req.user;
-    let store = engine.store();
+    let admin = engine.is_admin(&req.user);
+    let Some(tours) = in_sight(
+        engine.store(),
+        &req.team,
+        &req.user,
+        &scope,
+        admin,
+        render::MAX_ROWS,
+    )?
+    else {
+        return Err(refused(NOT_ALL));
+    };
+    let more = (scope == ListScope::All && tours.len() == render::MAX_ROWS).then_some(
+        "There may be more: this shows the oldest first. Use `/tour list @user` to narrow it.",
+    );
+    let (title, none) = scope_words(&scope);
+    Ok(render::list(&title, &tours, &none, more, today))
+}
+
+/// The refusal of `all` to someone who is not an admin (`list`, `timeline`).
+pub(super) const NOT_ALL: &str = "Only Alliance admins can list every tour. You can list your own (`/tour list`) or your team's (`/tour list team`).";
+
+/// A scope's title, and what to say when it holds nothing.
+pub(super) fn scope_words(scope: &ListScope) -> (String, String) {
     match scope {
-        ListScope::Mine => Ok(render::list(
-            "Your tours",
-            &store.tours_of(&req.team, me)?,
-            "You have no tours yet. A manager starts one with `/tour propose`.",
-            None,
-            today,
-        )),
-        ListScope::Team => {
-            let mut tours = store.tours_of(&req.team, me)?;
-            tours.retain(|t| t.role_of(me) == Some(Role::Manager));
-            Ok(render::list(
-                "Your team's tours",
-                &tours,
-                "You haven't proposed any tours. Start one with `/tour propose @member …`.",
-                None,
-                today,
-            ))
-        }
-        ListScope::All if !engine.is_admin(me) => Err(refused(
-            "Only Alliance admins can list every tour. You can list your own (`/tour list`) or your team's (`/tour list team`).",
-        )),
-        ListScope::All => {
-            let tours = store.tours_in_team(&req.team, render::MAX_ROWS)?;
-            let tours: Vec<_> = tours.iter().map(Tour::summary).collect();
-            let more = (tours.len() == render::MAX_ROWS)
-                .then_some("There may be more: this shows the oldest first. Use `/tour list @user` to narrow it.");
-            Ok(render::list(
-                "All tours in this workspace",
-                &tours,
-                "No tours in this workspace yet.",
-                more,
-                today,
-            ))
-        }
-        ListScope::Of(user) => {
-            let admin = engine.is_admin(me);
-            let mut tours = store.tours_of(&req.team, &user)?;
-            tours.retain(|t| t.visible_to(me, admin));
-            Ok(render::list(
-                &format!("Tours of {}", user.mention()),
-                &tours,
-                &format!("There are no tours of {} that you can see.", user.mention()),
-                None,
-                today,
-            ))
-        }
+        ListScope::Mine => (
+            "Your tours".into(),
+            "You have no tours yet. A manager starts one with `/tour propose`.".into(),
+        ),
+        ListScope::Team => (
+            "Your team's tours".into(),
+            "You haven't proposed any tours. Start one with `/tour propose @member …`.".into(),
+        ),
+        ListScope::All => (
+            "All tours in this workspace".into(),
+            "No tours in this workspace yet.".into(),
+        ),
+        ListScope::Of(user) => (
+            format!("Tours of {}", user.mention()),
+            format!("There are no tours of {} that you can see.", user.mention()),
+        ),
     }
+}
+
+/// The tours `scope` shows `me` (at most `limit` of the workspace's for
+/// `all`, oldest first): `None` when it is not theirs to see (`all`, for
+/// someone who is not an admin).
+pub fn in_sight(
+    store: &crate::store::Store,
+    team: &crate::domain::TeamId,
+    me: &crate::domain::UserId,
+    scope: &ListScope,
+    admin: bool,
+    limit: usize,
+) -> Result<Option<Vec<crate::domain::TourSummary>>, crate::store::StoreError> {
+    Ok(Some(match scope {
+        ListScope::Mine => store.tours_of(team, me)?,
+        ListScope::Team => {
+            let mut tours = store.tours_of(team, me)?;
+            tours.retain(|t| t.role_of(me) == Some(Role::Manager));
+            tours
+        }
+        ListScope::All if !admin => return Ok(None),
+        ListScope::All => store
+            .tours_in_team(team, limit)?
+            .iter()
+            .map(Tour::summary)
+            .collect(),
+        ListScope::Of(user) => {
+            let mut tours = store.tours_of(team, user)?;
+            tours.retain(|t| t.visible_to(me, admin));
+            tours
+        }
+    }))
 }
 
 /// The other party of a tour than `me` (the member, for an admin).

@@ -117,6 +117,37 @@ pub enum NoticeKind {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         pause: bool,
     },
+    /// The timeline picture `to` asked for (`/tour timeline`), drawn as of
+    /// `today` (their date when they asked) from what the store holds when
+    /// it goes: one file per page, uploaded into their DM. `admin`: they
+    /// were an admin when they asked (what `scope` may show them).
+    Timeline {
+        scope: ListScope,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        admin: bool,
+        asked_at: DateTime<Utc>,
+        today: NaiveDate,
+    },
+    /// The people team's report (`/tour report`, admins), as an HTML file
+    /// in `to`'s DM, as of `today`.
+    Report {
+        asked_at: DateTime<Utc>,
+        today: NaiveDate,
+    },
+}
+
+/// Whose tours a list or a picture shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListScope {
+    /// Every tour I am a party to.
+    Mine,
+    /// Tours where I am the manager.
+    Team,
+    /// Every tour in the workspace (admins).
+    All,
+    /// Tours of that person that I may see.
+    Of(UserId),
 }
 
 impl Notice {
@@ -165,6 +196,13 @@ impl Notice {
             // Numbered by the person's chat, zero-padded so that messages
             // due in the same second go out in the order they were said.
             NoticeKind::Chat { seq, .. } => format!("chat:{}:{seq:010}", self.to),
+            // Each asking is its own file.
+            NoticeKind::Timeline { asked_at, .. } => {
+                format!("timeline:{}:{}", self.to, asked_at.timestamp_micros())
+            }
+            NoticeKind::Report { asked_at, .. } => {
+                format!("report:{}:{}", self.to, asked_at.timestamp_micros())
+            }
         }
     }
 
@@ -181,6 +219,14 @@ impl Notice {
     /// `tour`, in the order they were opened.
     pub fn changes_prefix(tour: TourId, to: &UserId) -> String {
         format!("tour:{}:changes:{to}:", tour.0)
+    }
+
+    /// A file (a picture or a report) rather than a message.
+    pub fn is_file(&self) -> bool {
+        matches!(
+            self.kind,
+            NoticeKind::Timeline { .. } | NoticeKind::Report { .. }
+        )
     }
 
     /// A Right of First Conversation request from `who`.

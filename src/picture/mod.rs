@@ -226,12 +226,7 @@ pub fn build(
             row.marks.push(Mark::Boomerang { on: left });
         }
     }
-    rows.sort_by(|a, b| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.person.cmp(&b.person))
-    });
+    rows.sort_by_cached_key(|r| (r.name.to_lowercase(), r.person.clone()));
     Timeline {
         title: title.to_string(),
         from,
@@ -310,9 +305,12 @@ impl Timeline {
             .into_iter()
             .enumerate()
             .map(|(i, rows)| Timeline {
+                title: self.title.clone(),
+                from: self.from,
+                to: self.to,
+                today: self.today,
                 rows: rows.to_vec(),
                 page: Some((i + 1, total)),
-                ..self.clone()
             })
             .collect()
     }
@@ -595,9 +593,9 @@ impl Timeline {
                 let x = self.x(*on + Duration::days(1));
                 let _ = write!(
                     s,
-                    r##"<text class="boomerang" x="{:.1}" y="{:.1}" font-size="16" fill="{VERMILLION}">↺ coming back</text>"##,
-                    x + 90.0,
-                    mid + 5.0
+                    r##"<text class="boomerang" x="{:.1}" y="{:.1}" font-size="13" fill="{VERMILLION}">↺ coming back</text>"##,
+                    x + 100.0,
+                    mid + 4.0
                 );
             }
         }

@@ -43,7 +43,29 @@ pub fn render(svg: &str) -> Result<Vec<u8>, RenderError> {
         tiny_skia::Transform::identity(),
         &mut pixmap.as_mut(),
     );
-    pixmap
-        .encode_png()
-        .map_err(|e| RenderError::Png(e.to_string()))
+    encode(&pixmap)
+}
+
+/// The picture as an RGB PNG (its background is opaque white, so no
+/// alpha), compressed for speed. Measured on 40 rows (`cargo bench --bench
+/// timeline`): tiny-skia's own encoder (RGBA, default compression) took
+/// 36 of a picture's 47 ms; `Fast` takes 5 ms for 239 KB instead of
+/// 135 KB, `Balanced` 25 ms for 135 KB. A quarter of a megabyte is nothing
+/// to upload; the time is a worker's.
+pub fn encode(pixmap: &tiny_skia::Pixmap) -> Result<Vec<u8>, RenderError> {
+    let mut rgb = Vec::with_capacity(pixmap.pixels().len() * 3);
+    for pixel in pixmap.pixels() {
+        let c = pixel.demultiply();
+        rgb.extend_from_slice(&[c.red(), c.green(), c.blue()]);
+    }
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, pixmap.width(), pixmap.height());
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let png_error = |e: png::EncodingError| RenderError::Png(e.to_string());
+    let mut writer = encoder.write_header().map_err(png_error)?;
+    writer.write_image_data(&rgb).map_err(png_error)?;
+    writer.finish().map_err(png_error)?;
+    Ok(bytes)
 }

@@ -58,6 +58,8 @@ pub struct UserInfo {
     /// Deactivated.
     pub deleted: bool,
     pub is_bot: bool,
+    /// Their display name, else their real name, when they have one.
+    pub name: Option<String>,
 }
 
 /// Why a call did not succeed, sorted by what the caller should do about it.
@@ -394,6 +396,13 @@ impl SlackApi {
                 .map(str::to_string),
             deleted: flag("deleted"),
             is_bot: flag("is_bot"),
+            name: ["display_name", "real_name"]
+                .iter()
+                .filter_map(|field| user.get("profile").and_then(|p| str_field(p, field)))
+                .chain(str_field(user, "real_name"))
+                .map(str::trim)
+                .find(|name| !name.is_empty())
+                .map(|name| name.chars().take(80).collect()),
         })
     }
 
@@ -441,6 +450,114 @@ impl SlackApi {
             200..=299 => Ok(()),
             status => Err(ApiError::Permanent(format!("http_{status}"))),
         }
+    }
+
+    /// Uploads one file, not yet shared with anyone: `files.getUploadURLExternal`
+    /// for a URL and an id, then the bytes to that URL. The URL is itself
+    /// a credential (no token is sent to it), so it is never logged, and
+    /// it is used only if it is Slack's (`https://files.slack.com/`) or
+    /// under the Web API base URL (a fake Slack in tests). Returns the id,
+    /// for [`SlackApi::complete_upload`]; a file never completed is
+    /// discarded by Slack.
+    pub async fn upload_file(&self, filename: &str, bytes: Vec<u8>) -> Result<String, ApiError> {
+        const METHOD: &str = "files.getUploadURLExternal";
+        let body = Body::Form(vec![
+            ("filename", filename.to_string()),
+            ("length", bytes.len().to_string()),
+        ]);
+        let answer = self.call(METHOD, body).await?;
+        let (Some(url), Some(id)) = (
+            str_field(&answer, "upload_url"),
+            str_field(&answer, "file_id"),
+        ) else {
+            return Err(unexpected(METHOD, "upload_url"));
+        };
+        if !(url.starts_with("https://files.slack.com/") || url.starts_with(&self.base_url)) {
+            return Err(ApiError::Permanent("upload_url_not_slack".into()));
+        }
+        let response = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = response.status().as_u16();
+        let outcome = match status {
+            200..=299 => Ok(id.to_string()),
+            429 => Err(ApiError::RateLimited {
+                retry_after: parse_retry_after(
+                    response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok()),
+                ),
+            }),
+            500.. => Err(ApiError::Transient(format!("http_{status}"))),
+            _ => Err(ApiError::Permanent(format!("http_{status}"))),
+        };
+        if let Some(metrics) = &self.metrics {
+            metrics.api_call(
+                "files.upload",
+                if outcome.is_ok() { "ok" } else { "retryable" },
+                None,
+            );
+        }
+        outcome
+    }
+
+    /// `files.completeUploadExternal`: shares uploaded files (with their
+    /// titles) in `channel`, with `comment` as the message they go with.
+    pub async fn complete_upload(
+        &self,
+        files: &[(String, String)],
+        channel: &str,
+        comment: &str,
+    ) -> Result<(), ApiError> {
+        let files: Vec<Value> = files
+            .iter()
+            .map(|(id, title)| serde_json::json!({ "id": id, "title": title }))
+            .collect();
+        let body = json_body(&serde_json::json!({
+            "files": files,
+            "channel_id": channel,
+            "initial_comment": comment,
+        }))?;
+        self.call("files.completeUploadExternal", body)
+            .await
+            .map(drop)
+    }
+
+    /// Whether the file was shared in `channel` (`files.info`): how a
+    /// retry after an uncertain `files.completeUploadExternal` learns that
+    /// it arrived. A file Slack no longer knows was not shared.
+    pub async fn file_shared_in(&self, file: &str, channel: &str) -> Result<bool, ApiError> {
+        let body = Body::Form(vec![("file", file.to_string())]);
+        let answer = match self.call("files.info", body).await {
+            Ok(answer) => answer,
+            Err(ApiError::Permanent(code))
+                if code == "file_not_found" || code == "file_deleted" =>
+            {
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(file) = answer.get("file") else {
+            return Err(unexpected("files.info", "file"));
+        };
+        let listed = ["ims", "channels", "groups"].iter().any(|list| {
+            file.get(*list)
+                .and_then(Value::as_array)
+                .is_some_and(|ids| ids.iter().any(|id| id.as_str() == Some(channel)))
+        });
+        let shared = ["private", "public"].iter().any(|kind| {
+            file.get("shares")
+                .and_then(|s| s.get(*kind))
+                .and_then(|s| s.get(channel))
+                .is_some()
+        });
+        Ok(listed || shared)
     }
 
     /// `views.open` with a `trigger_id` (valid for 3 s, once) and a view.

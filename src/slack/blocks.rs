@@ -37,6 +37,17 @@ pub enum Block {
         block_id: Option<String>,
         elements: Vec<Element>,
     },
+    /// A picture the bot uploaded (`slack_file`: no public URL needed).
+    Image {
+        slack_file: SlackFile,
+        alt_text: String,
+    },
+}
+
+/// A file in Slack, by id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SlackFile {
+    pub id: String,
 }
 
 /// Interactive elements: what a click sends back as `block_actions`.
@@ -95,6 +106,7 @@ impl Block {
             Block::Divider => 20,
             Block::Context { elements } => 32 + elements.iter().map(size).sum::<usize>(),
             Block::Actions { elements, .. } => 32 + 120 * elements.len(),
+            Block::Image { alt_text, .. } => 80 + alt_text.len(),
         }
     }
 }
@@ -160,6 +172,16 @@ impl Message {
 
     pub fn divider(self) -> Message {
         self.push(Block::Divider)
+    }
+
+    /// An uploaded picture, with its description for screen readers.
+    pub fn image(self, file: &str, alt: impl Into<String>) -> Message {
+        self.push(Block::Image {
+            slack_file: SlackFile {
+                id: file.to_string(),
+            },
+            alt_text: truncate(&alt.into(), 2000),
+        })
     }
 
     /// A row of buttons (at most 25, Slack's limit).

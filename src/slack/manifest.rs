@@ -78,6 +78,8 @@ mod tests {
             "im:write",
             "im:history",
             "users:read",
+            "files:write",
+            "files:read",
         ] {
             assert!(scopes.contains(&needed), "{needed}");
         }

@@ -65,12 +65,13 @@
 use super::api::{ApiError, SlackApi};
 use super::pacer::Pacer;
 use crate::clock::Clock;
-use crate::commands::notify;
+use crate::commands::{files, notify};
 use crate::domain::TeamId;
 use crate::domain::hours::{WorkingHours, back_at, parse_tz};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::one_on_one;
 use crate::domain::schedule::Series;
+use crate::slack::blocks::Message;
 use crate::store::away::Held;
 use crate::store::outbox::{Delivery, Lane, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
@@ -97,6 +98,9 @@ const SCAN_PER_PASS: usize = 10_000;
 pub const FAN_OUT_PER_PASS: std::time::Duration = std::time::Duration::from_millis(200);
 /// A cached time zone older than this is looked up again.
 const TZ_MAX_AGE_HOURS: i64 = 24;
+/// People on one picture whose names are looked up (`users.info`) before
+/// it is drawn; the rest are named by their id until a later picture.
+const NAMES_LOOKED_UP: usize = 40;
 /// Transient failures back off from this, doubling, up to [`MAX_BACKOFF_SECS`].
 const FIRST_BACKOFF_SECS: i64 = 10;
 const MAX_BACKOFF_SECS: i64 = 30 * 60;
@@ -524,7 +528,7 @@ impl Deliverer {
         let channel = match &entry.action {
             Delivery::PublishHome => return self.publish_home(entry, now).await,
             Delivery::Update { channel, .. } => channel.clone(),
-            Delivery::Post => match &person.dm_channel {
+            Delivery::Post | Delivery::Upload { .. } => match &person.dm_channel {
                 Some(dm) => dm.clone(),
                 None => match self.api.open_dm(&to).await {
                     Ok(dm) => {
@@ -547,6 +551,7 @@ impl Deliverer {
         match entry.action.clone() {
             // Returned above; kept so the match stays exhaustive.
             Delivery::PublishHome => self.publish_home(entry, now).await,
+            Delivery::Upload { files } => self.upload(entry, files, channel, &message, now).await,
             Delivery::Update { channel, ts } => {
                 self.pacer().record(to.as_str(), lane, now);
                 match self.api.update_message(&channel, &ts, &message).await {
@@ -603,6 +608,182 @@ impl Deliverer {
         }
     }
 
+    /// Uploads the files a [`Delivery::Upload`] owes into `channel` and
+    /// shares them with `message` as their comment, exactly once:
+    /// - files already uploaded (their ids are kept in the entry, saved
+    ///   after each upload) are not uploaded again;
+    /// - the entry is `Sending` before `files.completeUploadExternal`; an
+    ///   outcome left unknown (a crash, a timeout) is looked up with
+    ///   `files.info` before sharing again, as a post is looked up in
+    ///   history;
+    /// - a 429 or a refusal before sharing leaves it pending with its ids.
+    async fn upload(
+        &self,
+        mut entry: OutboxEntry,
+        mut files: Vec<String>,
+        channel: String,
+        message: &Message,
+        now: DateTime<Utc>,
+    ) -> Result<Step, StoreError> {
+        if let (
+            OutboxState::Sending {
+                channel: sent_to, ..
+            },
+            Some(first),
+        ) = (&entry.state, files.first())
+        {
+            match self.api.file_shared_in(first, sent_to).await {
+                Ok(true) => {
+                    let sent_to = sent_to.clone();
+                    return self.sent(entry, sent_to, String::new(), now);
+                }
+                Ok(false) => {}
+                Err(e) => return self.after_error(entry, e, now),
+            }
+        }
+        let to = entry.recipient().clone();
+        let lane = entry.lane();
+        let attachments = match self.attachments(&entry, now).await? {
+            Ok(attachments) => attachments,
+            Err(why) => {
+                tracing::error!(key = %entry.key, error = %why, "a file could not be drawn");
+                return self.fail(entry, "render_failed", now);
+            }
+        };
+        self.pacer().record(to.as_str(), lane, now);
+        for attachment in attachments.iter().skip(files.len()) {
+            match self
+                .api
+                .upload_file(&attachment.filename, attachment.bytes.clone())
+                .await
+            {
+                Ok(id) => {
+                    files.push(id);
+                    entry.action = Delivery::Upload {
+                        files: files.clone(),
+                    };
+                    if !self.store.outbox_save(&entry)? {
+                        tracing::info!(key = %entry.key, "not shared: another instance took the file over");
+                        return Ok(Step::Later);
+                    }
+                }
+                Err(e) => {
+                    entry.state = OutboxState::Pending;
+                    return self.after_error(entry, e, now);
+                }
+            }
+        }
+        let shared: Vec<(String, String)> = files
+            .iter()
+            .cloned()
+            .zip(attachments.iter().map(|a| a.title.clone()))
+            .collect();
+        entry.state = OutboxState::Sending {
+            since: now,
+            channel: channel.clone(),
+        };
+        if !self.store.outbox_save(&entry)? {
+            tracing::info!(key = %entry.key, "not shared: another instance took the file over");
+            return Ok(Step::Later);
+        }
+        match self
+            .api
+            .complete_upload(&shared, &channel, &message.text)
+            .await
+        {
+            Ok(()) => {
+                let team = entry.team.clone();
+                let timeline = matches!(entry.notice.kind, NoticeKind::Timeline { .. });
+                let step = self.sent(entry, channel, String::new(), now)?;
+                if timeline && let Some(first) = files.first() {
+                    self.show_on_home(&team, &to, first, now).await?;
+                }
+                Ok(step)
+            }
+            Err(e @ (ApiError::RateLimited { .. } | ApiError::Permanent(_))) => {
+                entry.state = OutboxState::Pending;
+                self.after_error(entry, e, now)
+            }
+            // It may or may not have been shared; stay `Sending`.
+            Err(e) => self.after_error(entry, e, now),
+        }
+    }
+
+    /// Remembers `file` as `user`'s latest timeline and, if they use their
+    /// App Home tab, publishes it again to show it (best effort: the tab is
+    /// drawn afresh whenever they open it anyway).
+    async fn show_on_home(
+        &self,
+        team: &TeamId,
+        user: &crate::domain::UserId,
+        file: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut person = self.store.user(team, user)?;
+        person.timeline = Some(file.to_string());
+        self.store.note_user(team, user, &person)?;
+        if person.home_opened {
+            let view =
+                crate::commands::home::view(&self.store, self.default_tz, team, user, 0, now)?;
+            if let Err(e) = self.api.publish_view(user, &view).await {
+                tracing::debug!(error = %e.code(), "the Home tab was not published again");
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws the files an upload owes, from the store as it is now (off the
+    /// async threads: a picture takes tens of milliseconds). People on a
+    /// picture with no name known are looked up first (a few, once).
+    async fn attachments(
+        &self,
+        entry: &OutboxEntry,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Vec<files::Attachment>, String>, StoreError> {
+        if let Some(timeline) = files::draw_timeline(&self.store, &entry.team, &entry.notice)? {
+            let mut learnt = false;
+            for person in files::unnamed(&timeline).iter().take(NAMES_LOOKED_UP) {
+                let mut cached = self.store.user(&entry.team, person)?;
+                if cached
+                    .tz_checked_at
+                    .is_some_and(|at| now - at < Duration::hours(TZ_MAX_AGE_HOURS))
+                {
+                    continue; // looked up lately, and Slack had no name
+                }
+                match self.api.user_info(person).await {
+                    Ok(info) => {
+                        learnt |= info.name.is_some();
+                        cached.name = info.name;
+                        cached.tz = info.tz.or(cached.tz);
+                        cached.tz_checked_at = Some(now);
+                        self.store.note_user(&entry.team, person, &cached)?;
+                    }
+                    // A picture with ids is better than none.
+                    Err(e) => {
+                        tracing::debug!(error = %e.code(), "users.info failed; the picture names an id");
+                        break;
+                    }
+                }
+            }
+            let timeline = if learnt {
+                files::draw_timeline(&self.store, &entry.team, &entry.notice)?.unwrap_or(timeline)
+            } else {
+                timeline
+            };
+            return Ok(tokio::task::spawn_blocking(move || {
+                files::timeline_files(&timeline).map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|_| Err("the drawing task stopped".into())));
+        }
+        let store = self.store.clone();
+        let team = entry.team.clone();
+        let notice = entry.notice.clone();
+        tokio::task::spawn_blocking(move || files::report_files(&store, &team, &notice))
+            .await
+            .unwrap_or_else(|_| Ok(Err("the report task stopped".into())))
+    }
+
     /// Publishes the recipient's App Home tab as the store holds it now.
     async fn publish_home(
         &self,
@@ -641,6 +822,7 @@ impl Deliverer {
             match self.api.user_info(entry.recipient()).await {
                 Ok(info) => {
                     person.tz = info.tz;
+                    person.name = info.name.or(person.name.take());
                     person.tz_checked_at = Some(now);
                     person.inactive = info.deleted;
                     // A cache write failing must not stop delivery; it is retried next time.

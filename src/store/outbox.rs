@@ -64,6 +64,13 @@ pub enum Delivery {
     Update { channel: String, ts: String },
     /// Publish the recipient's App Home tab, rendered when it goes.
     PublishHome,
+    /// Upload files (a picture's pages, a report) into the recipient's DM,
+    /// drawn when it goes. `files`: the ids of those uploaded so far, kept
+    /// so a retry shares them rather than uploading again.
+    Upload {
+        #[serde(default)]
+        files: Vec<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +147,13 @@ pub struct UserCache {
     /// publish it again. (Nobody else's is published unasked.)
     #[serde(default)]
     pub home_opened: bool,
+    /// Their display name (else real name) from `users.info`, for pictures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The latest timeline picture shared with them (its first file's id),
+    /// which their App Home tab shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<String>,
 }
 
 impl Store {
@@ -316,8 +330,12 @@ impl OutboxEntry {
             team: team.clone(),
             key: notice.key(),
             in_working_hours: !notice.is_immediate(),
+            action: if notice.is_file() {
+                Delivery::Upload { files: Vec::new() }
+            } else {
+                Delivery::Post
+            },
             notice,
-            action: Delivery::Post,
             not_before: at,
             state: OutboxState::Pending,
             attempts: 0,

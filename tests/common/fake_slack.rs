@@ -104,6 +104,23 @@ struct Inner {
     /// Every ack received, in order.
     acks: Vec<Value>,
     envelopes: u64,
+    /// `http://127.0.0.1:PORT/api/`, for the upload URLs it hands out.
+    base_url: String,
+    /// Files asked for with `files.getUploadURLExternal`, in order.
+    files: Vec<FakeFile>,
+}
+
+/// A file as the fake knows it: asked for, uploaded, shared.
+#[derive(Clone, Debug)]
+pub struct FakeFile {
+    pub id: String,
+    pub filename: String,
+    /// The `length` it was asked for with.
+    pub length: usize,
+    /// The bytes posted to its upload URL (the last upload), if any.
+    pub bytes: Option<Vec<u8>>,
+    /// `(channel, title, initial_comment)` of each completion that shared it.
+    pub shared: Vec<(String, String, String)>,
 }
 
 struct FakeSocket {
@@ -179,11 +196,13 @@ impl FakeSlack {
         });
         let app = Router::new()
             .route("/api/{method}", post(handle))
+            .route("/api/upload/{file}", post(upload))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind the fake Slack to loopback");
         let addr = listener.local_addr().expect("the fake Slack's address");
+        lock(&state).base_url = format!("http://{addr}/api/");
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -317,6 +336,20 @@ impl FakeSlack {
     /// without copying them (for polling a long run cheaply).
     pub fn count_posted(&self, keep: impl Fn(&PostedMessage) -> bool) -> usize {
         lock(&self.state).posted.iter().filter(|m| keep(m)).count()
+    }
+
+    /// Every file asked for (`files.getUploadURLExternal`), in order, with
+    /// its bytes and where it was shared.
+    pub fn files(&self) -> Vec<FakeFile> {
+        lock(&self.state).files.clone()
+    }
+
+    /// The files shared so far, in the order they were asked for.
+    pub fn shared_files(&self) -> Vec<FakeFile> {
+        self.files()
+            .into_iter()
+            .filter(|f| !f.shared.is_empty())
+            .collect()
     }
 
     /// Every successful `chat.update`, in order.
@@ -457,6 +490,63 @@ async fn handle(
     }
 }
 
+/// The upload URL `files.getUploadURLExternal` hands out: takes the bytes
+/// (recorded as a call to `upload`, which fails on command like a method).
+/// Slack's answers: 200 `OK - <length>`, 404 for an unknown file.
+async fn upload(State(state): State<Shared>, Path(file): Path<String>, body: Bytes) -> Response {
+    let failure = {
+        let mut inner = lock(&state);
+        inner.calls.push(Call {
+            method: "upload".into(),
+            body: json!({"file": file, "length": body.len()}),
+            authorization: None,
+            content_type: None,
+        });
+        let planned = inner
+            .fail_next
+            .get_mut("upload")
+            .and_then(VecDeque::pop_front);
+        planned.or_else(|| inner.fail_always.get("upload").cloned())
+    };
+    match failure {
+        Some(Failure::RateLimited { retry_after_secs }) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, retry_after_secs.to_string())],
+                "rate limited",
+            )
+                .into_response();
+        }
+        Some(Failure::Status(code)) => {
+            return StatusCode::from_u16(code)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response();
+        }
+        Some(Failure::SlackError(_)) => return StatusCode::BAD_REQUEST.into_response(),
+        Some(Failure::Hang) => std::future::pending::<()>().await,
+        Some(Failure::PostThenHang) | None => {}
+    }
+    let length = body.len();
+    let stored = {
+        let mut inner = lock(&state);
+        match inner.files.iter_mut().find(|f| f.id == file) {
+            Some(f) => {
+                f.bytes = Some(body.to_vec());
+                true
+            }
+            None => false,
+        }
+    };
+    if matches!(failure, Some(Failure::PostThenHang)) {
+        std::future::pending::<()>().await;
+    }
+    if stored {
+        (StatusCode::OK, format!("OK - {length}")).into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
 /// JSON when the client says JSON; otherwise a form, as Slack reads it.
 fn parse_body(content_type: Option<&str>, body: &[u8]) -> Option<Value> {
     if content_type.is_some_and(|ct| ct.starts_with("application/json")) {
@@ -521,7 +611,8 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
             });
             Ok(json!({
                 "ok": true,
-                "user": {"id": user, "tz": tz, "deleted": deleted, "is_bot": false}
+                "user": {"id": user, "tz": tz, "deleted": deleted, "is_bot": false,
+                         "profile": {"display_name": format!("Name of {user}"), "real_name": ""}}
             }))
         }
         "views.open" => {
@@ -539,6 +630,41 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
             Ok(json!({"ok": true, "view": view}))
         }
         "conversations.history" => history(&inner, params),
+        "files.getUploadURLExternal" => {
+            let filename = param(params, "filename").ok_or("invalid_arguments")?;
+            let length = param(params, "length")
+                .and_then(|l| l.parse::<usize>().ok())
+                .filter(|l| *l > 0)
+                .ok_or("invalid_arguments")?;
+            let id = format!("F{:08}", inner.files.len() + 1);
+            let url = format!("{}upload/{id}", inner.base_url);
+            inner.files.push(FakeFile {
+                id: id.clone(),
+                filename,
+                length,
+                bytes: None,
+                shared: Vec::new(),
+            });
+            Ok(json!({"ok": true, "upload_url": url, "file_id": id}))
+        }
+        "files.completeUploadExternal" => complete_upload(&mut inner, params),
+        "files.info" => {
+            let id = param(params, "file").ok_or("file_not_found")?;
+            let file = inner
+                .files
+                .iter()
+                .find(|f| f.id == id && !f.shared.is_empty())
+                .ok_or("file_not_found")?;
+            let ims: Vec<&str> = file.shared.iter().map(|(c, _, _)| c.as_str()).collect();
+            let shares: Map<String, Value> = ims
+                .iter()
+                .map(|c| (c.to_string(), json!([{"ts": "1.000001"}])))
+                .collect();
+            Ok(json!({"ok": true, "file": {
+                "id": file.id, "name": file.filename, "ims": ims,
+                "shares": {"private": shares},
+            }}))
+        }
         "auth.test" => Ok(json!({
             "ok": true, "url": "https://alliance-test.slack.com/", "team": "Alliance Test",
             "user": "alliance", "team_id": inner.team_id.as_deref().unwrap_or(FakeSlack::TEAM),
@@ -546,6 +672,37 @@ fn dispatch(state: &Shared, method: &str, params: &Map<String, Value>) -> Outcom
         })),
         _ => Err("unknown_method"),
     }
+}
+
+/// Slack's rules: every file was uploaded (with the length it was asked
+/// for), and a channel is named (else the files stay private: we never
+/// want that, so the fake refuses it).
+fn complete_upload(inner: &mut Inner, params: &Map<String, Value>) -> Outcome {
+    let files = json_param(params, "files")
+        .and_then(|f| f.as_array().cloned())
+        .filter(|f| !f.is_empty())
+        .ok_or("invalid_arguments")?;
+    let channel = param(params, "channel_id").ok_or("channel_not_found")?;
+    let comment = param(params, "initial_comment").unwrap_or_default();
+    let mut shared = Vec::new();
+    for file in &files {
+        let id = file["id"].as_str().ok_or("invalid_arguments")?;
+        let known = inner
+            .files
+            .iter()
+            .position(|f| f.id == id && f.bytes.as_ref().is_some_and(|b| b.len() == f.length))
+            .ok_or("file_not_found")?;
+        shared.push((
+            known,
+            file["title"].as_str().unwrap_or_default().to_string(),
+        ));
+    }
+    for (index, title) in shared {
+        inner.files[index]
+            .shared
+            .push((channel.clone(), title, comment.clone()));
+    }
+    Ok(json!({"ok": true, "files": files}))
 }
 
 fn post_message(inner: &mut Inner, params: &Map<String, Value>) -> Outcome {
