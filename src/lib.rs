@@ -26,6 +26,8 @@
 //!   reminder index and the outbox; export/import and erasing a person.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the
 //!   app manifest, the Web API client and the outbox delivery worker.
+//! - [`surface`]: the port delivery sends through (open a DM, post, update,
+//!   look a person up, check an uncertain post, files); Slack implements it.
 //! - [`shell`]: the local REPL surface.
 //! - [`app`]: the receiver, the scheduler and the delivery worker, started
 //!   and stopped together.
@@ -50,4 +52,5 @@ pub mod scheduler;
 pub mod shell;
 pub mod slack;
 pub mod store;
+pub mod surface;
 pub mod words;

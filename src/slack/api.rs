@@ -20,6 +20,7 @@ use crate::config::Secret;
 use crate::domain::{TeamId, UserId};
 use crate::metrics::Metrics;
 use crate::slack::blocks::{Block, Message};
+use crate::surface::Answer;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
@@ -43,55 +44,7 @@ const HISTORY_MAX_PAGES: usize = 5;
 /// strange answer cannot flood a log line.
 const MAX_CODE_LEN: usize = 64;
 
-/// A message as posted: what `chat.update` and threads need to address it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Posted {
-    pub channel: String,
-    pub ts: String,
-}
-
-/// The parts of a Slack user object that Alliance uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserInfo {
-    /// The IANA zone name (`"Europe/Berlin"`), when Slack has one.
-    pub tz: Option<String>,
-    /// Deactivated.
-    pub deleted: bool,
-    pub is_bot: bool,
-    /// Their display name, else their real name, when they have one.
-    pub name: Option<String>,
-}
-
-/// Why a call did not succeed, sorted by what the caller should do about it.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    /// HTTP 429 (error `ratelimited`/`rate_limited`): wait `retry_after`
-    /// (from the `Retry-After` header, in seconds; 1 s if absent or
-    /// unparseable, capped at 15 min) before calling again.
-    #[error("Slack rate-limited the call; retry after {}s", retry_after.as_secs())]
-    RateLimited { retry_after: Duration },
-    /// Worth retrying later: HTTP 5xx, timeouts, connection errors, an
-    /// unreadable body, and `ok:false` with `internal_error`, `fatal_error`,
-    /// `service_unavailable`, `request_timeout` or a `ratelimited` without 429.
-    #[error("temporary Slack API failure: {0}")]
-    Transient(String),
-    /// Never retry: every other `ok:false` error code (`channel_not_found`,
-    /// `invalid_auth`, `account_inactive`, `missing_scope`, …) and HTTP 4xx
-    /// other than 429.
-    #[error("Slack API refused the call: {0}")]
-    Permanent(String),
-}
-
-impl ApiError {
-    /// Slack's error code (`channel_not_found`) or a short description of a
-    /// transport failure (`timeout`, `connect`, `http_503`). Never the token.
-    pub fn code(&self) -> &str {
-        match self {
-            ApiError::RateLimited { .. } => "ratelimited",
-            ApiError::Transient(code) | ApiError::Permanent(code) => code,
-        }
-    }
-}
+pub use crate::surface::{ApiError, Posted, UserInfo};
 
 /// `ok:false` codes that describe Slack's trouble, not ours.
 const TRANSIENT_CODES: &[&str] = &[
@@ -709,6 +662,59 @@ fn carries_key<'a>(message: &'a Value, key: &str) -> Option<&'a str> {
             .and_then(|p| str_field(p, "key"))
             == Some(key);
     if ours { str_field(message, "ts") } else { None }
+}
+
+/// Slack as a delivery surface: each method is the Web API call of the same
+/// name above.
+impl crate::surface::Surface for SlackApi {
+    fn timeout(&self) -> Duration {
+        SlackApi::timeout(self)
+    }
+    fn workspace(&self) -> Answer<'_, TeamId> {
+        Box::pin(SlackApi::workspace(self))
+    }
+    fn open_dm<'a>(&'a self, user: &'a UserId) -> Answer<'a, String> {
+        Box::pin(SlackApi::open_dm(self, user))
+    }
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        message: &'a Message,
+        key: &'a str,
+    ) -> Answer<'a, Posted> {
+        Box::pin(self.post_message(channel, message, Some(key)))
+    }
+    fn update<'a>(&'a self, channel: &'a str, ts: &'a str, message: &'a Message) -> Answer<'a, ()> {
+        Box::pin(self.update_message(channel, ts, message))
+    }
+    fn find_posted<'a>(
+        &'a self,
+        channel: &'a str,
+        since_unix: i64,
+        key: &'a str,
+    ) -> Answer<'a, Option<Posted>> {
+        Box::pin(SlackApi::find_posted(self, channel, since_unix, key))
+    }
+    fn person<'a>(&'a self, user: &'a UserId) -> Answer<'a, UserInfo> {
+        Box::pin(self.user_info(user))
+    }
+    fn publish_home<'a>(&'a self, user: &'a UserId, view: &'a Value) -> Answer<'a, ()> {
+        Box::pin(self.publish_view(user, view))
+    }
+    fn upload<'a>(&'a self, filename: &'a str, bytes: Vec<u8>) -> Answer<'a, String> {
+        Box::pin(self.upload_file(filename, bytes))
+    }
+    fn share<'a>(
+        &'a self,
+        files: &'a [(String, String)],
+        channel: &'a str,
+        comment: &'a str,
+    ) -> Answer<'a, ()> {
+        Box::pin(self.complete_upload(files, channel, comment))
+    }
+    fn file_shared_in<'a>(&'a self, file: &'a str, channel: &'a str) -> Answer<'a, bool> {
+        Box::pin(SlackApi::file_shared_in(self, file, channel))
+    }
 }
 
 #[cfg(test)]

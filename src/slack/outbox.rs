@@ -7,6 +7,12 @@
 //! the entry, or held by the pacer — never a sleep inside a call, so a
 //! restart loses nothing and tests drive it with explicit times.
 //!
+//! It talks to the chat service only through the [`Surface`] port
+//! (`crate::surface`), which `SlackApi` implements; nothing here calls a
+//! Web API method by name. (It still lives under `slack/` and publishes the
+//! Slack-shaped App Home view; it moves beside the surfaces when a second
+//! one arrives.)
+//!
 //! - **One workspace.** The first pass asks Slack which workspace the token
 //!   belongs to (`auth.test`) and from then on reads only that workspace's
 //!   send queue: anything owed to another one (the shell's trial workspace,
@@ -62,7 +68,6 @@
 //! - **Seen to wait.** An answer ready for more than a minute and not sent
 //!   is logged at `warn` (at most once a minute): something is wrong.
 
-use super::api::{ApiError, SlackApi};
 use super::pacer::Pacer;
 use crate::clock::Clock;
 use crate::commands::{files, notify};
@@ -75,6 +80,7 @@ use crate::slack::blocks::Message;
 use crate::store::away::Held;
 use crate::store::outbox::{Delivery, Lane, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
+use crate::surface::{ApiError, Surface};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use std::hash::BuildHasher;
@@ -112,7 +118,7 @@ const ANSWER_LATE_SECS: i64 = 60;
 
 pub struct Deliverer {
     store: Store,
-    api: Arc<SlackApi>,
+    api: Arc<dyn Surface>,
     pacer: Mutex<Pacer>,
     hours: WorkingHours,
     /// For people whose Slack time zone is unknown.
@@ -161,7 +167,7 @@ enum Step {
 impl Deliverer {
     pub fn new(
         store: Store,
-        api: Arc<SlackApi>,
+        api: Arc<dyn Surface>,
         pacer: Pacer,
         hours: WorkingHours,
         default_tz: Tz,
@@ -554,7 +560,7 @@ impl Deliverer {
             Delivery::Upload { files } => self.upload(entry, files, channel, &message, now).await,
             Delivery::Update { channel, ts } => {
                 self.pacer().record(to.as_str(), lane, now);
-                match self.api.update_message(&channel, &ts, &message).await {
+                match self.api.update(&channel, &ts, &message).await {
                     Ok(()) => self.sent(entry, channel, ts, now),
                     Err(e) => self.after_error(entry, e, now),
                 }
@@ -586,11 +592,7 @@ impl Deliverer {
                     return Ok(Step::Later);
                 }
                 self.pacer().record(to.as_str(), lane, now);
-                match self
-                    .api
-                    .post_message(&channel, &message, Some(&entry.key))
-                    .await
-                {
+                match self.api.post(&channel, &message, &entry.key).await {
                     Ok(posted) => self.sent(entry, posted.channel, posted.ts, now),
                     Err(ApiError::RateLimited { retry_after }) => {
                         // Refused before it was posted: not in flight any more.
@@ -654,7 +656,7 @@ impl Deliverer {
         for attachment in attachments.iter().skip(files.len()) {
             match self
                 .api
-                .upload_file(&attachment.filename, attachment.bytes.clone())
+                .upload(&attachment.filename, attachment.bytes.clone())
                 .await
             {
                 Ok(id) => {
@@ -686,11 +688,7 @@ impl Deliverer {
             tracing::info!(key = %entry.key, "not shared: another instance took the file over");
             return Ok(Step::Later);
         }
-        match self
-            .api
-            .complete_upload(&shared, &channel, &message.text)
-            .await
-        {
+        match self.api.share(&shared, &channel, &message.text).await {
             Ok(()) => {
                 let team = entry.team.clone();
                 let timeline = matches!(entry.notice.kind, NoticeKind::Timeline { .. });
@@ -725,7 +723,7 @@ impl Deliverer {
         if person.home_opened {
             let view =
                 crate::commands::home::view(&self.store, self.default_tz, team, user, 0, now)?;
-            if let Err(e) = self.api.publish_view(user, &view).await {
+            if let Err(e) = self.api.publish_home(user, &view).await {
                 tracing::debug!(error = %e.code(), "the Home tab was not published again");
             }
         }
@@ -750,7 +748,7 @@ impl Deliverer {
                 {
                     continue; // looked up lately, and Slack had no name
                 }
-                match self.api.user_info(person).await {
+                match self.api.person(person).await {
                     Ok(info) => {
                         learnt |= info.name.is_some();
                         cached.name = info.name;
@@ -794,7 +792,7 @@ impl Deliverer {
         let view =
             crate::commands::home::view(&self.store, self.default_tz, &entry.team, &user, 0, now)?;
         self.pacer().record(user.as_str(), entry.lane(), now);
-        match self.api.publish_view(&user, &view).await {
+        match self.api.publish_home(&user, &view).await {
             Ok(()) => self.sent(entry, "home".into(), String::new(), now),
             Err(e) => self.after_error(entry, e, now),
         }
@@ -819,7 +817,7 @@ impl Deliverer {
             .tz_checked_at
             .is_some_and(|at| now - at < Duration::hours(TZ_MAX_AGE_HOURS));
         if !fresh {
-            match self.api.user_info(entry.recipient()).await {
+            match self.api.person(entry.recipient()).await {
                 Ok(info) => {
                     person.tz = info.tz;
                     person.name = info.name.or(person.name.take());
