@@ -9,7 +9,7 @@
 //! applies a rule from [`domain`] inside one [`store`] transaction — which
 //! also writes the reminders the change plans and the messages it owes
 //! people into the outbox — and the surface renders the
-//! [`slack::blocks::Message`] that comes back. The [`scheduler`] turns due
+//! [`message::Message`] that comes back. The [`scheduler`] turns due
 //! reminders into outbox entries on a cron tick; the delivery worker
 //! ([`slack::outbox`]) sends them through the Web API. [`app`] assembles the
 //! three.
@@ -35,6 +35,8 @@
 //! - [`picture`]: the timeline picture (`/tour timeline`), as a model, SVG
 //!   and PNG.
 //! - [`report`]: the people team's report (`alliance report`, `/tour report`).
+//! - [`message`]: the engine's message (text, sections, buttons, pickers, a
+//!   picture) that every surface renders its own way.
 //! - [`metrics`]: what `GET /metrics` tells an operator.
 //! - [`clock`]: what time it is, for the loops and the HTTP edge.
 //! - [`config`]: settings, read once; the only reader of the environment.
@@ -45,6 +47,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod message;
 pub mod metrics;
 pub mod picture;
 pub mod report;

@@ -55,7 +55,7 @@
 use crate::commands::buttons::{AfterClick, Click};
 use crate::commands::{Engine, Request, notify};
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::unslack;
+use crate::message::unslack;
 use crate::store::outbox::{Delivery, OutboxEntry};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
@@ -412,7 +412,8 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
     }
 
     /// A Home tab: it replaces the one shown before for the same person.
-    fn show_home(&mut self, view: &Value) -> io::Result<()> {
+    fn show_home(&mut self, home: &crate::message::Message) -> io::Result<()> {
+        let view = &crate::slack::blocks::home_view(home);
         let user = self.user.clone();
         let index = match self
             .messages
@@ -910,8 +911,8 @@ fn empty_value(kind: &str) -> Value {
 }
 
 /// A message as Slack receives it: `text` and `blocks`.
-fn message_json(message: &crate::slack::blocks::Message) -> Value {
-    serde_json::to_value(message).unwrap_or(Value::Null)
+fn message_json(message: &crate::message::Message) -> Value {
+    crate::slack::blocks::to_json(message)
 }
 
 /// A Block Kit text object as a person reads it.
@@ -1329,7 +1330,7 @@ mod tests {
             buttons: Vec::new(),
             presses: 0,
         };
-        let message = crate::slack::blocks::Message::new("x")
+        let message = crate::message::Message::new("x")
             .header("Tour #1")
             .section("<@U1> &amp; <@U2|bo> &lt;3")
             .divider()
@@ -1339,7 +1340,7 @@ mod tests {
             shell.render(index, &message_json(&message)),
             "== Tour #1 ==\n@U1 & @bo <3\n----\n  see docs\n"
         );
-        let fallback = crate::slack::blocks::Message::new("Only &lt;text&gt;");
+        let fallback = crate::message::Message::new("Only &lt;text&gt;");
         assert_eq!(
             shell.render(index, &message_json(&fallback)),
             "Only <text>\n"

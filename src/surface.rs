@@ -12,9 +12,8 @@
 //! answers `Ok` and does nothing), files (`Permanent("no_files")`).
 
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::Message;
+use crate::message::Message;
 use futures_util::future::BoxFuture;
-use serde_json::Value;
 use std::time::Duration;
 
 /// A message as posted: what an update in place needs to address it.
@@ -97,7 +96,7 @@ pub trait Surface: Send + Sync {
     /// What the surface knows of a person (time zone, deactivated, name).
     fn person<'a>(&'a self, user: &'a UserId) -> Answer<'a, UserInfo>;
     /// Publishes `user`'s home tab (a surface without one does nothing).
-    fn publish_home<'a>(&'a self, user: &'a UserId, view: &'a Value) -> Answer<'a, ()>;
+    fn publish_home<'a>(&'a self, user: &'a UserId, home: &'a Message) -> Answer<'a, ()>;
     /// Uploads a file, not yet shared; its id.
     fn upload<'a>(&'a self, filename: &'a str, bytes: Vec<u8>) -> Answer<'a, String>;
     /// Shares uploaded files `(id, title)` in `channel` with `comment`.

@@ -240,11 +240,13 @@ async fn the_home_tab_shows_who_is_away() {
         .assert_well_formed();
     let team = TeamId::parse(TEAM).unwrap();
     let view = |user: &str| {
-        bot.state()
-            .engine
-            .home_view(&team, &UserId::parse(user).unwrap(), 0, bot.now())
-            .unwrap()
-            .to_string()
+        alliance::slack::blocks::home_view(
+            &bot.state()
+                .engine
+                .home_view(&team, &UserId::parse(user).unwrap(), 0, bot.now())
+                .unwrap(),
+        )
+        .to_string()
     };
     assert!(
         view(BOB).contains("You're away until Monday 2026-12-28"),

@@ -457,15 +457,17 @@ async fn a_next_tour_accepted_before_its_predecessor_ends_is_scheduled_after_it(
         "{}",
         list.text()
     );
-    let home = home::view(
-        &bot.store,
-        chrono_tz::Tz::UTC,
-        &TeamId::parse(TEAM).unwrap(),
-        &UserId::parse(MANAGER).unwrap(),
-        0,
-        tuesday_9am(),
+    let home = alliance::slack::blocks::home_view(
+        &home::view(
+            &bot.store,
+            chrono_tz::Tz::UTC,
+            &TeamId::parse(TEAM).unwrap(),
+            &UserId::parse(MANAGER).unwrap(),
+            0,
+            tuesday_9am(),
+        )
+        .unwrap(),
     )
-    .unwrap()
     .to_string();
     assert!(home.contains("*scheduled*"), "{home}");
     assert!(

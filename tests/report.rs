@@ -46,7 +46,7 @@ fn run(bot: &Bot, user: &str, command: &str, text: &str, now: DateTime<Utc>) -> 
         text: text.into(),
     };
     let answer = bot.state().engine.handle(&req, now);
-    let said = serde_json::to_string(&answer).unwrap();
+    let said = alliance::slack::blocks::to_json(&answer).to_string();
     assert!(
         !said.contains("Sorry, something went wrong"),
         "{command} {text}: {said}"

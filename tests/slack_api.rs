@@ -7,8 +7,8 @@ mod common;
 
 use alliance::config::Secret;
 use alliance::domain::UserId;
+use alliance::message::Message;
 use alliance::slack::api::{ApiError, Posted, SlackApi, UserInfo};
-use alliance::slack::blocks::Message;
 use common::fake_slack::{Failure, FakeSlack};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -71,7 +71,7 @@ async fn post_message_sends_json_with_metadata_and_returns_channel_and_ts() {
         json!({
             "channel": "DU1",
             "text": message.text,
-            "blocks": serde_json::to_value(&message.blocks).unwrap(),
+            "blocks": alliance::slack::blocks::to_json(&message)["blocks"],
             "metadata": {"event_type": "alliance_outbox", "event_payload": {"key": "outbox-42"}},
         })
     );
@@ -118,7 +118,7 @@ async fn update_message_edits_what_was_posted() {
             "channel": "DU1",
             "ts": posted.ts,
             "text": "after",
-            "blocks": serde_json::to_value(&after.blocks).unwrap(),
+            "blocks": alliance::slack::blocks::to_json(&after)["blocks"],
         })
     );
     let updated = slack.updated();

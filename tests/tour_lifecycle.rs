@@ -486,15 +486,17 @@ async fn a_tour_past_its_end_is_ended_awaiting_a_decision_and_extend_cannot_leav
         "{}",
         list.text()
     );
-    let home = alliance::commands::home::view(
-        &bot.store,
-        chrono_tz::Tz::UTC,
-        &alliance::domain::TeamId::parse(common::TEAM).unwrap(),
-        &alliance::domain::UserId::parse(MANAGER).unwrap(),
-        0,
-        later,
+    let home = alliance::slack::blocks::home_view(
+        &alliance::commands::home::view(
+            &bot.store,
+            chrono_tz::Tz::UTC,
+            &alliance::domain::TeamId::parse(common::TEAM).unwrap(),
+            &alliance::domain::UserId::parse(MANAGER).unwrap(),
+            0,
+            later,
+        )
+        .unwrap(),
     )
-    .unwrap()
     .to_string();
     assert!(
         home.contains("*ended, awaiting a decision*")

@@ -45,7 +45,7 @@ use super::{Engine, Failure, Request, notify, render};
 use crate::domain::alumni::{AlumniError, Alumnus, last_tour_of};
 use crate::domain::schedule::Series;
 use crate::domain::{TeamId, Tour, UserId};
-use crate::slack::blocks::{self, Element, Message, escape, truncate};
+use crate::message::{self, Element, Message, escape, truncate};
 use crate::store::StoreError;
 use crate::store::alumni::NO_TOUR;
 use chrono::{DateTime, Utc};
@@ -56,7 +56,7 @@ pub(super) fn handle_text(
     now: DateTime<Utc>,
 ) -> Result<Message, Failure> {
     let command = parse::parse_alumni(&req.text)
-        .map_err(|Usage { problem, usage }| Failure::User(blocks::problem(&problem, usage)))?;
+        .map_err(|Usage { problem, usage }| Failure::User(message::problem(&problem, usage)))?;
     handle(engine, req, command, now)
 }
 

@@ -24,7 +24,7 @@ use super::{Engine, Failure, Request};
 use crate::domain::hours::{back_at, check_back_on, local_time, parse_tz};
 use crate::domain::one_on_one::weekday_name;
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::Message;
+use crate::message::Message;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;

@@ -86,12 +86,12 @@ pub enum AfterClick {
     },
     /// Publish this App Home view for the clicker.
     PublishView {
-        view: serde_json::Value,
+        view: crate::message::Message,
     },
     /// Replace the clicked message with this one through the click's
     /// `response_url` (an ephemeral message can change no other way).
     /// Nothing of it is stored.
-    Respond(crate::slack::blocks::Message),
+    Respond(crate::message::Message),
 }
 
 /// Where a button was pressed, and what it answered there: the message it

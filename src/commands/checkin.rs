@@ -45,7 +45,7 @@ use crate::domain::checkin::{
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::{self, Series};
 use crate::domain::{EventId, Side, TeamId, Tour, TourError, TourId, UserId};
-use crate::slack::blocks::{Element, Message, escape, truncate};
+use crate::message::{Element, Message, escape, truncate};
 use crate::store::checkins::CheckinTx;
 use crate::store::{Store, StoreError, TxFail};
 use chrono::{DateTime, Duration, Utc};

@@ -22,7 +22,7 @@
 use super::buttons::{AfterClick, Click};
 use super::{Engine, Failure, Request, notify, render};
 use crate::domain::{Event, Role, Status, Tour, TourError, TourId, UserId};
-use crate::slack::blocks::{Element, Message, escape, truncate};
+use crate::message::{Element, Message, escape, truncate};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 

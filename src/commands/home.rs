@@ -32,11 +32,10 @@
 
 use super::{Engine, away, render};
 use crate::domain::{Phase, Role, TeamId, TourSummary, UserId};
-use crate::slack::blocks::{Element, Message};
+use crate::message::{Element, Message};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::{Value, json};
 
 /// Team tours on one page of the Home tab.
 pub const TEAM_PAGE: usize = 15;
@@ -56,7 +55,7 @@ impl Engine {
         user: &UserId,
         page: usize,
         now: DateTime<Utc>,
-    ) -> Result<Value, StoreError> {
+    ) -> Result<Message, StoreError> {
         view(self.store(), self.default_tz(), team, user, page, now)
     }
 }
@@ -70,7 +69,7 @@ pub fn view(
     user: &UserId,
     page: usize,
     now: DateTime<Utc>,
-) -> Result<Value, StoreError> {
+) -> Result<Message, StoreError> {
     let tours = store.tours_of(team, user)?;
     let (managed, mine): (Vec<&TourSummary>, Vec<&TourSummary>) = tours
         .iter()
@@ -236,7 +235,7 @@ pub fn view(
         .divider()
         .actions(actions)
         .context("Everything here is private to you. `/tour help` lists every command.");
-    Ok(json!({ "type": "home", "blocks": message.blocks }))
+    Ok(message)
 }
 
 /// What a team tour needs from its manager now, if anything: from its

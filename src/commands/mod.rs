@@ -35,7 +35,7 @@ use crate::domain::notice::{Notice, NoticeKind};
 use crate::store::outbox::OutboxEntry;
 
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::{self, Message};
+use crate::message::{self, Message};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -164,7 +164,7 @@ impl Engine {
             Ok(message) | Err(Failure::User(message)) => message,
             Err(Failure::Internal(e)) => {
                 tracing::error!(error = %e, command = %req.command, team = %req.team, "command failed");
-                blocks::Message::text(
+                message::Message::text(
                     "Sorry, something went wrong on my side and your command may not have been saved. \
                      Please try again in a minute; if it keeps happening, tell your Alliance admin.",
                 )
@@ -178,10 +178,10 @@ impl Engine {
             "/tour" => tour::handle(self, req, now),
             "/1on1" => one_on_ones::handle_text(self, req, now),
             "/alumni" => alumni::handle_text(self, req, now),
-            other => Ok(blocks::problem(
+            other => Ok(message::problem(
                 &format!(
                     "I don't know the command `{}`.",
-                    blocks::escape(&blocks::truncate(other, 32))
+                    message::escape(&message::truncate(other, 32))
                 ),
                 "/tour help",
             )),

@@ -18,7 +18,7 @@
 use super::buttons::Origin;
 use super::{Engine, Failure, Request, form, one_on_ones, tour};
 use crate::domain::{TeamId, TourId, UserId};
-use crate::slack::blocks::Message;
+use crate::message::Message;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 

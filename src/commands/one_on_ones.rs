@@ -50,7 +50,7 @@ use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, SetUp, Step, describe_slot};
 use crate::domain::schedule::Series;
 use crate::domain::{Side, TeamId, Tour, UserId};
-use crate::slack::blocks::{self, Element, Message, escape, truncate};
+use crate::message::{self, Element, Message, escape, truncate};
 use crate::store::alumni::NO_TOUR;
 use crate::store::outbox::UserCache;
 use crate::store::{Store, StoreError};
@@ -77,7 +77,7 @@ pub(super) fn handle_text(
     now: DateTime<Utc>,
 ) -> Result<Message, Failure> {
     let command = parse::parse_one_on_one(&req.text)
-        .map_err(|Usage { problem, usage }| Failure::User(blocks::problem(&problem, usage)))?;
+        .map_err(|Usage { problem, usage }| Failure::User(message::problem(&problem, usage)))?;
     handle(engine, req, command, now)
 }
 

@@ -56,7 +56,7 @@
 use crate::domain::checkin::Delivered;
 use crate::domain::schedule::ReminderKind;
 use crate::domain::{Side, Term, TourId, TourKind, UserId};
-use crate::slack::blocks::{escape, truncate};
+use crate::message::{escape, truncate};
 use chrono::NaiveDate;
 
 pub const USAGE_HELP: &str = "/tour help";

@@ -25,7 +25,7 @@
 use super::buttons::{AfterClick, Click};
 use super::{Engine, Failure, Request, notify};
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::{Element, Message};
+use crate::message::{Element, Message};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 

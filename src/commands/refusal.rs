@@ -10,7 +10,7 @@ use super::Failure;
 use crate::domain::TourError;
 use crate::domain::alumni::AlumniError;
 use crate::domain::one_on_one::OneOnOneError;
-use crate::slack::blocks::{self, Message};
+use crate::message::{self, Message};
 use std::fmt::Display;
 
 /// A domain error that a person may have caused by how they typed.
@@ -54,7 +54,7 @@ impl Refusal for OneOnOneError {
 pub(crate) fn refusal<E: Refusal>(usage: &'static str) -> impl Fn(E) -> Failure {
     move |e| {
         if e.is_typing_mistake() {
-            Failure::User(blocks::problem(&e.to_string(), usage))
+            Failure::User(message::problem(&e.to_string(), usage))
         } else {
             refused(e)
         }

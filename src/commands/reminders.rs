@@ -31,7 +31,7 @@ use super::parse::SnoozeFor;
 use super::{Engine, Failure, Request};
 use crate::domain::schedule::{ReminderKind, Series};
 use crate::domain::{TeamId, TourId, UserId};
-use crate::slack::blocks::Message;
+use crate::message::Message;
 use crate::store::StoreError;
 use chrono::{DateTime, Duration, Utc};
 

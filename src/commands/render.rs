@@ -6,7 +6,7 @@ use crate::domain::{
     Dates, Event, HistoryEntry, Phase, Side, Status, Term, Tour, TourId, TourKind, TourSummary,
     UserId,
 };
-use crate::slack::blocks::{MAX_SECTION, Message, escape, escape_into, truncate};
+use crate::message::{MAX_SECTION, Message, escape, escape_into, truncate};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::fmt::Write;
 

@@ -24,7 +24,7 @@
 use super::{Engine, Failure, Request};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::{Role, TourError, UserId};
-use crate::slack::blocks::{self, Message};
+use crate::message::{self, Message};
 use crate::store::outbox::{OutboxEntry, OutboxState};
 use chrono::{DateTime, Duration, Utc};
 
@@ -78,7 +78,7 @@ pub(super) fn handle(
     };
     let len = note.map_or(0, |n| n.chars().count());
     if len > MAX_NOTE {
-        return Err(Failure::User(blocks::problem(
+        return Err(Failure::User(message::problem(
             &TourError::TooLong { len, max: MAX_NOTE }.to_string(),
             crate::commands::parse::USAGE_TALK,
         )));

@@ -14,7 +14,7 @@ use super::parse::{self, ListScope, TourCommand, Usage};
 use super::refusal::{refusal, refused};
 use super::{Engine, Failure, Request, render};
 use crate::domain::{HistoryEntry, Phase, Role, Tour, TourError, TourId};
-use crate::slack::blocks::{self, Message, escape};
+use crate::message::{self, Message, escape};
 use chrono::{DateTime, NaiveDate, Utc};
 
 pub(super) fn handle(
@@ -23,7 +23,7 @@ pub(super) fn handle(
     now: DateTime<Utc>,
 ) -> Result<Message, Failure> {
     let command = parse::parse(&req.text)
-        .map_err(|Usage { problem, usage }| Failure::User(blocks::problem(&problem, usage)))?;
+        .map_err(|Usage { problem, usage }| Failure::User(message::problem(&problem, usage)))?;
     let me = &req.user;
     let store = engine.store();
     match command {

@@ -34,7 +34,7 @@ use crate::domain::notice::NoticeKind;
 use crate::domain::one_on_one::{self, Step};
 use crate::domain::schedule::Series;
 use crate::domain::{TeamId, UserId};
-use crate::slack::blocks::Message;
+use crate::message::Message;
 use crate::store::outbox::Lane;
 use crate::store::reminders::DueReminder;
 use crate::store::{Store, StoreError};

@@ -18,8 +18,9 @@
 
 use crate::config::Secret;
 use crate::domain::{TeamId, UserId};
+use crate::message::Message;
 use crate::metrics::Metrics;
-use crate::slack::blocks::{Block, Message};
+use crate::slack::blocks::Kit;
 use crate::surface::Answer;
 use serde::Serialize;
 use serde_json::Value;
@@ -164,7 +165,7 @@ struct MetadataPayload<'a> {
 struct PostMessage<'a> {
     channel: &'a str,
     text: &'a str,
-    blocks: &'a [Block],
+    blocks: Kit<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata: Option<Metadata<'a>>,
 }
@@ -174,7 +175,7 @@ struct UpdateMessage<'a> {
     channel: &'a str,
     ts: &'a str,
     text: &'a str,
-    blocks: &'a [Block],
+    blocks: Kit<'a>,
 }
 
 pub struct SlackApi {
@@ -267,7 +268,7 @@ impl SlackApi {
         let body = json_body(&PostMessage {
             channel,
             text: &message.text,
-            blocks: &message.blocks,
+            blocks: Kit(&message.blocks),
             metadata: metadata_key.map(|key| Metadata {
                 event_type: OUTBOX_EVENT_TYPE,
                 event_payload: MetadataPayload { key },
@@ -296,7 +297,7 @@ impl SlackApi {
             channel,
             ts,
             text: &message.text,
-            blocks: &message.blocks,
+            blocks: Kit(&message.blocks),
         })?;
         self.call("chat.update", body).await.map(drop)
     }
@@ -369,12 +370,12 @@ impl SlackApi {
         struct Replace<'a> {
             replace_original: bool,
             text: &'a str,
-            blocks: &'a [Block],
+            blocks: Kit<'a>,
         }
         let body = serde_json::to_vec(&Replace {
             replace_original: true,
             text: &message.text,
-            blocks: &message.blocks,
+            blocks: Kit(&message.blocks),
         })
         .map_err(|_| ApiError::Permanent("unserializable_request".into()))?;
         self.respond_json(response_url, body).await
@@ -698,8 +699,9 @@ impl crate::surface::Surface for SlackApi {
     fn person<'a>(&'a self, user: &'a UserId) -> Answer<'a, UserInfo> {
         Box::pin(self.user_info(user))
     }
-    fn publish_home<'a>(&'a self, user: &'a UserId, view: &'a Value) -> Answer<'a, ()> {
-        Box::pin(self.publish_view(user, view))
+    fn publish_home<'a>(&'a self, user: &'a UserId, home: &'a Message) -> Answer<'a, ()> {
+        let view = super::blocks::home_view(home);
+        Box::pin(async move { self.publish_view(user, &view).await })
     }
     fn upload<'a>(&'a self, filename: &'a str, bytes: Vec<u8>) -> Answer<'a, String> {
         Box::pin(self.upload_file(filename, bytes))
@@ -847,7 +849,7 @@ mod tests {
         assert_eq!(limited.code(), "ratelimited");
         assert_eq!(
             ApiError::Permanent("channel_not_found".into()).to_string(),
-            "Slack API refused the call: channel_not_found"
+            "the chat service refused the call: channel_not_found"
         );
     }
 

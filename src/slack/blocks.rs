@@ -1,412 +1,220 @@
-//! Block Kit, the subset Alliance sends, and the one [`Message`] type every
-//! surface receives.
+//! Block Kit: how the engine's [`Message`] reads on Slack. The model's
+//! blocks map one to one onto Block Kit's (`header`, `section`, `context`,
+//! `divider`, `actions` with buttons and date pickers, an `image` of an
+//! uploaded `slack_file`), and its markup is Slack's mrkdwn, so rendering
+//! is a borrowed mirror serialised by serde: no copy of the text.
 //!
-//! Slack's limits are enforced when a message is built, not discovered as
-//! `invalid_blocks` later: header text ≤ 150 chars, section text ≤ 3000,
-//! context text ≤ 2000, ≤ 50 blocks per message (extra blocks are replaced by
-//! a note saying what was left out), fallback text ≤ 3000.
-//!
-//! Surfaces that cannot show blocks (the local shell) render the same
-//! blocks as text themselves; [`unslack`] turns mrkdwn back into what a
-//! person reads.
+//! The limits were kept when the message was built (`crate::message`).
 
+use crate::message::{Block, Element, Message, Text};
 use serde::Serialize;
+use serde_json::Value;
 
-pub const MAX_BLOCKS: usize = 50;
-pub const MAX_HEADER: usize = 150;
-pub const MAX_SECTION: usize = 3000;
-pub const MAX_CONTEXT: usize = 2000;
+/// Blocks as Block Kit, for a field of a request body.
+pub struct Kit<'a>(pub &'a [Block]);
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+impl Serialize for Kit<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(KitBlock::from))
+    }
+}
+
+#[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Block {
+enum KitBlock<'a> {
     Header {
-        text: Text,
+        text: KitText<'a>,
     },
     Section {
-        text: Text,
+        text: KitText<'a>,
     },
     Divider,
     Context {
-        elements: Vec<Text>,
+        elements: Vec<KitText<'a>>,
     },
     Actions {
-        /// Names what the buttons act on: a click reports it (datepickers
-        /// carry no value of their own).
         #[serde(skip_serializing_if = "Option::is_none")]
-        block_id: Option<String>,
-        elements: Vec<Element>,
+        block_id: Option<&'a str>,
+        elements: Vec<KitElement<'a>>,
     },
-    /// A picture the bot uploaded (`slack_file`: no public URL needed).
     Image {
-        slack_file: SlackFile,
-        alt_text: String,
+        slack_file: SlackFile<'a>,
+        alt_text: &'a str,
     },
 }
 
-/// A file in Slack, by id.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SlackFile {
-    pub id: String,
+#[derive(Serialize)]
+struct SlackFile<'a> {
+    id: &'a str,
 }
 
-/// Interactive elements: what a click sends back as `block_actions`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Serialize)]
+#[serde(tag = "type")]
+enum KitText<'a> {
+    #[serde(rename = "mrkdwn")]
+    Markdown { text: &'a str },
+    #[serde(rename = "plain_text")]
+    Plain { text: &'a str },
+}
+
+#[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Element {
+enum KitElement<'a> {
     Button {
-        text: Text,
-        action_id: String,
-        value: String,
+        text: KitText<'a>,
+        action_id: &'a str,
+        value: &'a str,
         #[serde(skip_serializing_if = "Option::is_none")]
         style: Option<&'static str>,
     },
     Datepicker {
-        action_id: String,
-        placeholder: Text,
+        action_id: &'a str,
+        placeholder: KitText<'a>,
     },
 }
 
-impl Element {
-    /// A button; `style` is Slack's `primary` or `danger`.
-    pub fn button(
-        label: &str,
-        action_id: &str,
-        value: &str,
-        style: Option<&'static str>,
-    ) -> Element {
-        Element::Button {
-            text: Text::Plain {
-                text: truncate(label, 75),
+impl<'a> From<&'a Text> for KitText<'a> {
+    fn from(text: &'a Text) -> Self {
+        match text {
+            Text::Markdown { text } => KitText::Markdown { text },
+            Text::Plain { text } => KitText::Plain { text },
+        }
+    }
+}
+
+impl<'a> From<&'a Element> for KitElement<'a> {
+    fn from(element: &'a Element) -> Self {
+        match element {
+            Element::Button {
+                text,
+                action_id,
+                value,
+                style,
+            } => KitElement::Button {
+                text: text.into(),
+                action_id,
+                value,
+                style: *style,
             },
-            action_id: action_id.to_string(),
-            value: truncate(value, 2000),
-            style,
-        }
-    }
-
-    pub fn datepicker(action_id: &str, placeholder: &str) -> Element {
-        Element::Datepicker {
-            action_id: action_id.to_string(),
-            placeholder: Text::Plain {
-                text: truncate(placeholder, 150),
+            Element::Datepicker {
+                action_id,
+                placeholder,
+            } => KitElement::Datepicker {
+                action_id,
+                placeholder: placeholder.into(),
             },
         }
     }
 }
 
-impl Block {
-    /// About how many bytes the block takes as JSON.
-    fn size_hint(&self) -> usize {
-        let size = |t: &Text| match t {
-            Text::Markdown { text } | Text::Plain { text } => text.len() + 40,
-        };
-        match self {
-            Block::Header { text } | Block::Section { text } => 24 + size(text),
-            Block::Divider => 20,
-            Block::Context { elements } => 32 + elements.iter().map(size).sum::<usize>(),
-            Block::Actions { elements, .. } => 32 + 120 * elements.len(),
-            Block::Image { alt_text, .. } => 80 + alt_text.len(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(tag = "type")]
-pub enum Text {
-    #[serde(rename = "mrkdwn")]
-    Markdown { text: String },
-    #[serde(rename = "plain_text")]
-    Plain { text: String },
-}
-
-/// A reply or a DM: a notification/fallback text and its blocks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Message {
-    pub text: String,
-    pub blocks: Vec<Block>,
-    /// How many blocks did not fit; reported in the last block.
-    #[serde(skip)]
-    left_out: usize,
-}
-
-impl Message {
-    /// An empty message whose notification text is `fallback` (mrkdwn).
-    pub fn new(fallback: impl Into<String>) -> Message {
-        Message {
-            text: fit(fallback.into(), MAX_SECTION),
-            blocks: Vec::new(),
-            left_out: 0,
-        }
-    }
-
-    /// A message of one section of mrkdwn.
-    pub fn text(md: impl Into<String>) -> Message {
-        let md = md.into();
-        Message::new(md.clone()).section(md)
-    }
-
-    pub fn header(self, plain: impl Into<String>) -> Message {
-        self.push(Block::Header {
-            text: Text::Plain {
-                text: fit(plain.into(), MAX_HEADER),
+impl<'a> From<&'a Block> for KitBlock<'a> {
+    fn from(block: &'a Block) -> Self {
+        match block {
+            Block::Header { text } => KitBlock::Header { text: text.into() },
+            Block::Section { text } => KitBlock::Section { text: text.into() },
+            Block::Divider => KitBlock::Divider,
+            Block::Context { elements } => KitBlock::Context {
+                elements: elements.iter().map(KitText::from).collect(),
             },
-        })
-    }
-
-    pub fn section(self, md: impl Into<String>) -> Message {
-        self.push(Block::Section {
-            text: Text::Markdown {
-                text: fit(md.into(), MAX_SECTION),
+            Block::Actions { block_id, elements } => KitBlock::Actions {
+                block_id: block_id.as_deref(),
+                elements: elements.iter().map(KitElement::from).collect(),
             },
-        })
-    }
-
-    pub fn context(self, md: impl Into<String>) -> Message {
-        self.push(Block::Context {
-            elements: vec![Text::Markdown {
-                text: fit(md.into(), MAX_CONTEXT),
-            }],
-        })
-    }
-
-    pub fn divider(self) -> Message {
-        self.push(Block::Divider)
-    }
-
-    /// An uploaded picture, with its description for screen readers.
-    pub fn image(self, file: &str, alt: impl Into<String>) -> Message {
-        self.push(Block::Image {
-            slack_file: SlackFile {
-                id: file.to_string(),
+            Block::Image { file, alt_text } => KitBlock::Image {
+                slack_file: SlackFile { id: file },
+                alt_text,
             },
-            alt_text: truncate(&alt.into(), 2000),
-        })
-    }
-
-    /// A row of buttons (at most 25, Slack's limit).
-    pub fn actions(self, elements: Vec<Element>) -> Message {
-        self.actions_for(None, elements)
-    }
-
-    /// A row of buttons acting on what `block_id` names.
-    pub fn actions_for(self, block_id: Option<&str>, mut elements: Vec<Element>) -> Message {
-        elements.truncate(25);
-        self.push(Block::Actions {
-            block_id: block_id.map(|b| truncate(b, 255)),
-            elements,
-        })
-    }
-
-    /// Whether another block still fits (one slot stays free for the
-    /// "left out" note).
-    fn has_room(&self) -> bool {
-        self.blocks.len() < MAX_BLOCKS - 1
-    }
-
-    fn push(mut self, block: Block) -> Message {
-        if self.has_room() {
-            self.blocks.push(block);
-        } else {
-            self.left_out += 1;
-            let note = format!("…and {} more not shown here.", self.left_out);
-            let note = Block::Context {
-                elements: vec![Text::Markdown { text: note }],
-            };
-            if self.left_out == 1 {
-                self.blocks.push(note);
-            } else if let Some(last) = self.blocks.last_mut() {
-                *last = note;
-            }
         }
-        self
-    }
-
-    /// The body of an immediate answer to a slash command: only the person
-    /// who typed it sees it.
-    pub fn to_ephemeral_json(&self) -> Vec<u8> {
-        // Spelled out rather than `#[serde(flatten)]`, which buffers the
-        // whole message through a map and cost more than the rest of the
-        // request path together.
-        #[derive(Serialize)]
-        struct Ephemeral<'a> {
-            response_type: &'static str,
-            text: &'a str,
-            blocks: &'a [Block],
-        }
-        let body = Ephemeral {
-            response_type: "ephemeral",
-            text: &self.text,
-            blocks: &self.blocks,
-        };
-        let size: usize = self.blocks.iter().map(Block::size_hint).sum();
-        let mut out = Vec::with_capacity(self.text.len() + size + 64);
-        serde_json::to_writer(&mut out, &body).expect("blocks serialize");
-        out
     }
 }
 
-/// Turns Slack mrkdwn control sequences back into what a person would read.
-pub fn unslack(md: &str) -> String {
-    let mut out = String::with_capacity(md.len());
-    let mut rest = md;
-    while let Some(start) = rest.find('<') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('>') {
-            Some(end) => {
-                let inner = &after[..end];
-                let (target, label) = inner.split_once('|').unwrap_or((inner, ""));
-                match target.strip_prefix('@') {
-                    Some(id) => {
-                        out.push_str(&format!("@{}", if label.is_empty() { id } else { label }))
-                    }
-                    None => out.push_str(if label.is_empty() { target } else { label }),
-                }
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push('<');
-                rest = after;
-            }
-        }
+/// A message as Block Kit JSON: `{"text": …, "blocks": […]}`.
+pub fn to_json(message: &Message) -> Value {
+    serde_json::json!({ "text": message.text, "blocks": Kit(&message.blocks) })
+}
+
+/// The App Home view of a message's blocks.
+pub fn home_view(message: &Message) -> Value {
+    serde_json::json!({ "type": "home", "blocks": Kit(&message.blocks) })
+}
+
+/// The body of an immediate answer to a slash command: only the person who
+/// typed it sees it.
+pub fn ephemeral_json(message: &Message) -> Vec<u8> {
+    // Spelled out rather than `#[serde(flatten)]`, which buffers the whole
+    // message through a map and cost more than the rest of the request path
+    // together.
+    #[derive(Serialize)]
+    struct Ephemeral<'a> {
+        response_type: &'static str,
+        text: &'a str,
+        blocks: Kit<'a>,
     }
-    out.push_str(rest);
-    crate::commands::parse::decode_entities(&out)
-}
-
-/// A person's mistake: what went wrong, and the line that shows how.
-pub fn problem(problem: &str, usage: &str) -> Message {
-    Message::new(problem)
-        .section(problem)
-        .context(format!("Usage: `{}`", escape(usage)))
-}
-
-/// Escapes free text for mrkdwn (`&`, `<`, `>`), keeping user mentions
-/// (`<@U123>`) working.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    escape_into(&mut out, text);
+    let body = Ephemeral {
+        response_type: "ephemeral",
+        text: &message.text,
+        blocks: Kit(&message.blocks),
+    };
+    let size: usize = message.blocks.iter().map(Block::size_hint).sum();
+    let mut out = Vec::with_capacity(message.text.len() + size + 64);
+    serde_json::to_writer(&mut out, &body).expect("blocks serialize");
     out
-}
-
-/// [`escape`], appending to `out`.
-pub fn escape_into(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(i) = rest.find(['&', '<', '>']) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        if let Some(len) = mention_len(tail) {
-            out.push_str(&tail[..len]);
-            rest = &tail[len..];
-            continue;
-        }
-        out.push_str(match tail.as_bytes()[0] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            _ => "&gt;",
-        });
-        rest = &tail[1..];
-    }
-    out.push_str(rest);
-}
-
-/// The length of a `<@U123>` mention at the start of `s`, if there is one.
-fn mention_len(s: &str) -> Option<usize> {
-    let inner = s.strip_prefix("<@")?;
-    let end = inner.find('>')?;
-    crate::domain::UserId::parse(&inner[..end])?;
-    Some(end + 3)
-}
-
-/// Cuts text to at most `max` characters, marking the cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    fit(text.to_string(), max)
-}
-
-/// [`truncate`] for an owned string: no copy when it already fits.
-pub fn fit(mut text: String, max: usize) -> String {
-    // Bytes bound characters from above: most text needs no counting.
-    if text.len() <= max || text.chars().count() <= max {
-        return text;
-    }
-    let cut = text
-        .char_indices()
-        .nth(max.saturating_sub(1))
-        .map_or(text.len(), |(i, _)| i);
-    text.truncate(cut);
-    text.push('…');
-    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::{MAX_HEADER, MAX_SECTION};
 
     #[test]
-    fn escape_keeps_mentions_and_encodes_the_rest() {
-        assert_eq!(
-            escape("R&D <core> with <@U123> & <@nope>"),
-            "R&amp;D &lt;core&gt; with <@U123> &amp; &lt;@nope&gt;"
-        );
-        assert_eq!(escape("plain"), "plain");
-    }
-
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("héllo", 10), "héllo");
-        assert_eq!(truncate("héllo", 5), "héllo");
-        assert_eq!(truncate("héllo wörld", 5), "héll…");
-        assert_eq!(
-            truncate(&"é".repeat(4000), MAX_SECTION).chars().count(),
-            MAX_SECTION
-        );
-    }
-
-    #[test]
-    fn messages_never_exceed_slacks_block_limit() {
-        let mut m = Message::new("many");
-        for i in 0..80 {
-            m = m.section(format!("row {i}"));
-        }
-        assert_eq!(m.blocks.len(), MAX_BLOCKS);
-        assert_eq!(
-            m.blocks.last(),
-            Some(&Block::Context {
-                elements: vec![Text::Markdown {
-                    text: "…and 31 more not shown here.".into()
-                }]
-            })
-        );
-        let long = Message::new("x")
+    fn every_block_reads_as_block_kit() {
+        let message = Message::new("fallback")
             .header("h".repeat(500))
-            .section("s".repeat(9000));
-        let json: serde_json::Value = serde_json::from_slice(&long.to_ephemeral_json()).unwrap();
+            .section("s".repeat(9000))
+            .context("see <@U1>")
+            .divider()
+            .image("F123", "a picture")
+            .actions_for(
+                Some("tour:1"),
+                vec![
+                    Element::button("Accept", "accept", "1", Some("primary")),
+                    Element::datepicker("snooze_until", "Pick a day"),
+                ],
+            );
+        let json: Value = serde_json::from_slice(&ephemeral_json(&message)).unwrap();
         assert_eq!(json["response_type"], "ephemeral");
+        assert_eq!(json["text"], "fallback");
+        let blocks = &json["blocks"];
+        assert_eq!(blocks[0]["type"], "header");
+        assert_eq!(blocks[0]["text"]["type"], "plain_text");
+        let header = blocks[0]["text"]["text"].as_str().unwrap();
+        assert_eq!(header.chars().count(), MAX_HEADER);
+        assert_eq!(blocks[1]["text"]["type"], "mrkdwn");
+        let section = blocks[1]["text"]["text"].as_str().unwrap();
+        assert_eq!(section.chars().count(), MAX_SECTION);
         assert_eq!(
-            json["blocks"][0]["text"]["text"]
-                .as_str()
-                .unwrap()
-                .chars()
-                .count(),
-            MAX_HEADER
+            blocks[2],
+            serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "see <@U1>"}]})
+        );
+        assert_eq!(blocks[3], serde_json::json!({"type": "divider"}));
+        assert_eq!(
+            blocks[4],
+            serde_json::json!({"type": "image", "slack_file": {"id": "F123"}, "alt_text": "a picture"})
         );
         assert_eq!(
-            json["blocks"][1]["text"]["text"]
-                .as_str()
-                .unwrap()
-                .chars()
-                .count(),
-            MAX_SECTION
+            blocks[5],
+            serde_json::json!({"type": "actions", "block_id": "tour:1", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Accept"},
+                 "action_id": "accept", "value": "1", "style": "primary"},
+                {"type": "datepicker", "action_id": "snooze_until",
+                 "placeholder": {"type": "plain_text", "text": "Pick a day"}},
+            ]})
         );
-        assert_eq!(json["blocks"][1]["text"]["type"], "mrkdwn");
-    }
-
-    #[test]
-    fn unslack_reads_mrkdwn_as_a_person_would() {
-        assert_eq!(
-            unslack("<@U1> &amp; <@U2|bo> &lt;3, see <https://x.io|docs>"),
-            "@U1 & @bo <3, see docs"
-        );
+        // No block_id, no style: left out, as Slack wants.
+        let plain =
+            to_json(&Message::new("x").actions(vec![Element::button("Go", "go", "", None)]));
+        assert_eq!(plain["blocks"][0].get("block_id"), None);
+        assert_eq!(plain["blocks"][0]["elements"][0].get("style"), None);
+        assert_eq!(home_view(&Message::text("hi"))["type"], "home");
     }
 }

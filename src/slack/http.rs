@@ -79,12 +79,12 @@ pub enum FollowUp {
     /// Publish someone's App Home tab.
     PublishView {
         user: crate::domain::UserId,
-        view: serde_json::Value,
+        view: crate::message::Message,
     },
     /// Replace the clicked message through the click's `response_url`.
     Respond {
         response_url: Secret,
-        message: crate::slack::blocks::Message,
+        message: crate::message::Message,
     },
 }
 
@@ -290,7 +290,10 @@ pub(crate) fn after_answer(state: &AppState, follow_up: Option<FollowUp>) {
                     }
                 }
                 FollowUp::PublishView { user, view } => {
-                    if let Err(e) = api.publish_view(&user, &view).await {
+                    if let Err(e) = api
+                        .publish_view(&user, &super::blocks::home_view(&view))
+                        .await
+                    {
                         tracing::warn!(error = %e.code(), "could not publish the Home tab");
                     }
                 }
@@ -430,7 +433,9 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
                 return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, view }));
             }
             (
-                Answer::Json(state.engine.handle(&request, now).to_ephemeral_json()),
+                Answer::Json(super::blocks::ephemeral_json(
+                    &state.engine.handle(&request, now),
+                )),
                 None,
             )
         }

@@ -76,7 +76,7 @@ use crate::domain::hours::{WorkingHours, back_at, parse_tz};
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::one_on_one;
 use crate::domain::schedule::Series;
-use crate::slack::blocks::Message;
+use crate::message::Message;
 use crate::store::away::Held;
 use crate::store::outbox::{Delivery, Lane, OutboxEntry, OutboxState, UserCache};
 use crate::store::{Store, StoreError};
