@@ -28,6 +28,7 @@
 //!   app manifest, the Web API client and the outbox delivery worker.
 //! - [`surface`]: the port delivery sends through (open a DM, post, update,
 //!   look a person up, check an uncertain post, files); Slack implements it.
+//! - [`mattermost`]: the second surface, begun: how a message reads there.
 //! - [`shell`]: the local REPL surface.
 //! - [`app`]: the receiver, the scheduler and the delivery worker, started
 //!   and stopped together.
@@ -47,6 +48,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod mattermost;
 pub mod message;
 pub mod metrics;
 pub mod picture;
