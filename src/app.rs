@@ -9,6 +9,8 @@
 use crate::clock::Clock;
 use crate::commands::Engine;
 use crate::config::{Config, Secret};
+use crate::mattermost::api::MattermostApi;
+use crate::mattermost::command::Commands;
 use crate::metrics::Metrics;
 use crate::scheduler;
 use crate::slack::api::SlackApi;
@@ -24,6 +26,8 @@ use tokio::sync::{Notify, watch};
 
 pub struct App {
     pub state: Arc<AppState>,
+    /// Mattermost's routes, when its command tokens are configured.
+    pub mattermost: Option<axum::Router>,
     /// `None` without a bot token.
     pub deliverer: Option<Arc<Deliverer>>,
     store: Store,
@@ -87,7 +91,27 @@ impl App {
                 .socket_mode
                 .then(|| Arc::new(std::sync::atomic::AtomicUsize::new(0))),
         });
+        // Mattermost's commands reach the same engine (and so the same store
+        // and rules); the engine is cheap to clone.
+        let mattermost = (!config.mattermost_command_tokens.is_empty()).then(|| {
+            let api = match (&config.mattermost_url, &config.mattermost_bot_token) {
+                (Some(url), Some(token)) => Some(MattermostApi::new(
+                    url,
+                    token.clone(),
+                    crate::mattermost::command::LOOKUP_TIMEOUT,
+                )),
+                _ => None,
+            };
+            Commands::new(
+                state.engine.clone(),
+                state.clock.clone(),
+                config.mattermost_command_tokens.clone(),
+                api,
+            )
+            .router()
+        });
         App {
+            mattermost,
             state,
             deliverer,
             store,
@@ -182,10 +206,11 @@ impl App {
             }
             let _ = stopping.send(true);
         };
-        let mut served = http::serve(
+        let mut served = http::serve_with(
             listener,
             self.state.clone(),
             self.config.request_timeout,
+            self.mattermost.clone().unwrap_or_default(),
             shutdown,
         )
         .await;

@@ -104,6 +104,14 @@ pub struct Config {
     pub default_tz: chrono_tz::Tz,
     pub signing_secret: Option<Secret>,
     pub bot_token: Option<Secret>,
+    /// `MATTERMOST_COMMAND_TOKENS`: the tokens of the `/tour`, `/1on1` and
+    /// `/alumni` custom slash commands (comma-separated). With none,
+    /// `/mattermost/command` is not served.
+    pub mattermost_command_tokens: Vec<Secret>,
+    /// `MATTERMOST_URL`: the server (`https://chat.example.com`), no `/` at the end.
+    pub mattermost_url: Option<String>,
+    /// `MATTERMOST_BOT_TOKEN`: the bot account's access token.
+    pub mattermost_bot_token: Option<Secret>,
     pub log_filter: String,
     /// Every setting as read (defaults, file, environment), for
     /// [`Config::describe`].
@@ -480,6 +488,18 @@ impl Config {
                 default_tz,
                 signing_secret: env("SLACK_SIGNING_SECRET").map(Secret::new),
                 bot_token: env("SLACK_BOT_TOKEN").map(Secret::new),
+                mattermost_command_tokens: env("MATTERMOST_COMMAND_TOKENS")
+                    .map(|tokens| {
+                        tokens
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .map(Secret::new)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                mattermost_url: env("MATTERMOST_URL").map(|u| u.trim_end_matches('/').to_string()),
+                mattermost_bot_token: env("MATTERMOST_BOT_TOKEN").map(Secret::new),
                 log_filter: file.log.filter,
                 settings: merged,
             }),
@@ -548,12 +568,19 @@ impl Config {
              # SLACK_BOT_TOKEN: {}\n\
              # SLACK_APP_TOKEN: {}\n\
              # DATABASE_URL: {}\n\
+             # MATTERMOST_COMMAND_TOKENS: {}\n\
+             # MATTERMOST_BOT_TOKEN: {}\n\
              # The store: {}\n\
              # Slack reaches this bot by: {}\n\n",
             secret(&self.signing_secret),
             secret(&self.bot_token),
             secret(&self.app_token),
             secret(&self.database_url),
+            match self.mattermost_command_tokens.len() {
+                0 => "not set".to_string(),
+                n => format!("{n} set (redacted)"),
+            },
+            secret(&self.mattermost_bot_token),
             self.store_place(),
             if self.socket_mode {
                 "Socket Mode (it connects out; no public URL)"

@@ -1,6 +1,13 @@
-//! Identities as Slack hands them to us: workspaces (`T…`) and people
-//! (`U…`/`W…`). Typed so that a team id can never be passed where a user id
-//! is meant, and validated once at the edge.
+//! Identities as the surfaces hand them to us: Slack's workspaces (`T…`)
+//! and people (`U…`/`W…`), and Mattermost's teams and people (26 lowercase
+//! letters and digits). Typed so that a team id can never be passed where a
+//! user id is meant, and validated once at the edge.
+//!
+//! Identity is (surface, workspace, user): a Mattermost team is stored as
+//! `mm-<team id>` ([`TeamId::mattermost`]), which no Slack team id can be,
+//! and every key starts with the workspace, so the two surfaces never see
+//! each other's data even on one store. People are always looked up within
+//! their workspace; Slack's ids are upper case and Mattermost's lower case.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -52,10 +59,26 @@ fn is_slack_id(s: &str, first: &[char]) -> bool {
         && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
+/// Mattermost's ids: 26 lower-case letters and digits.
+fn is_mattermost_id(s: &str) -> bool {
+    s.len() == 26
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// How a Mattermost team's workspace id begins.
+const MATTERMOST_TEAM: &str = "mm-";
+
 impl UserId {
-    /// Accepts `U…` and `W…` ids (what Slack puts in `user_id` and mentions).
+    /// Accepts Slack's `U…` and `W…` ids (what Slack puts in `user_id` and
+    /// mentions) and Mattermost's.
     pub fn parse(s: &str) -> Option<UserId> {
-        is_slack_id(s, &['U', 'W']).then(|| UserId(s.to_string()))
+        (is_slack_id(s, &['U', 'W']) || is_mattermost_id(s)).then(|| UserId(s.to_string()))
+    }
+
+    /// A Mattermost user id only (what Mattermost puts in `user_id`).
+    pub fn mattermost(s: &str) -> Option<UserId> {
+        is_mattermost_id(s).then(|| UserId(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,8 +92,17 @@ impl UserId {
 }
 
 impl TeamId {
+    /// A Slack team id, or a Mattermost team's workspace id (`mm-…`).
     pub fn parse(s: &str) -> Option<TeamId> {
-        is_slack_id(s, &['T', 'E']).then(|| TeamId(s.to_string()))
+        let mattermost = s
+            .strip_prefix(MATTERMOST_TEAM)
+            .is_some_and(is_mattermost_id);
+        (is_slack_id(s, &['T', 'E']) || mattermost).then(|| TeamId(s.to_string()))
+    }
+
+    /// The workspace of a Mattermost team, from its id.
+    pub fn mattermost(team_id: &str) -> Option<TeamId> {
+        is_mattermost_id(team_id).then(|| TeamId(format!("{MATTERMOST_TEAM}{team_id}")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -113,6 +145,25 @@ mod tests {
         }
         assert!(TeamId::parse("T0001").is_some());
         assert!(TeamId::parse("U0001").is_none());
+        // Mattermost's: 26 lower-case letters and digits.
+        let mm = "hk7b3ydqwjgxbx6ijdmitqj9ah";
+        assert!(UserId::parse(mm).is_some());
+        for bad in [
+            "hk7b3ydqwjgxbx6ijdmitqj9a",
+            "Hk7b3ydqwjgxbx6ijdmitqj9ah",
+            "hk7b3ydqwjgxbx6ijdmitqj9a_",
+        ] {
+            assert!(UserId::parse(bad).is_none(), "{bad}");
+            assert!(TeamId::mattermost(bad).is_none(), "{bad}");
+        }
+        let team = TeamId::mattermost(mm).unwrap();
+        assert_eq!(team.as_str(), format!("mm-{mm}"));
+        assert_eq!(TeamId::parse(team.as_str()), Some(team));
+        assert!(
+            TeamId::parse(mm).is_none(),
+            "a bare Mattermost id is not a workspace"
+        );
+        assert!(TeamId::parse("mm-T0001").is_none());
         for ok in ["Ev0123ABCD", "Ev1", "ev-2_x"] {
             assert!(EventId::parse(ok).is_some(), "{ok}");
         }

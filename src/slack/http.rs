@@ -178,8 +178,19 @@ pub async fn serve(
     request_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, request_timeout, Router::new(), shutdown).await
+}
+
+/// [`serve`], with another surface's routes (`others`) on the same port.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    request_timeout: Duration,
+    others: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let store = state.engine.store().clone();
-    axum::serve(listener, router(state, request_timeout))
+    axum::serve(listener, router(state, request_timeout).merge(others))
         .with_graceful_shutdown(shutdown)
         .await?;
     tokio::task::spawn_blocking(move || store.flush())

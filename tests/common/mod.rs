@@ -151,7 +151,8 @@ impl Bot {
         let state = app.state.clone();
         let store = state.engine.store().clone();
         let app_state = state.clone();
-        let task = tokio::spawn(http::serve(listener, state, timeout, async {
+        let others = app.mattermost.clone().unwrap_or_default();
+        let task = tokio::spawn(http::serve_with(listener, state, timeout, others, async {
             let _ = stopped.await;
         }));
         Bot {
