@@ -28,6 +28,8 @@ pub struct App {
     pub state: Arc<AppState>,
     /// Mattermost's routes, when its command tokens are configured.
     pub mattermost: Option<axum::Router>,
+    /// Mattermost's delivery worker: with its URL, bot token and team.
+    pub mattermost_deliverer: Option<Arc<Deliverer>>,
     /// `None` without a bot token.
     pub deliverer: Option<Arc<Deliverer>>,
     store: Store,
@@ -93,25 +95,45 @@ impl App {
         });
         // Mattermost's commands reach the same engine (and so the same store
         // and rules); the engine is cheap to clone.
+        let names = crate::mattermost::api::Directory::default();
+        let mattermost_api = match (&config.mattermost_url, &config.mattermost_bot_token) {
+            (Some(url), Some(token)) => Some(Arc::new(
+                MattermostApi::new(url, token.clone(), config.api_timeout)
+                    .for_team(config.mattermost_team.clone(), names.clone()),
+            )),
+            _ => None,
+        };
         let mattermost = (!config.mattermost_command_tokens.is_empty()).then(|| {
-            let api = match (&config.mattermost_url, &config.mattermost_bot_token) {
-                (Some(url), Some(token)) => Some(MattermostApi::new(
-                    url,
-                    token.clone(),
-                    crate::mattermost::command::LOOKUP_TIMEOUT,
-                )),
-                _ => None,
-            };
             Commands::new(
                 state.engine.clone(),
                 state.clock.clone(),
                 config.mattermost_command_tokens.clone(),
-                api,
+                mattermost_api.clone(),
+                names.clone(),
             )
             .router()
         });
+        // One outbox, one mechanism: a second worker reads the Mattermost
+        // team's queue and sends through Mattermost's surface.
+        let mattermost_deliverer = mattermost_api
+            .filter(|_| config.mattermost_team.is_some())
+            .map(|api| {
+                let pacer = Pacer::new(config.per_channel_interval, config.messages_per_minute);
+                Arc::new(
+                    Deliverer::new(
+                        store.clone(),
+                        api,
+                        pacer,
+                        config.working_hours.clone(),
+                        config.default_tz,
+                    )
+                    .with_metrics(state.metrics.clone())
+                    .with_owner(&format!("{instance}:mattermost")),
+                )
+            });
         App {
             mattermost,
+            mattermost_deliverer,
             state,
             deliverer,
             store,
@@ -129,6 +151,11 @@ impl App {
             Arc::get_mut(deliverer)
                 .expect("the worker is not shared before serve")
                 .owner = name.to_string();
+        }
+        if let Some(deliverer) = self.mattermost_deliverer.as_mut() {
+            Arc::get_mut(deliverer)
+                .expect("the worker is not shared before serve")
+                .owner = format!("{name}:mattermost");
         }
         self
     }
@@ -170,6 +197,10 @@ impl App {
             self.instance.clone(),
             stopped.clone(),
         ));
+        let mattermost_delivery = self
+            .mattermost_deliverer
+            .clone()
+            .map(|d| tokio::spawn(d.run(clock.clone(), wake.clone(), stopped.clone())));
         let delivery = match self.deliverer.clone() {
             Some(deliverer) => Some(tokio::spawn(deliverer.run(clock, wake, stopped.clone()))),
             None => {
@@ -222,6 +253,9 @@ impl App {
             served = Err(std::io::Error::other(fatal.to_string()));
         }
         if let Some(delivery) = delivery {
+            let _ = delivery.await;
+        }
+        if let Some(delivery) = mattermost_delivery {
             let _ = delivery.await;
         }
         let store = self.store.clone();

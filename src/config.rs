@@ -112,6 +112,8 @@ pub struct Config {
     pub mattermost_url: Option<String>,
     /// `MATTERMOST_BOT_TOKEN`: the bot account's access token.
     pub mattermost_bot_token: Option<Secret>,
+    /// `MATTERMOST_TEAM_ID`: the team whose messages the bot delivers.
+    pub mattermost_team: Option<crate::domain::TeamId>,
     pub log_filter: String,
     /// Every setting as read (defaults, file, environment), for
     /// [`Config::describe`].
@@ -500,6 +502,8 @@ impl Config {
                     .unwrap_or_default(),
                 mattermost_url: env("MATTERMOST_URL").map(|u| u.trim_end_matches('/').to_string()),
                 mattermost_bot_token: env("MATTERMOST_BOT_TOKEN").map(Secret::new),
+                mattermost_team: env("MATTERMOST_TEAM_ID")
+                    .and_then(|t| crate::domain::TeamId::mattermost(t.trim())),
                 log_filter: file.log.filter,
                 settings: merged,
             }),

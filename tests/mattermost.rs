@@ -1,8 +1,10 @@
-//! Mattermost's slash commands end to end: the bot on loopback with its
-//! Mattermost routes, a fake Mattermost server on `127.0.0.1:0` that answers
-//! `POST /api/v4/users/usernames` (and can fail or hang on command), and
-//! commands posted as Mattermost posts them: a form with the command's
-//! token in `Authorization: Token …`.
+//! Mattermost end to end: the bot on loopback with its Mattermost routes
+//! and delivery worker, a fake Mattermost server on `127.0.0.1:0` (people by
+//! username and id, the bot's own id, DM channels, posts it keeps with their
+//! props, updates, a channel's posts since a time; a lookup that fails and a
+//! post that lands and then never answers, on command), and commands posted
+//! as Mattermost posts them: a form with the command's token in
+//! `Authorization: Token …`.
 
 mod common;
 
@@ -19,6 +21,8 @@ const TEAM_ID: &str = "ifjbhc7aqbbd3bhqzb6orpkkbh";
 const MANAGER: &str = "hk7b3ydqwjgxbx6ijdmitqj9ah";
 const ANA: &str = "p8ue5iqx7fgkdmrf9n4xkh3tsw";
 
+const BOT: &str = "b0tb0tb0tb0tb0tb0tb0tb0tb0";
+
 #[derive(Default)]
 struct FakeMattermost {
     /// username → id
@@ -28,6 +32,10 @@ struct FakeMattermost {
     failing: bool,
     /// Authorization headers seen.
     auth: Vec<String>,
+    /// Every post created: (id, channel, message, props), in order.
+    posts: Vec<(String, String, String, Value)>,
+    /// The next post is stored, then never answered.
+    post_then_hang: bool,
 }
 
 type Shared = Arc<Mutex<FakeMattermost>>;
@@ -65,6 +73,92 @@ async fn usernames(
         .into_response()
 }
 
+fn json_answer(value: Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    ([("content-type", "application/json")], value.to_string()).into_response()
+}
+
+async fn me() -> axum::response::Response {
+    json_answer(json!({"id": BOT, "username": "alliance", "is_bot": true}))
+}
+
+async fn user(
+    State(state): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let fake = state.lock().unwrap();
+    let name = fake.users.iter().find(|(_, i)| *i == id).map(|(u, _)| *u);
+    json_answer(json!({
+        "id": id, "username": name.unwrap_or("someone"), "delete_at": 0, "is_bot": false,
+        "timezone": {"useAutomaticTimezone": "false", "manualTimezone": "Europe/Berlin", "automaticTimezone": ""},
+    }))
+}
+
+async fn users_by_id(
+    State(state): State<Shared>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let ids: Vec<String> = serde_json::from_slice(&body).unwrap();
+    let fake = state.lock().unwrap();
+    let found: Vec<Value> = fake
+        .users
+        .iter()
+        .filter(|(_, id)| ids.iter().any(|i| i == id))
+        .map(|(u, id)| json!({"id": id, "username": u}))
+        .collect();
+    json_answer(Value::Array(found))
+}
+
+async fn direct(body: axum::body::Bytes) -> axum::response::Response {
+    let pair: Vec<String> = serde_json::from_slice(&body).unwrap();
+    assert_eq!(pair.len(), 2, "a DM is between two people");
+    assert!(pair.contains(&BOT.to_string()), "the bot is one of them");
+    let other = pair.iter().find(|p| *p != BOT).unwrap();
+    json_answer(json!({"id": format!("dm{}", &other[..24])}))
+}
+
+async fn create_post(
+    State(state): State<Shared>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let post: Value = serde_json::from_slice(&body).unwrap();
+    let (id, hang) = {
+        let mut fake = state.lock().unwrap();
+        let id = format!("p{:025}", fake.posts.len() + 1);
+        fake.posts.push((
+            id.clone(),
+            post["channel_id"].as_str().unwrap().to_string(),
+            post["message"].as_str().unwrap().to_string(),
+            post["props"].clone(),
+        ));
+        (id, std::mem::take(&mut fake.post_then_hang))
+    };
+    if hang {
+        std::future::pending::<()>().await;
+    }
+    json_answer(json!({"id": id, "channel_id": post["channel_id"]}))
+}
+
+async fn channel_posts(
+    State(state): State<Shared>,
+    axum::extract::Path(channel): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let fake = state.lock().unwrap();
+    let posts: serde_json::Map<String, Value> = fake
+        .posts
+        .iter()
+        .filter(|(_, c, _, _)| *c == channel)
+        .map(|(id, c, m, p)| {
+            (
+                id.clone(),
+                json!({"id": id, "channel_id": c, "message": m, "props": p}),
+            )
+        })
+        .collect();
+    let order: Vec<&String> = posts.keys().collect();
+    json_answer(json!({"order": order, "posts": posts}))
+}
+
 async fn fake_mattermost() -> (String, Shared) {
     let state: Shared = Arc::new(Mutex::new(FakeMattermost {
         users: vec![("ana", ANA), ("boss", MANAGER)],
@@ -72,6 +166,15 @@ async fn fake_mattermost() -> (String, Shared) {
     }));
     let app = axum::Router::new()
         .route("/api/v4/users/usernames", post(usernames))
+        .route("/api/v4/users/me", axum::routing::get(me))
+        .route("/api/v4/users/ids", post(users_by_id))
+        .route("/api/v4/users/{id}", axum::routing::get(user))
+        .route("/api/v4/channels/direct", post(direct))
+        .route("/api/v4/posts", post(create_post))
+        .route(
+            "/api/v4/channels/{id}/posts",
+            axum::routing::get(channel_posts),
+        )
         .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -82,27 +185,38 @@ async fn fake_mattermost() -> (String, Shared) {
 }
 
 async fn bot(url: &str) -> Bot {
-    let config = config(
+    bot_in(url, tempfile::tempdir().unwrap()).await
+}
+
+async fn bot_in(url: &str, dir: tempfile::TempDir) -> Bot {
+    let tokens = format!("other-token, {TOKEN}");
+    let mut config = config(
         None,
         &[
-            (
-                "MATTERMOST_COMMAND_TOKENS",
-                &format!("other-token, {TOKEN}"),
-            ),
+            ("MATTERMOST_COMMAND_TOKENS", tokens.as_str()),
             ("MATTERMOST_URL", url),
             ("MATTERMOST_BOT_TOKEN", "mm-bot-token"),
+            ("MATTERMOST_TEAM_ID", TEAM_ID),
         ],
     );
-    Bot::launch(
-        tempfile::tempdir().unwrap(),
-        config,
-        Clock::starting_at(tuesday_9am()),
-    )
-    .await
+    config.api_timeout = std::time::Duration::from_millis(500);
+    Bot::launch(dir, config, Clock::starting_at(tuesday_9am())).await
 }
 
 /// Posts a slash command as Mattermost does; the status and the JSON answer.
 async fn command(bot: &Bot, token: Option<&str>, user: &str, text: &str) -> (u16, Value) {
+    let name = if user == MANAGER { "boss" } else { "ana" };
+    command_as(bot, token, user, name, text).await
+}
+
+/// [`command`], with the `user_name` Mattermost sends (empty: none).
+async fn command_as(
+    bot: &Bot,
+    token: Option<&str>,
+    user: &str,
+    user_name: &str,
+    text: &str,
+) -> (u16, Value) {
     let body = serde_urlencoded::to_string([
         ("channel_id", "dm7w1fdjmfbz8rk6ibfuw9zq4e"),
         ("command", "/tour"),
@@ -110,7 +224,7 @@ async fn command(bot: &Bot, token: Option<&str>, user: &str, text: &str) -> (u16
         ("team_domain", "acme"),
         ("text", text),
         ("user_id", user),
-        ("user_name", if user == MANAGER { "boss" } else { "ana" }),
+        ("user_name", user_name),
         ("trigger_id", "x"),
         ("response_url", "http://127.0.0.1:1/hooks/commands/x"),
     ])
@@ -239,5 +353,103 @@ async fn an_unknown_name_or_a_failing_lookup_gets_a_clear_answer_and_changes_not
     assert!(
         answer["text"].as_str().unwrap().contains("/tour list"),
         "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn the_proposal_reaches_the_member_by_dm_once_across_a_restart_mid_post() {
+    let (url, fake) = fake_mattermost().await;
+    let fake_state = fake.clone();
+    let bot = bot(&url).await;
+    let (_, answer) = command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    assert!(
+        answer["text"].as_str().unwrap().contains("Proposed"),
+        "{answer}"
+    );
+    // The post lands, and the bot dies before hearing so.
+    fake.lock().unwrap().post_then_hang = true;
+    let worker = bot
+        .mattermost_deliverer
+        .clone()
+        .expect("Mattermost delivery");
+    let now = bot.now();
+    let cut =
+        tokio::time::timeout(std::time::Duration::from_millis(300), worker.run_once(now)).await;
+    assert!(cut.is_err(), "the pass was cut off mid-post");
+    assert_eq!(fake.lock().unwrap().posts.len(), 1);
+    drop(worker);
+    let dir = bot.stop().await;
+
+    let bot = bot_in(&url, dir).await;
+    let worker = bot.mattermost_deliverer.clone().unwrap();
+    let mut at = bot.now() + chrono::Duration::minutes(5);
+    for _ in 0..20 {
+        match worker.run_once(at).await.unwrap().next {
+            Some(next) if next <= at + chrono::Duration::minutes(1) => at = next.max(at),
+            _ => break,
+        }
+    }
+    {
+        let fake = fake.lock().unwrap();
+        let to_ana: Vec<_> = fake
+            .posts
+            .iter()
+            .filter(|(_, c, _, _)| c.starts_with(&format!("dm{}", &ANA[..24])))
+            .collect();
+        assert_eq!(
+            to_ana.len(),
+            1,
+            "found after the restart, not posted again: {:?}",
+            fake.posts
+        );
+        let (_, _, message, props) = to_ana[0];
+        assert_eq!(props["alliance_key"], "tour:1:proposal");
+        assert!(
+            message.contains("@boss proposes a tour of duty to you: **#1**"),
+            "{message}"
+        );
+        assert!(!message.contains("<@"), "{message}");
+        let entry = bot
+            .store
+            .outbox_entry(&team(), "tour:1:proposal")
+            .unwrap()
+            .unwrap();
+        assert!(
+            matches!(
+                entry.state,
+                alliance::store::outbox::OutboxState::Sent { .. }
+            ),
+            "{entry:?}"
+        );
+    }
+    // Ana accepts (her name unsaid): the manager's DM names her all the
+    // same, learnt from Mattermost when it is posted.
+    command_as(&bot, Some(TOKEN), ANA, "", "accept 1").await;
+    for _ in 0..20 {
+        match worker.run_once(at).await.unwrap().next {
+            Some(next) if next <= at + chrono::Duration::minutes(1) => at = next.max(at),
+            _ => break,
+        }
+    }
+    let fake = fake_state.lock().unwrap();
+    let accepted = fake
+        .posts
+        .iter()
+        .find(|(_, _, _, p)| p["alliance_key"] == "tour:1:accepted")
+        .expect("the manager was told");
+    assert!(
+        accepted.1.starts_with(&format!("dm{}", &MANAGER[..24])),
+        "{accepted:?}"
+    );
+    assert!(
+        accepted.2.starts_with("@ana accepted tour **#1**"),
+        "{}",
+        accepted.2
     );
 }

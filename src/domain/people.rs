@@ -100,6 +100,11 @@ impl TeamId {
         (is_slack_id(s, &['T', 'E']) || mattermost).then(|| TeamId(s.to_string()))
     }
 
+    /// A Mattermost team's workspace.
+    pub fn is_mattermost(&self) -> bool {
+        self.0.starts_with(MATTERMOST_TEAM)
+    }
+
     /// The workspace of a Mattermost team, from its id.
     pub fn mattermost(team_id: &str) -> Option<TeamId> {
         is_mattermost_id(team_id).then(|| TeamId(format!("{MATTERMOST_TEAM}{team_id}")))

@@ -1,19 +1,41 @@
-//! The Mattermost REST API (`/api/v4`), as far as it is called so far:
-//! people by username (`POST /api/v4/users/usernames`), the one call made
-//! while answering a command, bounded by a short timeout. The bot
-//! account's token goes as `Authorization: Bearer …` and is never logged.
+//! The Mattermost REST API (`/api/v4`) with the bot account's token
+//! (`Authorization: Bearer …`, never logged): people by username while a
+//! command is answered (`POST /api/v4/users/usernames`), and delivery's
+//! [`Surface`]: the DM (`POST /api/v4/channels/direct` with the bot's own
+//! id from `GET /api/v4/users/me`), posts (`POST /api/v4/posts`, our
+//! outbox key in `props.alliance_key`), updates (`PUT /api/v4/posts/{id}`),
+//! whether an uncertain post landed (`GET /api/v4/channels/{id}/posts?since=`),
+//! and people (`GET /api/v4/users/{id}`: the zone as the server prefers it,
+//! deactivated, username). There is no home tab (publishing one does
+//! nothing) and no file upload yet (`no_files`).
+//!
+//! Posts carry no buttons until `/mattermost/actions` is served; every
+//! message names its typed command.
 
+use super::render::Renderer;
 use crate::config::Secret;
-use crate::domain::UserId;
-use crate::surface::ApiError;
-use serde_json::Value;
+use crate::domain::{TeamId, UserId};
+use crate::message::Message;
+use crate::surface::{Answer, ApiError, Posted, Surface, UserInfo};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+/// Usernames the surface has learnt, shared by commands and delivery.
+pub type Directory = Arc<Mutex<HashMap<UserId, String>>>;
 
 pub struct MattermostApi {
     client: reqwest::Client,
     /// `https://chat.example.com`, no `/` at the end.
     url: String,
     token: Secret,
+    timeout: Duration,
+    /// The team delivery works for (`MATTERMOST_TEAM_ID`).
+    team: Option<TeamId>,
+    /// The bot's own user id, asked once.
+    me: Mutex<Option<UserId>>,
+    names: Directory,
 }
 
 impl std::fmt::Debug for MattermostApi {
@@ -38,7 +60,135 @@ impl MattermostApi {
             client,
             url: url.trim_end_matches('/').to_string(),
             token,
+            timeout,
+            team: None,
+            me: Mutex::new(None),
+            names: Directory::default(),
         }
+    }
+
+    /// Delivers for `team`, naming people from `names`.
+    pub fn for_team(mut self, team: Option<TeamId>, names: Directory) -> MattermostApi {
+        self.team = team;
+        self.names = names;
+        self
+    }
+
+    /// One call: `method` on `/api/v4/{path}`, the answer's JSON.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ApiError> {
+        let mut request = self
+            .client
+            .request(method, format!("{}/api/v4/{path}", self.url))
+            .bearer_auth(self.token.expose());
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| {
+            ApiError::Transient(if e.is_timeout() { "timeout" } else { "connect" }.into())
+        })?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("x-ratelimit-reset")
+            .or(response.headers().get(reqwest::header::RETRY_AFTER))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(1)
+            .clamp(1, 900);
+        match status {
+            200..=299 => response
+                .json()
+                .await
+                .map_err(|_| ApiError::Transient("unreadable_body".into())),
+            429 => Err(ApiError::RateLimited {
+                retry_after: Duration::from_secs(retry_after),
+            }),
+            // A deactivated or unknown person, a channel gone: for good.
+            500.. => Err(ApiError::Transient(format!("http_{status}"))),
+            _ => Err(ApiError::Permanent(format!("http_{status}"))),
+        }
+    }
+
+    async fn me(&self) -> Result<UserId, ApiError> {
+        if let Some(me) = self
+            .me
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            return Ok(me);
+        }
+        let answer = self.call(reqwest::Method::GET, "users/me", None).await?;
+        let me = answer
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(UserId::mattermost)
+            .ok_or_else(|| ApiError::Transient("unexpected_response".into()))?;
+        *self.me.lock().unwrap_or_else(PoisonError::into_inner) = Some(me.clone());
+        Ok(me)
+    }
+
+    /// Learns the usernames of people a message mentions that are not
+    /// known yet (`POST /api/v4/users/ids`, best effort: an id is shown
+    /// rather than nothing sent).
+    async fn learn_names(&self, message: &Message) {
+        let unknown: Vec<String> = {
+            let names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut ids: Vec<String> = mentioned(message)
+                .into_iter()
+                .filter(|id| !names.contains_key(id))
+                .map(|id| id.as_str().to_string())
+                .collect();
+            ids.sort();
+            ids.dedup();
+            ids
+        };
+        if unknown.is_empty() {
+            return;
+        }
+        match self
+            .call(reqwest::Method::POST, "users/ids", Some(json!(unknown)))
+            .await
+        {
+            Ok(users) => {
+                let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+                for u in users.as_array().into_iter().flatten() {
+                    if let (Some(id), Some(name)) = (
+                        u.get("id")
+                            .and_then(Value::as_str)
+                            .and_then(UserId::mattermost),
+                        u.get("username").and_then(Value::as_str),
+                    ) {
+                        names.insert(id, name.to_string());
+                    }
+                }
+            }
+            Err(e) => tracing::debug!(error = %e.code(), "usernames not learnt; ids are shown"),
+        }
+    }
+
+    /// A message as a post's `message` (Markdown).
+    fn markdown(&self, message: &Message) -> String {
+        let names = self
+            .names
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let username = |u: &UserId| names.get(u).cloned();
+        let renderer = Renderer {
+            username: &username,
+            actions_url: "",
+            secret: b"",
+        };
+        renderer.render(message)["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The people with these usernames, as `(username, id)`; a name that is
@@ -47,31 +197,9 @@ impl MattermostApi {
         &self,
         names: &[String],
     ) -> Result<Vec<(String, UserId)>, ApiError> {
-        let response = self
-            .client
-            .post(format!("{}/api/v4/users/usernames", self.url))
-            .bearer_auth(self.token.expose())
-            .json(names)
-            .send()
-            .await
-            .map_err(|e| {
-                ApiError::Transient(if e.is_timeout() { "timeout" } else { "connect" }.into())
-            })?;
-        let status = response.status().as_u16();
-        match status {
-            200..=299 => {}
-            429 => {
-                return Err(ApiError::RateLimited {
-                    retry_after: Duration::from_secs(1),
-                });
-            }
-            500.. => return Err(ApiError::Transient(format!("http_{status}"))),
-            _ => return Err(ApiError::Permanent(format!("http_{status}"))),
-        }
-        let users: Value = response
-            .json()
-            .await
-            .map_err(|_| ApiError::Transient("unreadable_body".into()))?;
+        let users = self
+            .call(reqwest::Method::POST, "users/usernames", Some(json!(names)))
+            .await?;
         Ok(users
             .as_array()
             .into_iter()
@@ -82,5 +210,207 @@ impl MattermostApi {
                 Some((name.to_string(), id))
             })
             .collect())
+    }
+}
+
+/// The people a message mentions (`<@id>` in its text).
+fn mentioned(message: &Message) -> Vec<UserId> {
+    use crate::message::{Block, Text};
+    let mut texts: Vec<&str> = vec![message.text.as_str()];
+    for block in &message.blocks {
+        match block {
+            Block::Header { text } | Block::Section { text } => texts.push(text_of(text)),
+            Block::Context { elements } => texts.extend(elements.iter().map(text_of)),
+            _ => {}
+        }
+    }
+    fn text_of(text: &Text) -> &str {
+        match text {
+            Text::Markdown { text } | Text::Plain { text } => text,
+        }
+    }
+    let mut ids = Vec::new();
+    for text in texts {
+        let mut rest = text;
+        while let Some(i) = rest.find("<@") {
+            rest = &rest[i + 2..];
+            let end = rest.find(['>', '|']).unwrap_or(rest.len());
+            if let Some(id) = UserId::mattermost(&rest[..end]) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+fn id_of(answer: &Value) -> Result<String, ApiError> {
+    answer
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::Transient("unexpected_response".into()))
+}
+
+/// The zone a person's settings say, as the server decides it
+/// (`GetPreferredTimezone`): the automatic one when they chose it.
+fn preferred_zone(user: &Value) -> Option<String> {
+    let zone = user.get("timezone")?;
+    let field = |name: &str| zone.get(name).and_then(Value::as_str).unwrap_or_default();
+    let chosen = if field("useAutomaticTimezone") == "true" {
+        field("automaticTimezone")
+    } else {
+        field("manualTimezone")
+    };
+    (!chosen.is_empty()).then(|| chosen.to_string())
+}
+
+impl Surface for MattermostApi {
+    fn timeout(&self) -> Duration {
+        self.timeout
+    }
+    fn workspace(&self) -> Answer<'_, TeamId> {
+        Box::pin(async move {
+            self.team
+                .clone()
+                .ok_or_else(|| ApiError::Permanent("no_team".into()))
+        })
+    }
+    fn open_dm<'a>(&'a self, user: &'a UserId) -> Answer<'a, String> {
+        Box::pin(async move {
+            let me = self.me().await?;
+            let answer = self
+                .call(
+                    reqwest::Method::POST,
+                    "channels/direct",
+                    Some(json!([me.as_str(), user.as_str()])),
+                )
+                .await?;
+            id_of(&answer)
+        })
+    }
+    fn post<'a>(
+        &'a self,
+        channel: &'a str,
+        message: &'a Message,
+        key: &'a str,
+    ) -> Answer<'a, Posted> {
+        Box::pin(async move {
+            self.learn_names(message).await;
+            let body = json!({
+                "channel_id": channel,
+                "message": self.markdown(message),
+                "props": { "alliance_key": key },
+            });
+            let answer = self
+                .call(reqwest::Method::POST, "posts", Some(body))
+                .await?;
+            Ok(Posted {
+                channel: channel.to_string(),
+                ts: id_of(&answer)?,
+            })
+        })
+    }
+    fn update<'a>(
+        &'a self,
+        _channel: &'a str,
+        ts: &'a str,
+        message: &'a Message,
+    ) -> Answer<'a, ()> {
+        Box::pin(async move {
+            self.learn_names(message).await;
+            let body = json!({ "id": ts, "message": self.markdown(message) });
+            self.call(reqwest::Method::PUT, &format!("posts/{ts}"), Some(body))
+                .await
+                .map(drop)
+        })
+    }
+    fn find_posted<'a>(
+        &'a self,
+        channel: &'a str,
+        since_unix: i64,
+        key: &'a str,
+    ) -> Answer<'a, Option<Posted>> {
+        Box::pin(async move {
+            let path = format!(
+                "channels/{channel}/posts?since={}",
+                since_unix.max(0) * 1000
+            );
+            let answer = self.call(reqwest::Method::GET, &path, None).await?;
+            let found = answer
+                .get("posts")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|posts| posts.values())
+                .find(|p| p["props"]["alliance_key"].as_str() == Some(key))
+                .and_then(|p| p.get("id").and_then(Value::as_str));
+            Ok(found.map(|id| Posted {
+                channel: channel.to_string(),
+                ts: id.to_string(),
+            }))
+        })
+    }
+    fn person<'a>(&'a self, user: &'a UserId) -> Answer<'a, UserInfo> {
+        Box::pin(async move {
+            let answer = self
+                .call(reqwest::Method::GET, &format!("users/{user}"), None)
+                .await?;
+            let name = answer
+                .get("username")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(name) = &name {
+                self.names
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(user.clone(), name.clone());
+            }
+            Ok(UserInfo {
+                tz: preferred_zone(&answer),
+                deleted: answer.get("delete_at").and_then(Value::as_i64).unwrap_or(0) > 0,
+                is_bot: answer
+                    .get("is_bot")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                name,
+            })
+        })
+    }
+    fn publish_home<'a>(&'a self, _user: &'a UserId, _home: &'a Message) -> Answer<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn upload<'a>(&'a self, _filename: &'a str, _bytes: Vec<u8>) -> Answer<'a, String> {
+        Box::pin(async { Err(ApiError::Permanent("no_files".into())) })
+    }
+    fn share<'a>(
+        &'a self,
+        _files: &'a [(String, String)],
+        _channel: &'a str,
+        _comment: &'a str,
+    ) -> Answer<'a, ()> {
+        Box::pin(async { Err(ApiError::Permanent("no_files".into())) })
+    }
+    fn file_shared_in<'a>(&'a self, _file: &'a str, _channel: &'a str) -> Answer<'a, bool> {
+        Box::pin(async { Ok(false) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_zone_is_the_one_the_person_chose() {
+        let automatic = json!({"timezone": {"useAutomaticTimezone": "true",
+            "automaticTimezone": "America/New_York", "manualTimezone": "Europe/Paris"}});
+        assert_eq!(
+            preferred_zone(&automatic).as_deref(),
+            Some("America/New_York")
+        );
+        let manual = json!({"timezone": {"useAutomaticTimezone": "false",
+            "automaticTimezone": "America/New_York", "manualTimezone": "Europe/Paris"}});
+        assert_eq!(preferred_zone(&manual).as_deref(), Some("Europe/Paris"));
+        let none = json!({"timezone": {"useAutomaticTimezone": "false", "manualTimezone": ""}});
+        assert_eq!(preferred_zone(&none), None);
+        assert_eq!(preferred_zone(&json!({})), None);
     }
 }

@@ -21,7 +21,7 @@
 //!   (`render`). Buttons are left out of them until `/mattermost/actions`
 //!   is served: every answer names its typed command anyway.
 
-use super::api::MattermostApi;
+use super::api::{Directory, MattermostApi};
 use super::render::Renderer;
 use crate::clock::Clock;
 use crate::commands::{Engine, Request};
@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 /// How long a username lookup may take while someone waits.
@@ -49,9 +49,10 @@ pub struct Commands {
     engine: Engine,
     clock: Clock,
     tokens: Vec<Secret>,
-    api: Option<MattermostApi>,
-    /// Usernames learnt from commands and lookups, to name people in answers.
-    names: Mutex<HashMap<UserId, String>>,
+    api: Option<Arc<MattermostApi>>,
+    /// Usernames learnt from commands and lookups, to name people in
+    /// answers (and in what delivery posts).
+    names: Directory,
 }
 
 impl Commands {
@@ -59,14 +60,15 @@ impl Commands {
         engine: Engine,
         clock: Clock,
         tokens: Vec<Secret>,
-        api: Option<MattermostApi>,
+        api: Option<Arc<MattermostApi>>,
+        names: Directory,
     ) -> Commands {
         Commands {
             engine,
             clock,
             tokens,
             api,
-            names: Mutex::new(HashMap::new()),
+            names,
         }
     }
 

@@ -353,7 +353,10 @@ impl Deliverer {
                 return Ok(Err(now + Duration::seconds(30)));
             }
         };
-        self.store.set_bot_workspace(&team)?;
+        // The Slack workspace is the one `alliance outbox` reports on.
+        if !team.is_mattermost() {
+            self.store.set_bot_workspace(&team)?;
+        }
         let elsewhere: usize = self
             .store
             .backlog()?

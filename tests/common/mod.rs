@@ -44,6 +44,8 @@ pub struct Bot {
     pub clock: Clock,
     pub store: Store,
     pub deliverer: Option<Arc<Deliverer>>,
+    /// Mattermost's delivery worker, when configured.
+    pub mattermost_deliverer: Option<Arc<Deliverer>>,
     app_state: Arc<http::AppState>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -162,6 +164,7 @@ impl Bot {
             clock,
             store,
             deliverer: app.deliverer.clone(),
+            mattermost_deliverer: app.mattermost_deliverer.clone(),
             app_state,
             stop: Some(stop),
             task: Some(task),
