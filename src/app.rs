@@ -96,10 +96,21 @@ impl App {
         // Mattermost's commands reach the same engine (and so the same store
         // and rules); the engine is cheap to clone.
         let names = crate::mattermost::api::Directory::default();
+        // Buttons on Mattermost: where they call, and what signs them.
+        let buttons = match (
+            &config.mattermost_callback_url,
+            &config.mattermost_actions_secret,
+        ) {
+            (Some(url), Some(secret)) => {
+                Some((format!("{url}/mattermost/actions"), secret.clone()))
+            }
+            _ => None,
+        };
         let mattermost_api = match (&config.mattermost_url, &config.mattermost_bot_token) {
             (Some(url), Some(token)) => Some(Arc::new(
                 MattermostApi::new(url, token.clone(), config.api_timeout)
-                    .for_team(config.mattermost_team.clone(), names.clone()),
+                    .for_team(config.mattermost_team.clone(), names.clone())
+                    .with_actions(buttons.clone()),
             )),
             _ => None,
         };
@@ -111,6 +122,7 @@ impl App {
                 mattermost_api.clone(),
                 names.clone(),
             )
+            .with_actions_secret(buttons.as_ref().map(|(_, secret)| secret.clone()))
             .router()
         });
         // One outbox, one mechanism: a second worker reads the Mattermost

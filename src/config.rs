@@ -114,6 +114,12 @@ pub struct Config {
     pub mattermost_bot_token: Option<Secret>,
     /// `MATTERMOST_TEAM_ID`: the team whose messages the bot delivers.
     pub mattermost_team: Option<crate::domain::TeamId>,
+    /// `MATTERMOST_CALLBACK_URL`: Alliance's address as Mattermost reaches
+    /// it (`https://alliance.example.com`); with `MATTERMOST_ACTIONS_SECRET`,
+    /// posts carry buttons that call `…/mattermost/actions`.
+    pub mattermost_callback_url: Option<String>,
+    /// `MATTERMOST_ACTIONS_SECRET`: signs what a button acts on.
+    pub mattermost_actions_secret: Option<Secret>,
     pub log_filter: String,
     /// Every setting as read (defaults, file, environment), for
     /// [`Config::describe`].
@@ -502,6 +508,9 @@ impl Config {
                     .unwrap_or_default(),
                 mattermost_url: env("MATTERMOST_URL").map(|u| u.trim_end_matches('/').to_string()),
                 mattermost_bot_token: env("MATTERMOST_BOT_TOKEN").map(Secret::new),
+                mattermost_callback_url: env("MATTERMOST_CALLBACK_URL")
+                    .map(|u| u.trim_end_matches('/').to_string()),
+                mattermost_actions_secret: env("MATTERMOST_ACTIONS_SECRET").map(Secret::new),
                 mattermost_team: env("MATTERMOST_TEAM_ID")
                     .and_then(|t| crate::domain::TeamId::mattermost(t.trim())),
                 log_filter: file.log.filter,
@@ -574,6 +583,7 @@ impl Config {
              # DATABASE_URL: {}\n\
              # MATTERMOST_COMMAND_TOKENS: {}\n\
              # MATTERMOST_BOT_TOKEN: {}\n\
+             # MATTERMOST_ACTIONS_SECRET: {}\n\
              # The store: {}\n\
              # Slack reaches this bot by: {}\n\n",
             secret(&self.signing_secret),
@@ -585,6 +595,7 @@ impl Config {
                 n => format!("{n} set (redacted)"),
             },
             secret(&self.mattermost_bot_token),
+            secret(&self.mattermost_actions_secret),
             self.store_place(),
             if self.socket_mode {
                 "Socket Mode (it connects out; no public URL)"

@@ -36,6 +36,8 @@ struct FakeMattermost {
     posts: Vec<(String, String, String, Value)>,
     /// The next post is stored, then never answered.
     post_then_hang: bool,
+    /// Every `PUT` of a post: (id, message, props).
+    updates: Vec<(String, String, Value)>,
 }
 
 type Shared = Arc<Mutex<FakeMattermost>>;
@@ -139,6 +141,40 @@ async fn create_post(
     json_answer(json!({"id": id, "channel_id": post["channel_id"]}))
 }
 
+async fn one_post(
+    State(state): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let fake = state.lock().unwrap();
+    match fake.posts.iter().find(|(i, _, _, _)| *i == id) {
+        Some((i, c, m, p)) => {
+            json_answer(json!({"id": i, "channel_id": c, "message": m, "props": p}))
+        }
+        None => {
+            use axum::response::IntoResponse;
+            axum::http::StatusCode::NOT_FOUND.into_response()
+        }
+    }
+}
+
+async fn update_post(
+    State(state): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let update: Value = serde_json::from_slice(&body).unwrap();
+    let mut fake = state.lock().unwrap();
+    let message = update["message"].as_str().unwrap_or_default().to_string();
+    let props = update["props"].clone();
+    fake.updates
+        .push((id.clone(), message.clone(), props.clone()));
+    if let Some(post) = fake.posts.iter_mut().find(|(i, _, _, _)| *i == id) {
+        post.2 = message;
+        post.3 = props;
+    }
+    json_answer(json!({"id": id}))
+}
+
 async fn channel_posts(
     State(state): State<Shared>,
     axum::extract::Path(channel): axum::extract::Path<String>,
@@ -172,6 +208,10 @@ async fn fake_mattermost() -> (String, Shared) {
         .route("/api/v4/channels/direct", post(direct))
         .route("/api/v4/posts", post(create_post))
         .route(
+            "/api/v4/posts/{id}",
+            axum::routing::get(one_post).put(update_post),
+        )
+        .route(
             "/api/v4/channels/{id}/posts",
             axum::routing::get(channel_posts),
         )
@@ -189,16 +229,21 @@ async fn bot(url: &str) -> Bot {
 }
 
 async fn bot_in(url: &str, dir: tempfile::TempDir) -> Bot {
+    bot_with(url, dir, &[]).await
+}
+
+const ACTIONS_SECRET: &str = "mm-actions-secret";
+
+async fn bot_with(url: &str, dir: tempfile::TempDir, extra: &[(&str, &str)]) -> Bot {
     let tokens = format!("other-token, {TOKEN}");
-    let mut config = config(
-        None,
-        &[
-            ("MATTERMOST_COMMAND_TOKENS", tokens.as_str()),
-            ("MATTERMOST_URL", url),
-            ("MATTERMOST_BOT_TOKEN", "mm-bot-token"),
-            ("MATTERMOST_TEAM_ID", TEAM_ID),
-        ],
-    );
+    let mut env = vec![
+        ("MATTERMOST_COMMAND_TOKENS", tokens.as_str()),
+        ("MATTERMOST_URL", url),
+        ("MATTERMOST_BOT_TOKEN", "mm-bot-token"),
+        ("MATTERMOST_TEAM_ID", TEAM_ID),
+    ];
+    env.extend_from_slice(extra);
+    let mut config = config(None, &env);
     config.api_timeout = std::time::Duration::from_millis(500);
     Bot::launch(dir, config, Clock::starting_at(tuesday_9am())).await
 }
@@ -451,5 +496,112 @@ async fn the_proposal_reaches_the_member_by_dm_once_across_a_restart_mid_post() 
         accepted.2.starts_with("@ana accepted tour **#1**"),
         "{}",
         accepted.2
+    );
+}
+
+/// Runs Mattermost's delivery from `at` until nothing more is due soon.
+async fn deliver(bot: &Bot, mut at: chrono::DateTime<chrono::Utc>) {
+    let worker = bot.mattermost_deliverer.clone().unwrap();
+    for _ in 0..20 {
+        match worker.run_once(at).await.unwrap().next {
+            Some(next) if next <= at + chrono::Duration::minutes(1) => at = next.max(at),
+            _ => break,
+        }
+    }
+}
+
+async fn press(bot: &Bot, user: &str, post_id: &str, context: &Value) -> (u16, Value) {
+    let body = json!({
+        "user_id": user, "user_name": "", "channel_id": "dmchannel", "team_id": TEAM_ID,
+        "post_id": post_id, "trigger_id": "t", "type": "", "context": context,
+    });
+    let response = bot
+        .client
+        .post(bot.url("/mattermost/actions"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_button_in_a_dm_is_pressed_by_its_person_and_a_forged_one_is_refused() {
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot_with(
+        &url,
+        tempfile::tempdir().unwrap(),
+        &[
+            ("MATTERMOST_CALLBACK_URL", "https://alliance.example.com/"),
+            ("MATTERMOST_ACTIONS_SECRET", ACTIONS_SECRET),
+        ],
+    )
+    .await;
+    command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    deliver(&bot, bot.now()).await;
+    let (post_id, props) = {
+        let fake = fake.lock().unwrap();
+        let (id, _, _, props) = fake.posts[0].clone();
+        (id, props)
+    };
+    let actions: Vec<Value> = props["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["actions"].as_array().unwrap().clone())
+        .collect();
+    let accept = actions
+        .iter()
+        .find(|a| a["name"] == "Accept")
+        .unwrap_or_else(|| panic!("no Accept in {props}"));
+    assert_eq!(
+        accept["integration"]["url"],
+        "https://alliance.example.com/mattermost/actions"
+    );
+    let context = accept["integration"]["context"].clone();
+    let status = |bot: &Bot| {
+        bot.store
+            .tour(&team(), alliance::domain::TourId(1))
+            .unwrap()
+            .unwrap()
+            .status
+    };
+
+    // Forged: another value under the same signature.
+    let mut forged = context.clone();
+    forged["value"] = "2".into();
+    assert_eq!(press(&bot, ANA, &post_id, &forged).await.0, 403);
+    let mut unsigned = context.clone();
+    unsigned.as_object_mut().unwrap().remove("sig");
+    assert_eq!(press(&bot, ANA, &post_id, &unsigned).await.0, 403);
+    // The manager pressing the member's Accept: the rules say no.
+    assert_eq!(press(&bot, MANAGER, &post_id, &context).await.0, 200);
+    assert_eq!(status(&bot), alliance::domain::tour::Status::Proposed);
+
+    // Ana presses it: accepted, and the post is replaced without buttons.
+    let (code, body) = press(&bot, ANA, &post_id, &context).await;
+    assert_eq!((code, body), (200, json!({})));
+    assert_eq!(status(&bot), alliance::domain::tour::Status::Active);
+    deliver(&bot, bot.now() + chrono::Duration::seconds(5)).await;
+    let fake = fake.lock().unwrap();
+    let (id, message, props) = fake.updates.last().expect("the post was updated in place");
+    assert_eq!(id, &post_id);
+    assert!(message.contains("now **active**"), "{message}");
+    assert_eq!(
+        props["alliance_key"], "tour:1:proposal",
+        "the key stays with the post"
+    );
+    assert!(
+        !props.to_string().contains("\"Accept\""),
+        "no stale button: {props}"
     );
 }

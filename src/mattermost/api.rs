@@ -36,6 +36,8 @@ pub struct MattermostApi {
     /// The bot's own user id, asked once.
     me: Mutex<Option<UserId>>,
     names: Directory,
+    /// Where buttons call, and the key that signs them: no buttons without.
+    actions: Option<(String, Secret)>,
 }
 
 impl std::fmt::Debug for MattermostApi {
@@ -64,7 +66,15 @@ impl MattermostApi {
             team: None,
             me: Mutex::new(None),
             names: Directory::default(),
+            actions: None,
         }
+    }
+
+    /// Posts carry buttons that call `url` (`…/mattermost/actions`),
+    /// their context signed with `secret`.
+    pub fn with_actions(mut self, actions: Option<(String, Secret)>) -> MattermostApi {
+        self.actions = actions;
+        self
     }
 
     /// Delivers for `team`, naming people from `names`.
@@ -133,6 +143,25 @@ impl MattermostApi {
         Ok(me)
     }
 
+    /// `props` with the post's own outbox key kept (a `PUT` replaces all
+    /// of a post's props).
+    async fn keep_key(&self, post: &str, mut props: Value) -> Value {
+        match self
+            .call(reqwest::Method::GET, &format!("posts/{post}"), None)
+            .await
+        {
+            Ok(old) if old["props"]["alliance_key"].is_string() => {
+                props["alliance_key"] = old["props"]["alliance_key"].clone();
+            }
+            _ => {
+                if let Some(map) = props.as_object_mut() {
+                    map.remove("alliance_key");
+                }
+            }
+        }
+        props
+    }
+
     /// Learns the usernames of people a message mentions that are not
     /// known yet (`POST /api/v4/users/ids`, best effort: an id is shown
     /// rather than nothing sent).
@@ -172,23 +201,34 @@ impl MattermostApi {
         }
     }
 
-    /// A message as a post's `message` (Markdown).
-    fn markdown(&self, message: &Message) -> String {
+    /// A message as a post's `message` (Markdown) and `props`: our key,
+    /// and the buttons as attachments when buttons are set up.
+    fn post_body(&self, message: &Message, key: Option<&str>) -> (String, Value) {
         let names = self
             .names
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let username = |u: &UserId| names.get(u).cloned();
+        let (url, secret) = match &self.actions {
+            Some((url, secret)) => (url.as_str(), secret.expose().as_bytes()),
+            None => ("", &b""[..]),
+        };
         let renderer = Renderer {
             username: &username,
-            actions_url: "",
-            secret: b"",
+            actions_url: url,
+            secret,
         };
-        renderer.render(message)["text"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        let rendered = renderer.render(message);
+        let mut props = json!({});
+        if let Some(key) = key {
+            props["alliance_key"] = key.into();
+        }
+        if self.actions.is_some() {
+            props["attachments"] = rendered["attachments"].clone();
+        }
+        let text = rendered["text"].as_str().unwrap_or_default().to_string();
+        (text, props)
     }
 
     /// The people with these usernames, as `(username, id)`; a name that is
@@ -296,11 +336,8 @@ impl Surface for MattermostApi {
     ) -> Answer<'a, Posted> {
         Box::pin(async move {
             self.learn_names(message).await;
-            let body = json!({
-                "channel_id": channel,
-                "message": self.markdown(message),
-                "props": { "alliance_key": key },
-            });
+            let (text, props) = self.post_body(message, Some(key));
+            let body = json!({ "channel_id": channel, "message": text, "props": props });
             let answer = self
                 .call(reqwest::Method::POST, "posts", Some(body))
                 .await?;
@@ -318,7 +355,10 @@ impl Surface for MattermostApi {
     ) -> Answer<'a, ()> {
         Box::pin(async move {
             self.learn_names(message).await;
-            let body = json!({ "id": ts, "message": self.markdown(message) });
+            // The key stays with the post: `find_posted` reads it.
+            let (text, props) = self.post_body(message, None);
+            let props = self.keep_key(ts, props).await;
+            let body = json!({ "id": ts, "message": text, "props": props });
             self.call(reqwest::Method::PUT, &format!("posts/{ts}"), Some(body))
                 .await
                 .map(drop)

@@ -46,9 +46,11 @@ const MAX_BODY: usize = 64 * 1024;
 const MAX_NAMES: usize = 10;
 
 pub struct Commands {
-    engine: Engine,
-    clock: Clock,
+    pub(super) engine: Engine,
+    pub(super) clock: Clock,
     tokens: Vec<Secret>,
+    /// Signs and checks what a button acts on (`actions`); no buttons without.
+    pub(super) actions_secret: Option<Secret>,
     api: Option<Arc<MattermostApi>>,
     /// Usernames learnt from commands and lookups, to name people in
     /// answers (and in what delivery posts).
@@ -67,19 +69,27 @@ impl Commands {
             engine,
             clock,
             tokens,
+            actions_secret: None,
             api,
             names,
         }
     }
 
+    /// Buttons are served, their context checked with `secret`.
+    pub fn with_actions_secret(mut self, secret: Option<Secret>) -> Commands {
+        self.actions_secret = secret;
+        self
+    }
+
     pub fn router(self) -> Router {
         Router::new()
             .route("/mattermost/command", post(command))
+            .route("/mattermost/actions", post(super::actions::action))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(Arc::new(self))
     }
 
-    fn learn(&self, user: &UserId, name: &str) {
+    pub(super) fn learn(&self, user: &UserId, name: &str) {
         self.names
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

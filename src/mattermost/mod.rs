@@ -10,6 +10,7 @@
 //! Next: `/mattermost/actions` and `/mattermost/dialogs`, and the delivery
 //! adapter behind `crate::surface::Surface` (DMs, reminders, time zones).
 
+pub mod actions;
 pub mod api;
 pub mod command;
 pub mod render;
