@@ -72,6 +72,11 @@ enum Command {
         #[arg(long)]
         socket: bool,
     },
+    /// Print what a Mattermost admin runs to connect Alliance reachable at URL.
+    MattermostSetup {
+        #[arg(long, value_name = "URL")]
+        url: String,
+    },
     /// Print the effective configuration, secrets redacted.
     CheckConfig,
     /// Print the reminders due up to a time (default: now), in words, with
@@ -177,6 +182,12 @@ fn run(cli: Cli, out: &mut Stdout) -> anyhow::Result<()> {
         writeln!(out, "{manifest}")?;
         return Ok(());
     }
+    if let Command::MattermostSetup { url } = &cli.command {
+        let text =
+            alliance::mattermost::setup::instructions(url).map_err(|why| anyhow!(Refused(why)))?;
+        write!(out, "{text}")?;
+        return Ok(());
+    }
     let mut config = Config::load(cli.config.as_deref()).map_err(|problems| {
         anyhow!(Refused(format!(
             "the configuration has problems:\n{}",
@@ -208,7 +219,9 @@ fn run(cli: Cli, out: &mut Stdout) -> anyhow::Result<()> {
             team,
             dry_run,
         } => erase(&config, &person, team.as_deref(), dry_run, out),
-        Command::Manifest { .. } => unreachable!("handled before the configuration is read"),
+        Command::Manifest { .. } | Command::MattermostSetup { .. } => {
+            unreachable!("handled before the configuration is read")
+        }
     }
 }
 

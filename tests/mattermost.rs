@@ -605,3 +605,124 @@ async fn a_button_in_a_dm_is_pressed_by_its_person_and_a_forged_one_is_refused()
         "no stale button: {props}"
     );
 }
+
+/// The same conversation typed on Slack and on Mattermost: the engine
+/// decides the same (the tours, their history and what is owed), whatever
+/// the rendering; only the ids differ.
+#[tokio::test]
+async fn the_same_conversation_on_slack_and_mattermost_decides_the_same() {
+    let (url, _fake) = fake_mattermost().await;
+    let bot = bot(&url).await;
+    let steps: [(&str, &str); 4] = [
+        (
+            "boss",
+            "propose @ana rotational from 2026-12-01 to 2027-12-01 Ship billing",
+        ),
+        ("ana", "accept 1"),
+        (
+            "boss",
+            "objective 1 add member A mentor from the platform team",
+        ),
+        ("ana", "objective 1 add company Invoices in one click"),
+    ];
+    let slack_id = |who: &str| if who == "boss" { "USBOSS" } else { "USANA" };
+    let mm_id = |who: &str| if who == "boss" { MANAGER } else { ANA };
+    for (who, text) in steps {
+        let slack_text = text.replace("@ana", "<@USANA>");
+        bot.tour(slack_id(who), &slack_text)
+            .await
+            .assert_well_formed();
+        let (status, _) = command(&bot, Some(TOKEN), mm_id(who), text).await;
+        assert_eq!(status, 200);
+    }
+    let slack = TeamId::parse(common::TEAM).unwrap();
+    let decided = |team: &TeamId, ids: [&str; 2]| {
+        let tour = bot
+            .store
+            .tour(team, alliance::domain::TourId(1))
+            .unwrap()
+            .expect("the tour");
+        // Everything but who (the ids) and when (the clock moves on).
+        let mut text = serde_json::to_string(&tour).unwrap();
+        let history: Vec<String> = bot
+            .store
+            .history(team, tour.id)
+            .unwrap()
+            .iter()
+            .map(|e| serde_json::to_string(&e.event).unwrap())
+            .collect();
+        let [boss, ana] = ids;
+        let neutral = |s: &str| s.replace(boss, "BOSS").replace(ana, "ANA");
+        let mut owed: Vec<String> = bot
+            .store
+            .outbox_all()
+            .unwrap()
+            .into_iter()
+            .filter(|e| &e.team == team)
+            .map(|e| neutral(&e.key))
+            .collect();
+        owed.sort();
+        text.push_str(&history.join("\n"));
+        text.push_str(&owed.join("\n"));
+        neutral(&text)
+    };
+    let on_slack = decided(&slack, ["USBOSS", "USANA"]);
+    let on_mattermost = decided(&team(), [MANAGER, ANA]);
+    // Instants differ between the two runs; compare without them.
+    let strip = |s: &str| {
+        let mut out = String::new();
+        for part in s.split('"') {
+            let looks_like_instant = part.len() >= 20
+                && part.as_bytes()[4] == b'-'
+                && part.contains('T')
+                && part.ends_with('Z');
+            out.push_str(if looks_like_instant { "<at>" } else { part });
+            out.push('"');
+        }
+        out
+    };
+    assert_eq!(strip(&on_slack), strip(&on_mattermost));
+    assert!(on_slack.contains("objective_added"), "{on_slack}");
+}
+
+/// A Mattermost workspace moves with `export` and `import` like a Slack
+/// one, and erasing a Mattermost person erases them there.
+#[tokio::test]
+async fn export_import_and_erase_cover_a_mattermost_workspace() {
+    let (url, _fake) = fake_mattermost().await;
+    let bot = bot(&url).await;
+    command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    command(&bot, Some(TOKEN), ANA, "accept 1").await;
+    let mut exported = Vec::new();
+    bot.store.export(None, &mut exported, &mut |_| {}).unwrap();
+    let text = String::from_utf8(exported.clone()).unwrap();
+    assert!(
+        text.contains(&format!("mm-{TEAM_ID}")),
+        "the workspace is in it"
+    );
+
+    let restored = alliance::store::Store::in_memory();
+    restored.import(&exported, &mut |_| {}).unwrap();
+    let ana = UserId::parse(ANA).unwrap();
+    let tours = restored.tours_of(&team(), &ana).unwrap();
+    assert_eq!(tours.len(), 1);
+    assert_eq!(tours[0].manager.as_str(), MANAGER);
+
+    restored.erase_person(&ana, Some(&team())).unwrap();
+    assert!(
+        restored.tours_of(&team(), &ana).unwrap().is_empty(),
+        "Ana is gone"
+    );
+    let mut after = Vec::new();
+    restored.export(None, &mut after, &mut |_| {}).unwrap();
+    assert!(
+        !String::from_utf8(after).unwrap().contains(ANA),
+        "nowhere in the export"
+    );
+}

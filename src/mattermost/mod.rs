@@ -14,3 +14,4 @@ pub mod actions;
 pub mod api;
 pub mod command;
 pub mod render;
+pub mod setup;
