@@ -30,6 +30,8 @@ pub struct App {
     pub mattermost: Option<axum::Router>,
     /// Mattermost's delivery worker: with its URL, bot token and team.
     pub mattermost_deliverer: Option<Arc<Deliverer>>,
+    /// Mattermost's event stream (check-in answers), with the same.
+    mattermost_events: Option<crate::mattermost::events::Events>,
     /// `None` without a bot token.
     pub deliverer: Option<Arc<Deliverer>>,
     store: Store,
@@ -127,6 +129,15 @@ impl App {
         });
         // One outbox, one mechanism: a second worker reads the Mattermost
         // team's queue and sends through Mattermost's surface.
+        let mattermost_events = match (&mattermost_api, &config.mattermost_team) {
+            (Some(api), Some(team)) => Some(crate::mattermost::events::Events {
+                engine: state.engine.clone(),
+                clock: state.clock.clone(),
+                api: api.clone(),
+                team: team.clone(),
+            }),
+            _ => None,
+        };
         let mattermost_deliverer = mattermost_api
             .filter(|_| config.mattermost_team.is_some())
             .map(|api| {
@@ -146,6 +157,7 @@ impl App {
         App {
             mattermost,
             mattermost_deliverer,
+            mattermost_events,
             state,
             deliverer,
             store,
@@ -209,6 +221,9 @@ impl App {
             self.instance.clone(),
             stopped.clone(),
         ));
+        let mattermost_events = self
+            .mattermost_events
+            .map(|events| tokio::spawn(events.run(stopped.clone())));
         let mattermost_delivery = self
             .mattermost_deliverer
             .clone()
@@ -269,6 +284,9 @@ impl App {
         }
         if let Some(delivery) = mattermost_delivery {
             let _ = delivery.await;
+        }
+        if let Some(events) = mattermost_events {
+            let _ = events.await;
         }
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || store.flush())

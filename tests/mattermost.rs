@@ -726,3 +726,192 @@ async fn export_import_and_erase_cover_a_mattermost_workspace() {
         "nowhere in the export"
     );
 }
+
+/// A fake Mattermost event stream: each connection's `Authorization` is
+/// recorded, and frames sent on the channel go to the newest connection.
+// The handshake callback's error type is tungstenite's, large by design.
+#[allow(clippy::result_large_err)]
+async fn fake_events() -> (
+    String,
+    Arc<Mutex<Vec<String>>>,
+    Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/api/v4/websocket", listener.local_addr().unwrap());
+    let auth = Arc::new(Mutex::new(Vec::new()));
+    let newest: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>> =
+        Arc::new(Mutex::new(None));
+    let (seen, sender) = (auth.clone(), newest.clone());
+    tokio::spawn(async move {
+        use futures_util::SinkExt;
+        while let Ok((tcp, _)) = listener.accept().await {
+            let seen = seen.clone();
+            let callback =
+                move |req: &tokio_tungstenite::tungstenite::handshake::server::Request, res| {
+                    let header = req
+                        .headers()
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    seen.lock().unwrap().push(header);
+                    Ok(res)
+                };
+            let Ok(mut socket) = tokio_tungstenite::accept_hdr_async(tcp, callback).await else {
+                continue;
+            };
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+            *sender.lock().unwrap() = Some(tx);
+            tokio::spawn(async move {
+                while let Some(frame) = rx.recv().await {
+                    if socket
+                        .send(tokio_tungstenite::tungstenite::Message::Text(frame.into()))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, auth, newest)
+}
+
+fn posted(post_id: &str, user: &str, message: &str) -> String {
+    let post =
+        json!({"id": post_id, "user_id": user, "channel_id": "dm", "message": message, "type": ""});
+    json!({"event": "posted", "seq": 1, "data": {"channel_type": "D", "post": post.to_string()}})
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restart() {
+    let (url, _fake) = fake_mattermost().await;
+    let (ws_url, auth, newest) = fake_events().await;
+    let bot = bot(&url).await;
+    command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    command(&bot, Some(TOKEN), ANA, "accept 1").await;
+    let (_, answer) = command(&bot, Some(TOKEN), MANAGER, "checkin 1").await;
+    assert_eq!(answer["response_type"], "ephemeral", "{answer}");
+    deliver(&bot, bot.now()).await;
+    let chats = |bot: &Bot| {
+        bot.store
+            .outbox_all()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.team == team() && e.key.starts_with("chat:"))
+            .count()
+    };
+    let asked = chats(&bot);
+    assert!(asked >= 1, "the check-in asked its first question");
+
+    let events = |bot: &Bot| alliance::mattermost::events::Events {
+        engine: bot.state().engine.clone(),
+        clock: bot.clock.clone(),
+        api: Arc::new(
+            alliance::mattermost::api::MattermostApi::new(
+                &url,
+                alliance::config::Secret::new("mm-bot-token"),
+                std::time::Duration::from_millis(500),
+            )
+            .with_websocket_url(&ws_url),
+        ),
+        team: team(),
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let reader = tokio::spawn(events(&bot).run(stopped));
+    let send = |frame: String| {
+        let newest = newest.clone();
+        async move {
+            for _ in 0..500 {
+                if let Some(tx) = newest.lock().unwrap().clone() {
+                    tx.send(frame).unwrap();
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            panic!("the bot never connected");
+        }
+    };
+    let wait_for = |bot: &Bot, n: usize| {
+        let store = bot.store.clone();
+        async move {
+            for _ in 0..500 {
+                let now = store
+                    .outbox_all()
+                    .unwrap()
+                    .into_iter()
+                    .filter(|e| e.team == team() && e.key.starts_with("chat:"))
+                    .count();
+                if now >= n {
+                    return now;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            panic!("the answer was not read");
+        }
+    };
+    // The bot's own post is not an answer.
+    send(posted("p0000000000000000000000009", BOT, "a question")).await;
+    send(posted(
+        "p0000000000000000000000001",
+        ANA,
+        "We shipped the invoices",
+    ))
+    .await;
+    let after_answer = wait_for(&bot, asked + 1).await;
+    // The server sends the same post again, then a new one: the frames
+    // are read in order, so once the new one is answered the resend was
+    // read too, and answered nothing.
+    send(posted(
+        "p0000000000000000000000001",
+        ANA,
+        "We shipped the invoices",
+    ))
+    .await;
+    send(posted(
+        "p0000000000000000000000002",
+        ANA,
+        "Nothing is blocked",
+    ))
+    .await;
+    let after_second = wait_for(&bot, after_answer + 1).await;
+    assert_eq!(
+        after_second,
+        after_answer + 1,
+        "the resend was not answered again"
+    );
+    let _ = stop.send(true);
+    let _ = reader.await;
+
+    // A restart: a new reader, the first post once more, then a new one.
+    *newest.lock().unwrap() = None;
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let _reader = tokio::spawn(events(&bot).run(stopped));
+    send(posted(
+        "p0000000000000000000000001",
+        ANA,
+        "We shipped the invoices",
+    ))
+    .await;
+    send(posted("p0000000000000000000000003", ANA, "More mentoring")).await;
+    let after_restart = wait_for(&bot, after_second + 1).await;
+    assert_eq!(
+        after_restart,
+        after_second + 1,
+        "not answered twice across a restart"
+    );
+    assert!(
+        auth.lock()
+            .unwrap()
+            .iter()
+            .all(|a| a == "Bearer mm-bot-token")
+    );
+}

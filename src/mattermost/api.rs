@@ -38,6 +38,8 @@ pub struct MattermostApi {
     names: Directory,
     /// Where buttons call, and the key that signs them: no buttons without.
     actions: Option<(String, Secret)>,
+    /// The event stream's address, when not the server's own.
+    websocket: Option<String>,
 }
 
 impl std::fmt::Debug for MattermostApi {
@@ -67,7 +69,15 @@ impl MattermostApi {
             me: Mutex::new(None),
             names: Directory::default(),
             actions: None,
+            websocket: None,
         }
+    }
+
+    /// Reads events from `url` rather than the server's own
+    /// `/api/v4/websocket` (a proxy that routes WebSockets apart).
+    pub fn with_websocket_url(mut self, url: &str) -> MattermostApi {
+        self.websocket = Some(url.to_string());
+        self
     }
 
     /// Posts carry buttons that call `url` (`…/mattermost/actions`),
@@ -122,6 +132,31 @@ impl MattermostApi {
             500.. => Err(ApiError::Transient(format!("http_{status}"))),
             _ => Err(ApiError::Permanent(format!("http_{status}"))),
         }
+    }
+
+    /// The bot account's own user id.
+    pub async fn bot_id(&self) -> Result<UserId, ApiError> {
+        self.me().await
+    }
+
+    /// The event stream's address (`ws://` or `wss://`).
+    pub fn websocket_url(&self) -> String {
+        if let Some(url) = &self.websocket {
+            return url.clone();
+        }
+        let url = if let Some(rest) = self.url.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = self.url.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            self.url.clone()
+        };
+        format!("{url}/api/v4/websocket")
+    }
+
+    /// The `Authorization` header's value (a secret: never logged).
+    pub fn bearer(&self) -> String {
+        format!("Bearer {}", self.token.expose())
     }
 
     async fn me(&self) -> Result<UserId, ApiError> {

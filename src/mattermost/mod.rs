@@ -13,5 +13,6 @@
 pub mod actions;
 pub mod api;
 pub mod command;
+pub mod events;
 pub mod render;
 pub mod setup;
