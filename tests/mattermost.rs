@@ -38,6 +38,10 @@ struct FakeMattermost {
     post_then_hang: bool,
     /// Every `PUT` of a post: (id, message, props).
     updates: Vec<(String, String, Value)>,
+    /// The next this many posts are refused with 429 (`X-Ratelimit-Reset: 3`).
+    rate_limited: usize,
+    /// Posts refused so far.
+    refused: usize,
 }
 
 type Shared = Arc<Mutex<FakeMattermost>>;
@@ -92,7 +96,12 @@ async fn user(
     let name = fake.users.iter().find(|(_, i)| *i == id).map(|(u, _)| *u);
     json_answer(json!({
         "id": id, "username": name.unwrap_or("someone"), "delete_at": 0, "is_bot": false,
-        "timezone": {"useAutomaticTimezone": "false", "manualTimezone": "Europe/Berlin", "automaticTimezone": ""},
+        // Ana lets her device say; everyone else chose Berlin.
+        "timezone": if id == ANA {
+            json!({"useAutomaticTimezone": "true", "automaticTimezone": "America/Los_Angeles", "manualTimezone": "Europe/Berlin"})
+        } else {
+            json!({"useAutomaticTimezone": "false", "manualTimezone": "Europe/Berlin", "automaticTimezone": ""})
+        },
     }))
 }
 
@@ -124,6 +133,20 @@ async fn create_post(
     body: axum::body::Bytes,
 ) -> axum::response::Response {
     let post: Value = serde_json::from_slice(&body).unwrap();
+    {
+        let mut fake = state.lock().unwrap();
+        if fake.rate_limited > 0 {
+            fake.rate_limited -= 1;
+            fake.refused += 1;
+            use axum::response::IntoResponse;
+            return (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                [("x-ratelimit-reset", "3"), ("x-ratelimit-remaining", "0")],
+                "limit exceeded",
+            )
+                .into_response();
+        }
+    }
     let (id, hang) = {
         let mut fake = state.lock().unwrap();
         let id = format!("p{:025}", fake.posts.len() + 1);
@@ -913,5 +936,100 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
             .unwrap()
             .iter()
             .all(|a| a == "Bearer mm-bot-token")
+    );
+}
+
+#[tokio::test]
+async fn a_429_storm_is_waited_out_and_every_message_goes_once() {
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot(&url).await;
+    command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    command(&bot, Some(TOKEN), ANA, "accept 1").await;
+    fake.lock().unwrap().rate_limited = 5;
+    let worker = bot.mattermost_deliverer.clone().unwrap();
+    let start = bot.now();
+    let mut at = start;
+    let mut passes = 0;
+    loop {
+        passes += 1;
+        assert!(passes < 50, "the outbox did not drain");
+        match worker.run_once(at).await.unwrap().next {
+            Some(next) => at = next.max(at),
+            None => break,
+        }
+        if at > start + chrono::Duration::minutes(10) {
+            break;
+        }
+    }
+    let fake = fake.lock().unwrap();
+    assert_eq!(fake.refused, 5);
+    // Each refusal held every send for the 3 s the server named.
+    let last_post_at = at;
+    assert!(
+        last_post_at - start >= chrono::Duration::seconds(15),
+        "waited {} s",
+        (last_post_at - start).num_seconds()
+    );
+    let mut keys: Vec<&str> = fake
+        .posts
+        .iter()
+        .map(|(_, _, _, p)| p["alliance_key"].as_str().unwrap())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["tour:1:accepted", "tour:1:proposal"], "each once");
+}
+
+#[tokio::test]
+async fn a_reminder_waits_for_working_hours_in_the_zone_mattermost_prefers() {
+    use chrono::TimeZone;
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot(&url).await;
+    // Proposed Tuesday 24 Nov; no answer: "waiting" falls due on the 27th.
+    command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    deliver(&bot, bot.now()).await;
+    let before = fake.lock().unwrap().posts.len();
+    let due = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 27, 12, 0, 0)
+        .unwrap();
+    assert!(bot.tick(due).due >= 1, "the reminder fired");
+    let worker = bot.mattermost_deliverer.clone().unwrap();
+    // 12:00 UTC is 04:00 in Los Angeles, Ana's automatic zone (which she
+    // chose over her manual Berlin): before working hours, so it waits.
+    worker.run_once(due).await.unwrap();
+    assert_eq!(
+        fake.lock().unwrap().posts.len(),
+        before,
+        "not before 09:00 in Los Angeles"
+    );
+    // 17:00 UTC is 09:00 there: it goes, once.
+    let open = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 27, 17, 0, 0)
+        .unwrap();
+    deliver(&bot, open).await;
+    let fake = fake.lock().unwrap();
+    let reminders: Vec<_> = fake.posts[before..]
+        .iter()
+        .filter(|(_, c, _, _)| c.starts_with(&format!("dm{}", &ANA[..24])))
+        .collect();
+    assert_eq!(reminders.len(), 1, "{:?}", fake.posts);
+    assert!(
+        reminders[0].3["alliance_key"]
+            .as_str()
+            .unwrap()
+            .contains("waiting"),
+        "{:?}",
+        reminders[0]
     );
 }
