@@ -9,14 +9,14 @@
 use crate::clock::Clock;
 use crate::commands::Engine;
 use crate::config::{Config, Secret};
+use crate::delivery::Deliverer;
+use crate::delivery::pacer::Pacer;
 use crate::mattermost::api::MattermostApi;
 use crate::mattermost::command::Commands;
 use crate::metrics::Metrics;
 use crate::scheduler;
 use crate::slack::api::SlackApi;
 use crate::slack::http::{self, AppState};
-use crate::slack::outbox::Deliverer;
-use crate::slack::pacer::Pacer;
 use crate::slack::socket;
 use crate::store::Store;
 use std::future::Future;

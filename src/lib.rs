@@ -11,8 +11,8 @@
 //! people into the outbox — and the surface renders the
 //! [`message::Message`] that comes back. The [`scheduler`] turns due
 //! reminders into outbox entries on a cron tick; the delivery worker
-//! ([`slack::outbox`]) sends them through the Web API. [`app`] assembles the
-//! three.
+//! ([`delivery`]) sends them through each surface's side of the
+//! [`surface`] port. [`app`] assembles them.
 //!
 //! - [`domain`]: tours, objectives, history, who may do what, a member's
 //!   tours in time (scheduled, ended, one at a time), when reminders fall due and what a snooze holds, working hours and away periods, one-on-ones and their dates, the check-in
@@ -25,9 +25,12 @@
 //! - [`store`]: sled behind a small backend trait, keys and indexes, the
 //!   reminder index and the outbox; export/import and erasing a person.
 //! - [`slack`]: signatures, the HTTP receiver, payload shapes, Block Kit, the
-//!   app manifest, the Web API client and the outbox delivery worker.
+//!   app manifest and the Web API client.
+//! - [`delivery`]: the outbox's delivery worker and its pacing, one per
+//!   surface, exactly once.
 //! - [`surface`]: the port delivery sends through (open a DM, post, update,
-//!   look a person up, check an uncertain post, files); Slack implements it.
+//!   look a person up, check an uncertain post, files); Slack and
+//!   Mattermost implement it.
 //! - [`mattermost`]: the second surface, begun: how a message reads there.
 //! - [`shell`]: the local REPL surface.
 //! - [`app`]: the receiver, the scheduler and the delivery worker, started
@@ -47,6 +50,7 @@ pub mod app;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod mattermost;
 pub mod message;

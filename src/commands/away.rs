@@ -5,7 +5,7 @@
 //! says where it stands. The rules (the day must be after my today, at
 //! most a year ahead; my return is the start of that day in my zone) are
 //! `domain::hours`; the record and what it holds `store::away`; the worker
-//! applies it beside working hours (`slack::outbox`).
+//! applies it beside working hours (`delivery`).
 //!
 //! Decisions:
 //! - The date is the day you are back, not your last day away: "away until

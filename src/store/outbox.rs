@@ -1,6 +1,6 @@
 //! The outbox: every message the bot sends on its own, written in the same
 //! transaction as the change that caused it, then delivered by the worker in
-//! `slack::outbox`.
+//! `delivery`.
 //!
 //! An entry is keyed by its idempotency key and is never removed: once a key
 //! was sent (or failed for good) it is kept, so the same key can never be

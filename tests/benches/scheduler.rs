@@ -19,11 +19,11 @@ mod fake_slack;
 #[path = "support.rs"]
 mod support;
 
+use alliance::delivery::Deliverer;
+use alliance::delivery::pacer::Pacer;
 use alliance::domain::{TeamId, Term, Tour, TourKind, UserId};
 use alliance::scheduler;
 use alliance::slack::api::SlackApi;
-use alliance::slack::outbox::Deliverer;
-use alliance::slack::pacer::Pacer;
 use alliance::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::sync::Arc;

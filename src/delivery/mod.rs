@@ -8,10 +8,10 @@
 //! restart loses nothing and tests drive it with explicit times.
 //!
 //! It talks to the chat service only through the [`Surface`] port
-//! (`crate::surface`), which `SlackApi` implements; nothing here calls a
-//! Web API method by name. (It still lives under `slack/` and publishes the
-//! Slack-shaped App Home view; it moves beside the surfaces when a second
-//! one arrives.)
+//! (`crate::surface`), which Slack's `SlackApi` and Mattermost's
+//! `MattermostApi` implement; nothing here calls a Web API method by name,
+//! and one worker runs per surface, each on its own workspace's queue.
+//! The pacer ([`pacer`]) is the same for both.
 //!
 //! - **One workspace.** The first pass asks Slack which workspace the token
 //!   belongs to (`auth.test`) and from then on reads only that workspace's
@@ -68,7 +68,8 @@
 //! - **Seen to wait.** An answer ready for more than a minute and not sent
 //!   is logged at `warn` (at most once a minute): something is wrong.
 
-use super::pacer::Pacer;
+pub mod pacer;
+
 use crate::clock::Clock;
 use crate::commands::{files, notify};
 use crate::domain::TeamId;
@@ -83,6 +84,7 @@ use crate::store::{Store, StoreError};
 use crate::surface::{ApiError, Surface};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use pacer::Pacer;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
