@@ -824,9 +824,9 @@ impl Report {
             let _ = write!(
                 out,
                 "{},{},{}\r\n",
-                csv_cell(&section),
-                csv_cell(&key),
-                csv_cell(&value)
+                crate::store::export::csv_text(&section),
+                crate::store::export::csv_text(&key),
+                crate::store::export::csv_text(&value)
             );
         }
         out
@@ -1504,21 +1504,6 @@ fn percent(part: usize, whole: usize) -> Option<String> {
     (whole > 0).then(|| format!("{}%", (part * 100 + whole / 2) / whole))
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a
-/// line break; text a spreadsheet would run as a formula gets a `'` first.
-fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
 /// The `YYYY-MM` of an instant (UTC).
 fn month(at: DateTime<Utc>) -> String {
     at.format("%Y-%m").to_string()
@@ -1710,10 +1695,19 @@ mod tests {
 
     #[test]
     fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(csv_cell("Ana"), "Ana");
-        assert_eq!(csv_cell("a, \"b\""), "\"a, \"\"b\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
+        assert_eq!(crate::store::export::csv_text("Ana"), "Ana");
+        assert_eq!(
+            crate::store::export::csv_text("a, \"b\""),
+            "\"a, \"\"b\"\"\""
+        );
+        assert_eq!(
+            crate::store::export::csv_text("=HYPERLINK(1)"),
+            "'=HYPERLINK(1)"
+        );
+        assert_eq!(
+            crate::store::export::csv_text("line\nbreak"),
+            "\"line\nbreak\""
+        );
     }
 
     #[test]

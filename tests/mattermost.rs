@@ -455,14 +455,7 @@ async fn the_proposal_reaches_the_member_by_dm_once_across_a_restart_mid_post() 
     let dir = bot.stop().await;
 
     let bot = bot_in(&url, dir).await;
-    let worker = bot.mattermost_deliverer.clone().unwrap();
-    let mut at = bot.now() + chrono::Duration::minutes(5);
-    for _ in 0..20 {
-        match worker.run_once(at).await.unwrap().next {
-            Some(next) if next <= at + chrono::Duration::minutes(1) => at = next.max(at),
-            _ => break,
-        }
-    }
+    let at = deliver(&bot, bot.now() + chrono::Duration::minutes(5)).await;
     {
         let fake = fake.lock().unwrap();
         let to_ana: Vec<_> = fake
@@ -499,12 +492,7 @@ async fn the_proposal_reaches_the_member_by_dm_once_across_a_restart_mid_post() 
     // Ana accepts (her name unsaid): the manager's DM names her all the
     // same, learnt from Mattermost when it is posted.
     command_as(&bot, Some(TOKEN), ANA, "", "accept 1").await;
-    for _ in 0..20 {
-        match worker.run_once(at).await.unwrap().next {
-            Some(next) if next <= at + chrono::Duration::minutes(1) => at = next.max(at),
-            _ => break,
-        }
-    }
+    deliver(&bot, at).await;
     let fake = fake_state.lock().unwrap();
     let accepted = fake
         .posts
@@ -522,8 +510,12 @@ async fn the_proposal_reaches_the_member_by_dm_once_across_a_restart_mid_post() 
     );
 }
 
-/// Runs Mattermost's delivery from `at` until nothing more is due soon.
-async fn deliver(bot: &Bot, mut at: chrono::DateTime<chrono::Utc>) {
+/// Runs Mattermost's delivery from `at` until nothing more is due soon;
+/// the time it got to.
+async fn deliver(
+    bot: &Bot,
+    mut at: chrono::DateTime<chrono::Utc>,
+) -> chrono::DateTime<chrono::Utc> {
     let worker = bot.mattermost_deliverer.clone().unwrap();
     for _ in 0..20 {
         match worker.run_once(at).await.unwrap().next {
@@ -531,6 +523,7 @@ async fn deliver(bot: &Bot, mut at: chrono::DateTime<chrono::Utc>) {
             _ => break,
         }
     }
+    at
 }
 
 async fn press(bot: &Bot, user: &str, post_id: &str, context: &Value) -> (u16, Value) {

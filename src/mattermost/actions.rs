@@ -13,7 +13,6 @@
 use super::command::Commands;
 use super::render::verify_context;
 use crate::commands::buttons::{AfterClick, Click};
-use crate::domain::{TeamId, UserId};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -42,19 +41,10 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
         return (StatusCode::FORBIDDEN, "forbidden").into_response();
     };
     let field = |name: &str| request[name].as_str().unwrap_or_default();
-    let (Some(team), Some(user)) = (
-        TeamId::mattermost(field("team_id")),
-        UserId::mattermost(field("user_id")),
-    ) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "team_id or user_id is not Mattermost's",
-        )
-            .into_response();
+    let Some((team, user)) = state.who(field("team_id"), field("user_id"), field("user_name"))
+    else {
+        return super::command::not_mattermost();
     };
-    if !field("user_name").is_empty() {
-        state.learn(&user, field("user_name"));
-    }
     if clicked.date {
         return answer(json!({
             "ephemeral_text": "Picking a date needs a form, which Alliance does not open on Mattermost yet: type the command the message names, with the date (like `/tour snooze 3 until 2027-01-15`)."

@@ -89,7 +89,24 @@ impl Commands {
             .with_state(Arc::new(self))
     }
 
-    pub(super) fn learn(&self, user: &UserId, name: &str) {
+    /// The workspace and person a request names, and their username
+    /// learnt; `None` when the ids are not Mattermost's (answer
+    /// [`not_mattermost`]).
+    pub(super) fn who(
+        &self,
+        team_id: &str,
+        user_id: &str,
+        user_name: &str,
+    ) -> Option<(TeamId, UserId)> {
+        let team = TeamId::mattermost(team_id)?;
+        let user = UserId::mattermost(user_id)?;
+        if !user_name.is_empty() {
+            self.learn(&user, user_name);
+        }
+        Some((team, user))
+    }
+
+    fn learn(&self, user: &UserId, name: &str) {
         self.names
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -113,6 +130,15 @@ impl Commands {
         }
         ok
     }
+}
+
+/// The answer to a request whose team or user id is not Mattermost's.
+pub(super) fn not_mattermost() -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        "team_id or user_id is not Mattermost's",
+    )
+        .into_response()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -144,22 +170,13 @@ async fn command(State(state): State<Arc<Commands>>, headers: HeaderMap, body: B
         return (StatusCode::UNAUTHORIZED, "unauthorized").into_response();
     }
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
-    let (Some(team), Some(user)) = (
-        TeamId::mattermost(field("team_id")),
-        UserId::mattermost(field("user_id")),
-    ) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "team_id or user_id is not Mattermost's",
-        )
-            .into_response();
+    let Some((team, user)) = state.who(field("team_id"), field("user_id"), field("user_name"))
+    else {
+        return not_mattermost();
     };
     let command = field("command");
     if !matches!(command, "/tour" | "/1on1" | "/alumni") {
         return (StatusCode::BAD_REQUEST, "not one of Alliance's commands").into_response();
-    }
-    if !field("user_name").is_empty() {
-        state.learn(&user, field("user_name"));
     }
     let text = match mentions(&state, field("text")).await {
         Ok(text) => text,

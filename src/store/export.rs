@@ -1250,8 +1250,9 @@ fn plan_import(export: &Export) -> Result<Vec<Write3>, ImportError> {
     Ok(writes)
 }
 
-/// A CSV cell: quoted when it must be, and never a formula.
-fn csv_text(text: &str) -> String {
+/// A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line
+/// break; text a spreadsheet would run as a formula gets a `'` first.
+pub(crate) fn csv_text(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
