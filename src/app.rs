@@ -55,6 +55,28 @@ pub fn instance_name() -> String {
     format!("{host}:{}:{:08x}", std::process::id(), random as u32)
 }
 
+/// A delivery worker sending through `api`, claiming entries as `owner`.
+fn worker(
+    store: &Store,
+    config: &Config,
+    metrics: &Option<Arc<Metrics>>,
+    api: Arc<dyn crate::surface::Surface>,
+    owner: &str,
+) -> Arc<Deliverer> {
+    let pacer = Pacer::new(config.per_channel_interval, config.messages_per_minute);
+    Arc::new(
+        Deliverer::new(
+            store.clone(),
+            api,
+            pacer,
+            config.working_hours.clone(),
+            config.default_tz,
+        )
+        .with_metrics(metrics.clone())
+        .with_owner(owner),
+    )
+}
+
 impl App {
     pub fn new(config: Config, store: Store, signing_secret: Secret, clock: Clock) -> App {
         let store = store.with_policy(config.reminders.clone());
@@ -66,20 +88,9 @@ impl App {
                     .with_metrics(metrics.clone()),
             )
         });
-        let deliverer = api.clone().map(|api| {
-            let pacer = Pacer::new(config.per_channel_interval, config.messages_per_minute);
-            Arc::new(
-                Deliverer::new(
-                    store.clone(),
-                    api,
-                    pacer,
-                    config.working_hours.clone(),
-                    config.default_tz,
-                )
-                .with_metrics(metrics.clone())
-                .with_owner(&instance),
-            )
-        });
+        let deliverer = api
+            .clone()
+            .map(|api| worker(&store, &config, &metrics, api, &instance));
         let state = Arc::new(AppState {
             engine: Engine::new(store.clone(), config.admins.clone())
                 .with_alumni_directory(config.alumni_directory_for_everyone)
@@ -141,18 +152,8 @@ impl App {
         let mattermost_deliverer = mattermost_api
             .filter(|_| config.mattermost_team.is_some())
             .map(|api| {
-                let pacer = Pacer::new(config.per_channel_interval, config.messages_per_minute);
-                Arc::new(
-                    Deliverer::new(
-                        store.clone(),
-                        api,
-                        pacer,
-                        config.working_hours.clone(),
-                        config.default_tz,
-                    )
-                    .with_metrics(state.metrics.clone())
-                    .with_owner(&format!("{instance}:mattermost")),
-                )
+                let owner = format!("{instance}:mattermost");
+                worker(&store, &config, &state.metrics, api, &owner)
             });
         App {
             mattermost,
