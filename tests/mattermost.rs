@@ -311,6 +311,18 @@ async fn command_as(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Tour 1: the manager proposes to Ana, who accepts; both on Mattermost.
+async fn agreed_tour(bot: &Bot) {
+    command(
+        bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    command(bot, Some(TOKEN), ANA, "accept 1").await;
+}
+
 fn team() -> TeamId {
     TeamId::mattermost(TEAM_ID).unwrap()
 }
@@ -707,14 +719,7 @@ async fn the_same_conversation_on_slack_and_mattermost_decides_the_same() {
 async fn export_import_and_erase_cover_a_mattermost_workspace() {
     let (url, _fake) = fake_mattermost().await;
     let bot = bot(&url).await;
-    command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
-    command(&bot, Some(TOKEN), ANA, "accept 1").await;
+    agreed_tour(&bot).await;
     let mut exported = Vec::new();
     bot.store.export(None, &mut exported, &mut |_| {}).unwrap();
     let text = String::from_utf8(exported.clone()).unwrap();
@@ -806,14 +811,7 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
     let (url, _fake) = fake_mattermost().await;
     let (ws_url, auth, newest) = fake_events().await;
     let bot = bot(&url).await;
-    command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
-    command(&bot, Some(TOKEN), ANA, "accept 1").await;
+    agreed_tour(&bot).await;
     let (_, answer) = command(&bot, Some(TOKEN), MANAGER, "checkin 1").await;
     assert_eq!(answer["response_type"], "ephemeral", "{answer}");
     deliver(&bot, bot.now()).await;
@@ -936,14 +934,7 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
 async fn a_429_storm_is_waited_out_and_every_message_goes_once() {
     let (url, fake) = fake_mattermost().await;
     let bot = bot(&url).await;
-    command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
-    command(&bot, Some(TOKEN), ANA, "accept 1").await;
+    agreed_tour(&bot).await;
     fake.lock().unwrap().rate_limited = 5;
     let worker = bot.mattermost_deliverer.clone().unwrap();
     let start = bot.now();

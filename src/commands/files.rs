@@ -49,22 +49,37 @@ pub(super) fn timeline(
     if tours.is_empty() {
         return Ok(Message::text(scope_words(&scope).1));
     }
-    let notice = Notice {
-        tour: NO_TOUR,
-        to: req.user.clone(),
-        kind: NoticeKind::Timeline {
+    owe_file(
+        engine,
+        req,
+        NoticeKind::Timeline {
             scope,
             admin,
             asked_at: now,
             today: now.date_naive(),
         },
+        now,
+        "I'm drawing the timeline; it arrives in your direct messages with me in a moment (a file cannot be shown only to you here).",
+    )
+}
+
+/// Owes the asker a file (`kind`), and says so.
+fn owe_file(
+    engine: &Engine,
+    req: &Request,
+    kind: NoticeKind,
+    now: DateTime<Utc>,
+    answer: &str,
+) -> Result<Message, Failure> {
+    let notice = Notice {
+        tour: NO_TOUR,
+        to: req.user.clone(),
+        kind,
     };
     engine
         .store()
         .enqueue(&OutboxEntry::post(&req.team, notice, now))?;
-    Ok(Message::text(
-        "I'm drawing the timeline; it arrives in your direct messages with me in a moment (a file cannot be shown only to you here).",
-    ))
+    Ok(Message::text(answer))
 }
 
 /// `/tour report`: owes the report to an admin.
@@ -78,20 +93,16 @@ pub(super) fn report(
             "Only Alliance admins can have the report: it covers everyone's tours. `/tour timeline` draws yours.",
         ));
     }
-    let notice = Notice {
-        tour: NO_TOUR,
-        to: req.user.clone(),
-        kind: NoticeKind::Report {
+    owe_file(
+        engine,
+        req,
+        NoticeKind::Report {
             asked_at: now,
             today: now.date_naive(),
         },
-    };
-    engine
-        .store()
-        .enqueue(&OutboxEntry::post(&req.team, notice, now))?;
-    Ok(Message::text(
+        now,
         "I'm putting the report together; it arrives in your direct messages with me as an HTML file you can open in a browser or forward.",
-    ))
+    )
 }
 
 /// The message the report goes with.
