@@ -2,7 +2,15 @@
 //! with, whatever the surface. A [`Message`] is a fallback text and blocks —
 //! headers, sections, context lines, dividers, rows of buttons and date
 //! pickers, an uploaded picture — and each surface renders it its own way:
-//! Block Kit for Slack (`slack::blocks`), text for the shell.
+//! Block Kit for Slack (`slack::blocks`), Markdown with attachment actions
+//! for Mattermost (`mattermost::render`), text for the shell.
+//!
+//! A [`Form`] is what a command or a button opens instead of answering: a
+//! title, an introduction and typed fields. Slack shows it as a modal,
+//! Mattermost as an interactive dialog, the shell asks it field by field.
+//! What comes back is a [`Submission`] (each field's value as text, by the
+//! field's name), and the engine answers it with a [`FormAnswer`]: done,
+//! or problems placed on the fields they are about.
 //!
 //! Text is in the engine's markup, which is Slack's mrkdwn: `*bold*`,
 //! `` `code` ``, `>` quotes, mentions as `<@U123>`, and `&`, `<`, `>`
@@ -115,6 +123,152 @@ pub enum Text {
     Plain {
         text: String,
     },
+}
+
+/// A form's title and submit label are at most this long (Slack's modal
+/// and Mattermost's dialog both cap the title at 24 characters).
+pub const MAX_FORM_TITLE: usize = 24;
+
+/// A form the person fills in (see the module doc).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Form {
+    /// Which form this is: its submission names it.
+    pub id: String,
+    /// Carried through the surface untouched and handed back with the
+    /// submission (the tour it is about, the message it was opened from).
+    pub state: String,
+    /// Plain text, at most [`MAX_FORM_TITLE`] characters.
+    pub title: String,
+    pub submit: String,
+    /// What the form is for, in the engine's markup; may be empty.
+    pub intro: String,
+    pub fields: Vec<Field>,
+}
+
+/// One field of a [`Form`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Names the value in the [`Submission`], and the field a problem is on.
+    pub name: String,
+    pub label: String,
+    pub input: Input,
+    pub optional: bool,
+    /// Help under the field; may be empty.
+    pub hint: String,
+    pub placeholder: String,
+    /// What the field holds when the form opens (a person's id, a choice's
+    /// value, a date, text); may be empty.
+    pub initial: String,
+}
+
+/// What kind of value a field takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// One line of text, at most `max` characters.
+    Line { max: usize },
+    /// Several lines of text.
+    Paragraph { max: usize },
+    /// A person of the workspace: the value is their user id.
+    Person,
+    /// A day: the value is `YYYY-MM-DD`.
+    Date,
+    /// One of these (value, label) pairs: the value is the chosen value.
+    Choice(Vec<(String, String)>),
+}
+
+impl Form {
+    pub fn new(id: &str, state: String, title: &str, submit: &str, intro: String) -> Form {
+        Form {
+            id: id.to_string(),
+            state,
+            title: truncate(title, MAX_FORM_TITLE),
+            submit: truncate(submit, MAX_FORM_TITLE),
+            intro,
+            fields: Vec::new(),
+        }
+    }
+
+    /// Adds a required field.
+    pub fn field(mut self, name: &str, label: &str, input: Input) -> Form {
+        self.fields.push(Field {
+            name: name.to_string(),
+            label: truncate(label, MAX_FORM_TITLE * 2),
+            input,
+            optional: false,
+            hint: String::new(),
+            placeholder: String::new(),
+            initial: String::new(),
+        });
+        self
+    }
+
+    /// Makes the last field added optional.
+    pub fn optional(mut self) -> Form {
+        if let Some(field) = self.fields.last_mut() {
+            field.optional = true;
+        }
+        self
+    }
+
+    /// Gives the last field added a hint.
+    pub fn hint(mut self, hint: &str) -> Form {
+        if let Some(field) = self.fields.last_mut() {
+            field.hint = truncate(hint, 150);
+        }
+        self
+    }
+
+    /// Gives the last field added a placeholder.
+    pub fn placeholder(mut self, placeholder: &str) -> Form {
+        if let Some(field) = self.fields.last_mut() {
+            field.placeholder = truncate(placeholder, 150);
+        }
+        self
+    }
+
+    /// Fills the last field added in advance.
+    pub fn initial(mut self, initial: &str) -> Form {
+        if let Some(field) = self.fields.last_mut() {
+            field.initial = initial.to_string();
+        }
+        self
+    }
+}
+
+/// A filled-in form, as any surface reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Submission {
+    /// The [`Form::id`] it answers.
+    pub form: String,
+    /// The [`Form::state`] it was opened with.
+    pub state: String,
+    /// Each field's value by its name; a field left empty may be absent.
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+impl Submission {
+    /// A field's value, trimmed; empty when it was left empty.
+    pub fn get(&self, field: &str) -> &str {
+        self.values.get(field).map(|v| v.trim()).unwrap_or_default()
+    }
+}
+
+/// The engine's answer to a [`Submission`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormAnswer {
+    /// It went through: close the form.
+    Done,
+    /// It did not: (field name, plain-text problem) to show on the form,
+    /// which stays open; nothing was changed.
+    Problems(Vec<(String, String)>),
+}
+
+impl FormAnswer {
+    /// One problem on one field (backticks dropped: a form's errors are
+    /// plain text on every surface).
+    pub fn problem(field: &str, message: &str) -> FormAnswer {
+        FormAnswer::Problems(vec![(field.to_string(), message.replace('`', ""))])
+    }
 }
 
 /// A reply or a DM: a notification/fallback text and its blocks.

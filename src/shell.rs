@@ -2,7 +2,7 @@
 //! Type the same slash commands as a chosen person, read the replies and
 //! the direct messages they cause as text, press the buttons and fill the
 //! forms. Everything goes through the entry points Slack's requests reach
-//! (`Engine::handle`, `Engine::click`, `Engine::submit_view`,
+//! (`Engine::handle`, `Engine::click`, `Engine::submit_form`,
 //! `Engine::direct_message`): no rule is written here, only how things read
 //! in a terminal.
 //!
@@ -55,10 +55,11 @@
 use crate::commands::buttons::{AfterClick, Click};
 use crate::commands::{Engine, Request, notify};
 use crate::domain::{TeamId, UserId};
-use crate::message::unslack;
+use crate::message::{
+    Block, Element, Field, Form, FormAnswer, Input, Message, Submission, Text, unslack,
+};
 use crate::store::outbox::{Delivery, OutboxEntry};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 use std::path::Path;
@@ -238,12 +239,12 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
             command: command.to_string(),
             text: escape_like_slack(text),
         };
-        if let Some(view) = crate::commands::form_for(&request) {
-            self.fill(view)?;
+        if let Some(form) = crate::commands::form_for(&request) {
+            self.fill(form)?;
         } else {
             let reply = self.engine.handle(&request, (self.now)());
             let index = self.message(self.user.clone(), Place::Answer);
-            let text = self.render(index, &message_json(&reply));
+            let text = self.render(index, &reply);
             write!(self.out, "{text}")?;
         }
         self.show_owed()
@@ -318,7 +319,7 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         else {
             return Ok(());
         };
-        let text = self.render(index, &message_json(&message));
+        let text = self.render(index, &message);
         let how = if updated { " (updated in place)" } else { "" };
         writeln!(self.out, "  ┌ DM to @{to}{how}")?;
         for line in text.lines() {
@@ -412,8 +413,7 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
     }
 
     /// A Home tab: it replaces the one shown before for the same person.
-    fn show_home(&mut self, home: &crate::message::Message) -> io::Result<()> {
-        let view = &crate::slack::blocks::home_view(home);
+    fn show_home(&mut self, home: &Message) -> io::Result<()> {
         let user = self.user.clone();
         let index = match self
             .messages
@@ -423,7 +423,7 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
             Some(index) => index,
             None => self.message(user.clone(), Place::Home),
         };
-        let text = self.render(index, view);
+        let text = self.render(index, home);
         writeln!(self.out, "  ┌ Home tab of @{user}")?;
         for line in text.lines() {
             writeln!(self.out, "  │ {line}")?;
@@ -437,80 +437,67 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         self.messages.len() - 1
     }
 
-    /// `message` (`text` and `blocks`, as Slack gets them) as text, with its
-    /// buttons numbered; the buttons it showed before are gone.
-    fn render(&mut self, index: usize, message: &Value) -> String {
+    /// `message` as text, with its buttons numbered; the buttons it showed
+    /// before are gone.
+    fn render(&mut self, index: usize, message: &Message) -> String {
         for button in self.buttons.iter_mut().filter(|b| b.message == index) {
             button.live = false;
         }
-        let blocks = message["blocks"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
         let mut out = String::new();
-        for block in blocks {
-            let text = text_of(&block["text"]);
-            match block["type"].as_str().unwrap_or_default() {
-                "header" => out.push_str(&format!("== {text} ==\n")),
-                "section" => {
+        for block in &message.blocks {
+            match block {
+                Block::Header { text } => out.push_str(&format!("== {} ==\n", text_of(text))),
+                Block::Section { text } => {
+                    let text = text_of(text);
                     if !text.is_empty() {
                         out.push_str(&format!("{text}\n"));
                     }
-                    for field in block["fields"].as_array().into_iter().flatten() {
-                        out.push_str(&format!("{}\n", text_of(field)));
-                    }
-                    if block["accessory"].is_object() {
-                        let button = self.element(index, None, &block["accessory"]);
-                        out.push_str(&format!("  {button}\n"));
-                    }
                 }
-                "divider" => out.push_str("----\n"),
-                "context" => {
-                    for element in block["elements"].as_array().into_iter().flatten() {
+                Block::Divider => out.push_str("----\n"),
+                Block::Context { elements } => {
+                    for element in elements {
                         let text = text_of(element);
                         if !text.is_empty() {
                             out.push_str(&format!("  {text}\n"));
                         }
                     }
                 }
-                "actions" => {
-                    let block_id = block["block_id"].as_str();
-                    let elements: Vec<String> = block["elements"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|e| self.element(index, block_id, e))
+                Block::Actions { block_id, elements } => {
+                    let elements: Vec<String> = elements
+                        .iter()
+                        .map(|e| self.element(index, block_id.as_deref(), e))
                         .collect();
                     out.push_str(&format!("  {}\n", elements.join(" ")));
                 }
-                _ => {}
+                Block::Image { alt_text, .. } => {
+                    out.push_str(&format!("  [picture: {alt_text}]\n"))
+                }
             }
         }
-        if blocks.is_empty() {
-            out.push_str(&format!(
-                "{}\n",
-                unslack(message["text"].as_str().unwrap_or_default())
-            ));
+        if message.blocks.is_empty() {
+            out.push_str(&format!("{}\n", unslack(&message.text)));
         }
         out
     }
 
     /// One interactive element: a button or date picker gets a number.
-    fn element(&mut self, index: usize, block_id: Option<&str>, element: &Value) -> String {
-        let kind = element["type"].as_str().unwrap_or_default();
-        let (label, date) = match kind {
-            "button" => (text_of(&element["text"]), false),
-            "datepicker" => (text_of(&element["placeholder"]), true),
-            // A select the shell cannot offer.
-            _ => return format!("[{}]", text_of(&element["placeholder"])),
+    fn element(&mut self, index: usize, block_id: Option<&str>, element: &Element) -> String {
+        let (label, action_id, value, date) = match element {
+            Element::Button {
+                text,
+                action_id,
+                value,
+                ..
+            } => (text_of(text), action_id, Some(value.clone()), false),
+            Element::Datepicker {
+                action_id,
+                placeholder,
+            } => (text_of(placeholder), action_id, None, true),
         };
         self.buttons.push(Button {
             label: label.clone(),
-            action_id: element["action_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            value: element["value"].as_str().map(str::to_string),
+            action_id: action_id.clone(),
+            value,
             block_id: block_id.map(str::to_string),
             date,
             message: index,
@@ -598,10 +585,10 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         writeln!(self.out, "You pressed [{} {label}].", index + 1)?;
         match self.engine.click(&click, now) {
             AfterClick::Nothing => {}
-            AfterClick::OpenView { view } => self.fill(view)?,
+            AfterClick::OpenForm(form) => self.fill(form)?,
             AfterClick::PublishView { view } => self.show_home(&view)?,
             AfterClick::Respond(reply) => {
-                let text = self.render(message, &message_json(&reply));
+                let text = self.render(message, &reply);
                 writeln!(self.out, "Your private answer, replaced:")?;
                 write!(self.out, "{text}")?;
             }
@@ -677,81 +664,59 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
         writeln!(self.out, "{USAGE_PRESS}")
     }
 
-    /// A form (a Slack modal), asked field by field, then submitted through
-    /// the handler of Slack's `view_submission`; its problems are shown on
-    /// their fields, which are asked again.
-    fn fill(&mut self, view: Value) -> io::Result<()> {
-        let blocks = view["blocks"].as_array().cloned().unwrap_or_default();
-        let fields: Vec<&Value> = blocks.iter().filter(|b| b["type"] == "input").collect();
+    /// A form, asked field by field, then submitted as every surface
+    /// submits it (`Engine::submit_form`); its problems are shown on their
+    /// fields, which are asked again.
+    fn fill(&mut self, form: Form) -> io::Result<()> {
         writeln!(
             self.out,
             "  ┌ Form: {} (/cancel closes it without submitting)",
-            text_of(&view["title"])
+            form.title
         )?;
-        for block in blocks.iter().filter(|b| b["type"] != "input") {
-            let mut text = text_of(&block["text"]);
-            for element in block["elements"].as_array().into_iter().flatten() {
-                text.push_str(&text_of(element));
-            }
-            for line in text.lines() {
-                writeln!(self.out, "  │ {line}")?;
-            }
+        for line in unslack(&form.intro).lines() {
+            writeln!(self.out, "  │ {line}")?;
         }
         let mut typed: HashMap<String, String> = HashMap::new();
         let mut problems: HashMap<String, String> = HashMap::new();
-        let mut values = Map::new();
-        let mut ask: Vec<usize> = (0..fields.len()).collect();
+        let mut submission = Submission {
+            form: form.id.clone(),
+            state: form.state.clone(),
+            values: Default::default(),
+        };
+        let mut ask: Vec<usize> = (0..form.fields.len()).collect();
         loop {
             for &i in &ask {
-                let field = fields[i];
-                let block = field["block_id"].as_str().unwrap_or_default().to_string();
-                let answer = self.ask(field, typed.get(&block), problems.get(&block))?;
+                let field = &form.fields[i];
+                let answer = self.ask(field, typed.get(&field.name), problems.get(&field.name))?;
                 let Some((text, value)) = answer else {
                     return writeln!(self.out, "  └ Closed; nothing was submitted.");
                 };
-                let action = field["element"]["action_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                values.insert(block.clone(), json!({ action: value }));
-                typed.insert(block, text);
+                submission.values.insert(field.name.clone(), value);
+                typed.insert(field.name.clone(), text);
             }
-            let answer = self.engine.submit_view(
-                &self.team,
-                &self.user,
-                view["callback_id"].as_str().unwrap_or_default(),
-                view["private_metadata"].as_str().unwrap_or_default(),
-                &values,
-                (self.now)(),
-            );
-            let errors = match answer {
-                None => {
-                    return writeln!(
-                        self.out,
-                        "  └ Alliance does not know this form; nothing was submitted."
-                    );
-                }
-                Some(answer) if answer["response_action"] == "errors" => {
-                    answer["errors"].as_object().cloned().unwrap_or_default()
-                }
-                Some(_) => {
-                    writeln!(self.out, "  └ {}: submitted.", text_of(&view["submit"]))?;
-                    return self.show_owed();
-                }
-            };
-            problems = errors
-                .iter()
-                .map(|(block, why)| (block.clone(), why.as_str().unwrap_or_default().to_string()))
-                .collect();
-            ask = (0..fields.len())
-                .filter(|i| {
-                    fields[*i]["block_id"]
-                        .as_str()
-                        .is_some_and(|b| problems.contains_key(b))
-                })
+            let errors =
+                match self
+                    .engine
+                    .submit_form(&self.team, &self.user, &submission, (self.now)())
+                {
+                    None => {
+                        return writeln!(
+                            self.out,
+                            "  └ Alliance does not know this form; nothing was submitted."
+                        );
+                    }
+                    Some(FormAnswer::Problems(errors)) => errors,
+                    Some(FormAnswer::Done) => {
+                        writeln!(self.out, "  └ {}: submitted.", form.submit)?;
+                        return self.show_owed();
+                    }
+                };
+            problems = errors.into_iter().collect();
+            ask = (0..form.fields.len())
+                .filter(|i| problems.contains_key(&form.fields[*i].name))
                 .collect();
             if ask.is_empty() {
-                ask = (0..fields.len()).collect();
+                ask = (0..form.fields.len()).collect();
             }
             writeln!(
                 self.out,
@@ -762,57 +727,44 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
 
     /// One field of a form: `None` if the form is closed instead. Returns
     /// what was typed (shown again if the field is asked again) and the
-    /// value as Slack's `state.values` holds it.
+    /// value the submission holds.
     fn ask(
         &mut self,
-        field: &Value,
+        field: &Field,
         before: Option<&String>,
         problem: Option<&String>,
-    ) -> io::Result<Option<(String, Value)>> {
-        let element = &field["element"];
-        let kind = element["type"].as_str().unwrap_or_default();
-        let optional = field["optional"] == true;
-        let multiline = element["multiline"] == true;
-        let mut head = format!("  {}", text_of(&field["label"]));
-        if optional {
+    ) -> io::Result<Option<(String, String)>> {
+        let multiline = matches!(field.input, Input::Paragraph { .. });
+        let mut head = format!("  {}", field.label);
+        if field.optional {
             head.push_str(" (optional)");
         }
-        let hint = text_of(&field["hint"]);
-        if !hint.is_empty() {
-            head.push_str(&format!(" — {hint}"));
+        if !field.hint.is_empty() {
+            head.push_str(&format!(" — {}", field.hint));
         }
-        head.push_str(match kind {
-            "users_select" => " — a person, like @UBOB",
-            "datepicker" => " — a date, YYYY-MM-DD",
-            "static_select" => " — its number:",
-            _ if multiline => " — an empty line ends it",
-            _ => "",
+        head.push_str(match field.input {
+            Input::Person => " — a person, like @UBOB",
+            Input::Date => " — a date, YYYY-MM-DD",
+            Input::Choice(_) => " — its number:",
+            Input::Paragraph { .. } => " — an empty line ends it",
+            Input::Line { .. } => "",
         });
-        if optional && before.is_some_and(|b| !b.is_empty()) {
+        if field.optional && before.is_some_and(|b| !b.is_empty()) {
             head.push_str(" (- empties it)");
         }
         writeln!(self.out, "{head}")?;
         if let Some(problem) = problem {
             writeln!(self.out, "  ✗ {problem}")?;
         }
-        let options = element["options"].as_array().cloned().unwrap_or_default();
-        for (i, option) in options.iter().enumerate() {
-            writeln!(self.out, "    {} {}", i + 1, text_of(&option["text"]))?;
+        if let Input::Choice(options) = &field.input {
+            for (i, (_, label)) in options.iter().enumerate() {
+                writeln!(self.out, "    {} {label}", i + 1)?;
+            }
         }
-        let initial = [
-            "initial_user",
-            "initial_value",
-            "initial_date",
-            "initial_conversation",
-        ]
-        .iter()
-        .find_map(|k| element[*k].as_str().map(str::to_string))
-        .or_else(|| {
-            element["initial_option"]["value"]
-                .as_str()
-                .map(str::to_string)
-        });
-        let default = before.cloned().or(initial).filter(|d| !d.is_empty());
+        let default = before
+            .cloned()
+            .or_else(|| Some(field.initial.clone()))
+            .filter(|d| !d.is_empty());
         loop {
             let prompt = match &default {
                 Some(d) if !d.contains('\n') => format!("  [{d}] > "),
@@ -826,8 +778,8 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
                 return Ok(None);
             }
             let mut text = first.trim().to_string();
-            if optional && text == "-" {
-                return Ok(Some((String::new(), empty_value(kind))));
+            if field.optional && text == "-" {
+                return Ok(Some((String::new(), String::new())));
             }
             if multiline && !text.is_empty() {
                 while let Some(next) = self.read("  … ")? {
@@ -845,13 +797,13 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
                 text = default.clone().unwrap_or_default();
             }
             if text.is_empty() {
-                if optional {
-                    return Ok(Some((text, empty_value(kind))));
+                if field.optional {
+                    return Ok(Some((text, String::new())));
                 }
                 writeln!(self.out, "  This field is required.")?;
                 continue;
             }
-            match value_of(kind, element, &options, &text) {
+            match value_of(&field.input, &text) {
                 Ok(value) => return Ok(Some((text, value))),
                 Err(why) => writeln!(self.out, "  {why}")?,
             }
@@ -859,17 +811,18 @@ impl<W: Write, B: BufRead, N: Fn() -> DateTime<Utc>> Shell<'_, W, B, N> {
     }
 }
 
-/// What Slack's form itself accepts for one element, as `state.values`
-/// holds it; or what to say.
-fn value_of(kind: &str, element: &Value, options: &[Value], text: &str) -> Result<Value, String> {
-    match kind {
-        "users_select" => person(text)
-            .map(|user| json!({ "type": kind, "selected_user": user.as_str() }))
+/// What a form itself accepts for one field (as Slack's and Mattermost's
+/// check a person, a date, a choice and a length before submitting); or
+/// what to say.
+fn value_of(input: &Input, text: &str) -> Result<String, String> {
+    match input {
+        Input::Person => person(text)
+            .map(|user| user.as_str().to_string())
             .ok_or_else(|| "Write a person as a Slack-style id, like @UBOB.".to_string()),
-        "datepicker" => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map(|_| json!({ "type": kind, "selected_date": text }))
+        Input::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(|_| text.to_string())
             .map_err(|_| "Write the date as YYYY-MM-DD, like 2026-12-22.".to_string()),
-        "static_select" => {
+        Input::Choice(options) => {
             let wanted = text.to_lowercase();
             let chosen = text
                 .parse::<usize>()
@@ -877,50 +830,31 @@ fn value_of(kind: &str, element: &Value, options: &[Value], text: &str) -> Resul
                 .and_then(|n| n.checked_sub(1))
                 .and_then(|i| options.get(i))
                 .or_else(|| {
-                    options.iter().find(|o| {
-                        o["value"]
-                            .as_str()
-                            .is_some_and(|v| v.eq_ignore_ascii_case(text))
-                            || text_of(&o["text"]).to_lowercase().starts_with(&wanted)
+                    options.iter().find(|(value, label)| {
+                        value.eq_ignore_ascii_case(text)
+                            || label.to_lowercase().starts_with(&wanted)
                     })
                 });
             chosen
-                .map(|option| json!({ "type": kind, "selected_option": option }))
+                .map(|(value, _)| value.clone())
                 .ok_or_else(|| format!("Choose a number from 1 to {}.", options.len()))
         }
-        _ => {
+        Input::Line { max } | Input::Paragraph { max } => {
             let length = text.chars().count();
-            match element["max_length"].as_u64() {
-                Some(max) if length as u64 > max => {
-                    Err(format!("At most {max} characters: this has {length}."))
-                }
-                _ => Ok(json!({ "type": kind, "value": text })),
+            if length > *max {
+                Err(format!("At most {max} characters: this has {length}."))
+            } else {
+                Ok(text.to_string())
             }
         }
     }
 }
 
-/// An optional field left empty, as Slack sends it.
-fn empty_value(kind: &str) -> Value {
-    match kind {
-        "users_select" => json!({ "type": kind, "selected_user": null }),
-        "datepicker" => json!({ "type": kind, "selected_date": null }),
-        "static_select" => json!({ "type": kind, "selected_option": null }),
-        _ => json!({ "type": kind, "value": null }),
-    }
-}
-
-/// A message as Slack receives it: `text` and `blocks`.
-fn message_json(message: &crate::message::Message) -> Value {
-    crate::slack::blocks::to_json(message)
-}
-
-/// A Block Kit text object as a person reads it.
-fn text_of(text: &Value) -> String {
-    let raw = text["text"].as_str().unwrap_or_default();
-    match text["type"].as_str() {
-        Some("mrkdwn") => unslack(raw),
-        _ => raw.to_string(),
+/// A text of a message as a person reads it.
+fn text_of(text: &Text) -> String {
+    match text {
+        Text::Markdown { text } => unslack(text),
+        Text::Plain { text } => text.clone(),
     }
 }
 
@@ -1337,13 +1271,10 @@ mod tests {
             .context("see <https://x.io|docs>");
         let index = shell.message(UserId::parse("UALICE").unwrap(), Place::Answer);
         assert_eq!(
-            shell.render(index, &message_json(&message)),
+            shell.render(index, &message),
             "== Tour #1 ==\n@U1 & @bo <3\n----\n  see docs\n"
         );
         let fallback = crate::message::Message::new("Only &lt;text&gt;");
-        assert_eq!(
-            shell.render(index, &message_json(&fallback)),
-            "Only <text>\n"
-        );
+        assert_eq!(shell.render(index, &fallback), "Only <text>\n");
     }
 }

@@ -56,6 +56,7 @@ use super::{Engine, Failure, Request, form, home, modals, one_on_ones, reminders
 use crate::domain::notice::{Notice, NoticeKind};
 use crate::domain::schedule::Series;
 use crate::domain::{TeamId, Tour, TourId, UserId};
+use crate::message::Form;
 use crate::store::StoreError;
 use crate::store::outbox::{Delivery, OutboxEntry};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -80,10 +81,8 @@ pub struct Click {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AfterClick {
     Nothing,
-    /// Open this modal (needs the click's `trigger_id`).
-    OpenView {
-        view: serde_json::Value,
-    },
+    /// Open this form (on Slack, needs the click's `trigger_id`).
+    OpenForm(Form),
     /// Publish this App Home view for the clicker.
     PublishView {
         view: crate::message::Message,
@@ -96,8 +95,8 @@ pub enum AfterClick {
 
 /// Where a button was pressed, and what it answered there: the message it
 /// sits on and the value its buttons carry. A form opened from the button
-/// carries it in `private_metadata` (`value`, `channel`, `ts` on lines of
-/// their own), so its submission answers that same message.
+/// carries it in its state (`value`, `channel`, `ts` on lines of their
+/// own), so its submission answers that same message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     pub value: String,
@@ -125,13 +124,12 @@ impl Origin {
         })
     }
 
-    /// `view` with this origin after the first line of its metadata.
-    pub fn attach(origin: Option<Origin>, mut view: serde_json::Value) -> serde_json::Value {
+    /// `form` with this origin after the first line of its state.
+    pub fn attach(origin: Option<Origin>, mut form: Form) -> Form {
         if let Some(origin) = origin {
-            let first = view["private_metadata"].as_str().unwrap_or_default();
-            view["private_metadata"] = format!("{first}\n{}", origin.encode()).into();
+            form.state = format!("{}\n{}", form.state, origin.encode());
         }
-        view
+        form
     }
 }
 
@@ -244,12 +242,10 @@ impl Engine {
                 let origin = click.origin();
                 match click.action_id.as_str() {
                     notify::PROPOSE_NEXT if tour.manager == click.user => {
-                        Ok(AfterClick::OpenView {
-                            view: Origin::attach(
-                                origin,
-                                form::propose_view(Some(&tour.member), Some(tour.id)),
-                            ),
-                        })
+                        Ok(AfterClick::OpenForm(Origin::attach(
+                            origin,
+                            form::propose_form(Some(&tour.member), Some(tour.id)),
+                        )))
                     }
                     notify::PROPOSE_NEXT => {
                         let text = format!(
@@ -259,12 +255,14 @@ impl Engine {
                         self.note(click, Some(tour.id), &text, now)?;
                         Ok(AfterClick::Nothing)
                     }
-                    notify::EXTEND => Ok(AfterClick::OpenView {
-                        view: Origin::attach(origin, modals::extend_view(tour.id)),
-                    }),
-                    _ => Ok(AfterClick::OpenView {
-                        view: Origin::attach(origin, modals::exit_view(tour.id)),
-                    }),
+                    notify::EXTEND => Ok(AfterClick::OpenForm(Origin::attach(
+                        origin,
+                        modals::extend_form(tour.id),
+                    ))),
+                    _ => Ok(AfterClick::OpenForm(Origin::attach(
+                        origin,
+                        modals::exit_form(tour.id),
+                    ))),
                 }
             }
             home::PAGE => Ok(AfterClick::PublishView {
@@ -290,9 +288,7 @@ impl Engine {
                 }
                 Ok(AfterClick::Nothing)
             }
-            home::PROPOSE => Ok(AfterClick::OpenView {
-                view: form::propose_view(None, None),
-            }),
+            home::PROPOSE => Ok(AfterClick::OpenForm(form::propose_form(None, None))),
             home::TALK => {
                 let request = Request {
                     team: click.team.clone(),
@@ -311,9 +307,10 @@ impl Engine {
                 let Some(member) = click.value.as_deref().and_then(UserId::parse) else {
                     return self.out_of_date(click, now);
                 };
-                Ok(AfterClick::OpenView {
-                    view: form::propose_view(Some(&member), None),
-                })
+                Ok(AfterClick::OpenForm(form::propose_form(
+                    Some(&member),
+                    None,
+                )))
             }
             notify::ALUMNI_TOUCH | notify::ALUMNI_STOP => {
                 let Some((_, Series::KeepInTouch(who, _), _)) =
@@ -373,9 +370,10 @@ impl Engine {
                         self.note(click, Some(id), &e.to_string(), now)?;
                         return Ok(AfterClick::Nothing);
                     }
-                    return Ok(AfterClick::OpenView {
-                        view: Origin::attach(click.origin(), modals::alumni_view(id)),
-                    });
+                    return Ok(AfterClick::OpenForm(Origin::attach(
+                        click.origin(),
+                        modals::alumni_form(id),
+                    )));
                 }
                 let request = Request {
                     team: click.team.clone(),

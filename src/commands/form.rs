@@ -1,12 +1,13 @@
-//! The propose form: `/tour propose` with nothing after it opens a Slack
-//! modal, and its submission becomes the very text a person would have typed,
-//! so the form and the command share one parser and one set of rules.
+//! The propose form: `/tour propose` with nothing after it opens a form
+//! (where the surface has forms), and its submission becomes the very text
+//! a person would have typed, so the form and the command share one parser
+//! and one set of rules.
 //!
-//! This module owns the pure part: the modal's JSON ([`propose_view`]),
-//! reading a `view_submission`'s `state.values` into a `/tour` command text
-//! and objectives ([`read_submission`]), and placing a parser or rule message
-//! on the right input block ([`block_for_problem`]). Opening the view and
-//! answering Slack is the HTTP surface's job.
+//! This module owns the pure part: the form ([`propose_form`]), reading a
+//! submission into a `/tour` command text and objectives
+//! ([`read_submission`]), and placing a parser or rule message on the right
+//! field ([`block_for_problem`]). Showing the form and answering the
+//! surface is the surface's job.
 //!
 //! Decisions:
 //! - Free text is encoded the way Slack encodes typed text (`&`, `<`, `>`),
@@ -32,11 +33,14 @@
 use super::parse::{self, TourCommand};
 use crate::domain::tour::{MAX_MISSION, MAX_OBJECTIVE};
 use crate::domain::{Term, TourId, TourKind, UserId};
-use serde_json::{Map, Value, json};
+use crate::message::{Form, Input, Submission};
 
-/// callback_id of the modal.
+/// The form's id.
 pub const CALLBACK_ID: &str = "tour.propose";
 
+// The fields' names; the `ACTION_*` ids are what the inputs of a rendered
+// form carry (`<field>.<kind>`, the ids of forms opened before the neutral
+// model, which a submission may still name).
 pub const BLOCK_MEMBER: &str = "member";
 pub const ACTION_MEMBER: &str = "member.user";
 pub const BLOCK_KIND: &str = "kind";
@@ -50,12 +54,9 @@ pub const ACTION_COMPANY_OBJECTIVES: &str = "company_objectives.text";
 pub const BLOCK_MEMBER_OBJECTIVES: &str = "member_objectives";
 pub const ACTION_MEMBER_OBJECTIVES: &str = "member_objectives.text";
 
-/// Slack's cap on a `plain_text_input`'s `max_length`.
+/// The most a text field of the propose form takes (Slack's cap on an
+/// input's length).
 const MAX_INPUT: usize = 3000;
-
-fn plain(text: &str) -> Value {
-    json!({ "type": "plain_text", "text": text, "emoji": true })
-}
 
 fn kind_description(kind: TourKind) -> &'static str {
     match kind {
@@ -65,110 +66,53 @@ fn kind_description(kind: TourKind) -> &'static str {
     }
 }
 
-/// The modal view JSON for `views.open`.
-/// With `after`, the form proposes the tour that follows that one (`/tour
-/// next`): its id travels in `private_metadata`.
-pub fn propose_view(member: Option<&UserId>, after: Option<TourId>) -> Value {
-    let mut member_select = json!({
-        "type": "users_select",
-        "action_id": ACTION_MEMBER,
-        "placeholder": plain("Pick a person"),
-    });
-    if let Some(member) = member {
-        member_select["initial_user"] = member.as_str().into();
-    }
-    let kinds: Vec<Value> = TourKind::ALL
+/// The propose form. With `after`, it proposes the tour that follows that
+/// one (`/tour next`): its id travels in the form's state.
+pub fn propose_form(member: Option<&UserId>, after: Option<TourId>) -> Form {
+    let kinds = TourKind::ALL
         .into_iter()
-        .map(|k| json!({ "text": plain(kind_description(k)), "value": k.name() }))
+        .map(|k| (k.name().to_string(), kind_description(k).to_string()))
         .collect();
-    json!({
-        "type": "modal",
-        "callback_id": CALLBACK_ID,
-        "private_metadata": after.map(|a| a.0.to_string()).unwrap_or_default(),
-        "title": plain(if after.is_some() { "Propose the next tour" } else { "Propose a tour" }),
-        "submit": plain("Propose"),
-        "close": plain("Cancel"),
-        "blocks": [
-            {
-                "type": "context",
-                "elements": [{
-                    "type": "mrkdwn",
-                    "text": "A tour of duty: a mission with a time frame, and what each side gets. \
-                             The member accepts or declines it.",
-                }],
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_MEMBER,
-                "label": plain("Member"),
-                "element": member_select,
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_KIND,
-                "label": plain("Kind of tour"),
-                "element": {
-                    "type": "static_select",
-                    "action_id": ACTION_KIND,
-                    "placeholder": plain("Choose a kind"),
-                    "options": kinds,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_TERM,
-                "optional": true,
-                "label": plain("Length or dates"),
-                "hint": plain("A length like 18m or 2y, or from 2027-01-01 to 2028-12-31. Leave empty for a foundational tour."),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ACTION_TERM,
-                    "placeholder": plain("18m, 2y, or from 2027-01-01 to 2028-12-31"),
-                    "max_length": 100,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_MISSION,
-                "label": plain("Mission"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ACTION_MISSION,
-                    "multiline": true,
-                    "max_length": MAX_MISSION,
-                    "placeholder": plain("What the tour is for, in a sentence or two"),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_COMPANY_OBJECTIVES,
-                "optional": true,
-                "label": plain("What the company gets"),
-                "hint": plain("One per line: what the company gets"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ACTION_COMPANY_OBJECTIVES,
-                    "multiline": true,
-                    "max_length": MAX_INPUT,
-                    "placeholder": plain("Ship the new ledger by Q3"),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_MEMBER_OBJECTIVES,
-                "optional": true,
-                "label": plain("What the member gets"),
-                "hint": plain("One per line: what the member gets"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ACTION_MEMBER_OBJECTIVES,
-                    "multiline": true,
-                    "max_length": MAX_INPUT,
-                    "placeholder": plain("A conference talk and a course"),
-                },
-            },
-        ],
-    })
+    Form::new(
+        CALLBACK_ID,
+        after.map(|a| a.0.to_string()).unwrap_or_default(),
+        if after.is_some() {
+            "Propose the next tour"
+        } else {
+            "Propose a tour"
+        },
+        "Propose",
+        "A tour of duty: a mission with a time frame, and what each side gets. \
+         The member accepts or declines it."
+            .into(),
+    )
+    .field(BLOCK_MEMBER, "Member", Input::Person)
+    .placeholder("Pick a person")
+    .initial(member.map(UserId::as_str).unwrap_or_default())
+    .field(BLOCK_KIND, "Kind of tour", Input::Choice(kinds))
+    .placeholder("Choose a kind")
+    .field(BLOCK_TERM, "Length or dates", Input::Line { max: 100 })
+    .optional()
+    .hint("A length like 18m or 2y, or from 2027-01-01 to 2028-12-31. Leave empty for a foundational tour.")
+    .placeholder("18m, 2y, or from 2027-01-01 to 2028-12-31")
+    .field(BLOCK_MISSION, "Mission", Input::Paragraph { max: MAX_MISSION })
+    .placeholder("What the tour is for, in a sentence or two")
+    .field(
+        BLOCK_COMPANY_OBJECTIVES,
+        "What the company gets",
+        Input::Paragraph { max: MAX_INPUT },
+    )
+    .optional()
+    .hint("One per line: what the company gets")
+    .placeholder("Ship the new ledger by Q3")
+    .field(
+        BLOCK_MEMBER_OBJECTIVES,
+        "What the member gets",
+        Input::Paragraph { max: MAX_INPUT },
+    )
+    .optional()
+    .hint("One per line: what the member gets")
+    .placeholder("A conference talk and a course")
 }
 
 /// What a submitted form asks for.
@@ -189,54 +133,32 @@ pub(super) fn encode(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The value object of one input: by its action id, or the block's only one
-/// (a form opened before an action id was renamed).
-fn field<'a>(values: &'a Map<String, Value>, block: &str, action: &str) -> Option<&'a Value> {
-    let block = values.get(block)?.as_object()?;
-    block.get(action).or_else(|| match block.len() {
-        1 => block.values().next(),
-        _ => None,
-    })
-}
-
-fn text<'a>(values: &'a Map<String, Value>, block: &str, action: &str) -> &'a str {
-    field(values, block, action)
-        .and_then(|f| f.get("value"))
-        .and_then(Value::as_str)
-        .unwrap_or("")
-}
-
 /// Trimmed, non-empty lines.
 fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines().map(str::trim).filter(|l| !l.is_empty())
 }
 
-/// Reads `view.state.values` into the `/tour` text and the objectives.
-/// Missing required fields give errors keyed by their input block's id.
-pub fn read_submission(values: &Map<String, Value>) -> Result<ProposeForm, Vec<(String, String)>> {
+/// Reads a submission into the `/tour` text and the objectives. Missing
+/// required fields give errors keyed by their field's name.
+pub fn read_submission(values: &Submission) -> Result<ProposeForm, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let mut refuse =
         |block: &str, message: &str| errors.push((block.to_string(), message.to_string()));
 
-    let member = field(values, BLOCK_MEMBER, ACTION_MEMBER)
-        .and_then(|f| f.get("selected_user"))
-        .and_then(Value::as_str)
-        .and_then(UserId::parse);
+    let member = UserId::parse(values.get(BLOCK_MEMBER));
     if member.is_none() {
         refuse(BLOCK_MEMBER, "Pick the person the tour is for.");
     }
-    let kind = field(values, BLOCK_KIND, ACTION_KIND)
-        .and_then(|f| f.pointer("/selected_option/value"))
-        .and_then(Value::as_str)
-        .and_then(TourKind::parse);
+    let kind = TourKind::parse(values.get(BLOCK_KIND));
     if kind.is_none() {
         refuse(BLOCK_KIND, "Pick a kind of tour.");
     }
-    let term = text(values, BLOCK_TERM, ACTION_TERM)
+    let term = values
+        .get(BLOCK_TERM)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let mission = lines(text(values, BLOCK_MISSION, ACTION_MISSION))
+    let mission = lines(values.get(BLOCK_MISSION))
         .collect::<Vec<_>>()
         .join(" ");
     if mission.is_empty() {
@@ -247,15 +169,11 @@ pub fn read_submission(values: &Map<String, Value>) -> Result<ProposeForm, Vec<(
     }
 
     let mut objectives = Vec::new();
-    for (side, block, action) in [
-        (
-            "company",
-            BLOCK_COMPANY_OBJECTIVES,
-            ACTION_COMPANY_OBJECTIVES,
-        ),
-        ("member", BLOCK_MEMBER_OBJECTIVES, ACTION_MEMBER_OBJECTIVES),
+    for (side, block) in [
+        ("company", BLOCK_COMPANY_OBJECTIVES),
+        ("member", BLOCK_MEMBER_OBJECTIVES),
     ] {
-        for line in lines(text(values, block, action)) {
+        for line in lines(values.get(block)) {
             let len = line.chars().count();
             if len > MAX_OBJECTIVE {
                 refuse(
@@ -378,8 +296,7 @@ mod tests {
         UserId::parse(s).unwrap()
     }
 
-    /// `state.values` as Slack sends it; `None` leaves a field as Slack
-    /// leaves an untouched one (null value, no selection).
+    /// A submission; `None` leaves a field empty.
     fn values(
         member: Option<&str>,
         kind: Option<&str>,
@@ -387,20 +304,21 @@ mod tests {
         mission: Option<&str>,
         company: Option<&str>,
         member_side: Option<&str>,
-    ) -> Map<String, Value> {
-        let text = |v: Option<&str>| json!({ "type": "plain_text_input", "value": v });
-        let v = json!({
-            BLOCK_MEMBER: { ACTION_MEMBER: { "type": "users_select", "selected_user": member } },
-            BLOCK_KIND: { ACTION_KIND: {
-                "type": "static_select",
-                "selected_option": kind.map(|k| json!({ "text": plain(k), "value": k })),
-            } },
-            BLOCK_TERM: { ACTION_TERM: text(term) },
-            BLOCK_MISSION: { ACTION_MISSION: text(mission) },
-            BLOCK_COMPANY_OBJECTIVES: { ACTION_COMPANY_OBJECTIVES: text(company) },
-            BLOCK_MEMBER_OBJECTIVES: { ACTION_MEMBER_OBJECTIVES: text(member_side) },
-        });
-        v.as_object().unwrap().clone()
+    ) -> Submission {
+        let mut submission = Submission::default();
+        for (name, value) in [
+            (BLOCK_MEMBER, member),
+            (BLOCK_KIND, kind),
+            (BLOCK_TERM, term),
+            (BLOCK_MISSION, mission),
+            (BLOCK_COMPANY_OBJECTIVES, company),
+            (BLOCK_MEMBER_OBJECTIVES, member_side),
+        ] {
+            if let Some(value) = value {
+                submission.values.insert(name.into(), value.into());
+            }
+        }
+        submission
     }
 
     fn propose(member: &str, kind: TourKind, term: Term, mission: &str) -> TourCommand {
@@ -424,78 +342,43 @@ mod tests {
         .unwrap()
     }
 
-    fn chars(v: &Value) -> usize {
-        v.as_str().unwrap().chars().count()
-    }
-
     #[test]
-    fn view_respects_slack_limits() {
-        let view = propose_view(Some(&u("U2ANA")), None);
-        let text = serde_json::to_string(&view).unwrap();
-        let view: Value = serde_json::from_str(&text).unwrap();
-        assert!(text.len() < 250_000);
-        assert_eq!(view["type"], "modal");
-        assert_eq!(view["callback_id"], CALLBACK_ID);
-        assert_eq!(view["title"]["text"], "Propose a tour");
-        for key in ["title", "submit", "close"] {
-            assert_eq!(view[key]["type"], "plain_text");
-            assert!((1..=24).contains(&chars(&view[key]["text"])), "{key}");
-        }
-        let blocks = view["blocks"].as_array().unwrap();
-        assert!((1..=100).contains(&blocks.len()));
-        let inputs: Vec<&Value> = blocks.iter().filter(|b| b["type"] == "input").collect();
-        assert_eq!(inputs.len(), 6);
-        let mut ids = Vec::new();
-        for input in &inputs {
-            let block_id = input["block_id"].as_str().unwrap();
-            let action_id = input["element"]["action_id"].as_str().unwrap();
-            assert!(!block_id.is_empty() && block_id.len() <= 255);
-            assert!(!action_id.is_empty() && action_id.len() <= 255);
-            assert!(chars(&input["label"]["text"]) <= 2000);
-            if let Some(hint) = input.get("hint") {
-                assert!(chars(&hint["text"]) <= 2000);
-            }
-            if let Some(placeholder) = input["element"].get("placeholder") {
-                assert!(chars(&placeholder["text"]) <= 150);
-            }
-            if let Some(max) = input["element"].get("max_length") {
-                assert!((1..=3000).contains(&max.as_u64().unwrap()));
-            }
-            ids.push((block_id, action_id));
-        }
+    fn the_form_asks_for_what_the_command_takes() {
+        let form = propose_form(Some(&u("U2ANA")), None);
+        assert_eq!(form.id, CALLBACK_ID);
+        assert_eq!(form.title, "Propose a tour");
+        let names: Vec<&str> = form.fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
-            ids,
+            names,
             [
-                (BLOCK_MEMBER, ACTION_MEMBER),
-                (BLOCK_KIND, ACTION_KIND),
-                (BLOCK_TERM, ACTION_TERM),
-                (BLOCK_MISSION, ACTION_MISSION),
-                (BLOCK_COMPANY_OBJECTIVES, ACTION_COMPANY_OBJECTIVES),
-                (BLOCK_MEMBER_OBJECTIVES, ACTION_MEMBER_OBJECTIVES),
+                BLOCK_MEMBER,
+                BLOCK_KIND,
+                BLOCK_TERM,
+                BLOCK_MISSION,
+                BLOCK_COMPANY_OBJECTIVES,
+                BLOCK_MEMBER_OBJECTIVES
             ]
         );
-        let optional: Vec<bool> = inputs.iter().map(|i| i["optional"] == true).collect();
+        let optional: Vec<bool> = form.fields.iter().map(|f| f.optional).collect();
         assert_eq!(optional, [false, false, true, false, true, true]);
-        assert_eq!(inputs[0]["element"]["type"], "users_select");
-        assert_eq!(inputs[0]["element"]["initial_user"], "U2ANA");
-        assert_eq!(inputs[3]["element"]["multiline"], true);
-        assert_eq!(inputs[3]["element"]["max_length"], 1000);
-        let options = inputs[1]["element"]["options"].as_array().unwrap();
-        let kinds: Vec<&str> = options
-            .iter()
-            .map(|o| o["value"].as_str().unwrap())
-            .collect();
+        assert_eq!(form.fields[0].input, Input::Person);
+        assert_eq!(form.fields[0].initial, "U2ANA");
+        assert_eq!(form.fields[3].input, Input::Paragraph { max: 1000 });
+        let Input::Choice(kinds) = &form.fields[1].input else {
+            panic!("the kind is a choice")
+        };
+        let kinds: Vec<&str> = kinds.iter().map(|(v, _)| v.as_str()).collect();
         assert_eq!(kinds, ["rotational", "transformational", "foundational"]);
-        for option in options {
-            assert!(chars(&option["text"]["text"]) <= 75);
-        }
         assert_eq!(
-            inputs[2]["hint"]["text"],
+            form.fields[2].hint,
             "A length like 18m or 2y, or from 2027-01-01 to 2028-12-31. Leave empty for a foundational tour."
         );
-
-        let blank = propose_view(None, None);
-        assert!(blank["blocks"][1]["element"].get("initial_user").is_none());
+        assert!(propose_form(None, None).fields[0].initial.is_empty());
+        let next = propose_form(None, Some(TourId(7)));
+        assert_eq!(
+            (next.title.as_str(), next.state.as_str()),
+            ("Propose the next tour", "7")
+        );
     }
 
     #[test]
@@ -685,7 +568,7 @@ mod tests {
         assert_eq!(blocks, [BLOCK_MEMBER, BLOCK_KIND, BLOCK_MISSION]);
         assert!(errors.iter().all(|(_, m)| !m.is_empty() && m.len() < 100));
 
-        let errors = read_submission(&Map::new()).unwrap_err();
+        let errors = read_submission(&Submission::default()).unwrap_err();
         assert_eq!(errors.len(), 3);
 
         let errors = read_submission(&values(

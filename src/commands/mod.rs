@@ -35,7 +35,7 @@ use crate::domain::notice::{Notice, NoticeKind};
 use crate::store::outbox::OutboxEntry;
 
 use crate::domain::{TeamId, UserId};
-use crate::message::{self, Message};
+use crate::message::{self, FormAnswer, Message};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -71,8 +71,8 @@ pub struct Engine {
 
 /// The form a command opens instead of an answer, on a surface that can
 /// show forms: `/tour propose` with nothing after it opens the propose form.
-pub fn form_for(req: &Request) -> Option<serde_json::Value> {
-    (req.command == "/tour" && parse::wants_form(&req.text)).then(|| form::propose_view(None, None))
+pub fn form_for(req: &Request) -> Option<crate::message::Form> {
+    (req.command == "/tour" && parse::wants_form(&req.text)).then(|| form::propose_form(None, None))
 }
 
 /// Why a command did not produce its normal answer.
@@ -196,15 +196,16 @@ impl Engine {
         team: &TeamId,
         user: &UserId,
         after: Option<crate::domain::TourId>,
-        values: &serde_json::Map<String, serde_json::Value>,
+        values: &crate::message::Submission,
         now: DateTime<Utc>,
-    ) -> serde_json::Value {
+    ) -> FormAnswer {
         let inline = |errors: Vec<(String, String)>| {
-            let errors: serde_json::Map<String, serde_json::Value> = errors
-                .into_iter()
-                .map(|(block, message)| (block, message.replace('`', "").into()))
-                .collect();
-            serde_json::json!({ "response_action": "errors", "errors": errors })
+            FormAnswer::Problems(
+                errors
+                    .into_iter()
+                    .map(|(field, message)| (field, message.replace('`', "")))
+                    .collect(),
+            )
         };
         let submitted = match form::read_submission(values) {
             Ok(submitted) => submitted,
@@ -278,6 +279,6 @@ impl Engine {
         {
             tracing::error!(error = %e, "could not confirm a proposal");
         }
-        serde_json::json!({ "response_action": "clear" })
+        FormAnswer::Done
     }
 }

@@ -4,13 +4,13 @@
 //! As with the propose form, a submission becomes the text a person would
 //! have typed (`extend 17 6m`, `leave 17 successor <@U…> on 2027-01-31 …`)
 //! and goes through the same parser and rules; a problem is shown inline on
-//! the form. The tour's id travels in the view's `private_metadata`, and is
-//! checked again like any typed id (a forged one meets the same rules).
+//! the form. The tour's id travels in the form's state, and is checked
+//! again like any typed id (a forged one meets the same rules).
 //! The alumni answer is a rule call of its own (`tour::answer_alumni`),
 //! which `/tour stay-in-touch` runs too.
 //!
 //! A form opened from a button carries the button's [`Origin`] after the
-//! tour id in `private_metadata`; once the submission goes through, that
+//! tour id in its state; once the submission goes through, that
 //! message is replaced by what happened and its question counts as
 //! answered (see [`super::buttons`]), and a form for a question already
 //! answered is refused on the form.
@@ -19,150 +19,85 @@ use super::buttons::Origin;
 use super::{Engine, Failure, Request, form, one_on_ones, tour};
 use crate::domain::{TeamId, TourId, UserId};
 use crate::message::Message;
+use crate::message::{Form, FormAnswer, Input, Submission};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
 
 pub const EXTEND: &str = "tour.extend";
 pub const EXIT: &str = "tour.leave";
 pub const ALUMNI: &str = "alumni.join";
 
 const BLOCK_LENGTH: &str = "length";
-const ACTION_LENGTH: &str = "length.text";
 const BLOCK_SUCCESSOR: &str = "successor";
-const ACTION_SUCCESSOR: &str = "successor.user";
 const BLOCK_LAST_DAY: &str = "last_day";
-const ACTION_LAST_DAY: &str = "last_day.date";
 const BLOCK_NOTES: &str = "notes";
-const ACTION_NOTES: &str = "notes.text";
 const BLOCK_CONTACT: &str = "contact";
-const ACTION_CONTACT: &str = "contact.text";
 
-fn plain(text: &str) -> Value {
-    json!({ "type": "plain_text", "text": text, "emoji": true })
-}
-
-fn modal(callback_id: &str, tour: TourId, title: &str, submit: &str, blocks: Value) -> Value {
-    json!({
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": tour.0.to_string(),
-        "title": plain(title),
-        "submit": plain(submit),
-        "close": plain("Cancel"),
-        "blocks": blocks,
-    })
-}
-
-pub fn extend_view(tour: TourId) -> Value {
-    modal(
+pub fn extend_form(tour: TourId) -> Form {
+    Form::new(
         EXTEND,
-        tour,
+        tour.0.to_string(),
         "Extend the tour",
         "Extend",
-        json!([
-            {
-                "type": "section",
-                "text": { "type": "mrkdwn", "text": format!("Move the end of tour *{tour}* on. Both of you see it in the tour's history.") },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_LENGTH,
-                "label": plain("By how long"),
-                "hint": plain("A length like 6m or 1y."),
-                "element": { "type": "plain_text_input", "action_id": ACTION_LENGTH, "max_length": 20 },
-            },
-        ]),
+        format!("Move the end of tour *{tour}* on. Both of you see it in the tour's history."),
     )
+    .field(BLOCK_LENGTH, "By how long", Input::Line { max: 20 })
+    .hint("A length like 6m or 1y.")
 }
 
-pub fn exit_view(tour: TourId) -> Value {
-    modal(
+pub fn exit_form(tour: TourId) -> Form {
+    Form::new(
         EXIT,
-        tour,
+        tour.0.to_string(),
         "Plan an exit",
         "Plan exit",
-        json!([
-            {
-                "type": "section",
-                "text": { "type": "mrkdwn", "text": format!("Plan the member's early exit from tour *{tour}*: who takes over, and the last day. Leaving well is part of the alliance.") },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_SUCCESSOR,
-                "label": plain("Successor"),
-                "element": { "type": "users_select", "action_id": ACTION_SUCCESSOR, "placeholder": plain("Who takes over") },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_LAST_DAY,
-                "optional": true,
-                "label": plain("Last day"),
-                "hint": plain("Leave empty for two weeks from today."),
-                "element": { "type": "datepicker", "action_id": ACTION_LAST_DAY },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_NOTES,
-                "optional": true,
-                "label": plain("Handover notes"),
-                "element": { "type": "plain_text_input", "action_id": ACTION_NOTES, "multiline": true, "max_length": crate::domain::tour::MAX_OBJECTIVE },
-            },
-        ]),
+        format!("Plan the member's early exit from tour *{tour}*: who takes over, and the last day. Leaving well is part of the alliance."),
     )
+    .field(BLOCK_SUCCESSOR, "Successor", Input::Person)
+    .placeholder("Who takes over")
+    .field(BLOCK_LAST_DAY, "Last day", Input::Date)
+    .optional()
+    .hint("Leave empty for two weeks from today.")
+    .field(
+        BLOCK_NOTES,
+        "Handover notes",
+        Input::Paragraph {
+            max: crate::domain::tour::MAX_OBJECTIVE,
+        },
+    )
+    .optional()
 }
 
-pub fn alumni_view(tour: TourId) -> Value {
-    modal(
+pub fn alumni_form(tour: TourId) -> Form {
+    Form::new(
         ALUMNI,
-        tour,
+        tour.0.to_string(),
         "Join the alumni network",
         "Join",
-        json!([
-            {
-                "type": "section",
-                "text": { "type": "mrkdwn", "text": "Your former manager becomes your alumni liaison and checks in now and then. After your last day the bot can't reach you in Slack, so you may leave a personal contact: only your liaison and the people team see it." },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_CONTACT,
-                "optional": true,
-                "label": plain("Personal contact (optional)"),
-                "element": { "type": "plain_text_input", "action_id": ACTION_CONTACT, "max_length": crate::domain::ending::MAX_CONTACT, "placeholder": plain("An email, a phone number, a profile link") },
-            },
-        ]),
+        "Your former manager becomes your alumni liaison and checks in now and then. After your last day the bot can't reach you here, so you may leave a personal contact: only your liaison and the people team see it.".into(),
     )
-}
-
-fn text<'a>(values: &'a Map<String, Value>, block: &str, action: &str, key: &str) -> &'a str {
-    values
-        .get(block)
-        .and_then(|b| b.get(action))
-        .and_then(|a| a.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .trim()
-}
-
-fn inline(block: &str, message: &str) -> Value {
-    json!({
-        "response_action": "errors",
-        "errors": { block: message.replace('`', "") },
-    })
+    .field(
+        BLOCK_CONTACT,
+        "Personal contact (optional)",
+        Input::Line {
+            max: crate::domain::ending::MAX_CONTACT,
+        },
+    )
+    .optional()
+    .placeholder("An email, a phone number, a profile link")
 }
 
 impl Engine {
-    /// A submitted end-of-tour form; `None` if `callback_id` is not one of
-    /// ours. The answer is what Slack expects: `clear`, or inline errors.
-    pub fn submit_view(
+    /// A submitted form; `None` if it is not one of ours.
+    pub fn submit_form(
         &self,
         team: &TeamId,
         user: &UserId,
-        callback_id: &str,
-        private_metadata: &str,
-        values: &Map<String, Value>,
+        submitted: &Submission,
         now: DateTime<Utc>,
-    ) -> Option<Value> {
+    ) -> Option<FormAnswer> {
         let _one_at_a_time = self.one_at_a_time();
+        let callback_id = submitted.form.as_str();
+        let private_metadata = submitted.state.as_str();
         // The tour's id, then (for a form a button opened) where it came from.
         let mut lines = private_metadata.lines();
         let id = lines.next().and_then(|l| l.parse::<u64>().ok()).map(TourId);
@@ -175,14 +110,14 @@ impl Engine {
                 Ok(None) => {}
                 Ok(Some(earlier)) => {
                     let on = earlier.created_at.date_naive();
-                    return Some(inline(
+                    return Some(FormAnswer::problem(
                         first_block(callback_id),
                         &format!("You answered this on {on}, so nothing was changed."),
                     ));
                 }
                 Err(e) => {
                     tracing::error!(error = %e, callback_id, "form submission failed");
-                    return Some(inline(
+                    return Some(FormAnswer::problem(
                         first_block(callback_id),
                         "Sorry, something went wrong on my side; please try again.",
                     ));
@@ -191,9 +126,9 @@ impl Engine {
         }
         let (block, outcome) = match (callback_id, id) {
             (form::CALLBACK_ID, _) => {
-                let answer = self.submit_propose_form(team, user, id, values, now);
+                let answer = self.submit_propose_form(team, user, id, submitted, now);
                 if let (Some(origin), Some(after)) = (&origin, id)
-                    && answer["response_action"] == "clear"
+                    && answer == FormAnswer::Done
                 {
                     let next = self
                         .store()
@@ -213,16 +148,10 @@ impl Engine {
                 return Some(answer);
             }
             (one_on_ones::NOTES_VIEW, _) => {
-                return Some(self.submit_one_on_one_notes(
-                    team,
-                    user,
-                    private_metadata,
-                    values,
-                    now,
-                ));
+                return Some(self.submit_one_on_one_notes(team, user, submitted, now));
             }
             (EXTEND, Some(id)) => {
-                let length = text(values, BLOCK_LENGTH, ACTION_LENGTH, "value");
+                let length = submitted.get(BLOCK_LENGTH);
                 (
                     BLOCK_LENGTH,
                     self.typed(
@@ -235,9 +164,9 @@ impl Engine {
                 )
             }
             (EXIT, Some(id)) => {
-                let successor = text(values, BLOCK_SUCCESSOR, ACTION_SUCCESSOR, "selected_user");
-                let on = text(values, BLOCK_LAST_DAY, ACTION_LAST_DAY, "selected_date");
-                let notes = text(values, BLOCK_NOTES, ACTION_NOTES, "value");
+                let successor = submitted.get(BLOCK_SUCCESSOR);
+                let on = submitted.get(BLOCK_LAST_DAY);
+                let notes = submitted.get(BLOCK_NOTES);
                 let mut typed = format!("leave {} successor <@{successor}>", id.0);
                 if !on.is_empty() {
                     typed.push_str(&format!(" on {on}"));
@@ -258,7 +187,7 @@ impl Engine {
                 )
             }
             (ALUMNI, Some(id)) => {
-                let contact = text(values, BLOCK_CONTACT, ACTION_CONTACT, "value");
+                let contact = submitted.get(BLOCK_CONTACT);
                 let contact = Some(contact).filter(|c| !c.is_empty());
                 let req = Request {
                     team: team.clone(),
@@ -277,12 +206,12 @@ impl Engine {
                 if let Some(origin) = &origin {
                     self.record_origin(team, user, origin, id, text, now);
                 }
-                json!({ "response_action": "clear" })
+                FormAnswer::Done
             }
-            Err(Failure::User(message)) => inline(block, &message.text),
+            Err(Failure::User(message)) => FormAnswer::problem(block, &message.text),
             Err(Failure::Internal(e)) => {
                 tracing::error!(error = %e, callback_id, "form submission failed");
-                inline(
+                FormAnswer::problem(
                     block,
                     "Sorry, something went wrong on my side; please try again.",
                 )

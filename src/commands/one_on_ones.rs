@@ -51,25 +51,24 @@ use crate::domain::one_on_one::{OneOnOne, OneOnOneError, Outcome, SetUp, Step, d
 use crate::domain::schedule::Series;
 use crate::domain::{Side, TeamId, Tour, UserId};
 use crate::message::{self, Element, Message, escape, truncate};
+use crate::message::{Form, FormAnswer, Input, Submission};
 use crate::store::alumni::NO_TOUR;
 use crate::store::outbox::UserCache;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde_json::{Map, Value, json};
 
 /// Buttons of "did it happen?"; they carry `reminder_value(0, series, round)`.
 pub const DONE: &str = "oneonone.done";
 pub const SKIPPED: &str = "oneonone.skipped";
 pub const MOVED: &str = "oneonone.moved";
-/// The notes form that Done opens. Its `private_metadata` is the button's
+/// The notes form that Done opens. Its state is the button's
 /// value, then the clicked message's channel and ts, a line each.
 pub const NOTES_VIEW: &str = "oneonone.notes";
 const BLOCK_NOTES: &str = "notes";
 /// The most running tours an agenda shows (newest first): a pair rarely has
 /// more than two (one ending, the next begun), and a message has 50 blocks.
 const AGENDA_TOURS: usize = 5;
-const ACTION_NOTES: &str = "notes.text";
 
 pub(super) fn handle_text(
     engine: &Engine,
@@ -818,9 +817,7 @@ impl Engine {
         let outcome = match click.action_id.as_str() {
             DONE => {
                 let value = reminder_value(NO_TOUR.0, &series, round);
-                return Ok(AfterClick::OpenView {
-                    view: notes_view(&value, click, &member),
-                });
+                return Ok(AfterClick::OpenForm(notes_form(&value, click, &member)));
             }
             SKIPPED => Outcome::Skipped,
             _ => Outcome::Moved,
@@ -887,16 +884,11 @@ impl Engine {
         &self,
         team: &TeamId,
         user: &UserId,
-        private_metadata: &str,
-        values: &Map<String, Value>,
+        submitted: &Submission,
         now: DateTime<Utc>,
-    ) -> Value {
-        let inline = |message: &str| {
-            json!({
-                "response_action": "errors",
-                "errors": { BLOCK_NOTES: message.replace('`', "") },
-            })
-        };
+    ) -> FormAnswer {
+        let private_metadata = submitted.state.as_str();
+        let inline = |message: &str| FormAnswer::problem(BLOCK_NOTES, message);
         // The button's value, then the message it was on (see `Origin`).
         let origin = Origin::decode(&mut private_metadata.lines());
         let mut lines = private_metadata.lines();
@@ -913,12 +905,7 @@ impl Engine {
         else {
             return inline("This form is out of date; type `/1on1 done @member [notes]` instead.");
         };
-        let notes = values
-            .get(BLOCK_NOTES)
-            .and_then(|b| b.get(ACTION_NOTES))
-            .and_then(|a| a.get("value"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let notes = submitted.get(BLOCK_NOTES);
         // The notes arrive as typed, not entity-encoded like command text.
         let logged = self
             .store()
@@ -946,7 +933,7 @@ impl Engine {
                         tracing::error!(error = %e, "could not replace a 1:1 question");
                     }
                 }
-                json!({ "response_action": "clear" })
+                FormAnswer::Done
             }
             Ok(Err(e)) => inline(&e.to_string()),
             Err(e) => {
@@ -967,32 +954,28 @@ fn snoozed(member: &UserId, until: DateTime<Utc>) -> String {
 }
 
 /// The small form Done opens: optional notes.
-fn notes_view(value: &str, click: &Click, member: &UserId) -> Value {
-    let plain = |text: &str| json!({ "type": "plain_text", "text": text, "emoji": true });
-    let metadata = format!(
+fn notes_form(value: &str, click: &Click, member: &UserId) -> Form {
+    let state = format!(
         "{value}\n{}\n{}",
         click.channel.as_deref().unwrap_or_default(),
         click.message_ts.as_deref().unwrap_or_default()
     );
-    json!({
-        "type": "modal",
-        "callback_id": NOTES_VIEW,
-        "private_metadata": metadata.trim_end(),
-        "title": plain("1:1 done"),
-        "submit": plain("Log it"),
-        "close": plain("Cancel"),
-        "blocks": [
-            {
-                "type": "section",
-                "text": { "type": "mrkdwn", "text": format!("Your 1:1 with {} happened. Notes, if you like: you both see them in the next agenda.", member.mention()) },
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_NOTES,
-                "optional": true,
-                "label": plain("Notes"),
-                "element": { "type": "plain_text_input", "action_id": ACTION_NOTES, "multiline": true, "max_length": crate::domain::one_on_one::MAX_NOTES },
-            },
-        ],
-    })
+    Form::new(
+        NOTES_VIEW,
+        state.trim_end().to_string(),
+        "1:1 done",
+        "Log it",
+        format!(
+            "Your 1:1 with {} happened. Notes, if you like: you both see them in the next agenda.",
+            member.mention()
+        ),
+    )
+    .field(
+        BLOCK_NOTES,
+        "Notes",
+        Input::Paragraph {
+            max: crate::domain::one_on_one::MAX_NOTES,
+        },
+    )
+    .optional()
 }

@@ -66,7 +66,7 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
     let worker = state.clone();
     let after = tokio::task::spawn_blocking(move || worker.engine.click(&click, now)).await;
     match after {
-        Ok(AfterClick::OpenView { .. }) => answer(json!({
+        Ok(AfterClick::OpenForm(_)) => answer(json!({
             "ephemeral_text": "That needs a form, which Alliance does not open on Mattermost yet: type the command the message names instead."
         })),
         Ok(_) => answer(json!({})),

@@ -5,10 +5,17 @@
 //! is a borrowed mirror serialised by serde: no copy of the text.
 //!
 //! The limits were kept when the message was built (`crate::message`).
+//!
+//! A [`Form`] is a modal ([`modal`]): its introduction a context block, each
+//! field an `input` block whose `block_id` is the field's name and whose
+//! element's `action_id` is `<name>.<kind>` (`user`, `select`, `date`,
+//! `text`); a submission's `state.values` is read back by block
+//! ([`submission`]), and the engine's answer becomes `clear` or inline
+//! `errors` by block ([`form_answer`]).
 
-use crate::message::{Block, Element, Message, Text};
+use crate::message::{Block, Element, Form, FormAnswer, Input, Message, Submission, Text};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 /// Blocks as Block Kit, for a field of a request body.
 pub struct Kit<'a>(pub &'a [Block]);
@@ -216,5 +223,129 @@ mod tests {
         assert_eq!(plain["blocks"][0].get("block_id"), None);
         assert_eq!(plain["blocks"][0]["elements"][0].get("style"), None);
         assert_eq!(home_view(&Message::text("hi"))["type"], "home");
+    }
+}
+
+fn plain(text: &str) -> Value {
+    json!({ "type": "plain_text", "text": text, "emoji": true })
+}
+
+/// A form as a modal view, for `views.open`.
+pub fn modal(form: &Form) -> Value {
+    let mut blocks = Vec::new();
+    if !form.intro.is_empty() {
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{ "type": "mrkdwn", "text": form.intro }],
+        }));
+    }
+    for field in &form.fields {
+        let (kind, mut element) = match &field.input {
+            Input::Person => ("user", json!({ "type": "users_select" })),
+            Input::Date => ("date", json!({ "type": "datepicker" })),
+            Input::Choice(options) => {
+                let options: Vec<Value> = options
+                    .iter()
+                    .map(|(value, label)| json!({ "text": plain(label), "value": value }))
+                    .collect();
+                (
+                    "select",
+                    json!({ "type": "static_select", "options": options }),
+                )
+            }
+            Input::Line { max } => (
+                "text",
+                json!({ "type": "plain_text_input", "max_length": max.min(&3000) }),
+            ),
+            Input::Paragraph { max } => (
+                "text",
+                json!({ "type": "plain_text_input", "multiline": true, "max_length": max.min(&3000) }),
+            ),
+        };
+        element["action_id"] = format!("{}.{kind}", field.name).into();
+        if !field.placeholder.is_empty() {
+            element["placeholder"] = plain(&field.placeholder);
+        }
+        if !field.initial.is_empty() {
+            let key = match &field.input {
+                Input::Person => "initial_user",
+                Input::Date => "initial_date",
+                Input::Choice(_) => "initial_option",
+                _ => "initial_value",
+            };
+            element[key] = match &field.input {
+                Input::Choice(options) => options
+                    .iter()
+                    .find(|(value, _)| *value == field.initial)
+                    .map(|(value, label)| json!({ "text": plain(label), "value": value }))
+                    .unwrap_or(Value::Null),
+                _ => field.initial.clone().into(),
+            };
+        }
+        let mut input = json!({
+            "type": "input",
+            "block_id": field.name,
+            "label": plain(&field.label),
+            "element": element,
+        });
+        if field.optional {
+            input["optional"] = true.into();
+        }
+        if !field.hint.is_empty() {
+            input["hint"] = plain(&field.hint);
+        }
+        blocks.push(input);
+    }
+    json!({
+        "type": "modal",
+        "callback_id": form.id,
+        "private_metadata": form.state,
+        "title": plain(&form.title),
+        "submit": plain(&form.submit),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    })
+}
+
+/// A `view_submission`'s form: each input block's value by its `block_id`,
+/// whatever its element (typed text, a picked person, date or option).
+pub fn submission(
+    callback_id: &str,
+    private_metadata: &str,
+    values: &Map<String, Value>,
+) -> Submission {
+    let values = values
+        .iter()
+        .filter_map(|(block, actions)| {
+            let action = actions.as_object()?.values().next()?;
+            let value = ["value", "selected_user", "selected_date"]
+                .iter()
+                .find_map(|k| action.get(*k).and_then(Value::as_str))
+                .or_else(|| {
+                    action
+                        .pointer("/selected_option/value")
+                        .and_then(Value::as_str)
+                })?;
+            Some((block.clone(), value.to_string()))
+        })
+        .collect();
+    Submission {
+        form: callback_id.to_string(),
+        state: private_metadata.to_string(),
+        values,
+    }
+}
+
+/// What Slack expects back for a submission: `clear`, or errors by block.
+pub fn form_answer(answer: &FormAnswer) -> Value {
+    match answer {
+        FormAnswer::Done => json!({ "response_action": "clear" }),
+        FormAnswer::Problems(problems) => {
+            let errors: Map<String, Value> = problems
+                .iter()
+                .map(|(field, message)| (field.clone(), message.clone().into()))
+                .collect();
+            json!({ "response_action": "errors", "errors": errors })
+        }
     }
 }

@@ -72,9 +72,10 @@ pub struct AppState {
 /// Work that must follow the answer at once, outside the request path.
 #[derive(Debug, PartialEq)]
 pub enum FollowUp {
+    /// Open a form as a modal.
     OpenView {
         trigger_id: String,
-        view: serde_json::Value,
+        form: crate::message::Form,
     },
     /// Publish someone's App Home tab.
     PublishView {
@@ -295,8 +296,11 @@ pub(crate) fn after_answer(state: &AppState, follow_up: Option<FollowUp>) {
     if let (Some(follow_up), Some(api)) = (follow_up, state.api.clone()) {
         tokio::spawn(async move {
             match follow_up {
-                FollowUp::OpenView { trigger_id, view } => {
-                    if let Err(e) = api.open_view(&trigger_id, &view).await {
+                FollowUp::OpenView { trigger_id, form } => {
+                    if let Err(e) = api
+                        .open_view(&trigger_id, &super::blocks::modal(&form))
+                        .await
+                    {
                         tracing::warn!(error = %e.code(), "could not open the form");
                     }
                 }
@@ -438,10 +442,10 @@ fn dispatch(state: &AppState, inbound: Inbound, now: DateTime<Utc>) -> (Answer, 
                 text: cmd.text,
             };
             if state.api.is_some()
-                && let Some(view) = commands::form_for(&request)
+                && let Some(form) = commands::form_for(&request)
                 && let Some(trigger_id) = cmd.trigger_id
             {
-                return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, view }));
+                return (Answer::Ack, Some(FollowUp::OpenView { trigger_id, form }));
             }
             (
                 Answer::Json(super::blocks::ephemeral_json(
@@ -533,9 +537,9 @@ fn interaction(state: &AppState, i: Interaction, now: DateTime<Utc>) -> (Answer,
                         .unwrap_or_else(|| now.timestamp_micros().to_string()),
                 };
                 match state.engine.click(&click, now) {
-                    AfterClick::OpenView { view } => {
+                    AfterClick::OpenForm(form) => {
                         if let Some(trigger_id) = i.trigger_id.clone() {
-                            follow_up = Some(FollowUp::OpenView { trigger_id, view });
+                            follow_up = Some(FollowUp::OpenView { trigger_id, form });
                         }
                     }
                     AfterClick::Respond(message) => {
@@ -558,15 +562,20 @@ fn interaction(state: &AppState, i: Interaction, now: DateTime<Utc>) -> (Answer,
             (Answer::Ack, follow_up)
         }
         "view_submission" => match &i.view {
-            Some(view) => match state.engine.submit_view(
+            Some(view) => match state.engine.submit_form(
                 &i.team,
                 &i.user,
-                &view.callback_id,
-                &view.private_metadata,
-                &view.state.values,
+                &super::blocks::submission(
+                    &view.callback_id,
+                    &view.private_metadata,
+                    &view.state.values,
+                ),
                 now,
             ) {
-                Some(answer) => (Answer::Json(answer.to_string().into_bytes()), None),
+                Some(answer) => (
+                    Answer::Json(super::blocks::form_answer(&answer).to_string().into_bytes()),
+                    None,
+                ),
                 None => (Answer::Ack, None),
             },
             None => (Answer::Ack, None),
