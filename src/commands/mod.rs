@@ -75,6 +75,26 @@ pub fn form_for(req: &Request) -> Option<crate::message::Form> {
     (req.command == "/tour" && parse::wants_form(&req.text)).then(|| form::propose_form(None, None))
 }
 
+/// One of each form the engine opens, filled in as far as the engine
+/// fills them: what a surface's renderer is tested with.
+pub fn every_form() -> Vec<crate::message::Form> {
+    let tour = crate::domain::TourId(17);
+    let member = UserId::parse("U2ANA").expect("a user id");
+    let origin = buttons::Origin {
+        value: "v".into(),
+        channel: "D1".into(),
+        ts: "1.2".into(),
+    };
+    vec![
+        form::propose_form(None, None),
+        form::propose_form(Some(&member), Some(tour)),
+        buttons::Origin::attach(Some(origin), modals::extend_form(tour)),
+        modals::exit_form(tour),
+        modals::alumni_form(tour),
+        one_on_ones::notes_form("0|1on1|x", "D1", "1.2", &member),
+    ]
+}
+
 /// Why a command did not produce its normal answer.
 pub(crate) enum Failure {
     /// The person's mistake: they get this message.

@@ -817,7 +817,12 @@ impl Engine {
         let outcome = match click.action_id.as_str() {
             DONE => {
                 let value = reminder_value(NO_TOUR.0, &series, round);
-                return Ok(AfterClick::OpenForm(notes_form(&value, click, &member)));
+                return Ok(AfterClick::OpenForm(notes_form(
+                    &value,
+                    click.channel.as_deref().unwrap_or_default(),
+                    click.message_ts.as_deref().unwrap_or_default(),
+                    &member,
+                )));
             }
             SKIPPED => Outcome::Skipped,
             _ => Outcome::Moved,
@@ -954,12 +959,8 @@ fn snoozed(member: &UserId, until: DateTime<Utc>) -> String {
 }
 
 /// The small form Done opens: optional notes.
-fn notes_form(value: &str, click: &Click, member: &UserId) -> Form {
-    let state = format!(
-        "{value}\n{}\n{}",
-        click.channel.as_deref().unwrap_or_default(),
-        click.message_ts.as_deref().unwrap_or_default()
-    );
+pub(super) fn notes_form(value: &str, channel: &str, ts: &str, member: &UserId) -> Form {
+    let state = format!("{value}\n{channel}\n{ts}");
     Form::new(
         NOTES_VIEW,
         state.trim_end().to_string(),

@@ -168,64 +168,6 @@ pub fn ephemeral_json(message: &Message) -> Vec<u8> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::message::{MAX_HEADER, MAX_SECTION};
-
-    #[test]
-    fn every_block_reads_as_block_kit() {
-        let message = Message::new("fallback")
-            .header("h".repeat(500))
-            .section("s".repeat(9000))
-            .context("see <@U1>")
-            .divider()
-            .image("F123", "a picture")
-            .actions_for(
-                Some("tour:1"),
-                vec![
-                    Element::button("Accept", "accept", "1", Some("primary")),
-                    Element::datepicker("snooze_until", "Pick a day"),
-                ],
-            );
-        let json: Value = serde_json::from_slice(&ephemeral_json(&message)).unwrap();
-        assert_eq!(json["response_type"], "ephemeral");
-        assert_eq!(json["text"], "fallback");
-        let blocks = &json["blocks"];
-        assert_eq!(blocks[0]["type"], "header");
-        assert_eq!(blocks[0]["text"]["type"], "plain_text");
-        let header = blocks[0]["text"]["text"].as_str().unwrap();
-        assert_eq!(header.chars().count(), MAX_HEADER);
-        assert_eq!(blocks[1]["text"]["type"], "mrkdwn");
-        let section = blocks[1]["text"]["text"].as_str().unwrap();
-        assert_eq!(section.chars().count(), MAX_SECTION);
-        assert_eq!(
-            blocks[2],
-            serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "see <@U1>"}]})
-        );
-        assert_eq!(blocks[3], serde_json::json!({"type": "divider"}));
-        assert_eq!(
-            blocks[4],
-            serde_json::json!({"type": "image", "slack_file": {"id": "F123"}, "alt_text": "a picture"})
-        );
-        assert_eq!(
-            blocks[5],
-            serde_json::json!({"type": "actions", "block_id": "tour:1", "elements": [
-                {"type": "button", "text": {"type": "plain_text", "text": "Accept"},
-                 "action_id": "accept", "value": "1", "style": "primary"},
-                {"type": "datepicker", "action_id": "snooze_until",
-                 "placeholder": {"type": "plain_text", "text": "Pick a day"}},
-            ]})
-        );
-        // No block_id, no style: left out, as Slack wants.
-        let plain =
-            to_json(&Message::new("x").actions(vec![Element::button("Go", "go", "", None)]));
-        assert_eq!(plain["blocks"][0].get("block_id"), None);
-        assert_eq!(plain["blocks"][0]["elements"][0].get("style"), None);
-        assert_eq!(home_view(&Message::text("hi"))["type"], "home");
-    }
-}
-
 fn plain(text: &str) -> Value {
     json!({ "type": "plain_text", "text": text, "emoji": true })
 }
@@ -347,5 +289,164 @@ pub fn form_answer(answer: &FormAnswer) -> Value {
                 .collect();
             json!({ "response_action": "errors", "errors": errors })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{MAX_HEADER, MAX_SECTION};
+
+    fn chars(v: &Value) -> usize {
+        v.as_str().unwrap().chars().count()
+    }
+
+    #[test]
+    fn every_form_is_a_modal_within_slacks_limits() {
+        for form in crate::commands::every_form() {
+            let view = modal(&form);
+            assert!(view.to_string().len() < 250_000);
+            assert_eq!(view["type"], "modal");
+            assert_eq!(view["callback_id"], form.id.as_str());
+            assert_eq!(view["private_metadata"], form.state.as_str());
+            assert!(chars(&view["private_metadata"]) <= 3000);
+            for key in ["title", "submit", "close"] {
+                assert_eq!(view[key]["type"], "plain_text");
+                assert!((1..=24).contains(&chars(&view[key]["text"])), "{key}");
+            }
+            let blocks = view["blocks"].as_array().unwrap();
+            assert!((1..=100).contains(&blocks.len()));
+            let inputs: Vec<&Value> = blocks.iter().filter(|b| b["type"] == "input").collect();
+            assert_eq!(inputs.len(), form.fields.len(), "{}", form.id);
+            for (input, field) in inputs.iter().zip(&form.fields) {
+                assert_eq!(input["block_id"], field.name.as_str());
+                let action_id = input["element"]["action_id"].as_str().unwrap();
+                assert!(action_id.starts_with(&format!("{}.", field.name)));
+                assert!(action_id.len() <= 255);
+                assert!(chars(&input["label"]["text"]) <= 2000);
+                assert_eq!(input["optional"] == true, field.optional);
+                if let Some(hint) = input.get("hint") {
+                    assert!(chars(&hint["text"]) <= 2000);
+                }
+                if let Some(placeholder) = input["element"].get("placeholder") {
+                    assert!(chars(&placeholder["text"]) <= 150);
+                }
+                if let Some(max) = input["element"].get("max_length") {
+                    assert!((1..=3000).contains(&max.as_u64().unwrap()));
+                }
+                for option in input["element"]["options"].as_array().into_iter().flatten() {
+                    assert!(chars(&option["text"]["text"]) <= 75);
+                }
+            }
+        }
+        // The ids a propose form's inputs carry are those old forms had.
+        let propose = modal(&crate::commands::form::propose_form(
+            crate::domain::UserId::parse("U2ANA").as_ref(),
+            None,
+        ));
+        use crate::commands::form::*;
+        let ids: Vec<(&str, &str)> = propose["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["type"] == "input")
+            .map(|b| {
+                (
+                    b["block_id"].as_str().unwrap(),
+                    b["element"]["action_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (BLOCK_MEMBER, ACTION_MEMBER),
+                (BLOCK_KIND, ACTION_KIND),
+                (BLOCK_TERM, ACTION_TERM),
+                (BLOCK_MISSION, ACTION_MISSION),
+                (BLOCK_COMPANY_OBJECTIVES, ACTION_COMPANY_OBJECTIVES),
+                (BLOCK_MEMBER_OBJECTIVES, ACTION_MEMBER_OBJECTIVES),
+            ]
+        );
+        assert_eq!(propose["blocks"][1]["element"]["type"], "users_select");
+        assert_eq!(propose["blocks"][1]["element"]["initial_user"], "U2ANA");
+        assert_eq!(propose["blocks"][4]["element"]["multiline"], true);
+    }
+
+    #[test]
+    fn a_submission_is_read_back_by_block_whatever_the_element() {
+        let values = serde_json::json!({
+            "member": { "member.user": { "type": "users_select", "selected_user": "U2ANA" } },
+            "kind": { "kind.select": { "type": "static_select", "selected_option": { "value": "rotational" } } },
+            "last_day": { "last_day.date": { "type": "datepicker", "selected_date": "2027-01-31" } },
+            "term": { "term.text": { "type": "plain_text_input", "value": " 18m " } },
+            "notes": { "notes.text": { "type": "plain_text_input", "value": null } },
+        });
+        let read = submission("tour.propose", "7", values.as_object().unwrap());
+        assert_eq!(
+            (read.form.as_str(), read.state.as_str()),
+            ("tour.propose", "7")
+        );
+        assert_eq!(read.get("member"), "U2ANA");
+        assert_eq!(read.get("kind"), "rotational");
+        assert_eq!(read.get("last_day"), "2027-01-31");
+        assert_eq!(read.get("term"), "18m");
+        assert!(!read.values.contains_key("notes"));
+        let answer = form_answer(&FormAnswer::problem("term", "Use `18m`."));
+        assert_eq!(answer["response_action"], "errors");
+        assert_eq!(answer["errors"]["term"], "Use 18m.");
+        assert_eq!(form_answer(&FormAnswer::Done)["response_action"], "clear");
+    }
+
+    #[test]
+    fn every_block_reads_as_block_kit() {
+        let message = Message::new("fallback")
+            .header("h".repeat(500))
+            .section("s".repeat(9000))
+            .context("see <@U1>")
+            .divider()
+            .image("F123", "a picture")
+            .actions_for(
+                Some("tour:1"),
+                vec![
+                    Element::button("Accept", "accept", "1", Some("primary")),
+                    Element::datepicker("snooze_until", "Pick a day"),
+                ],
+            );
+        let json: Value = serde_json::from_slice(&ephemeral_json(&message)).unwrap();
+        assert_eq!(json["response_type"], "ephemeral");
+        assert_eq!(json["text"], "fallback");
+        let blocks = &json["blocks"];
+        assert_eq!(blocks[0]["type"], "header");
+        assert_eq!(blocks[0]["text"]["type"], "plain_text");
+        let header = blocks[0]["text"]["text"].as_str().unwrap();
+        assert_eq!(header.chars().count(), MAX_HEADER);
+        assert_eq!(blocks[1]["text"]["type"], "mrkdwn");
+        let section = blocks[1]["text"]["text"].as_str().unwrap();
+        assert_eq!(section.chars().count(), MAX_SECTION);
+        assert_eq!(
+            blocks[2],
+            serde_json::json!({"type": "context", "elements": [{"type": "mrkdwn", "text": "see <@U1>"}]})
+        );
+        assert_eq!(blocks[3], serde_json::json!({"type": "divider"}));
+        assert_eq!(
+            blocks[4],
+            serde_json::json!({"type": "image", "slack_file": {"id": "F123"}, "alt_text": "a picture"})
+        );
+        assert_eq!(
+            blocks[5],
+            serde_json::json!({"type": "actions", "block_id": "tour:1", "elements": [
+                {"type": "button", "text": {"type": "plain_text", "text": "Accept"},
+                 "action_id": "accept", "value": "1", "style": "primary"},
+                {"type": "datepicker", "action_id": "snooze_until",
+                 "placeholder": {"type": "plain_text", "text": "Pick a day"}},
+            ]})
+        );
+        // No block_id, no style: left out, as Slack wants.
+        let plain =
+            to_json(&Message::new("x").actions(vec![Element::button("Go", "go", "", None)]));
+        assert_eq!(plain["blocks"][0].get("block_id"), None);
+        assert_eq!(plain["blocks"][0]["elements"][0].get("style"), None);
+        assert_eq!(home_view(&Message::text("hi"))["type"], "home");
     }
 }
