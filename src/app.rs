@@ -135,7 +135,12 @@ impl App {
                 mattermost_api.clone(),
                 names.clone(),
             )
-            .with_actions_secret(buttons.as_ref().map(|(_, secret)| secret.clone()))
+            .with_callbacks(
+                config
+                    .mattermost_callback_url
+                    .clone()
+                    .zip(config.mattermost_actions_secret.clone()),
+            )
             .router()
         });
         // One outbox, one mechanism: a second worker reads the Mattermost

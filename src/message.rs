@@ -125,8 +125,9 @@ pub enum Text {
     },
 }
 
-/// A form's title and submit label are at most this long (Slack's modal
-/// and Mattermost's dialog both cap the title at 24 characters).
+/// A form's title, submit label and field labels are at most this long
+/// (Slack's modal caps its title, Mattermost's dialog its title and labels,
+/// at 24 characters).
 pub const MAX_FORM_TITLE: usize = 24;
 
 /// A form the person fills in (see the module doc).
@@ -192,7 +193,7 @@ impl Form {
     pub fn field(mut self, name: &str, label: &str, input: Input) -> Form {
         self.fields.push(Field {
             name: name.to_string(),
-            label: truncate(label, MAX_FORM_TITLE * 2),
+            label: truncate(label, MAX_FORM_TITLE),
             input,
             optional: false,
             hint: String::new(),

@@ -42,6 +42,10 @@ struct FakeMattermost {
     rate_limited: usize,
     /// Posts refused so far.
     refused: usize,
+    /// Every dialog opened: the body of `actions/dialogs/open`.
+    dialogs: Vec<Value>,
+    /// Told each time a dialog is opened.
+    dialog_opened: Arc<tokio::sync::Notify>,
 }
 
 type Shared = Arc<Mutex<FakeMattermost>>;
@@ -218,6 +222,17 @@ async fn channel_posts(
     json_answer(json!({"order": order, "posts": posts}))
 }
 
+async fn open_dialog(
+    State(state): State<Shared>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    let mut fake = state.lock().unwrap();
+    fake.dialogs.push(body);
+    fake.dialog_opened.notify_one();
+    json_answer(json!({"status": "OK"}))
+}
+
 async fn fake_mattermost() -> (String, Shared) {
     let state: Shared = Arc::new(Mutex::new(FakeMattermost {
         users: vec![("ana", ANA), ("boss", MANAGER)],
@@ -229,6 +244,7 @@ async fn fake_mattermost() -> (String, Shared) {
         .route("/api/v4/users/ids", post(users_by_id))
         .route("/api/v4/users/{id}", axum::routing::get(user))
         .route("/api/v4/channels/direct", post(direct))
+        .route("/api/v4/actions/dialogs/open", post(open_dialog))
         .route("/api/v4/posts", post(create_post))
         .route(
             "/api/v4/posts/{id}",
@@ -1016,4 +1032,215 @@ async fn a_reminder_waits_for_working_hours_in_the_zone_mattermost_prefers() {
         "{:?}",
         reminders[0]
     );
+}
+
+/// The `n`th dialog opened (from 1), once the bot has opened it (it opens
+/// dialogs on a task of its own, after answering).
+async fn opened_dialog(fake: &Shared, n: usize) -> Value {
+    let notify = fake.lock().unwrap().dialog_opened.clone();
+    for _ in 0..50 {
+        if let Some(dialog) = fake.lock().unwrap().dialogs.get(n - 1) {
+            return dialog.clone();
+        }
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), notify.notified()).await;
+    }
+    panic!("dialog {n} was never opened")
+}
+
+/// Submits an opened dialog as Mattermost does, as `user`; the status and
+/// the JSON answer.
+async fn submit_dialog(bot: &Bot, user: &str, opened: &Value, submission: Value) -> (u16, Value) {
+    let url = opened["url"].as_str().unwrap();
+    let path = url.strip_prefix("https://alliance.example.com").unwrap();
+    let body = json!({
+        "type": "dialog_submission",
+        "callback_id": opened["dialog"]["callback_id"],
+        "state": opened["dialog"]["state"],
+        "user_id": user, "channel_id": "dmchannel", "team_id": TEAM_ID,
+        "submission": submission, "cancelled": false,
+    });
+    let response = bot
+        .client
+        .post(bot.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn bot_with_buttons(url: &str) -> Bot {
+    bot_with(
+        url,
+        tempfile::tempdir().unwrap(),
+        &[
+            ("MATTERMOST_CALLBACK_URL", "https://alliance.example.com/"),
+            ("MATTERMOST_ACTIONS_SECRET", ACTIONS_SECRET),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_propose_form_is_a_dialog_whose_problems_show_inline_and_a_forged_one_is_refused() {
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot_with_buttons(&url).await;
+    let (status, answer) = command(&bot, Some(TOKEN), MANAGER, "propose").await;
+    assert_eq!(status, 200);
+    assert!(
+        answer["text"]
+            .as_str()
+            .unwrap()
+            .contains("/tour propose @person"),
+        "it says how to type it too: {answer}"
+    );
+    let opened = opened_dialog(&fake, 1).await;
+    assert_eq!(opened["trigger_id"], "x", "the command's trigger");
+    assert_eq!(
+        opened["url"],
+        "https://alliance.example.com/mattermost/dialogs"
+    );
+    let dialog = &opened["dialog"];
+    assert_eq!(dialog["title"], "Propose a tour");
+    let names: Vec<&str> = dialog["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "member",
+            "kind",
+            "term",
+            "mission",
+            "company_objectives",
+            "member_objectives"
+        ]
+    );
+    assert_eq!(dialog["elements"][0]["data_source"], "users");
+
+    // A term the parser would misread: inline, on the term, nothing made.
+    let mut filled = json!({
+        "member": ANA, "kind": "rotational", "term": "18m extra",
+        "mission": "Ship billing", "company_objectives": "Invoices out on time\nA runbook",
+    });
+    let (status, answer) = submit_dialog(&bot, MANAGER, &opened, filled.clone()).await;
+    assert_eq!(status, 200);
+    assert!(
+        answer["errors"]["term"]
+            .as_str()
+            .unwrap()
+            .contains("length"),
+        "{answer}"
+    );
+    assert!(bot.store.tours_in_team(&team(), 10).unwrap().is_empty());
+
+    // Forged: the same state submitted as someone else, or altered.
+    let (status, _) = submit_dialog(&bot, ANA, &opened, filled.clone()).await;
+    assert_eq!(status, 403);
+    let mut altered = opened.clone();
+    altered["dialog"]["state"] = format!("{}7", dialog["state"].as_str().unwrap()).into();
+    assert_eq!(
+        submit_dialog(&bot, MANAGER, &altered, filled.clone())
+            .await
+            .0,
+        403
+    );
+    let mut renamed = opened.clone();
+    renamed["dialog"]["callback_id"] = "tour.extend".into();
+    assert_eq!(
+        submit_dialog(&bot, MANAGER, &renamed, filled.clone())
+            .await
+            .0,
+        403
+    );
+    assert!(bot.store.tours_in_team(&team(), 10).unwrap().is_empty());
+
+    // Fixed: proposed, with its objectives, and Ana has it by DM.
+    filled["term"] = "18m".into();
+    let (status, answer) = submit_dialog(&bot, MANAGER, &opened, filled).await;
+    assert_eq!((status, answer), (200, json!({})));
+    let tours = bot.store.tours_in_team(&team(), 10).unwrap();
+    assert_eq!(tours.len(), 1);
+    assert_eq!(tours[0].member.as_str(), ANA);
+    assert_eq!(tours[0].mission, "Ship billing");
+    assert_eq!(tours[0].objectives.len(), 2);
+    deliver(&bot, bot.now()).await;
+    let fake = fake.lock().unwrap();
+    assert!(
+        fake.posts
+            .iter()
+            .any(|(_, c, _, p)| c.starts_with(&format!("dm{}", &ANA[..24]))
+                && p["alliance_key"] == "tour:1:proposal"),
+        "{:?}",
+        fake.posts
+    );
+}
+
+#[tokio::test]
+async fn a_date_picker_opens_a_dialog_and_the_date_snoozes_the_reminder() {
+    use chrono::TimeZone;
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot_with_buttons(&url).await;
+    command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "propose @ana rotational 1y Ship billing",
+    )
+    .await;
+    deliver(&bot, bot.now()).await;
+    let before = fake.lock().unwrap().posts.len();
+    // The proposal waits unanswered; its reminder reaches Ana in her hours.
+    let due = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 27, 17, 0, 0)
+        .unwrap();
+    assert!(bot.tick(due).due >= 1);
+    deliver(&bot, due).await;
+    let (post_id, props) = {
+        let fake = fake.lock().unwrap();
+        let (id, _, _, props) = fake.posts[before].clone();
+        (id, props)
+    };
+    let actions: Vec<Value> = props["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["actions"].as_array().unwrap().clone())
+        .collect();
+    let picker = actions
+        .iter()
+        .find(|a| a["integration"]["context"]["date"] == true)
+        .unwrap_or_else(|| panic!("no date picker in {props}"));
+    assert_eq!(picker["name"], "Snooze until…");
+    let (status, answer) = press(&bot, ANA, &post_id, &picker["integration"]["context"]).await;
+    assert_eq!((status, answer), (200, json!({})));
+    let opened = opened_dialog(&fake, 1).await;
+    assert_eq!(opened["trigger_id"], "t", "the press's trigger");
+    assert_eq!(opened["dialog"]["elements"][0]["name"], "date");
+
+    let (status, answer) = submit_dialog(&bot, ANA, &opened, json!({"date": "next week"})).await;
+    assert_eq!(status, 200);
+    assert!(
+        answer["errors"]["date"]
+            .as_str()
+            .unwrap()
+            .contains("YYYY-MM-DD"),
+        "{answer}"
+    );
+    let (status, answer) = submit_dialog(&bot, ANA, &opened, json!({"date": "2026-12-04"})).await;
+    assert_eq!((status, answer), (200, json!({})));
+    deliver(&bot, due + chrono::Duration::seconds(5)).await;
+    let fake = fake.lock().unwrap();
+    let (id, message, _) = fake
+        .updates
+        .last()
+        .expect("the reminder was answered in place");
+    assert_eq!(id, &post_id);
+    assert!(message.contains("2026-12-04"), "{message}");
 }

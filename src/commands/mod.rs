@@ -76,7 +76,8 @@ pub fn form_for(req: &Request) -> Option<crate::message::Form> {
 }
 
 /// One of each form the engine opens, filled in as far as the engine
-/// fills them: what a surface's renderer is tested with.
+/// fills them: what a surface's renderer is tested with ([`form_fields`]
+/// reads it too).
 pub fn every_form() -> Vec<crate::message::Form> {
     let tour = crate::domain::TourId(17);
     let member = UserId::parse("U2ANA").expect("a user id");
@@ -93,6 +94,16 @@ pub fn every_form() -> Vec<crate::message::Form> {
         modals::alumni_form(tour),
         one_on_ones::notes_form("0|1on1|x", "D1", "1.2", &member),
     ]
+}
+
+/// The names of the fields of the form `id` (empty if it is not ours): a
+/// surface that must tell a field's problem from the form's asks.
+pub fn form_fields(id: &str) -> Vec<String> {
+    every_form()
+        .into_iter()
+        .find(|f| f.id == id)
+        .map(|f| f.fields.into_iter().map(|f| f.name).collect())
+        .unwrap_or_default()
 }
 
 /// Why a command did not produce its normal answer.

@@ -77,7 +77,7 @@ pub fn alumni_form(tour: TourId) -> Form {
     )
     .field(
         BLOCK_CONTACT,
-        "Personal contact (optional)",
+        "Personal contact",
         Input::Line {
             max: crate::domain::ending::MAX_CONTACT,
         },

@@ -6,9 +6,9 @@
 //! acting person is the request's `user_id`, checked by the engine's rules
 //! as on Slack (only the person a message is for can press its buttons).
 //! The engine replaces the pressed post in place through the outbox (a
-//! `PUT` of the post), so no stale button stays; the answer here is `{}`,
-//! or an `ephemeral_text` where Slack would open a form or a date picker,
-//! which Mattermost's dialogs will do later: it names the typed command.
+//! `PUT` of the post), so no stale button stays; the answer here is `{}`.
+//! A press that opens a form opens it as a dialog, and a date picker's
+//! button opens a dialog asking for the date (`dialogs`).
 
 use super::command::Commands;
 use super::render::verify_context;
@@ -30,7 +30,7 @@ fn answer(body: Value) -> Response {
 }
 
 pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> Response {
-    let Some(secret) = state.actions_secret.clone() else {
+    let Some((_, secret)) = state.callbacks.clone() else {
         return (StatusCode::NOT_FOUND, "buttons are not set up").into_response();
     };
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
@@ -46,9 +46,9 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
         return super::command::not_mattermost();
     };
     if clicked.date {
-        return answer(json!({
-            "ephemeral_text": "Picking a date needs a form, which Alliance does not open on Mattermost yet: type the command the message names, with the date (like `/tour snooze 3 until 2027-01-15`)."
-        }));
+        let form = super::dialogs::date_form(&clicked, field("channel_id"), field("post_id"));
+        state.open_form(field("trigger_id"), &user, &form);
+        return answer(json!({}));
     }
     let now = state.clock.now();
     let click = Click {
@@ -63,12 +63,15 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
         // Unique per press, as Slack's action_ts.
         action_ts: format!("{}.{}", field("post_id"), now.timestamp_micros()),
     };
+    let trigger_id = field("trigger_id").to_string();
+    let user_of_click = click.user.clone();
     let worker = state.clone();
     let after = tokio::task::spawn_blocking(move || worker.engine.click(&click, now)).await;
     match after {
-        Ok(AfterClick::OpenForm(_)) => answer(json!({
-            "ephemeral_text": "That needs a form, which Alliance does not open on Mattermost yet: type the command the message names instead."
-        })),
+        Ok(AfterClick::OpenForm(form)) => {
+            state.open_form(&trigger_id, &user_of_click, &form);
+            answer(json!({}))
+        }
         Ok(_) => answer(json!({})),
         Err(_) => answer(json!({
             "ephemeral_text": "Sorry, something went wrong on my side; nothing was changed. Please try again."

@@ -266,6 +266,13 @@ impl MattermostApi {
         (text, props)
     }
 
+    /// Opens an interactive dialog (`body` from `dialogs::open_body`).
+    pub async fn open_dialog(&self, body: Value) -> Result<(), ApiError> {
+        self.call(reqwest::Method::POST, "actions/dialogs/open", Some(body))
+            .await
+            .map(|_| ())
+    }
+
     /// The people with these usernames, as `(username, id)`; a name that is
     /// nobody's is simply not in the answer.
     pub async fn users_by_username(

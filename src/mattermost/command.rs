@@ -18,8 +18,10 @@
 //!   to try again (nothing is run either). The text is escaped as Slack
 //!   escapes it (`&`, `<`, `>`), which is what the engine reads.
 //! - **Answers** are the command's own ephemeral response, in Markdown
-//!   (`render`). Buttons are left out of them until `/mattermost/actions`
-//!   is served: every answer names its typed command anyway.
+//!   (`render`), without buttons: an ephemeral answer cannot be updated in
+//!   place, and every answer names its typed command anyway. A command that
+//!   opens a form (`/tour propose` alone) opens it as a dialog (`dialogs`)
+//!   when buttons and dialogs are set up, and answers with how to type it.
 
 use super::api::{Directory, MattermostApi};
 use super::render::Renderer;
@@ -27,6 +29,7 @@ use crate::clock::Clock;
 use crate::commands::{Engine, Request};
 use crate::config::Secret;
 use crate::domain::{TeamId, UserId};
+use crate::message::Form;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -49,8 +52,10 @@ pub struct Commands {
     pub(super) engine: Engine,
     pub(super) clock: Clock,
     tokens: Vec<Secret>,
-    /// Signs and checks what a button acts on (`actions`); no buttons without.
-    pub(super) actions_secret: Option<Secret>,
+    /// Where Mattermost calls us back (this server's public base URL) and
+    /// the secret that signs what a button acts on and a dialog's state:
+    /// no buttons and no dialogs without.
+    pub(super) callbacks: Option<(String, Secret)>,
     api: Option<Arc<MattermostApi>>,
     /// Usernames learnt from commands and lookups, to name people in
     /// answers (and in what delivery posts).
@@ -69,22 +74,58 @@ impl Commands {
             engine,
             clock,
             tokens,
-            actions_secret: None,
+            callbacks: None,
             api,
             names,
         }
     }
 
-    /// Buttons are served, their context checked with `secret`.
-    pub fn with_actions_secret(mut self, secret: Option<Secret>) -> Commands {
-        self.actions_secret = secret;
+    /// Buttons and dialogs are served: Mattermost reaches them under
+    /// `base_url`, and what they carry is signed with `secret`.
+    pub fn with_callbacks(mut self, callbacks: Option<(String, Secret)>) -> Commands {
+        self.callbacks =
+            callbacks.map(|(url, secret)| (url.trim_end_matches('/').to_string(), secret));
         self
+    }
+
+    /// Whether a form can open as a dialog here.
+    fn has_dialogs(&self) -> bool {
+        self.callbacks.is_some() && self.api.is_some()
+    }
+
+    /// Opens `form` as a dialog for `user`, on a task of its own (the
+    /// request is answered first); a failure is logged.
+    pub(super) fn open_form(&self, trigger_id: &str, user: &UserId, form: &Form) {
+        let (Some((base, secret)), Some(api)) = (&self.callbacks, &self.api) else {
+            return;
+        };
+        let names = |u: &UserId| self.name_of(u);
+        let renderer = Renderer {
+            username: &names,
+            actions_url: "",
+            secret: b"",
+        };
+        let body = super::dialogs::open_body(
+            form,
+            trigger_id,
+            &format!("{base}/mattermost/dialogs"),
+            secret.expose().as_bytes(),
+            user,
+            &renderer,
+        );
+        let api = api.clone();
+        tokio::spawn(async move {
+            if let Err(e) = api.open_dialog(body).await {
+                tracing::warn!(error = %e.code(), "could not open a Mattermost dialog");
+            }
+        });
     }
 
     pub fn router(self) -> Router {
         Router::new()
             .route("/mattermost/command", post(command))
             .route("/mattermost/actions", post(super::actions::action))
+            .route("/mattermost/dialogs", post(super::dialogs::submit))
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(Arc::new(self))
     }
@@ -188,6 +229,15 @@ async fn command(State(state): State<Arc<Commands>>, headers: HeaderMap, body: B
         command: command.to_string(),
         text,
     };
+    if state.has_dialogs()
+        && let Some(form) = crate::commands::form_for(&request)
+    {
+        state.open_form(field("trigger_id"), &request.user, &form);
+        return ephemeral(
+            "Opening the form to propose a tour… If it does not appear, type it instead: `/tour propose @person rotational 18m What the tour is for`."
+                .into(),
+        );
+    }
     let now = state.clock.now();
     let worker = state.clone();
     // sled and its fsync are blocking work; keep them off the async workers.

@@ -13,6 +13,7 @@
 pub mod actions;
 pub mod api;
 pub mod command;
+pub mod dialogs;
 pub mod events;
 pub mod render;
 pub mod setup;

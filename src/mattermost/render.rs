@@ -206,21 +206,12 @@ fn emphasis(text: &str) -> String {
     out
 }
 
-fn mac(
-    secret: &[u8],
-    action_id: &str,
-    value: Option<&str>,
-    block_id: Option<&str>,
-    date: bool,
-) -> Hmac<Sha256> {
+/// An HMAC-SHA256 over `parts`, each length-prefixed (an absent one
+/// marked apart from an empty one), so no two different lists sign alike:
+/// what signs a button's context and a dialog's state.
+pub(super) fn mac(secret: &[u8], parts: &[Option<&str>]) -> Hmac<Sha256> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes keys of any length");
-    // Each part is length-prefixed, so no two different clicks sign alike.
-    for part in [
-        Some(action_id),
-        value,
-        block_id,
-        Some(if date { "date" } else { "" }),
-    ] {
+    for part in parts {
         match part {
             Some(p) => {
                 mac.update(&(p.len() as u64).to_be_bytes());
@@ -232,6 +223,21 @@ fn mac(
     mac
 }
 
+/// What a button's context signs.
+fn click_parts<'a>(
+    action_id: &'a str,
+    value: Option<&'a str>,
+    block_id: Option<&'a str>,
+    date: bool,
+) -> [Option<&'a str>; 4] {
+    [
+        Some(action_id),
+        value,
+        block_id,
+        Some(if date { "date" } else { "" }),
+    ]
+}
+
 fn sign(
     secret: &[u8],
     action_id: &str,
@@ -240,7 +246,7 @@ fn sign(
     date: bool,
 ) -> String {
     hex::encode(
-        mac(secret, action_id, value, block_id, date)
+        mac(secret, &click_parts(action_id, value, block_id, date))
             .finalize()
             .into_bytes(),
     )
@@ -257,7 +263,7 @@ pub fn verify_context(secret: &[u8], context: &Value) -> Option<Clicked> {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let sig = hex::decode(field("sig")?).ok()?;
-    mac(secret, action_id, value, block_id, date)
+    mac(secret, &click_parts(action_id, value, block_id, date))
         .verify_slice(&sig)
         .ok()?;
     Some(Clicked {
