@@ -78,7 +78,14 @@ fn worker(
 }
 
 impl App {
-    pub fn new(config: Config, store: Store, signing_secret: Secret, clock: Clock) -> App {
+    /// Without a signing secret, Slack's `/slack/events` is not served.
+    pub fn new(
+        config: Config,
+        store: Store,
+        signing_secret: impl Into<Option<Secret>>,
+        clock: Clock,
+    ) -> App {
+        let signing_secret = signing_secret.into();
         let store = store.with_policy(config.reminders.clone());
         let instance = instance_name();
         let metrics = config.metrics.then(|| Arc::new(Metrics::new()));

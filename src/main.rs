@@ -14,7 +14,7 @@
 use alliance::app::App;
 use alliance::clock::Clock;
 use alliance::commands::{Engine, upcoming};
-use alliance::config::{Config, Secret, StoreBackend};
+use alliance::config::{Config, StoreBackend};
 use alliance::domain::{TeamId, UserId};
 use alliance::store::export::{ImportError, ImportPlan};
 use alliance::store::outbox::OutboxState;
@@ -317,18 +317,20 @@ fn open_sled(dir: &Path, config: &Config) -> anyhow::Result<Store> {
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
-    // Socket Mode needs no signing secret: nothing is posted to us.
-    let secret = if config.socket_mode {
-        config
-            .signing_secret
-            .clone()
-            .unwrap_or_else(|| Secret::new(""))
-    } else {
-        config
-            .require_signing_secret()
-            .map_err(|e| anyhow!(e))?
-            .clone()
+    // Socket Mode needs no signing secret: nothing is posted to us. Nor
+    // does a Mattermost-only deployment: without the secret, /slack/events
+    // is not served at all (never checked against an empty key).
+    let mattermost = !config.mattermost_command_tokens.is_empty();
+    let secret = match &config.signing_secret {
+        Some(secret) => Some(secret.clone()),
+        None if config.socket_mode || mattermost => None,
+        None => {
+            return Err(anyhow!(
+                config.require_signing_secret().err().unwrap_or_default()
+            ));
+        }
     };
+    let slack_url = secret.is_some() && !config.socket_mode;
     // Logs go to stderr; stdout is for what the command prints.
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log_filter))
@@ -351,10 +353,16 @@ fn serve(config: Config) -> anyhow::Result<()> {
                 std::io::stdout(),
                 "alliance connecting to Slack in Socket Mode; /healthz, /readyz and /metrics on http://{addr}"
             )
-        } else {
+        } else if slack_url {
             writeln!(
                 std::io::stdout(),
                 "alliance listening on http://{addr} (Slack request URL: /slack/events)"
+            )
+        } else {
+            writeln!(
+                std::io::stdout(),
+                "alliance listening on http://{addr} (Mattermost only: /mattermost/command; \
+                 /slack/events is not served without SLACK_SIGNING_SECRET)"
             )
         };
         App::new(config, store, secret, Clock::System)

@@ -179,6 +179,61 @@ fn serve_refuses_to_start_without_a_signing_secret() {
 }
 
 #[tokio::test]
+async fn serve_for_mattermost_alone_needs_no_slack_secret_and_serves_no_slack_route() {
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        &[
+            ("MATTERMOST_COMMAND_TOKENS", "mm-token"),
+            ("ALLIANCE_DATA_DIR", data.path().to_str().unwrap()),
+            ("ALLIANCE_LOG", "warn"),
+        ],
+        &[],
+    );
+    let client = common::http_client();
+    // Slack's route is not there at all, signed or not: nothing is checked
+    // against an empty key.
+    let body = slash_body("UMANAGER", "/tour", "list");
+    let signed = verify::sign(b"", &now_unix().to_string(), body.as_bytes());
+    let slack = client
+        .post(format!("http://{}/slack/events", server.addr))
+        .header("content-type", FORM)
+        .header(verify::TIMESTAMP_HEADER, now_unix().to_string())
+        .header(verify::SIGNATURE_HEADER, signed)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slack.status(), 404);
+    let mattermost = |token: &'static str| {
+        let body = serde_urlencoded::to_string([
+            ("command", "/tour"),
+            ("team_id", "ifjbhc7aqbbd3bhqzb6orpkkbh"),
+            ("user_id", "hk7b3ydqwjgxbx6ijdmitqj9ah"),
+            ("user_name", "boss"),
+            ("text", "list"),
+        ])
+        .unwrap();
+        client
+            .post(format!("http://{}/mattermost/command", server.addr))
+            .header("content-type", FORM)
+            .header("authorization", format!("Token {token}"))
+            .body(body)
+            .send()
+    };
+    let answer = mattermost("mm-token").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let answer: serde_json::Value = answer.json().await.unwrap();
+    assert!(
+        answer["text"]
+            .as_str()
+            .unwrap()
+            .contains("You have no tours yet"),
+        "{answer}"
+    );
+    assert_eq!(mattermost("forged").await.unwrap().status(), 401);
+}
+
+#[tokio::test]
 async fn a_shell_on_a_chosen_directory_keeps_its_tours_and_says_when_serve_holds_it() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();

@@ -56,6 +56,7 @@ pub fn instructions(url: &str) -> Result<String, String> {
          MATTERMOST_TEAM_ID=<the team's id: mmctl team list --json>\n\
          MATTERMOST_BOT_TOKEN=<from step 1>\n\
          MATTERMOST_COMMAND_TOKENS=<the three tokens from step 2, comma-separated>\n\
+         # Buttons call {base}/mattermost/actions, forms submit to {base}/mattermost/dialogs:\n\
          MATTERMOST_CALLBACK_URL={base}\n\
          MATTERMOST_ACTIONS_SECRET=<a long random string: openssl rand -hex 32>\n\n\
          # 4. Mattermost must be allowed to call Alliance: custom slash commands on, and,\n\

@@ -38,7 +38,7 @@ fn main() {
 
     let state = AppState {
         engine: Engine::new(store, Default::default()),
-        signing_secret: Secret::new(SECRET),
+        signing_secret: Some(Secret::new(SECRET)),
         clock: Clock::System,
         wake: Default::default(),
         api: None,

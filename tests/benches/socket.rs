@@ -60,7 +60,7 @@ fn main() {
     let state = |sockets: bool| {
         Arc::new(AppState {
             engine: Engine::new(store.clone(), Default::default()),
-            signing_secret: Secret::new(SECRET),
+            signing_secret: Some(Secret::new(SECRET)),
             clock: Clock::System,
             wake: Default::default(),
             api: None,
