@@ -42,6 +42,9 @@ struct FakeMattermost {
     rate_limited: usize,
     /// Posts refused so far.
     refused: usize,
+    /// Posts people wrote in their DM with the bot: (id, channel, user,
+    /// message, create_at in ms).
+    written: Vec<(String, String, String, String, i64)>,
     /// Every dialog opened: the body of `actions/dialogs/open`.
     dialogs: Vec<Value>,
     /// Told each time a dialog is opened.
@@ -205,19 +208,30 @@ async fn update_post(
 async fn channel_posts(
     State(state): State<Shared>,
     axum::extract::Path(channel): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> axum::response::Response {
     let fake = state.lock().unwrap();
-    let posts: serde_json::Map<String, Value> = fake
+    let since: i64 = query.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut posts: serde_json::Map<String, Value> = fake
         .posts
         .iter()
         .filter(|(_, c, _, _)| *c == channel)
         .map(|(id, c, m, p)| {
             (
                 id.clone(),
-                json!({"id": id, "channel_id": c, "message": m, "props": p}),
+                json!({"id": id, "channel_id": c, "message": m, "props": p, "user_id": BOT, "type": ""}),
             )
         })
         .collect();
+    for (id, c, user, message, at) in &fake.written {
+        if *c == channel && *at >= since {
+            posts.insert(
+                id.clone(),
+                json!({"id": id, "channel_id": c, "user_id": user, "message": message,
+                       "type": "", "create_at": at, "delete_at": 0}),
+            );
+        }
+    }
     let order: Vec<&String> = posts.keys().collect();
     json_answer(json!({"order": order, "posts": posts}))
 }
@@ -1243,4 +1257,145 @@ async fn a_date_picker_opens_a_dialog_and_the_date_snoozes_the_reminder() {
         .expect("the reminder was answered in place");
     assert_eq!(id, &post_id);
     assert!(message.contains("2026-12-04"), "{message}");
+}
+
+#[tokio::test]
+async fn what_was_written_while_the_stream_was_down_is_read_once_on_connecting() {
+    let (url, fake) = fake_mattermost().await;
+    let (ws_url, _auth, newest) = fake_events().await;
+    let bot = bot(&url).await;
+    agreed_tour(&bot).await;
+    command(&bot, Some(TOKEN), MANAGER, "checkin 1").await;
+    deliver(&bot, bot.now()).await;
+    let ana = UserId::parse(ANA).unwrap();
+    let chat = bot.store.chat(&team(), &ana).unwrap();
+    let opened = chat
+        .current
+        .as_ref()
+        .expect("a check-in is talking to Ana")
+        .opened_at;
+    let answers = |bot: &Bot| {
+        let chat = bot.store.chat(&team(), &ana).unwrap();
+        chat.current
+            .map(|c| c.answers.iter().filter(|a| a.is_some()).count())
+            .unwrap_or(usize::MAX)
+    };
+    assert_eq!(answers(&bot), 0);
+    // While no stream was read, Ana answered in her DM; she also wrote
+    // before the check-in opened, which is no answer to it.
+    let channel = format!("dm{}", &ANA[..24]);
+    let ms = |t: chrono::DateTime<chrono::Utc>| t.timestamp_millis();
+    fake.lock().unwrap().written = vec![
+        (
+            "p0000000000000000000000007".into(),
+            channel.clone(),
+            ANA.into(),
+            "Hello there".into(),
+            ms(opened - chrono::Duration::hours(1)),
+        ),
+        (
+            "p0000000000000000000000008".into(),
+            channel.clone(),
+            ANA.into(),
+            "We shipped the invoices".into(),
+            ms(opened + chrono::Duration::minutes(1)),
+        ),
+    ];
+    let events = |bot: &Bot| alliance::mattermost::events::Events {
+        engine: bot.state().engine.clone(),
+        clock: bot.clock.clone(),
+        api: Arc::new(
+            alliance::mattermost::api::MattermostApi::new(
+                &url,
+                alliance::config::Secret::new("mm-bot-token"),
+                std::time::Duration::from_millis(500),
+            )
+            .with_websocket_url(&ws_url),
+        ),
+        team: team(),
+    };
+    // Connecting reads it: once the stream is up, the catch-up is done.
+    let connected = |newest: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>>| async move {
+        for _ in 0..500 {
+            if newest.lock().unwrap().is_some() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the bot never connected");
+    };
+    let wait_answers = |bot: &Bot, n: usize| {
+        let store = bot.store.clone();
+        let ana = ana.clone();
+        async move {
+            for _ in 0..500 {
+                let chat = store.chat(&team(), &ana).unwrap();
+                let got = chat
+                    .current
+                    .map(|c| c.answers.iter().filter(|a| a.is_some()).count());
+                if got.unwrap_or(usize::MAX) >= n {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            panic!("the answer written while down was never read");
+        }
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let reader = tokio::spawn(events(&bot).run(stopped));
+    connected(newest.clone()).await;
+    wait_answers(&bot, 1).await;
+    let _ = stop.send(true);
+    let _ = reader.await;
+    let asked = |bot: &Bot| {
+        bot.store
+            .outbox_all()
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.team == team() && e.key.starts_with("chat:"))
+            .count()
+    };
+    let after_first = asked(&bot);
+    let said: Vec<String> = bot
+        .store
+        .chat(&team(), &ana)
+        .unwrap()
+        .current
+        .unwrap()
+        .answers
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(
+        said,
+        ["We shipped the invoices"],
+        "not the hello from before it opened"
+    );
+
+    // A restart reads the same DM again and answers nothing twice; a live
+    // post after it still counts.
+    *newest.lock().unwrap() = None;
+    let (_stop, stopped) = tokio::sync::watch::channel(false);
+    let _reader = tokio::spawn(events(&bot).run(stopped));
+    connected(newest.clone()).await;
+    let tx = newest.lock().unwrap().clone().unwrap();
+    tx.send(posted(
+        "p0000000000000000000000009",
+        ANA,
+        "Nothing is blocked",
+    ))
+    .unwrap();
+    for _ in 0..500 {
+        if asked(&bot) > after_first {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // The live post was read after the catch-up (frames wait their turn),
+    // so by now a second reading of the old one would have shown too.
+    assert_eq!(
+        asked(&bot),
+        after_first + 1,
+        "the caught-up post was not answered twice"
+    );
 }

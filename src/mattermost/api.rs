@@ -266,6 +266,19 @@ impl MattermostApi {
         (text, props)
     }
 
+    /// The posts of `channel` created or changed since `since_ms` (Unix
+    /// milliseconds), oldest first.
+    pub async fn posts_since(&self, channel: &str, since_ms: i64) -> Result<Vec<Value>, ApiError> {
+        let path = format!("channels/{channel}/posts?since={since_ms}");
+        let mut answer = self.call(reqwest::Method::GET, &path, None).await?;
+        let mut posts: Vec<Value> = match answer.get_mut("posts").map(Value::take) {
+            Some(Value::Object(posts)) => posts.into_iter().map(|(_, p)| p).collect(),
+            _ => Vec::new(),
+        };
+        posts.sort_by_key(|p| p["create_at"].as_i64().unwrap_or_default());
+        Ok(posts)
+    }
+
     /// Opens an interactive dialog (`body` from `dialogs::open_body`).
     pub async fn open_dialog(&self, body: Value) -> Result<(), ApiError> {
         self.call(reqwest::Method::POST, "actions/dialogs/open", Some(body))
@@ -413,16 +426,9 @@ impl Surface for MattermostApi {
         key: &'a str,
     ) -> Answer<'a, Option<Posted>> {
         Box::pin(async move {
-            let path = format!(
-                "channels/{channel}/posts?since={}",
-                since_unix.max(0) * 1000
-            );
-            let answer = self.call(reqwest::Method::GET, &path, None).await?;
-            let found = answer
-                .get("posts")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flat_map(|posts| posts.values())
+            let posts = self.posts_since(channel, since_unix.max(0) * 1000).await?;
+            let found = posts
+                .iter()
                 .find(|p| p["props"]["alliance_key"].as_str() == Some(key))
                 .and_then(|p| p.get("id").and_then(Value::as_str));
             Ok(found.map(|id| Posted {

@@ -12,12 +12,20 @@
 //! reconnect or restart in between — is answered once (the engine keeps
 //! the ids it handled). Only posts in a DM (`channel_type` `D`) by someone
 //! other than the bot, of the ordinary kind (no system messages), count.
-//! Posts written while the socket was down are not fetched afterwards.
+//!
+//! **What was written while the stream was down** (a drop, a restart, the
+//! bot not running) is read when it connects again: for each person a
+//! check-in is talking to now, the DM's posts since that conversation
+//! opened — and at most [`CATCH_UP`] back, well within the day the engine
+//! remembers post ids for — are handed over oldest first, before any new
+//! frame. A post read live and again here is answered once (its id), and
+//! nothing written before the conversation opened is taken for an answer.
 
 use super::api::MattermostApi;
 use crate::clock::Clock;
 use crate::commands::Engine;
 use crate::domain::{EventId, TeamId, UserId};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::sync::Arc;
@@ -25,6 +33,10 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message as Frame;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+/// How far back a reconnect reads what people wrote (less than the day the
+/// engine keeps the ids of the posts it read).
+pub const CATCH_UP: chrono::Duration = chrono::Duration::hours(12);
 
 /// The DM answers of one Mattermost team, as the engine reads them.
 pub struct Events {
@@ -50,6 +62,11 @@ pub fn said(frame: &str, bot: &UserId) -> Option<Said> {
     }
     // The post travels as a JSON string inside the event.
     let post: Value = serde_json::from_str(event["data"]["post"].as_str()?).ok()?;
+    said_in(&post, bot)
+}
+
+/// A post of a DM channel, if someone other than the bot wrote it.
+fn said_in(post: &Value, bot: &UserId) -> Option<Said> {
     if !post["type"].as_str().unwrap_or_default().is_empty() {
         return None;
     }
@@ -111,7 +128,7 @@ impl Events {
             .await
             .map_err(|e| format!("connect: {e}"))?;
         tracing::info!("Mattermost event stream connected");
-        let mut heard = false;
+        let mut heard = self.catch_up(&bot).await;
         while let Some(frame) = socket.next().await {
             let Ok(Frame::Text(text)) = frame else {
                 if frame.is_err() {
@@ -123,16 +140,68 @@ impl Events {
                 continue;
             };
             heard = true;
-            let (engine, team, now) = (self.engine.clone(), self.team.clone(), self.clock.now());
-            let answered = tokio::task::spawn_blocking(move || {
-                engine.direct_message(&team, &said.user, Some(&said.post), &said.text, now)
-            })
-            .await;
-            if !matches!(answered, Ok(Ok(_))) {
-                tracing::error!("a Mattermost DM could not be recorded");
-            }
+            self.hand_over(said).await;
         }
         Ok(heard)
+    }
+
+    /// One post to the engine.
+    async fn hand_over(&self, said: Said) {
+        let (engine, team, now) = (self.engine.clone(), self.team.clone(), self.clock.now());
+        let answered = tokio::task::spawn_blocking(move || {
+            engine.direct_message(&team, &said.user, Some(&said.post), &said.text, now)
+        })
+        .await;
+        if !matches!(answered, Ok(Ok(_))) {
+            tracing::error!("a Mattermost DM could not be recorded");
+        }
+    }
+
+    /// Reads what the people a check-in is talking to wrote while the
+    /// stream was down (see the module doc); whether anything was read. A
+    /// person whose DM cannot be read now is passed over (logged).
+    async fn catch_up(&self, bot: &UserId) -> bool {
+        use crate::surface::Surface;
+        let store = self.engine.store().clone();
+        let team = self.team.clone();
+        let chatting = tokio::task::spawn_blocking(move || store.chatting(&team)).await;
+        let Ok(Ok(chatting)) = chatting else {
+            tracing::error!("could not read whom the check-ins are talking to");
+            return false;
+        };
+        let earliest = self.clock.now() - CATCH_UP;
+        let mut heard = false;
+        for (person, opened_at) in chatting {
+            let since: DateTime<Utc> = opened_at.max(earliest);
+            let posts = match self.api.open_dm(&person).await {
+                Ok(channel) => {
+                    self.api
+                        .posts_since(&channel, since.timestamp_millis())
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            let posts = match posts {
+                Ok(posts) => posts,
+                Err(e) => {
+                    tracing::warn!(error = %e.code(), "could not read a Mattermost DM to catch up");
+                    continue;
+                }
+            };
+            for post in posts {
+                // Created since (an edit of an older post is not a new answer).
+                if post["create_at"].as_i64().unwrap_or_default() < since.timestamp_millis()
+                    || post["delete_at"].as_i64().unwrap_or_default() != 0
+                {
+                    continue;
+                }
+                if let Some(said) = said_in(&post, bot).filter(|s| s.user == person) {
+                    heard = true;
+                    self.hand_over(said).await;
+                }
+            }
+        }
+        heard
     }
 }
 

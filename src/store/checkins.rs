@@ -226,6 +226,27 @@ impl Store {
             .unwrap_or_default())
     }
 
+    /// The people of a workspace a check-in is talking to now, each with
+    /// when that conversation opened: whom a surface that may have missed
+    /// what they wrote asks again (what they wrote since).
+    pub fn chatting(&self, team: &TeamId) -> Result<Vec<(UserId, DateTime<Utc>)>, StoreError> {
+        let prefix = keys::team_prefix(team);
+        let mut people = Vec::new();
+        for (key, value) in self
+            .backend
+            .scan_prefix(TreeName::Chats, &prefix, usize::MAX)?
+        {
+            let chat: Chat = decode(TreeName::Chats, &value)?;
+            let user = std::str::from_utf8(&key[prefix.len()..])
+                .ok()
+                .and_then(UserId::parse);
+            if let (Some(user), Some(current)) = (user, chat.current) {
+                people.push((user, current.opened_at));
+            }
+        }
+        Ok(people)
+    }
+
     pub fn checkin(
         &self,
         team: &TeamId,
