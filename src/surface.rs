@@ -97,8 +97,13 @@ pub trait Surface: Send + Sync {
     fn person<'a>(&'a self, user: &'a UserId) -> Answer<'a, UserInfo>;
     /// Publishes `user`'s home tab (a surface without one does nothing).
     fn publish_home<'a>(&'a self, user: &'a UserId, home: &'a Message) -> Answer<'a, ()>;
-    /// Uploads a file, not yet shared; its id.
-    fn upload<'a>(&'a self, filename: &'a str, bytes: Vec<u8>) -> Answer<'a, String>;
+    /// Uploads a file for `channel`, not yet shared there; its id.
+    fn upload<'a>(
+        &'a self,
+        filename: &'a str,
+        bytes: Vec<u8>,
+        channel: &'a str,
+    ) -> Answer<'a, String>;
     /// Shares uploaded files `(id, title)` in `channel` with `comment`.
     fn share<'a>(
         &'a self,

@@ -45,6 +45,9 @@ struct FakeMattermost {
     /// Posts people wrote in their DM with the bot: (id, channel, user,
     /// message, create_at in ms).
     written: Vec<(String, String, String, String, i64)>,
+    /// Every file uploaded: (id, channel, filename, bytes, the posts it
+    /// was attached to).
+    files: Vec<(String, String, String, Vec<u8>, Vec<String>)>,
     /// Every dialog opened: the body of `actions/dialogs/open`.
     dialogs: Vec<Value>,
     /// Told each time a dialog is opened.
@@ -157,6 +160,14 @@ async fn create_post(
     let (id, hang) = {
         let mut fake = state.lock().unwrap();
         let id = format!("p{:025}", fake.posts.len() + 1);
+        for file in post["file_ids"].as_array().into_iter().flatten() {
+            let file = file.as_str().unwrap();
+            if let Some(uploaded) = fake.files.iter_mut().find(|f| f.0 == file)
+                && uploaded.1 == post["channel_id"].as_str().unwrap()
+            {
+                uploaded.4.push(id.clone());
+            }
+        }
         fake.posts.push((
             id.clone(),
             post["channel_id"].as_str().unwrap().to_string(),
@@ -247,6 +258,40 @@ async fn open_dialog(
     json_answer(json!({"status": "OK"}))
 }
 
+async fn upload_file(
+    State(state): State<Shared>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let mut fake = state.lock().unwrap();
+    let id = format!("f{:025}", fake.files.len() + 1);
+    fake.files.push((
+        id.clone(),
+        query["channel_id"].clone(),
+        query["filename"].clone(),
+        body.to_vec(),
+        Vec::new(),
+    ));
+    json_answer(json!({"file_infos": [{"id": id, "name": query["filename"]}], "client_ids": []}))
+}
+
+async fn file_info(
+    State(state): State<Shared>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let fake = state.lock().unwrap();
+    match fake.files.iter().find(|f| f.0 == id) {
+        Some((id, channel, name, _, post)) => {
+            json_answer(json!({"id": id, "channel_id": channel, "name": name,
+                   "post_id": post.first().cloned().unwrap_or_default()}))
+        }
+        None => {
+            use axum::response::IntoResponse;
+            axum::http::StatusCode::NOT_FOUND.into_response()
+        }
+    }
+}
+
 async fn fake_mattermost() -> (String, Shared) {
     let state: Shared = Arc::new(Mutex::new(FakeMattermost {
         users: vec![("ana", ANA), ("boss", MANAGER)],
@@ -259,6 +304,8 @@ async fn fake_mattermost() -> (String, Shared) {
         .route("/api/v4/users/{id}", axum::routing::get(user))
         .route("/api/v4/channels/direct", post(direct))
         .route("/api/v4/actions/dialogs/open", post(open_dialog))
+        .route("/api/v4/files", post(upload_file))
+        .route("/api/v4/files/{id}/info", axum::routing::get(file_info))
         .route("/api/v4/posts", post(create_post))
         .route(
             "/api/v4/posts/{id}",
@@ -1397,5 +1444,61 @@ async fn what_was_written_while_the_stream_was_down_is_read_once_on_connecting()
         asked(&bot),
         after_first + 1,
         "the caught-up post was not answered twice"
+    );
+}
+
+#[tokio::test]
+async fn a_timeline_is_uploaded_into_the_dm_and_shared_once_across_a_restart_mid_share() {
+    let (url, fake) = fake_mattermost().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = bot_in(&url, dir).await;
+    agreed_tour(&bot).await;
+    let (_, answer) = command(&bot, Some(TOKEN), MANAGER, "timeline").await;
+    assert!(
+        answer["text"].as_str().unwrap().contains("direct message"),
+        "{answer}"
+    );
+    deliver(&bot, bot.now()).await;
+    let manager_dm = format!("dm{}", &MANAGER[..24]);
+    {
+        let fake = fake.lock().unwrap();
+        assert_eq!(
+            fake.files.len(),
+            1,
+            "{:?}",
+            fake.files.iter().map(|f| &f.2).collect::<Vec<_>>()
+        );
+        let (_, channel, name, bytes, post) = &fake.files[0];
+        assert_eq!(channel, &manager_dm, "uploaded into the asker's DM");
+        assert!(name.ends_with(".png"), "{name}");
+        assert!(bytes.starts_with(b"\x89PNG"), "a picture");
+        assert_eq!(post.len(), 1, "shared in one post");
+        let (_, c, message, _) = fake.posts.iter().find(|p| p.0 == post[0]).unwrap();
+        assert_eq!(c, &manager_dm);
+        assert!(!message.contains("<@") && !message.is_empty(), "{message}");
+    }
+
+    // The share lands and the bot dies before hearing so: after a restart
+    // it asks whether the file is attached, and does not share it again.
+    command(&bot, Some(TOKEN), MANAGER, "timeline team").await;
+    fake.lock().unwrap().post_then_hang = true;
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_millis(1500),
+        deliver(&bot, bot.now() + chrono::Duration::seconds(5)),
+    )
+    .await;
+    let _ = cut;
+    let posts_before = fake.lock().unwrap().posts.len();
+    let files_before = fake.lock().unwrap().files.len();
+    assert_eq!(files_before, 2);
+    let dir = bot.stop().await;
+    let bot = bot_in(&url, dir).await;
+    deliver(&bot, bot.now() + chrono::Duration::minutes(5)).await;
+    let fake = fake.lock().unwrap();
+    assert_eq!(fake.files.len(), files_before, "not uploaded again");
+    assert_eq!(fake.posts.len(), posts_before, "not shared again");
+    assert!(
+        fake.files.iter().all(|f| f.4.len() == 1),
+        "each file in one post"
     );
 }

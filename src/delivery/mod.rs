@@ -661,7 +661,7 @@ impl Deliverer {
         for attachment in attachments.iter().skip(files.len()) {
             match self
                 .api
-                .upload(&attachment.filename, attachment.bytes.clone())
+                .upload(&attachment.filename, attachment.bytes.clone(), &channel)
                 .await
             {
                 Ok(id) => {

@@ -6,11 +6,13 @@
 //! outbox key in `props.alliance_key`), updates (`PUT /api/v4/posts/{id}`),
 //! whether an uncertain post landed (`GET /api/v4/channels/{id}/posts?since=`),
 //! and people (`GET /api/v4/users/{id}`: the zone as the server prefers it,
-//! deactivated, username). There is no home tab (publishing one does
-//! nothing) and no file upload yet (`no_files`).
+//! deactivated, username), and files (`POST /api/v4/files` into the DM, then
+//! one post that attaches them; `GET /api/v4/files/{id}/info` tells whether
+//! an uncertain share landed). There is no home tab (publishing one does
+//! nothing).
 //!
-//! Posts carry no buttons until `/mattermost/actions` is served; every
-//! message names its typed command.
+//! Posts carry buttons when `/mattermost/actions` is served (see
+//! `with_actions`); every message names its typed command anyway.
 
 use super::render::Renderer;
 use crate::config::Secret;
@@ -101,13 +103,21 @@ impl MattermostApi {
         path: &str,
         body: Option<Value>,
     ) -> Result<Value, ApiError> {
-        let mut request = self
-            .client
-            .request(method, format!("{}/api/v4/{path}", self.url))
-            .bearer_auth(self.token.expose());
+        let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(&body);
         }
+        self.answer(request).await
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}/api/v4/{path}", self.url))
+            .bearer_auth(self.token.expose())
+    }
+
+    /// Sends `request`; the answer's JSON, or the error its status means.
+    async fn answer(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiError> {
         let response = request.send().await.map_err(|e| {
             ApiError::Transient(if e.is_timeout() { "timeout" } else { "connect" }.into())
         })?;
@@ -466,19 +476,58 @@ impl Surface for MattermostApi {
     fn publish_home<'a>(&'a self, _user: &'a UserId, _home: &'a Message) -> Answer<'a, ()> {
         Box::pin(async { Ok(()) })
     }
-    fn upload<'a>(&'a self, _filename: &'a str, _bytes: Vec<u8>) -> Answer<'a, String> {
-        Box::pin(async { Err(ApiError::Permanent("no_files".into())) })
+    /// `POST /api/v4/files?channel_id=…&filename=…` with the bytes as the
+    /// body (servers from 4.8): the file belongs to no post until shared.
+    fn upload<'a>(
+        &'a self,
+        filename: &'a str,
+        bytes: Vec<u8>,
+        channel: &'a str,
+    ) -> Answer<'a, String> {
+        Box::pin(async move {
+            let query =
+                serde_urlencoded::to_string([("channel_id", channel), ("filename", filename)])
+                    .map_err(|_| ApiError::Permanent("unusable_filename".into()))?;
+            let request = self
+                .request(reqwest::Method::POST, &format!("files?{query}"))
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(bytes);
+            let answer = self.answer(request).await?;
+            answer["file_infos"][0]["id"]
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| ApiError::Permanent("unexpected_upload_answer".into()))
+        })
     }
+    /// One post in `channel` with the files attached and `comment` as its
+    /// message (the titles are the files' names already).
     fn share<'a>(
         &'a self,
-        _files: &'a [(String, String)],
-        _channel: &'a str,
-        _comment: &'a str,
+        files: &'a [(String, String)],
+        channel: &'a str,
+        comment: &'a str,
     ) -> Answer<'a, ()> {
-        Box::pin(async { Err(ApiError::Permanent("no_files".into())) })
+        Box::pin(async move {
+            let (message, _) = self.post_body(&Message::new(comment), None);
+            let ids: Vec<&str> = files.iter().map(|(id, _)| id.as_str()).collect();
+            let body = json!({ "channel_id": channel, "message": message, "file_ids": ids });
+            self.call(reqwest::Method::POST, "posts", Some(body))
+                .await
+                .map(drop)
+        })
     }
-    fn file_shared_in<'a>(&'a self, _file: &'a str, _channel: &'a str) -> Answer<'a, bool> {
-        Box::pin(async { Ok(false) })
+    /// Whether the file is attached to a post (`GET /api/v4/files/{id}/info`).
+    fn file_shared_in<'a>(&'a self, file: &'a str, _channel: &'a str) -> Answer<'a, bool> {
+        Box::pin(async move {
+            match self
+                .call(reqwest::Method::GET, &format!("files/{file}/info"), None)
+                .await
+            {
+                Ok(info) => Ok(info["post_id"].as_str().is_some_and(|p| !p.is_empty())),
+                Err(ApiError::Permanent(code)) if code == "http_404" => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
     }
 }
 

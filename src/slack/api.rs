@@ -703,7 +703,13 @@ impl crate::surface::Surface for SlackApi {
         let view = super::blocks::home_view(home);
         Box::pin(async move { self.publish_view(user, &view).await })
     }
-    fn upload<'a>(&'a self, filename: &'a str, bytes: Vec<u8>) -> Answer<'a, String> {
+    /// Slack shares the file in its channel only when it is completed.
+    fn upload<'a>(
+        &'a self,
+        filename: &'a str,
+        bytes: Vec<u8>,
+        _channel: &'a str,
+    ) -> Answer<'a, String> {
         Box::pin(self.upload_file(filename, bytes))
     }
     fn share<'a>(
