@@ -47,7 +47,7 @@ struct FakeMattermost {
     written: Vec<(String, String, String, String, i64)>,
     /// Every file uploaded: (id, channel, filename, bytes, the posts it
     /// was attached to).
-    files: Vec<(String, String, String, Vec<u8>, Vec<String>)>,
+    files: Vec<Uploaded>,
     /// Every dialog opened: the body of `actions/dialogs/open`.
     dialogs: Vec<Value>,
     /// Told each time a dialog is opened.
@@ -55,6 +55,10 @@ struct FakeMattermost {
 }
 
 type Shared = Arc<Mutex<FakeMattermost>>;
+
+/// A file uploaded: (id, channel, filename, bytes, the posts it was
+/// attached to).
+type Uploaded = (String, String, String, Vec<u8>, Vec<String>);
 
 async fn usernames(
     State(state): State<Shared>,
