@@ -30,6 +30,8 @@ struct FakeMattermost {
     asked: Vec<Value>,
     /// The next lookups answer 503.
     failing: bool,
+    /// The next lookups never answer.
+    hanging: bool,
     /// Authorization headers seen.
     auth: Vec<String>,
     /// Every post created: (id, channel, message, props), in order.
@@ -67,6 +69,10 @@ async fn usernames(
 ) -> axum::response::Response {
     let names: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     use axum::response::IntoResponse;
+    let hanging = state.lock().unwrap().hanging;
+    if hanging {
+        std::future::pending::<()>().await;
+    }
     let mut fake = state.lock().unwrap();
     fake.asked.push(names.clone());
     fake.auth.push(
@@ -79,6 +85,7 @@ async fn usernames(
     if fake.failing {
         return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
+
     let found: Vec<Value> = names
         .as_array()
         .unwrap()
@@ -497,6 +504,19 @@ async fn an_unknown_name_or_a_failing_lookup_gets_a_clear_answer_and_changes_not
             .as_str()
             .unwrap()
             .contains("Please try again"),
+        "{answer}"
+    );
+    // A lookup that never answers is given up on, with the same answer.
+    {
+        let mut fake = fake.lock().unwrap();
+        fake.failing = false;
+        fake.hanging = true;
+    }
+    let (status, answer) =
+        command(&bot, Some(TOKEN), MANAGER, "propose @ana rotational 1y X").await;
+    assert_eq!(status, 200);
+    assert!(
+        answer["text"].as_str().unwrap().contains("try again"),
         "{answer}"
     );
     assert!(bot.store.tours_in_team(&team(), 10).unwrap().is_empty());
