@@ -1,14 +1,20 @@
-//! Mattermost, the second surface (issue 13), beside `slack/` and the shell:
-//! it depends on the engine (`crate::message`, `commands`), never on Slack.
+//! Mattermost, the second surface, beside `slack/` and the shell: it
+//! depends on the engine (`crate::message`, `commands`, `delivery`), never
+//! on Slack.
 //!
-//! What is here so far: the slash commands (`command`: `/tour`, `/1on1`,
-//! `/alumni` at `POST /mattermost/command`, verified by their tokens, with
-//! `@name`s looked up through `api`), and how the engine's
-//! [`crate::message::Message`] reads on Mattermost ([`render`]: Markdown,
-//! and buttons as message-attachment actions whose `context` carries our
-//! own HMAC, because Mattermost signs nothing it sends to an integration).
-//! Next: `/mattermost/actions` and `/mattermost/dialogs`, and the delivery
-//! adapter behind `crate::surface::Surface` (DMs, reminders, time zones).
+//! - [`command`]: `/tour`, `/1on1`, `/alumni` at `POST /mattermost/command`,
+//!   verified by their tokens, with `@name`s looked up through [`api`].
+//! - [`render`]: how the engine's [`crate::message::Message`] reads here
+//!   (Markdown, and buttons as message-attachment actions whose `context`
+//!   carries our own HMAC, because Mattermost signs nothing it sends to an
+//!   integration); [`actions`] takes the presses at `/mattermost/actions`.
+//! - [`dialogs`]: the engine's forms as interactive dialogs, submitted to
+//!   `/mattermost/dialogs`, their state signed the same way.
+//! - [`api`]: the bot account's side of `crate::surface::Surface` for the
+//!   delivery worker (DMs, updates in place, time zones, files), and the
+//!   lookups commands need.
+//! - [`events`]: check-in answers from the bot's WebSocket event stream.
+//! - [`setup`]: `alliance mattermost-setup`, what an admin pastes.
 
 pub mod actions;
 pub mod api;
