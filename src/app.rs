@@ -34,6 +34,9 @@ pub struct App {
     mattermost_events: Option<crate::mattermost::events::Events>,
     /// `None` without a bot token.
     pub deliverer: Option<Arc<Deliverer>>,
+    /// What wakes each surface's delivery worker (`state.wake` wakes both).
+    slack_wake: Arc<Notify>,
+    mattermost_wake: Arc<Notify>,
     store: Store,
     config: Config,
     socket_timing: socket::Timing,
@@ -98,6 +101,7 @@ impl App {
         let deliverer = api
             .clone()
             .map(|api| worker(&store, &config, &metrics, api, &instance));
+        let (slack_wake, mattermost_wake) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
         let state = Arc::new(AppState {
             engine: Engine::new(store.clone(), config.admins.clone())
                 .with_alumni_directory(config.alumni_directory_for_everyone)
@@ -105,7 +109,7 @@ impl App {
                 .with_working_hours(config.working_hours.clone()),
             signing_secret,
             clock,
-            wake: Arc::new(Notify::new()),
+            wake: crate::delivery::Wake::new(vec![slack_wake.clone(), mattermost_wake.clone()]),
             api,
             metrics,
             answer_budget: http::ANSWER_BUDGET,
@@ -138,6 +142,7 @@ impl App {
             Commands::new(
                 state.engine.clone(),
                 state.clock.clone(),
+                state.wake.clone(),
                 config.mattermost_command_tokens.clone(),
                 mattermost_api.clone(),
                 names.clone(),
@@ -156,6 +161,7 @@ impl App {
             (Some(api), Some(team)) => Some(crate::mattermost::events::Events {
                 engine: state.engine.clone(),
                 clock: state.clock.clone(),
+                wake: state.wake.clone(),
                 api: api.clone(),
                 team: team.clone(),
             }),
@@ -171,6 +177,8 @@ impl App {
             mattermost,
             mattermost_deliverer,
             mattermost_events,
+            slack_wake,
+            mattermost_wake,
             state,
             deliverer,
             store,
@@ -225,6 +233,7 @@ impl App {
         let stop = Arc::new(stop);
         let clock = self.state.clock.clone();
         let wake = self.state.wake.clone();
+        let (slack_wake, mattermost_wake) = (self.slack_wake.clone(), self.mattermost_wake.clone());
         let scheduler = tokio::spawn(scheduler::run(
             self.store.clone(),
             self.config.tick.clone(),
@@ -240,12 +249,16 @@ impl App {
         let mattermost_delivery = self
             .mattermost_deliverer
             .clone()
-            .map(|d| tokio::spawn(d.run(clock.clone(), wake.clone(), stopped.clone())));
+            .map(|d| tokio::spawn(d.run(clock.clone(), mattermost_wake, stopped.clone())));
         let delivery = match self.deliverer.clone() {
-            Some(deliverer) => Some(tokio::spawn(deliverer.run(clock, wake, stopped.clone()))),
+            Some(deliverer) => Some(tokio::spawn(deliverer.run(
+                clock,
+                slack_wake,
+                stopped.clone(),
+            ))),
             None => {
                 tracing::warn!(
-                    "SLACK_BOT_TOKEN is not set: messages wait in the outbox until it is"
+                    "SLACK_BOT_TOKEN is not set: messages to Slack workspaces wait in the outbox until it is"
                 );
                 None
             }

@@ -930,6 +930,7 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
     let events = |bot: &Bot| alliance::mattermost::events::Events {
         engine: bot.state().engine.clone(),
         clock: bot.clock.clone(),
+        wake: bot.state().wake.clone(),
         api: Arc::new(
             alliance::mattermost::api::MattermostApi::new(
                 &url,
@@ -1375,6 +1376,7 @@ async fn what_was_written_while_the_stream_was_down_is_read_once_on_connecting()
     let events = |bot: &Bot| alliance::mattermost::events::Events {
         engine: bot.state().engine.clone(),
         clock: bot.clock.clone(),
+        wake: bot.state().wake.clone(),
         api: Arc::new(
             alliance::mattermost::api::MattermostApi::new(
                 &url,

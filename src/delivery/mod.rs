@@ -89,6 +89,26 @@ use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, watch};
 
+/// Wakes every delivery worker at once. Each worker (one per surface)
+/// waits on its own [`Notify`]: one shared by two would wake only one of
+/// them, and a Slack command could wake Mattermost's worker while its own
+/// message waited for the next poll.
+#[derive(Clone, Debug, Default)]
+pub struct Wake(Vec<Arc<Notify>>);
+
+impl Wake {
+    pub fn new(workers: Vec<Arc<Notify>>) -> Wake {
+        Wake(workers)
+    }
+
+    /// Something may be owed now: every worker looks.
+    pub fn notify(&self) {
+        for worker in &self.0 {
+            worker.notify_one();
+        }
+    }
+}
+
 /// The key suffix of a message re-addressed to an alumni liaison.
 const VIA_LIAISON: &str = ":via-liaison";
 
@@ -1020,5 +1040,20 @@ mod tests {
             );
         }
         assert_eq!(backoff(0, "k").num_seconds() / 10, 1);
+    }
+
+    #[tokio::test]
+    async fn one_wake_reaches_every_worker_even_one_mid_pass() {
+        let (slack, mattermost) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let wake = Wake::new(vec![slack.clone(), mattermost.clone()]);
+        // Neither is waiting yet (both mid-pass): the wake is kept for each.
+        wake.notify();
+        let both = async {
+            slack.notified().await;
+            mattermost.notified().await;
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), both)
+            .await
+            .expect("each worker was woken");
     }
 }

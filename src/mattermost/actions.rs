@@ -67,6 +67,7 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
     let user_of_click = click.user.clone();
     let worker = state.clone();
     let after = tokio::task::spawn_blocking(move || worker.engine.click(&click, now)).await;
+    state.wake.notify();
     match after {
         Ok(AfterClick::OpenForm(form)) => {
             state.open_form(&trigger_id, &user_of_click, &form);

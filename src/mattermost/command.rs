@@ -51,6 +51,8 @@ const MAX_NAMES: usize = 10;
 pub struct Commands {
     pub(super) engine: Engine,
     pub(super) clock: Clock,
+    /// Wakes delivery after a request owed someone a message.
+    pub(super) wake: crate::delivery::Wake,
     tokens: Vec<Secret>,
     /// Where Mattermost calls us back (this server's public base URL) and
     /// the secret that signs what a button acts on and a dialog's state:
@@ -66,6 +68,7 @@ impl Commands {
     pub fn new(
         engine: Engine,
         clock: Clock,
+        wake: crate::delivery::Wake,
         tokens: Vec<Secret>,
         api: Option<Arc<MattermostApi>>,
         names: Directory,
@@ -73,6 +76,7 @@ impl Commands {
         Commands {
             engine,
             clock,
+            wake,
             tokens,
             callbacks: None,
             api,
@@ -242,6 +246,7 @@ async fn command(State(state): State<Arc<Commands>>, headers: HeaderMap, body: B
     let worker = state.clone();
     // sled and its fsync are blocking work; keep them off the async workers.
     let answer = tokio::task::spawn_blocking(move || worker.engine.handle(&request, now)).await;
+    state.wake.notify();
     let Ok(message) = answer else {
         return ephemeral("Sorry, something went wrong on my side. Please try again.".into());
     };

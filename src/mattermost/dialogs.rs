@@ -244,6 +244,7 @@ pub(super) async fn submit(State(state): State<Arc<Commands>>, body: Bytes) -> R
         (answer, fields)
     })
     .await;
+    state.wake.notify();
     match answered {
         Ok((Some(answer), fields)) => {
             let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
@@ -296,7 +297,9 @@ async fn picked_date(
         message_ts: post,
     };
     let worker = state.clone();
-    match tokio::task::spawn_blocking(move || worker.engine.click(&click, now)).await {
+    let clicked = tokio::task::spawn_blocking(move || worker.engine.click(&click, now)).await;
+    state.wake.notify();
+    match clicked {
         Ok(AfterClick::OpenForm(_)) | Ok(_) => answer(json!({})),
         Err(_) => answer(json!({
             "error": "Sorry, something went wrong on my side; nothing was changed. Please try again."

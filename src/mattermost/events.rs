@@ -42,6 +42,8 @@ pub const CATCH_UP: chrono::Duration = chrono::Duration::hours(12);
 pub struct Events {
     pub engine: Engine,
     pub clock: Clock,
+    /// Wakes delivery once an answer owes the next question.
+    pub wake: crate::delivery::Wake,
     pub api: Arc<MattermostApi>,
     pub team: TeamId,
 }
@@ -155,6 +157,7 @@ impl Events {
         if !matches!(answered, Ok(Ok(_))) {
             tracing::error!("a Mattermost DM could not be recorded");
         }
+        self.wake.notify();
     }
 
     /// Reads what the people a check-in is talking to wrote while the

@@ -27,7 +27,7 @@ use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use cron::Tick;
 use std::sync::Arc;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 /// What one tick did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -70,7 +70,7 @@ pub async fn run(
     store: Store,
     schedule: Tick,
     clock: Clock,
-    wake: Arc<Notify>,
+    wake: crate::delivery::Wake,
     metrics: Option<Arc<Metrics>>,
     owner: String,
     mut shutdown: watch::Receiver<bool>,
@@ -98,7 +98,7 @@ pub async fn run(
                 }
                 if report.fired > 0 {
                     tracing::info!(fired = report.fired, "scheduler tick");
-                    wake.notify_one();
+                    wake.notify();
                 }
             }
             Ok(Err(e)) => {
@@ -156,7 +156,7 @@ mod tests {
         let origin = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 30).unwrap();
         propose(&store, &team, origin);
         let clock = Clock::starting_at(origin);
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::new(tokio::sync::Notify::new());
         let (stop, stopped) = watch::channel(false);
         let every_minute = Tick::parse("0 * * * * *").unwrap();
         let metrics = Arc::new(Metrics::new());
@@ -164,7 +164,7 @@ mod tests {
             store.clone(),
             every_minute,
             clock.clone(),
-            wake.clone(),
+            crate::delivery::Wake::new(vec![wake.clone()]),
             Some(metrics.clone()),
             "test".into(),
             stopped,

@@ -44,7 +44,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
 
 /// The largest body Slack has reason to send us.
@@ -56,7 +55,7 @@ pub struct AppState {
     pub signing_secret: Option<Secret>,
     pub clock: Clock,
     /// Wakes the delivery worker when a request owed someone a message.
-    pub wake: Arc<Notify>,
+    pub wake: crate::delivery::Wake,
     /// For what must happen right after the answer (opening a modal within
     /// the trigger's 3 seconds); `None` without a bot token.
     pub api: Option<Arc<SlackApi>>,
@@ -293,7 +292,7 @@ fn command_response_url(body: &[u8]) -> Option<Secret> {
 /// worker, and a form, a Home tab or a clicked message's update go to
 /// Slack (for HTTP and Socket Mode alike).
 pub(crate) fn after_answer(state: &AppState, follow_up: Option<FollowUp>) {
-    state.wake.notify_one();
+    state.wake.notify();
     if let (Some(follow_up), Some(api)) = (follow_up, state.api.clone()) {
         tokio::spawn(async move {
             match follow_up {
