@@ -1276,5 +1276,33 @@ mod tests {
         );
         let fallback = crate::message::Message::new("Only &lt;text&gt;");
         assert_eq!(shell.render(index, &fallback), "Only <text>\n");
+
+        // Every family of message reads as text, each of its buttons and
+        // date pickers numbered and pressable.
+        for (family, message) in crate::commands::notify::samples() {
+            let before = shell.buttons.len();
+            let text = shell.render(index, &message);
+            assert!(!text.trim().is_empty(), "{family}");
+            assert!(
+                !text.contains("<@") && !text.contains("&amp;"),
+                "{family}: {text}"
+            );
+            for (n, button) in shell.buttons.iter().enumerate().skip(before) {
+                assert!(button.live, "{family}");
+                assert!(
+                    text.contains(&format!("[{} {}", n + 1, button.label)),
+                    "{family}: {text}"
+                );
+            }
+            let elements: usize = message
+                .blocks
+                .iter()
+                .map(|b| match b {
+                    Block::Actions { elements, .. } => elements.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert_eq!(shell.buttons.len() - before, elements, "{family}");
+        }
     }
 }

@@ -36,7 +36,7 @@
 //! - Mentions arrive as `<@U123>` or `<@U123|name>` (the manifest sets
 //!   `should_escape`); a plain `@name` gets a hint instead of a guess.
 //! - Slack encodes `&`, `<`, `>` in free text as entities; free text is
-//!   decoded here, and encoded again when rendered (`slack::blocks::escape`).
+//!   decoded here, and encoded again when rendered (`crate::message::escape`).
 //! - Lengths: `18m`, `18mo`, `2y`, `2yr`, `6 months`, `1 year`. Ids: `17` or `#17`;
 //!   objective numbers `3` or `#3`. `reopen` is `undo`, `delete` is `remove`.
 //! - Kind and foundational tours: foundational takes no length (open-ended).

@@ -412,64 +412,44 @@ mod tests {
     }
 
     #[test]
-    fn every_notice_about_a_tour_renders_within_limits_with_working_buttons() {
-        use crate::commands::notify;
-        use crate::domain::notice::{Notice, NoticeKind};
-        use crate::domain::schedule::Series;
-        use crate::domain::tour::{Term, Tour, TourId, TourKind};
-        let at = chrono::Utc::now();
-        let manager = UserId::parse("UBOSS").unwrap();
-        let member = UserId::parse("UANA").unwrap();
-        let (tour, _) = Tour::propose(
-            TourId(7),
-            &manager,
-            &member,
-            TourKind::Rotational,
-            Term::Months(12),
-            "Run *support* & <on-call>",
-            at,
-        )
-        .unwrap();
-        let kinds = [
-            NoticeKind::Proposal,
-            NoticeKind::Accepted,
-            NoticeKind::Declined {
-                reason: Some("Not now".into()),
-            },
-            NoticeKind::Withdrawn,
-            NoticeKind::Completed,
-            NoticeKind::Reminder {
-                series: Series::Waiting,
-                round: 1,
-                on: None,
-            },
-        ];
-        let mut buttons = 0;
-        for kind in kinds {
-            let notice = Notice {
-                tour: tour.id,
-                to: member.clone(),
-                kind,
-            };
-            let body = renderer(&ana).render(&notify::render(&notice, Some(&tour)));
+    fn every_message_family_renders_within_limits_with_working_buttons() {
+        let (mut buttons, mut pickers) = (0, 0);
+        for (family, message) in crate::commands::notify::samples() {
+            let body = renderer(&ana).render(&message);
             let text = body["text"].as_str().unwrap();
-            assert!(!text.is_empty() && text.chars().count() <= MAX_MESSAGE);
-            assert!(!text.contains("<@"), "mentions are names: {text}");
-            assert!(!text.contains("&amp;"), "entities are characters: {text}");
+            assert!(
+                !text.is_empty() && text.chars().count() <= MAX_MESSAGE,
+                "{family}"
+            );
+            assert!(!text.contains("<@"), "{family}: mentions are names: {text}");
+            assert!(
+                !text.contains("&amp;") && !text.contains("&lt;"),
+                "{family}: entities are characters: {text}"
+            );
+            let mut ids = std::collections::HashSet::new();
             for action in body["attachments"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .flat_map(|a| a["actions"].as_array().unwrap())
             {
-                buttons += 1;
-                assert!(
-                    verify_context(SECRET, &action["integration"]["context"]).is_some(),
-                    "{action}"
-                );
+                let id = action["id"].as_str().unwrap();
+                assert!(id.chars().all(|c| c.is_ascii_alphanumeric()), "{id}");
+                assert!(ids.insert(id.to_string()), "{family}: {id} twice");
+                assert!(!action["name"].as_str().unwrap().is_empty());
+                let clicked = verify_context(SECRET, &action["integration"]["context"])
+                    .unwrap_or_else(|| panic!("{family}: {action}"));
+                if clicked.date {
+                    pickers += 1;
+                } else {
+                    buttons += 1;
+                }
             }
         }
-        assert!(buttons >= 4, "Accept, Decline, Snooze, Done… were rendered");
+        assert!(
+            buttons >= 10 && pickers >= 2,
+            "{buttons} buttons, {pickers} pickers"
+        );
     }
 
     #[test]

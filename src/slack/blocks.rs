@@ -302,6 +302,60 @@ mod tests {
     }
 
     #[test]
+    fn every_message_family_reads_as_block_kit_within_slacks_limits() {
+        let (mut buttons, mut pickers) = (0, 0);
+        for (family, message) in crate::commands::notify::samples() {
+            let json = to_json(&message);
+            let text = json["text"].as_str().unwrap();
+            assert!(!text.is_empty() && text.chars().count() <= 3000, "{family}");
+            let blocks = json["blocks"].as_array().unwrap();
+            assert!((1..=50).contains(&blocks.len()), "{family}");
+            let mut ids = std::collections::HashSet::new();
+            for block in blocks {
+                let text = &block["text"];
+                match block["type"].as_str().unwrap() {
+                    "header" => {
+                        assert_eq!(text["type"], "plain_text");
+                        assert!(chars(&text["text"]) <= MAX_HEADER, "{family}");
+                    }
+                    "section" => assert!(chars(&text["text"]) <= MAX_SECTION, "{family}"),
+                    "context" => {
+                        let elements = block["elements"].as_array().unwrap();
+                        assert!((1..=10).contains(&elements.len()));
+                        for e in elements {
+                            assert!(chars(&e["text"]) <= 2000, "{family}");
+                        }
+                    }
+                    "actions" => {
+                        let elements = block["elements"].as_array().unwrap();
+                        assert!((1..=25).contains(&elements.len()), "{family}");
+                        for e in elements {
+                            let id = e["action_id"].as_str().unwrap();
+                            assert!(!id.is_empty() && id.len() <= 255);
+                            assert!(ids.insert(id.to_string()), "{family}: {id} twice");
+                            if e["type"] == "button" {
+                                buttons += 1;
+                                assert!((1..=75).contains(&chars(&e["text"]["text"])));
+                                assert!(chars(&e["value"]) <= 2000);
+                            } else {
+                                pickers += 1;
+                                assert_eq!(e["type"], "datepicker", "{family}");
+                                assert!(chars(&e["placeholder"]["text"]) <= 150);
+                            }
+                        }
+                    }
+                    "divider" | "image" => {}
+                    other => panic!("{family}: a {other} block"),
+                }
+            }
+        }
+        assert!(
+            buttons >= 10 && pickers >= 2,
+            "{buttons} buttons, {pickers} pickers"
+        );
+    }
+
+    #[test]
     fn every_form_is_a_modal_within_slacks_limits() {
         for form in crate::commands::every_form() {
             let view = modal(&form);
