@@ -697,6 +697,109 @@ fn reminder_buttons(tour: &Tour, series: &Series, round: u32) -> Vec<Element> {
     ]
 }
 
+/// One message of every family the bot sends by DM, built as delivery
+/// builds them: every kind of notice about a tour (a proposal with its
+/// buttons, an ending with its questions), every reminder series, a
+/// check-in question with its pause buttons. What each surface's renderer
+/// is tested with.
+#[cfg(test)]
+pub(crate) fn samples() -> Vec<(String, Message)> {
+    use crate::domain::one_on_one::Step;
+    use crate::domain::tour::{Term, TourKind};
+    use crate::domain::{Side, TourId};
+    let at = chrono::Utc::now();
+    let manager = UserId::parse("UBOSS").expect("an id");
+    let member = UserId::parse("UANA").expect("an id");
+    let (proposed, _) = Tour::propose(
+        TourId(7),
+        &manager,
+        &member,
+        TourKind::Rotational,
+        Term::Months(12),
+        "Run *support* & <on-call> for the whole of the EMEA region, with a long mission",
+        at,
+    )
+    .expect("a tour");
+    let (with_goal, _) = proposed
+        .add_objective(
+            &manager,
+            Side::Company,
+            "Answer every ticket within a day",
+            at,
+        )
+        .expect("an objective");
+    let (active, _) = with_goal.accept(&member, at).expect("accepted");
+    let series = [
+        Series::Waiting,
+        Series::WaitingManager,
+        Series::Ending(30),
+        Series::Ended(0),
+        Series::Recommit(1),
+        Series::Handover(0),
+        Series::AlumniAsk,
+        Series::KeepInTouch(member.clone(), 1),
+        Series::Checkin(1),
+        Series::OneOnOne {
+            manager: manager.clone(),
+            member: member.clone(),
+            step: Step::Happened,
+            slot: at,
+        },
+    ];
+    let mut kinds = vec![
+        NoticeKind::Proposal,
+        NoticeKind::Accepted,
+        NoticeKind::Declined {
+            reason: Some("Not <now> & not here".into()),
+        },
+        NoticeKind::Withdrawn,
+        NoticeKind::Extended { entry: 2 },
+        NoticeKind::Completed,
+        NoticeKind::Changes { from: 1 },
+        NoticeKind::Reassigned { entry: 2 },
+        NoticeKind::LeavePlanned,
+        NoticeKind::HandoverAsked,
+        NoticeKind::HandoverAccepted,
+        NoticeKind::Left,
+        NoticeKind::Talk {
+            from: member.clone(),
+            note: Some("About *next year*".into()),
+            asked_at: at,
+        },
+        NoticeKind::Note {
+            key: "k".into(),
+            text: "✅ Done.".into(),
+        },
+        NoticeKind::CheckedIn { number: 1 },
+    ];
+    kinds.extend(series.into_iter().map(|series| NoticeKind::Reminder {
+        series,
+        round: 1,
+        on: None,
+    }));
+    let mut samples: Vec<(String, Message)> = kinds
+        .into_iter()
+        .map(|kind| {
+            let tour = if kind == NoticeKind::Proposal {
+                &with_goal
+            } else {
+                &active
+            };
+            let notice = Notice {
+                tour: tour.id,
+                to: member.clone(),
+                kind: kind.clone(),
+            };
+            (format!("{kind:?}"), render(&notice, Some(tour)))
+        })
+        .collect();
+    samples.push((
+        "check-in question".into(),
+        super::checkin::render_chat(active.id, "How is *support* going?", true),
+    ));
+    samples
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -806,107 +909,4 @@ mod tests {
             said(1, after)
         );
     }
-}
-
-/// One message of every family the bot sends by DM, built as delivery
-/// builds them: every kind of notice about a tour (a proposal with its
-/// buttons, an ending with its questions), every reminder series, a
-/// check-in question with its pause buttons. What each surface's renderer
-/// is tested with.
-#[cfg(test)]
-pub(crate) fn samples() -> Vec<(String, Message)> {
-    use crate::domain::one_on_one::Step;
-    use crate::domain::tour::{Term, TourKind};
-    use crate::domain::{Side, TourId};
-    let at = chrono::Utc::now();
-    let manager = UserId::parse("UBOSS").expect("an id");
-    let member = UserId::parse("UANA").expect("an id");
-    let (proposed, _) = Tour::propose(
-        TourId(7),
-        &manager,
-        &member,
-        TourKind::Rotational,
-        Term::Months(12),
-        "Run *support* & <on-call> for the whole of the EMEA region, with a long mission",
-        at,
-    )
-    .expect("a tour");
-    let (with_goal, _) = proposed
-        .add_objective(
-            &manager,
-            Side::Company,
-            "Answer every ticket within a day",
-            at,
-        )
-        .expect("an objective");
-    let (active, _) = with_goal.accept(&member, at).expect("accepted");
-    let series = [
-        Series::Waiting,
-        Series::WaitingManager,
-        Series::Ending(30),
-        Series::Ended(0),
-        Series::Recommit(1),
-        Series::Handover(0),
-        Series::AlumniAsk,
-        Series::KeepInTouch(member.clone(), 1),
-        Series::Checkin(1),
-        Series::OneOnOne {
-            manager: manager.clone(),
-            member: member.clone(),
-            step: Step::Happened,
-            slot: at,
-        },
-    ];
-    let mut kinds = vec![
-        NoticeKind::Proposal,
-        NoticeKind::Accepted,
-        NoticeKind::Declined {
-            reason: Some("Not <now> & not here".into()),
-        },
-        NoticeKind::Withdrawn,
-        NoticeKind::Extended { entry: 2 },
-        NoticeKind::Completed,
-        NoticeKind::Changes { from: 1 },
-        NoticeKind::Reassigned { entry: 2 },
-        NoticeKind::LeavePlanned,
-        NoticeKind::HandoverAsked,
-        NoticeKind::HandoverAccepted,
-        NoticeKind::Left,
-        NoticeKind::Talk {
-            from: member.clone(),
-            note: Some("About *next year*".into()),
-            asked_at: at,
-        },
-        NoticeKind::Note {
-            key: "k".into(),
-            text: "✅ Done.".into(),
-        },
-        NoticeKind::CheckedIn { number: 1 },
-    ];
-    kinds.extend(series.into_iter().map(|series| NoticeKind::Reminder {
-        series,
-        round: 1,
-        on: None,
-    }));
-    let mut samples: Vec<(String, Message)> = kinds
-        .into_iter()
-        .map(|kind| {
-            let tour = if kind == NoticeKind::Proposal {
-                &with_goal
-            } else {
-                &active
-            };
-            let notice = Notice {
-                tour: tour.id,
-                to: member.clone(),
-                kind: kind.clone(),
-            };
-            (format!("{kind:?}"), render(&notice, Some(tour)))
-        })
-        .collect();
-    samples.push((
-        "check-in question".into(),
-        super::checkin::render_chat(active.id, "How is *support* going?", true),
-    ));
-    samples
 }
