@@ -1528,3 +1528,122 @@ async fn a_timeline_is_uploaded_into_the_dm_and_shared_once_across_a_restart_mid
         "each file in one post"
     );
 }
+
+#[tokio::test]
+async fn the_rest_of_the_lifecycle_typed_and_an_extend_button_whose_dialog_answers_its_post() {
+    use chrono::TimeZone;
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot_with_buttons(&url).await;
+    agreed_tour(&bot).await;
+    let said = |answer: Value| answer["text"].as_str().unwrap().to_string();
+    let (_, answer) = command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "objective 1 add company Invoices on time",
+    )
+    .await;
+    assert!(
+        said(answer.clone()).contains("Invoices on time"),
+        "{answer}"
+    );
+    let (_, answer) = command(&bot, Some(TOKEN), ANA, "show 1").await;
+    let shown = said(answer);
+    assert!(
+        shown.contains("Ship billing") && shown.contains("Invoices on time"),
+        "{shown}"
+    );
+    assert!(!shown.contains("<@") && shown.contains("@boss"), "{shown}");
+
+    // Thirty days before the end, the manager's reminder offers Extend.
+    let due = chrono::Utc
+        .with_ymd_and_hms(2027, 10, 26, 10, 0, 0)
+        .unwrap();
+    deliver(&bot, bot.now()).await;
+    assert!(bot.tick(due).due >= 1);
+    let before = fake.lock().unwrap().posts.len();
+    deliver(&bot, due).await;
+    let manager_dm = format!("dm{}", &MANAGER[..24]);
+    let (post_id, props) = {
+        let fake = fake.lock().unwrap();
+        let (id, _, _, props) = fake.posts[before..]
+            .iter()
+            .find(|(_, c, m, _)| *c == manager_dm && m.contains("ends"))
+            .unwrap_or_else(|| panic!("no ending reminder in {:?}", &fake.posts[before..]))
+            .clone();
+        (id, props)
+    };
+    let extend = props["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["actions"].as_array().unwrap().clone())
+        .find(|a| a["name"] == "Extend")
+        .unwrap_or_else(|| panic!("no Extend in {props}"));
+    let (status, answer) = press(&bot, MANAGER, &post_id, &extend["integration"]["context"]).await;
+    assert_eq!((status, answer), (200, json!({})));
+    let opened = opened_dialog(&fake, 1).await;
+    assert_eq!(opened["dialog"]["callback_id"], "tour.extend");
+    let (_, answer) = submit_dialog(&bot, MANAGER, &opened, json!({"length": "forever"})).await;
+    assert!(answer["errors"]["length"].is_string(), "{answer}");
+    let (status, answer) = submit_dialog(&bot, MANAGER, &opened, json!({"length": "6m"})).await;
+    assert_eq!((status, answer), (200, json!({})));
+    let tour = bot
+        .store
+        .tour(&team(), alliance::domain::TourId(1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        tour.ends_on.map(|d| d.to_string()).as_deref(),
+        Some("2028-05-24")
+    );
+    // The reminder's post now says what happened, without its buttons;
+    // Ana hears of the extension.
+    deliver(&bot, due + chrono::Duration::seconds(5)).await;
+    {
+        let fake = fake.lock().unwrap();
+        let (_, message, props) = fake
+            .updates
+            .iter()
+            .rev()
+            .find(|(id, _, _)| *id == post_id)
+            .expect("the reminder was answered in place");
+        assert!(
+            message.contains("2028-05-24") || message.contains("xtend"),
+            "{message}"
+        );
+        assert!(!props.to_string().contains("\"Extend\""), "{props}");
+        assert!(
+            fake.posts
+                .iter()
+                .any(|(_, c, m, _)| c.starts_with(&format!("dm{}", &ANA[..24]))
+                    && m.contains("extended")),
+            "{:?}",
+            fake.posts
+        );
+    }
+    // The same dialog submitted again changes nothing.
+    let (_, answer) = submit_dialog(&bot, MANAGER, &opened, json!({"length": "6m"})).await;
+    assert!(
+        answer["errors"]["length"]
+            .as_str()
+            .unwrap()
+            .contains("You answered this"),
+        "{answer}"
+    );
+
+    // Completing is confirmed, typed.
+    let (_, answer) = command(&bot, Some(TOKEN), MANAGER, "complete 1").await;
+    assert!(
+        said(answer.clone()).contains("complete 1 confirm"),
+        "{answer}"
+    );
+    let (_, answer) = command(&bot, Some(TOKEN), MANAGER, "complete 1 confirm").await;
+    assert!(said(answer.clone()).contains("complete"), "{answer}");
+    let tour = bot
+        .store
+        .tour(&team(), alliance::domain::TourId(1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(tour.status, alliance::domain::tour::Status::Completed);
+}
