@@ -1560,6 +1560,20 @@ async fn the_rest_of_the_lifecycle_typed_and_an_extend_button_whose_dialog_answe
         .with_ymd_and_hms(2027, 10, 26, 10, 0, 0)
         .unwrap();
     deliver(&bot, bot.now()).await;
+    // A 1:1 follows the manager's zone as Mattermost tells it, and says
+    // so in Mattermost's name.
+    let (_, answer) = command(
+        &bot,
+        Some(TOKEN),
+        MANAGER,
+        "1on1 @ana every week on tue at 10:00",
+    )
+    .await;
+    let set_up = said(answer);
+    assert!(
+        set_up.contains("your Mattermost time zone") && !set_up.contains("Slack"),
+        "{set_up}"
+    );
     assert!(bot.tick(due).due >= 1);
     let before = fake.lock().unwrap().posts.len();
     deliver(&bot, due).await;

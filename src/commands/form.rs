@@ -612,7 +612,7 @@ mod tests {
                 BLOCK_MEMBER,
             ),
             (
-                "`bob` isn't a person: mention them with @, picked from Slack's list.",
+                "`bob` isn't a person: mention them with @, picked from the list that appears as you type.",
                 BLOCK_MEMBER,
             ),
             (

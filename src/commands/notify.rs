@@ -579,7 +579,7 @@ fn alumni_ask(tour: &Tour, series: &Series, round: u32) -> Message {
         "Before your last day: would you like to join the alumni network? In the Alliance, the relationship outlives the job — your former manager would check in now and then, and doors stay open.",
     )
     .context(
-        "Once your Slack account is deactivated the bot can't reach you here, so you can leave a personal contact (email, phone, a profile) — only your liaison and the people team will see it. Saying no is fine and changes nothing.",
+        "Once your account here is deactivated the bot can't reach you, so you can leave a personal contact (email, phone, a profile) — only your liaison and the people team will see it. Saying no is fine and changes nothing.",
     )
     .actions(vec![
         Element::button("Join, and leave a contact…", ALUMNI_JOIN, &value, Some("primary")),

@@ -168,16 +168,19 @@ pub(super) fn handle(
             let zone_note = match (o.schedule.follows_slack, tz, slack_tz) {
                 (false, Some(_), _) => format!("In {}, as you said: it stays there.", zone.name()),
                 (false, _, _) => format!(
-                    "In {}, the time zone you gave it before: it stays there. Add `tz slack` to make the 1:1 follow your Slack time zone instead.",
-                    zone.name()
+                    "In {}, the time zone you gave it before: it stays there. Add `tz slack` to make the 1:1 follow your {} time zone instead.",
+                    zone.name(),
+                    team.chat()
                 ),
                 (true, _, Some(_)) => format!(
-                    "In your Slack time zone, {}: the 1:1 follows it. Add `tz Area/City` to fix another.",
+                    "In your {} time zone, {}: the 1:1 follows it. Add `tz Area/City` to fix another.",
+                    team.chat(),
                     zone.name()
                 ),
                 (true, _, None) => format!(
-                    "In {}, the workspace's default: I haven't seen your Slack time zone yet. The 1:1 follows it once I do (the first time I remind you of something), and I'll tell you both if that moves it; add `tz Area/City` to set it now.",
-                    zone.name()
+                    "In {}, the workspace's default: I haven't seen your {} time zone yet. The 1:1 follows it once I do (the first time I remind you of something), and I'll tell you both if that moves it; add `tz Area/City` to set it now.",
+                    zone.name(),
+                    team.chat()
                 ),
             };
             Ok(Message::text(format!(
@@ -437,7 +440,7 @@ pub fn cache_user(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     store.save_user_following(team, user, cache, now, |o, from, to, next| {
-        zone_moved(o, from, to, next, now)
+        zone_moved(team, o, from, to, next, now)
     })
 }
 
@@ -445,6 +448,7 @@ pub fn cache_user(
 /// `from` to `to`, with `next` its next 1:1: one message each, keyed by
 /// the instant it was learned.
 fn zone_moved(
+    team: &TeamId,
     o: &OneOnOne,
     from: Tz,
     to: Tz,
@@ -453,16 +457,18 @@ fn zone_moved(
 ) -> Vec<Notice> {
     let was = format!("{} ({})", o.schedule.time.format("%H:%M"), from.name());
     let manager = format!(
-        "Your 1:1 with {} now follows your Slack time zone, {}: {}, no longer at {was}. The next one is {}. To keep it in another zone, set it up again with `tz Area/City`.",
+        "Your 1:1 with {} now follows your {} time zone, {}: {}, no longer at {was}. The next one is {}. To keep it in another zone, set it up again with `tz Area/City`.",
         o.member.mention(),
+        team.chat(),
         to.name(),
         o.schedule.describe(to),
         slack_date(next, to)
     );
     let member = format!(
-        "Your 1:1 with {} moved: it follows {}'s Slack time zone, {}, and is {}, no longer at {was}. The next one is {}.",
+        "Your 1:1 with {} moved: it follows {}'s {} time zone, {}, and is {}, no longer at {was}. The next one is {}.",
         o.manager.mention(),
         o.manager.mention(),
+        team.chat(),
         to.name(),
         o.schedule.describe(to),
         slack_date(next, to)

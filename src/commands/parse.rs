@@ -1208,13 +1208,15 @@ pub fn mention(word: &str, usage_line: &'static str) -> Result<UserId, Usage> {
     if word.starts_with('@') {
         return Err(usage(
             format!(
-                "`{shown}` is plain text, not a mention: pick the person from the list Slack shows as you type @, so I get who they are."
+                "`{shown}` is plain text, not a mention: pick the person from the list that appears as you type @, so I get who they are."
             ),
             usage_line,
         ));
     }
     Err(usage(
-        format!("`{shown}` isn't a person: mention them with @, picked from Slack's list."),
+        format!(
+            "`{shown}` isn't a person: mention them with @, picked from the list that appears as you type."
+        ),
         usage_line,
     ))
 }

@@ -66,7 +66,7 @@ pub(super) fn handle(
             "This erases what Alliance holds about you in this workspace, for good:\n\
              • {shared}\n\
              • Deleted: your reminders and the messages waiting for you, the reminders you \
-             switched off, your alumni record with any personal contact you left, and what Slack \
+             switched off, your alumni record with any personal contact you left, and what your chat \
              told Alliance about you (your DM channel, your time zone)."
         ))
         .actions(vec![Element::button(

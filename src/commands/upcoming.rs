@@ -283,11 +283,12 @@ pub(super) fn answer(
     let (tz, default_zone) = rules.zone(team, user)?;
     let zone = if default_zone {
         format!(
-            "times in {}, the workspace's zone, until I learn yours from Slack",
-            tz.name()
+            "times in {}, the workspace's zone, until I learn yours from {}",
+            tz.name(),
+            team.chat()
         )
     } else {
-        format!("times in {}, your Slack time zone", tz.name())
+        format!("times in {}, your {} time zone", tz.name(), team.chat())
     };
     let mut text = String::new();
     if let Some(back_on) = away_until(rules.store, rules.default_tz, team, user, now)? {

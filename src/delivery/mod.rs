@@ -576,7 +576,7 @@ impl Deliverer {
         let mut message = notify::render_from(&self.store, &entry.team, &entry.notice)?;
         if entry.key.ends_with(VIA_LIAISON) {
             message = message.context(
-                "You get this as an alumni liaison: the person it was for has left, and their Slack account is deactivated.",
+                "You get this as an alumni liaison: the person it was for has left, and their account here is deactivated.",
             );
         }
         match entry.action.clone() {

@@ -100,6 +100,17 @@ impl TeamId {
         (is_slack_id(s, &['T', 'E']) || mattermost).then(|| TeamId(s.to_string()))
     }
 
+    /// What people call the chat this workspace is on, for the few
+    /// sentences that must name it ("your Slack time zone", "your
+    /// Mattermost time zone").
+    pub fn chat(&self) -> &'static str {
+        if self.is_mattermost() {
+            "Mattermost"
+        } else {
+            "Slack"
+        }
+    }
+
     /// A Mattermost team's workspace.
     pub fn is_mattermost(&self) -> bool {
         self.0.starts_with(MATTERMOST_TEAM)
