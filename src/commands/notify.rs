@@ -797,6 +797,39 @@ pub(crate) fn samples() -> Vec<(String, Message)> {
         "check-in question".into(),
         super::checkin::render_chat(active.id, "How is *support* going?", true),
     ));
+    // And the answers to commands, from a workspace with one tour.
+    let engine = super::Engine::new(crate::store::Store::in_memory(), Default::default());
+    let team = crate::domain::TeamId::parse("T1").expect("a team");
+    for (user, command, text) in [
+        (
+            &manager,
+            "/tour",
+            "propose <@UANA> rotational 1y Run *support* & <on-call>",
+        ),
+        (&member, "/tour", "accept 1"),
+        (
+            &manager,
+            "/tour",
+            "objective 1 add company Answer every ticket",
+        ),
+        (&manager, "/tour", "help"),
+        (&manager, "/tour", "list team"),
+        (&member, "/tour", "show 1"),
+        (&member, "/tour", "history 1"),
+        (&manager, "/tour", "complete 1"),
+        (&manager, "/tour", "lst"),
+        (&manager, "/1on1", "help"),
+        (&manager, "/1on1", "<@UANA> every week on tue at 10:00"),
+        (&manager, "/alumni", "help"),
+    ] {
+        let request = super::Request {
+            team: team.clone(),
+            user: user.clone(),
+            command: command.into(),
+            text: text.into(),
+        };
+        samples.push((format!("{command} {text}"), engine.handle(&request, at)));
+    }
     samples
 }
 
