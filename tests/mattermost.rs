@@ -399,16 +399,71 @@ async fn command_as(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The manager proposes tour 1 to Ana; the answer.
+async fn propose(bot: &Bot) -> Value {
+    let text = "propose @ana rotational 1y Ship billing";
+    command(bot, Some(TOKEN), MANAGER, text).await.1
+}
+
 /// Tour 1: the manager proposes to Ana, who accepts; both on Mattermost.
 async fn agreed_tour(bot: &Bot) {
-    command(
-        bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
+    propose(bot).await;
     command(bot, Some(TOKEN), ANA, "accept 1").await;
+}
+
+/// Every button of a post, from its props.
+fn actions_of(props: &Value) -> Vec<Value> {
+    props["attachments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no attachments in {props}"))
+        .iter()
+        .flat_map(|a| a["actions"].as_array().unwrap().clone())
+        .collect()
+}
+
+/// The shared count of the Mattermost team's check-in messages owed.
+fn chats_owed(bot: &Bot) -> usize {
+    bot.store
+        .outbox_all()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.team == team() && e.key.starts_with("chat:"))
+        .count()
+}
+
+/// Waits until at least `n` check-in messages are owed; how many are.
+async fn chats_owed_at_least(bot: &Bot, n: usize) -> usize {
+    until("reading the answer", || chats_owed(bot) >= n).await;
+    chats_owed(bot)
+}
+
+/// A reader of the bot's event stream at `ws_url`, as `serve` builds it.
+fn events_of(bot: &Bot, url: &str, ws_url: &str) -> alliance::mattermost::events::Events {
+    alliance::mattermost::events::Events {
+        engine: bot.state().engine.clone(),
+        clock: bot.clock.clone(),
+        wake: bot.state().wake.clone(),
+        api: Arc::new(
+            alliance::mattermost::api::MattermostApi::new(
+                url,
+                alliance::config::Secret::new("mm-bot-token"),
+                std::time::Duration::from_millis(500),
+            )
+            .with_websocket_url(ws_url),
+        ),
+        team: team(),
+    }
+}
+
+/// Waits (a real-time poll: the reader is a socket) until `done`.
+async fn until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{what} never happened");
 }
 
 fn team() -> TeamId {
@@ -542,13 +597,7 @@ async fn the_proposal_reaches_the_member_by_dm_once_across_a_restart_mid_post() 
     let (url, fake) = fake_mattermost().await;
     let fake_state = fake.clone();
     let bot = bot(&url).await;
-    let (_, answer) = command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
+    let answer = propose(&bot).await;
     assert!(
         answer["text"].as_str().unwrap().contains("Proposed"),
         "{answer}"
@@ -669,25 +718,14 @@ async fn a_button_in_a_dm_is_pressed_by_its_person_and_a_forged_one_is_refused()
         ],
     )
     .await;
-    command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
+    propose(&bot).await;
     deliver(&bot, bot.now()).await;
     let (post_id, props) = {
         let fake = fake.lock().unwrap();
         let (id, _, _, props) = fake.posts[0].clone();
         (id, props)
     };
-    let actions: Vec<Value> = props["attachments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|a| a["actions"].as_array().unwrap().clone())
-        .collect();
+    let actions: Vec<Value> = actions_of(&props);
     let accept = actions
         .iter()
         .find(|a| a["name"] == "Accept")
@@ -916,62 +954,18 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
     let (_, answer) = command(&bot, Some(TOKEN), MANAGER, "checkin 1").await;
     assert_eq!(answer["response_type"], "ephemeral", "{answer}");
     deliver(&bot, bot.now()).await;
-    let chats = |bot: &Bot| {
-        bot.store
-            .outbox_all()
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.team == team() && e.key.starts_with("chat:"))
-            .count()
-    };
-    let asked = chats(&bot);
+    let asked = chats_owed(&bot);
     assert!(asked >= 1, "the check-in asked its first question");
 
-    let events = |bot: &Bot| alliance::mattermost::events::Events {
-        engine: bot.state().engine.clone(),
-        clock: bot.clock.clone(),
-        wake: bot.state().wake.clone(),
-        api: Arc::new(
-            alliance::mattermost::api::MattermostApi::new(
-                &url,
-                alliance::config::Secret::new("mm-bot-token"),
-                std::time::Duration::from_millis(500),
-            )
-            .with_websocket_url(&ws_url),
-        ),
-        team: team(),
-    };
+    let events = |bot: &Bot| events_of(bot, &url, &ws_url);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let reader = tokio::spawn(events(&bot).run(stopped));
     let send = |frame: String| {
         let newest = newest.clone();
         async move {
-            for _ in 0..500 {
-                if let Some(tx) = newest.lock().unwrap().clone() {
-                    tx.send(frame).unwrap();
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-            panic!("the bot never connected");
-        }
-    };
-    let wait_for = |bot: &Bot, n: usize| {
-        let store = bot.store.clone();
-        async move {
-            for _ in 0..500 {
-                let now = store
-                    .outbox_all()
-                    .unwrap()
-                    .into_iter()
-                    .filter(|e| e.team == team() && e.key.starts_with("chat:"))
-                    .count();
-                if now >= n {
-                    return now;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-            panic!("the answer was not read");
+            until("connecting", || newest.lock().unwrap().is_some()).await;
+            let tx = newest.lock().unwrap().clone().unwrap();
+            tx.send(frame).unwrap();
         }
     };
     // The bot's own post is not an answer.
@@ -982,7 +976,7 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
         "We shipped the invoices",
     ))
     .await;
-    let after_answer = wait_for(&bot, asked + 1).await;
+    let after_answer = chats_owed_at_least(&bot, asked + 1).await;
     // The server sends the same post again, then a new one: the frames
     // are read in order, so once the new one is answered the resend was
     // read too, and answered nothing.
@@ -998,7 +992,7 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
         "Nothing is blocked",
     ))
     .await;
-    let after_second = wait_for(&bot, after_answer + 1).await;
+    let after_second = chats_owed_at_least(&bot, after_answer + 1).await;
     assert_eq!(
         after_second,
         after_answer + 1,
@@ -1018,7 +1012,7 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
     ))
     .await;
     send(posted("p0000000000000000000000003", ANA, "More mentoring")).await;
-    let after_restart = wait_for(&bot, after_second + 1).await;
+    let after_restart = chats_owed_at_least(&bot, after_second + 1).await;
     assert_eq!(
         after_restart,
         after_second + 1,
@@ -1077,13 +1071,7 @@ async fn a_reminder_waits_for_working_hours_in_the_zone_mattermost_prefers() {
     let (url, fake) = fake_mattermost().await;
     let bot = bot(&url).await;
     // Proposed Tuesday 24 Nov; no answer: "waiting" falls due on the 27th.
-    command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
+    propose(&bot).await;
     deliver(&bot, bot.now()).await;
     let before = fake.lock().unwrap().posts.len();
     let due = chrono::Utc
@@ -1273,13 +1261,7 @@ async fn a_date_picker_opens_a_dialog_and_the_date_snoozes_the_reminder() {
     use chrono::TimeZone;
     let (url, fake) = fake_mattermost().await;
     let bot = bot_with_buttons(&url).await;
-    command(
-        &bot,
-        Some(TOKEN),
-        MANAGER,
-        "propose @ana rotational 1y Ship billing",
-    )
-    .await;
+    propose(&bot).await;
     deliver(&bot, bot.now()).await;
     let before = fake.lock().unwrap().posts.len();
     // The proposal waits unanswered; its reminder reaches Ana in her hours.
@@ -1293,12 +1275,7 @@ async fn a_date_picker_opens_a_dialog_and_the_date_snoozes_the_reminder() {
         let (id, _, _, props) = fake.posts[before].clone();
         (id, props)
     };
-    let actions: Vec<Value> = props["attachments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|a| a["actions"].as_array().unwrap().clone())
-        .collect();
+    let actions: Vec<Value> = actions_of(&props);
     let picker = actions
         .iter()
         .find(|a| a["integration"]["context"]["date"] == true)
@@ -1373,62 +1350,16 @@ async fn what_was_written_while_the_stream_was_down_is_read_once_on_connecting()
             ms(opened + chrono::Duration::minutes(1)),
         ),
     ];
-    let events = |bot: &Bot| alliance::mattermost::events::Events {
-        engine: bot.state().engine.clone(),
-        clock: bot.clock.clone(),
-        wake: bot.state().wake.clone(),
-        api: Arc::new(
-            alliance::mattermost::api::MattermostApi::new(
-                &url,
-                alliance::config::Secret::new("mm-bot-token"),
-                std::time::Duration::from_millis(500),
-            )
-            .with_websocket_url(&ws_url),
-        ),
-        team: team(),
-    };
+    let events = |bot: &Bot| events_of(bot, &url, &ws_url);
     // Connecting reads it: once the stream is up, the catch-up is done.
-    let connected = |newest: Arc<Mutex<Option<tokio::sync::mpsc::UnboundedSender<String>>>>| async move {
-        for _ in 0..500 {
-            if newest.lock().unwrap().is_some() {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        panic!("the bot never connected");
-    };
-    let wait_answers = |bot: &Bot, n: usize| {
-        let store = bot.store.clone();
-        let ana = ana.clone();
-        async move {
-            for _ in 0..500 {
-                let chat = store.chat(&team(), &ana).unwrap();
-                let got = chat
-                    .current
-                    .map(|c| c.answers.iter().filter(|a| a.is_some()).count());
-                if got.unwrap_or(usize::MAX) >= n {
-                    return;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-            }
-            panic!("the answer written while down was never read");
-        }
-    };
+    let connected = || until("connecting", || newest.lock().unwrap().is_some());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let reader = tokio::spawn(events(&bot).run(stopped));
-    connected(newest.clone()).await;
-    wait_answers(&bot, 1).await;
+    connected().await;
+    until("reading what was written while down", || answers(&bot) == 1).await;
     let _ = stop.send(true);
     let _ = reader.await;
-    let asked = |bot: &Bot| {
-        bot.store
-            .outbox_all()
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.team == team() && e.key.starts_with("chat:"))
-            .count()
-    };
-    let after_first = asked(&bot);
+    let after_first = chats_owed(&bot);
     let said: Vec<String> = bot
         .store
         .chat(&team(), &ana)
@@ -1450,7 +1381,7 @@ async fn what_was_written_while_the_stream_was_down_is_read_once_on_connecting()
     *newest.lock().unwrap() = None;
     let (_stop, stopped) = tokio::sync::watch::channel(false);
     let _reader = tokio::spawn(events(&bot).run(stopped));
-    connected(newest.clone()).await;
+    connected().await;
     let tx = newest.lock().unwrap().clone().unwrap();
     tx.send(posted(
         "p0000000000000000000000009",
@@ -1458,16 +1389,11 @@ async fn what_was_written_while_the_stream_was_down_is_read_once_on_connecting()
         "Nothing is blocked",
     ))
     .unwrap();
-    for _ in 0..500 {
-        if asked(&bot) > after_first {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    until("reading the live post", || chats_owed(&bot) > after_first).await;
     // The live post was read after the catch-up (frames wait their turn),
     // so by now a second reading of the old one would have shown too.
     assert_eq!(
-        asked(&bot),
+        chats_owed(&bot),
         after_first + 1,
         "the caught-up post was not answered twice"
     );
@@ -1587,11 +1513,8 @@ async fn the_rest_of_the_lifecycle_typed_and_an_extend_button_whose_dialog_answe
             .clone();
         (id, props)
     };
-    let extend = props["attachments"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|a| a["actions"].as_array().unwrap().clone())
+    let extend = actions_of(&props)
+        .into_iter()
         .find(|a| a["name"] == "Extend")
         .unwrap_or_else(|| panic!("no Extend in {props}"));
     let (status, answer) = press(&bot, MANAGER, &post_id, &extend["integration"]["context"]).await;
