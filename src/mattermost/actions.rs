@@ -47,7 +47,7 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
     };
     if clicked.date {
         let form = super::dialogs::date_form(&clicked, field("channel_id"), field("post_id"));
-        state.open_form(field("trigger_id"), &user, &form);
+        state.open_form(field("trigger_id"), &team, &user, &form);
         return answer(json!({}));
     }
     let now = state.clock.now();
@@ -64,13 +64,13 @@ pub(super) async fn action(State(state): State<Arc<Commands>>, body: Bytes) -> R
         action_ts: format!("{}.{}", field("post_id"), now.timestamp_micros()),
     };
     let trigger_id = field("trigger_id").to_string();
-    let user_of_click = click.user.clone();
+    let (team_of_click, user_of_click) = (click.team.clone(), click.user.clone());
     let worker = state.clone();
     let after = tokio::task::spawn_blocking(move || worker.engine.click(&click, now)).await;
     state.wake.notify();
     match after {
         Ok(AfterClick::OpenForm(form)) => {
-            state.open_form(&trigger_id, &user_of_click, &form);
+            state.open_form(&trigger_id, &team_of_click, &user_of_click, &form);
             answer(json!({}))
         }
         Ok(_) => answer(json!({})),

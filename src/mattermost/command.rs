@@ -99,7 +99,7 @@ impl Commands {
 
     /// Opens `form` as a dialog for `user`, on a task of its own (the
     /// request is answered first); a failure is logged.
-    pub(super) fn open_form(&self, trigger_id: &str, user: &UserId, form: &Form) {
+    pub(super) fn open_form(&self, trigger_id: &str, team: &TeamId, user: &UserId, form: &Form) {
         let (Some((base, secret)), Some(api)) = (&self.callbacks, &self.api) else {
             return;
         };
@@ -114,7 +114,7 @@ impl Commands {
             trigger_id,
             &format!("{base}/mattermost/dialogs"),
             secret.expose().as_bytes(),
-            user,
+            (team, user),
             &renderer,
         );
         let api = api.clone();
@@ -236,7 +236,7 @@ async fn command(State(state): State<Arc<Commands>>, headers: HeaderMap, body: B
     if state.has_dialogs()
         && let Some(form) = crate::commands::form_for(&request)
     {
-        state.open_form(field("trigger_id"), &request.user, &form);
+        state.open_form(field("trigger_id"), &request.team, &request.user, &form);
         return ephemeral(
             "Opening the form to propose a tour… If it does not appear, type it instead: `/tour propose @person rotational 18m What the tour is for`."
                 .into(),

@@ -14,10 +14,11 @@
 //!   30 s); a command says what it opens and how to type it instead, so a
 //!   dialog that fails to open still leaves the person a way on.
 //! - **Forgery.** Mattermost signs nothing it posts here, so the dialog's
-//!   `state` carries our HMAC (the actions secret) over the form, the person
-//!   it was opened for and the form's own state. A submission whose state
-//!   does not verify for its `user_id` is refused with 403 and nothing is
-//!   read. The engine then checks the person like any typed command.
+//!   `state` carries our HMAC (the actions secret) over the form, the team
+//!   and person it was opened for, and the form's own state. A submission
+//!   whose state does not verify for its `team_id` and `user_id` is refused
+//!   with 403 and nothing is read. The engine then checks the person like
+//!   any typed command.
 //! - **Fields.** A line of at most 150 characters is `text`, anything longer
 //!   or multi-line a `textarea`, a person a `select` of users, a choice a
 //!   `select` of options. A date is a `text` field asking for `YYYY-MM-DD`
@@ -31,7 +32,7 @@
 use super::command::Commands;
 use super::render::{Clicked, Renderer, mac};
 use crate::commands::buttons::{AfterClick, Click};
-use crate::domain::UserId;
+use crate::domain::{TeamId, UserId};
 use crate::message::{Field, Form, FormAnswer, Input, Submission};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -50,14 +51,14 @@ const MAX_LABEL: usize = 24;
 const MAX_TEXT: usize = 150;
 const MAX_TEXTAREA: usize = 3000;
 
-/// The body of `POST /api/v4/actions/dialogs/open`: `form` for `user`,
-/// submitted to `url`, its state signed with `secret`.
+/// The body of `POST /api/v4/actions/dialogs/open`: `form` for `user` of
+/// `team`, submitted to `url`, its state signed with `secret`.
 pub fn open_body(
     form: &Form,
     trigger_id: &str,
     url: &str,
     secret: &[u8],
-    user: &UserId,
+    (team, user): (&TeamId, &UserId),
     renderer: &Renderer<'_>,
 ) -> Value {
     let elements: Vec<Value> = form.fields.iter().map(element).collect();
@@ -71,7 +72,7 @@ pub fn open_body(
             "elements": elements,
             "submit_label": form.submit,
             "notify_on_cancel": false,
-            "state": signed_state(secret, &form.id, user, &form.state),
+            "state": signed_state(secret, &form.id, (team, user), &form.state),
         },
     })
 }
@@ -111,30 +112,39 @@ fn element(field: &Field) -> Value {
     element
 }
 
-fn state_mac(secret: &[u8], form: &str, user: &UserId, state: &str) -> hmac::Hmac<sha2::Sha256> {
+/// Who a dialog was opened for: their workspace and themselves.
+type Who<'a> = (&'a TeamId, &'a UserId);
+
+fn state_mac(
+    secret: &[u8],
+    form: &str,
+    (team, user): Who<'_>,
+    state: &str,
+) -> hmac::Hmac<sha2::Sha256> {
     mac(
         secret,
-        &[Some("dialog"), Some(form), Some(user.as_str()), Some(state)],
+        &[
+            Some("dialog"),
+            Some(form),
+            Some(team.as_str()),
+            Some(user.as_str()),
+            Some(state),
+        ],
     )
 }
 
 /// `<hex HMAC>.<state>`.
-fn signed_state(secret: &[u8], form: &str, user: &UserId, state: &str) -> String {
-    let sig = hex::encode(state_mac(secret, form, user, state).finalize().into_bytes());
+fn signed_state(secret: &[u8], form: &str, who: Who<'_>, state: &str) -> String {
+    let sig = hex::encode(state_mac(secret, form, who, state).finalize().into_bytes());
     format!("{sig}.{state}")
 }
 
 /// The form's own state, if `signed` was signed for this form and person
-/// (checked in constant time).
-fn verified_state<'a>(
-    secret: &[u8],
-    form: &str,
-    user: &UserId,
-    signed: &'a str,
-) -> Option<&'a str> {
+/// of this workspace (checked in constant time).
+fn verified_state<'a>(secret: &[u8], form: &str, who: Who<'_>, signed: &'a str) -> Option<&'a str> {
     let (sig, state) = signed.split_once('.')?;
     let sig = hex::decode(sig).ok()?;
-    state_mac(secret, form, user, state)
+    state_mac(secret, form, who, state)
         .verify_slice(&sig)
         .ok()?;
     Some(state)
@@ -201,8 +211,12 @@ pub(super) async fn submit(State(state): State<Arc<Commands>>, body: Bytes) -> R
     };
     let field = |name: &str| request[name].as_str().unwrap_or_default();
     let form = field("callback_id").to_string();
-    let verified = UserId::mattermost(field("user_id"))
-        .and_then(|user| verified_state(secret.expose().as_bytes(), &form, &user, field("state")));
+    let team = TeamId::mattermost(field("team_id"));
+    let user = UserId::mattermost(field("user_id"));
+    let verified = team
+        .as_ref()
+        .zip(user.as_ref())
+        .and_then(|who| verified_state(secret.expose().as_bytes(), &form, who, field("state")));
     let Some(form_state) = verified.map(str::to_string) else {
         tracing::warn!("a Mattermost dialog submission whose state does not verify was refused");
         return (StatusCode::FORBIDDEN, "forbidden").into_response();
@@ -328,13 +342,15 @@ mod tests {
     #[test]
     fn every_form_is_a_dialog_within_mattermosts_limits() {
         let user = UserId::mattermost("p8ue5iqx7fgkdmrf9n4xkh3tsw").unwrap();
+        let team = TeamId::mattermost("ifjbhc7aqbbd3bhqzb6orpkkbh").unwrap();
+        let elsewhere = TeamId::mattermost("zzjbhc7aqbbd3bhqzb6orpkkbh").unwrap();
         for form in crate::commands::every_form() {
             let body = open_body(
                 &form,
                 "trigger",
                 "https://a.example/mattermost/dialogs",
                 SECRET,
-                &user,
+                (&team, &user),
                 &renderer(),
             );
             let dialog = &body["dialog"];
@@ -371,19 +387,32 @@ mod tests {
             // The state comes back whole only for its form and its person.
             let signed = dialog["state"].as_str().unwrap();
             assert_eq!(
-                verified_state(SECRET, &form.id, &user, signed),
+                verified_state(SECRET, &form.id, (&team, &user), signed),
                 Some(form.state.as_str())
             );
             let other = UserId::mattermost("hk7b3ydqwjgxbx6ijdmitqj9ah").unwrap();
-            assert_eq!(verified_state(SECRET, &form.id, &other, signed), None);
-            assert_eq!(verified_state(SECRET, "another.form", &user, signed), None);
             assert_eq!(
-                verified_state(b"another secret", &form.id, &user, signed),
+                verified_state(SECRET, &form.id, (&team, &other), signed),
+                None
+            );
+            assert_eq!(
+                verified_state(SECRET, "another.form", (&team, &user), signed),
+                None
+            );
+            assert_eq!(
+                verified_state(SECRET, &form.id, (&elsewhere, &user), signed),
+                None
+            );
+            assert_eq!(
+                verified_state(b"another secret", &form.id, (&team, &user), signed),
                 None
             );
             let (sig, _) = signed.split_once('.').unwrap();
             let altered = format!("{sig}.{}9", form.state);
-            assert_eq!(verified_state(SECRET, &form.id, &user, &altered), None);
+            assert_eq!(
+                verified_state(SECRET, &form.id, (&team, &user), &altered),
+                None
+            );
         }
     }
 
@@ -398,7 +427,8 @@ mod tests {
         let form = date_form(&clicked, "dmchannel", "p1");
         assert_eq!(form.state, "snooze.until\n1|series\n\ndmchannel\np1");
         let user = UserId::mattermost("p8ue5iqx7fgkdmrf9n4xkh3tsw").unwrap();
-        let body = open_body(&form, "t", "u", SECRET, &user, &renderer());
+        let team = TeamId::mattermost("ifjbhc7aqbbd3bhqzb6orpkkbh").unwrap();
+        let body = open_body(&form, "t", "u", SECRET, (&team, &user), &renderer());
         let date = &body["dialog"]["elements"][0];
         assert_eq!(
             (date["type"].as_str(), date["placeholder"].as_str()),
