@@ -44,6 +44,8 @@ struct FakeMattermost {
     rate_limited: usize,
     /// Posts refused so far.
     refused: usize,
+    /// The next this many posts are stored, then answered 503.
+    stored_then_503: usize,
     /// Posts people wrote in their DM with the bot: (id, channel, user,
     /// message, create_at in ms).
     written: Vec<(String, String, String, String, i64)>,
@@ -185,6 +187,12 @@ async fn create_post(
             post["message"].as_str().unwrap().to_string(),
             post["props"].clone(),
         ));
+        let failed = fake.stored_then_503 > 0;
+        fake.stored_then_503 = fake.stored_then_503.saturating_sub(1);
+        if failed {
+            use axum::response::IntoResponse;
+            return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
         (id, std::mem::take(&mut fake.post_then_hang))
     };
     if hang {
@@ -1026,27 +1034,46 @@ async fn a_check_in_answered_in_the_dm_is_read_once_across_a_resend_and_a_restar
     );
 }
 
+/// Runs Mattermost's delivery from `start` until nothing is owed, however
+/// long the waits (at most ten minutes on): the time it got to.
+async fn drain(bot: &Bot, start: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    let worker = bot.mattermost_deliverer.clone().unwrap();
+    let mut at = start;
+    for _ in 0..50 {
+        match worker.run_once(at).await.unwrap().next {
+            Some(next) if at <= start + chrono::Duration::minutes(10) => at = next.max(at),
+            _ => return at,
+        }
+    }
+    panic!("the outbox did not drain")
+}
+
+#[tokio::test]
+async fn a_post_stored_but_answered_503_is_found_not_posted_again() {
+    let (url, fake) = fake_mattermost().await;
+    let bot = bot(&url).await;
+    agreed_tour(&bot).await;
+    fake.lock().unwrap().stored_then_503 = 2;
+    drain(&bot, bot.now()).await;
+    let fake = fake.lock().unwrap();
+    assert_eq!(fake.stored_then_503, 0, "both posts met a 503");
+    let mut keys: Vec<&str> = fake
+        .posts
+        .iter()
+        .map(|(_, _, _, p)| p["alliance_key"].as_str().unwrap())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["tour:1:accepted", "tour:1:proposal"], "each once");
+}
+
 #[tokio::test]
 async fn a_429_storm_is_waited_out_and_every_message_goes_once() {
     let (url, fake) = fake_mattermost().await;
     let bot = bot(&url).await;
     agreed_tour(&bot).await;
     fake.lock().unwrap().rate_limited = 5;
-    let worker = bot.mattermost_deliverer.clone().unwrap();
     let start = bot.now();
-    let mut at = start;
-    let mut passes = 0;
-    loop {
-        passes += 1;
-        assert!(passes < 50, "the outbox did not drain");
-        match worker.run_once(at).await.unwrap().next {
-            Some(next) => at = next.max(at),
-            None => break,
-        }
-        if at > start + chrono::Duration::minutes(10) {
-            break;
-        }
-    }
+    let at = drain(&bot, start).await;
     let fake = fake.lock().unwrap();
     assert_eq!(fake.refused, 5);
     // Each refusal held every send for the 3 s the server named.
