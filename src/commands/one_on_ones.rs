@@ -168,8 +168,9 @@ pub(super) fn handle(
             let zone_note = match (o.schedule.follows_slack, tz, slack_tz) {
                 (false, Some(_), _) => format!("In {}, as you said: it stays there.", zone.name()),
                 (false, _, _) => format!(
-                    "In {}, the time zone you gave it before: it stays there. Add `tz slack` to make the 1:1 follow your {} time zone instead.",
+                    "In {}, the time zone you gave it before: it stays there. Add `tz {}` to make the 1:1 follow your {} time zone instead.",
                     zone.name(),
+                    team.chat().to_lowercase(),
                     team.chat()
                 ),
                 (true, _, Some(_)) => format!(
@@ -425,7 +426,7 @@ fn help() -> Message {
     render::usages("Alliance: one-on-ones", &parse::ONE_ON_ONE_USAGES)
         .context(
             "The manager sets a 1:1 up and logs it; either of you adds to its agenda (`@person` is the other one of you) or stops it. \
-             Times are in the manager's time zone: a zone given with `tz` stays until `tz slack`. Also `/tour 1on1 …`; tours themselves are in `/tour help`.",
+             Times are in the manager's time zone: a zone given with `tz` stays until `tz slack` (on Mattermost `tz mattermost`). Also `/tour 1on1 …`; tours themselves are in `/tour help`.",
         )
 }
 

@@ -424,7 +424,8 @@ pub enum OneOnOneError {
 pub enum ZoneChoice {
     /// `tz Area/City`: fixed; it stays when the 1:1 is set up again.
     Given(Tz),
-    /// `tz slack`: the manager's Slack time zone, wherever it goes.
+    /// `tz slack` (or `tz mattermost`): the manager's time zone as their
+    /// chat knows it, wherever it goes.
     Slack,
 }
 

@@ -219,13 +219,14 @@ fn parse_set(words: &mut Words) -> Result<OneOnOneCommand, Usage> {
     let tz = if words.peek().is_some_and(|w| w.eq_ignore_ascii_case("tz")) {
         words.next();
         let name = words.next().unwrap_or_default();
-        if name.eq_ignore_ascii_case("slack") {
+        // The chat's own zone, by the chat's name (either works anywhere).
+        if name.eq_ignore_ascii_case("slack") || name.eq_ignore_ascii_case("mattermost") {
             Some(ZoneChoice::Slack)
         } else {
             Some(ZoneChoice::Given(parse_tz(name).ok_or_else(|| {
                 usage(
                     format!(
-                        "`{}` isn't a time zone I know: write an IANA name like Europe/Berlin or America/New_York, or `slack` to follow your Slack time zone.",
+                        "`{}` isn't a time zone I know: write an IANA name like Europe/Berlin or America/New_York, or `slack` (on Mattermost `mattermost`) to follow the time zone your chat knows for you.",
                         clip(name)
                     ),
                     USAGE_1ON1_SET,
@@ -334,6 +335,16 @@ mod tests {
             ),
             (
                 "<@UA1> every week on tue at 10:00 TZ Slack",
+                OneOnOneCommand::Set {
+                    member: u("UA1"),
+                    cadence: Cadence::Weekly,
+                    weekday: Weekday::Tue,
+                    time: at(10, 0),
+                    tz: Some(ZoneChoice::Slack),
+                },
+            ),
+            (
+                "<@UA1> every week on tue at 10:00 tz mattermost",
                 OneOnOneCommand::Set {
                     member: u("UA1"),
                     cadence: Cadence::Weekly,
