@@ -146,7 +146,7 @@ impl Renderer<'_> {
         let mut out = String::with_capacity(md.len() + 16);
         let mut rest = md;
         while let Some(start) = rest.find('<') {
-            out.push_str(&emphasis(&rest[..start]));
+            emphasis(&mut out, &rest[..start]);
             let after = &rest[start + 1..];
             let Some(end) = after.find('>') else {
                 out.push('<');
@@ -170,40 +170,40 @@ impl Renderer<'_> {
             }
             rest = &after[end + 1..];
         }
-        out.push_str(&emphasis(rest));
-        out.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&")
+        emphasis(&mut out, rest);
+        crate::commands::parse::decode_entities(&out)
     }
 }
 
 /// Slack's single-character emphasis as Markdown's: `*b*` → `**b**`,
-/// `~s~` → `~~s~~` (a lone `*` or `~` stays as it is).
-fn emphasis(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if (c == '*' || c == '~')
-            && chars.get(i + 1).is_some_and(|n| !n.is_whitespace())
-            && let Some(len) = chars[i + 1..].iter().position(|&d| d == c || d == '\n')
-            && chars[i + 1 + len] == c
+/// `~s~` → `~~s~~` (a lone `*` or `~` stays as it is), appended to `out`.
+/// The marks are ASCII, so the text is scanned as bytes and copied in runs.
+fn emphasis(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let c = bytes[i];
+        if (c == b'*' || c == b'~')
+            && text[i + 1..]
+                .chars()
+                .next()
+                .is_some_and(|n| !n.is_whitespace())
+            && let Some(len) = bytes[i + 1..].iter().position(|&d| d == c || d == b'\n')
+            && bytes[i + 1 + len] == c
             && len > 0
         {
-            let inner: String = chars[i + 1..i + 1 + len].iter().collect();
-            out.push(c);
-            out.push(c);
-            out.push_str(&inner);
-            out.push(c);
-            out.push(c);
+            let mark = if c == b'*' { "**" } else { "~~" };
+            out.push_str(&text[copied..i]);
+            out.push_str(mark);
+            out.push_str(&text[i + 1..i + 1 + len]);
+            out.push_str(mark);
             i += len + 2;
+            copied = i;
             continue;
         }
-        out.push(c);
         i += 1;
     }
-    out
+    out.push_str(&text[copied..]);
 }
 
 /// An HMAC-SHA256 over `parts`, each length-prefixed (an absent one

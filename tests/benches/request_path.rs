@@ -1,6 +1,6 @@
 //! The request path, measured: signature check, parse, dispatch and Block
 //! Kit rendering of `/tour list` for a manager with 20 tours, in a sled store
-//! of 100,000 tours. Run with `cargo bench`; the README keeps the figures.
+//! of 100,000 tours; the same answer rendered as Mattermost Markdown. Run with `cargo bench`; the README keeps the figures.
 //!
 //! A small harness instead of criterion (which would add ~40 crates to every
 //! test build): warm up, then time batches and report the median and the
@@ -107,6 +107,23 @@ fn main() {
     });
     bench("/tour show (not visible: no such tour)", || {
         respond(&state, &show_headers, &show_body, now)
+    });
+    // The same answer as Mattermost gets it: the engine's, then Markdown
+    // (Mattermost verifies a token, not a signature: nothing to add).
+    let list = alliance::commands::Request {
+        team: team.clone(),
+        user: alliance::domain::UserId::parse("UBOSS").unwrap(),
+        command: "/tour".into(),
+        text: "list".into(),
+    };
+    let no_names = |_: &alliance::domain::UserId| None;
+    let markdown = alliance::mattermost::render::Renderer {
+        username: &no_names,
+        actions_url: "",
+        secret: b"",
+    };
+    bench("/tour list, answered as Mattermost Markdown", || {
+        markdown.render(&state.engine.handle(&list, now))
     });
     // A write: one transaction, flushed to disk before the answer.
     let (propose_headers, propose_body) = request("propose <@UNEW> rotational 1y Run support");
