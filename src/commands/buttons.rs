@@ -35,7 +35,7 @@
 //! per objective) — instead of by the click. Before any press does anything
 //! that key is looked up: if the question was answered, by a button or by
 //! the form a button opened (Join, Extend, Plan exit, Propose next tour,
-//! a 1:1's Done carry the message in their `private_metadata`), the press
+//! a 1:1's Done carry the message in their state), the press
 //! changes nothing and the message is shown again with the earlier answer
 //! and "You answered this on …". So a stale copy, a replay or a double
 //! click can never undo an answer. The rules add their own guard where the
@@ -81,7 +81,7 @@ pub struct Click {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AfterClick {
     Nothing,
-    /// Open this form (on Slack, needs the click's `trigger_id`).
+    /// Open this form (the surface opens it with the click's trigger id).
     OpenForm(Form),
     /// Publish this App Home view for the clicker.
     PublishView {

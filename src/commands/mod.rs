@@ -219,9 +219,9 @@ impl Engine {
         }
     }
 
-    /// A submitted propose form (Slack's `view_submission`): the same parser
-    /// and rule as `/tour propose …`, then its objectives. Returns the answer
-    /// Slack expects: `clear` to close the form, or `errors` shown inline.
+    /// A submitted propose form: the same parser and rule as `/tour propose
+    /// …`, then its objectives. Done closes the form; problems are shown on
+    /// their fields.
     pub(crate) fn submit_propose_form(
         &self,
         team: &TeamId,
