@@ -419,6 +419,21 @@ async fn agreed_tour(bot: &Bot) {
     command(bot, Some(TOKEN), ANA, "accept 1").await;
 }
 
+/// Tour 1 proposed (Tuesday 24 Nov) and its DM sent; left unanswered, its
+/// "waiting" reminder fires at `due` (it falls due on the 27th). How many
+/// posts there were before the reminder's.
+async fn waiting_reminder_fired(
+    bot: &Bot,
+    fake: &Shared,
+    due: chrono::DateTime<chrono::Utc>,
+) -> usize {
+    propose(bot).await;
+    deliver(bot, bot.now()).await;
+    let before = fake.lock().unwrap().posts.len();
+    assert!(bot.tick(due).due >= 1, "the reminder fired");
+    before
+}
+
 /// Every button of a post, from its props.
 fn actions_of(props: &Value) -> Vec<Value> {
     props["attachments"]
@@ -1097,14 +1112,10 @@ async fn a_reminder_waits_for_working_hours_in_the_zone_mattermost_prefers() {
     use chrono::TimeZone;
     let (url, fake) = fake_mattermost().await;
     let bot = bot(&url).await;
-    // Proposed Tuesday 24 Nov; no answer: "waiting" falls due on the 27th.
-    propose(&bot).await;
-    deliver(&bot, bot.now()).await;
-    let before = fake.lock().unwrap().posts.len();
     let due = chrono::Utc
         .with_ymd_and_hms(2026, 11, 27, 12, 0, 0)
         .unwrap();
-    assert!(bot.tick(due).due >= 1, "the reminder fired");
+    let before = waiting_reminder_fired(&bot, &fake, due).await;
     let worker = bot.mattermost_deliverer.clone().unwrap();
     // 12:00 UTC is 04:00 in Los Angeles, Ana's automatic zone (which she
     // chose over her manual Berlin): before working hours, so it waits.
@@ -1288,14 +1299,11 @@ async fn a_date_picker_opens_a_dialog_and_the_date_snoozes_the_reminder() {
     use chrono::TimeZone;
     let (url, fake) = fake_mattermost().await;
     let bot = bot_with_buttons(&url).await;
-    propose(&bot).await;
-    deliver(&bot, bot.now()).await;
-    let before = fake.lock().unwrap().posts.len();
     // The proposal waits unanswered; its reminder reaches Ana in her hours.
     let due = chrono::Utc
         .with_ymd_and_hms(2026, 11, 27, 17, 0, 0)
         .unwrap();
-    assert!(bot.tick(due).due >= 1);
+    let before = waiting_reminder_fired(&bot, &fake, due).await;
     deliver(&bot, due).await;
     let (post_id, props) = {
         let fake = fake.lock().unwrap();
